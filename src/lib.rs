@@ -1,0 +1,6 @@
+//! durable-lens core: load durable execution histories, analyse replay,
+//! diff invocations and re-run handlers. Nothing here depends on egui; the
+//! desktop app (`ui`, behind the `gui` feature) and the CLI sit on top.
+#![forbid(unsafe_code)]
+
+pub mod model;

@@ -1,0 +1,321 @@
+//! The history model: plain data shared by every loader, the replay analysis,
+//! the diff, the re-run engine, the CLI and the UI. Types only, no parsing.
+//!
+//! One `History` holds one or more `Execution`s (a store holds many). An
+//! execution owns its operations in checkpoint order (the order in which they
+//! were first recorded) and the invocations that produced them.
+
+mod payload;
+mod time;
+
+pub use payload::{decode_python_envelope, Payload};
+pub use time::{format_duration_micros, Ts};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which loader produced a history; shown to users as "format detected".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// GetDurableExecutionHistory `{"Events": [...]}` or a bare event array.
+    HistoryEvents,
+    /// GetDurableExecutionState `{"Operations": [...]}` or a bare operation array.
+    Operations,
+    /// A handler invocation input event (`InitialExecutionState`).
+    InvocationInput,
+    /// One execution JSON file of the Python testing filesystem store.
+    PythonStoreJson,
+    /// A folder of Python testing store execution files.
+    PythonStoreDir,
+    /// The Python testing SQLite store.
+    PythonStoreSqlite,
+    /// The camelCase checkpoint list (`operationId`, `operationType`, ...).
+    CheckpointList,
+    /// durable-lens's own versioned export document.
+    DurableLens,
+    /// Produced by a durable-lens re-run of a handler.
+    Rerun,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::HistoryEvents => "history events (GetDurableExecutionHistory)",
+            Format::Operations => "operations (GetDurableExecutionState)",
+            Format::InvocationInput => "handler invocation input",
+            Format::PythonStoreJson => "Python testing store (execution JSON)",
+            Format::PythonStoreDir => "Python testing store (folder)",
+            Format::PythonStoreSqlite => "Python testing store (SQLite)",
+            Format::CheckpointList => "checkpoint list (camelCase)",
+            Format::DurableLens => "durable-lens export",
+            Format::Rerun => "durable-lens re-run",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Which SDK wrote a history, guessed from operation id shapes and payload
+/// encodings; used to pick wording, never to change the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Sdk {
+    Python,
+    Js,
+    #[default]
+    Unknown,
+}
+
+/// Everything loaded from one file, folder or store.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct History {
+    /// Where it came from (a path, or a description such as "re-run of X").
+    pub source: String,
+    pub format: Format,
+    pub executions: Vec<Execution>,
+    /// Problems that did not stop the load but that a user must see
+    /// (a gap in event ids, truncated payloads, ...).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OpType {
+    Execution,
+    Step,
+    Wait,
+    Callback,
+    ChainedInvoke,
+    Context,
+}
+
+impl OpType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpType::Execution => "EXECUTION",
+            OpType::Step => "STEP",
+            OpType::Wait => "WAIT",
+            OpType::Callback => "CALLBACK",
+            OpType::ChainedInvoke => "CHAINED_INVOKE",
+            OpType::Context => "CONTEXT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OpType> {
+        Some(match s {
+            "EXECUTION" => OpType::Execution,
+            "STEP" => OpType::Step,
+            "WAIT" => OpType::Wait,
+            "CALLBACK" => OpType::Callback,
+            "CHAINED_INVOKE" => OpType::ChainedInvoke,
+            "CONTEXT" => OpType::Context,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for OpType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OpStatus {
+    Started,
+    Pending,
+    Ready,
+    Succeeded,
+    Failed,
+    Cancelled,
+    TimedOut,
+    Stopped,
+}
+
+impl OpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::Started => "STARTED",
+            OpStatus::Pending => "PENDING",
+            OpStatus::Ready => "READY",
+            OpStatus::Succeeded => "SUCCEEDED",
+            OpStatus::Failed => "FAILED",
+            OpStatus::Cancelled => "CANCELLED",
+            OpStatus::TimedOut => "TIMED_OUT",
+            OpStatus::Stopped => "STOPPED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OpStatus> {
+        Some(match s {
+            "STARTED" => OpStatus::Started,
+            "PENDING" => OpStatus::Pending,
+            "READY" => OpStatus::Ready,
+            "SUCCEEDED" => OpStatus::Succeeded,
+            "FAILED" => OpStatus::Failed,
+            "CANCELLED" => OpStatus::Cancelled,
+            "TIMED_OUT" => OpStatus::TimedOut,
+            "STOPPED" => OpStatus::Stopped,
+            _ => return None,
+        })
+    }
+
+    /// A terminal checkpoint is replayed instead of re-run.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            OpStatus::Succeeded
+                | OpStatus::Failed
+                | OpStatus::Cancelled
+                | OpStatus::TimedOut
+                | OpStatus::Stopped
+        )
+    }
+}
+
+impl fmt::Display for OpStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as the SDKs and the service record it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    pub error_type: Option<String>,
+    pub message: Option<String>,
+    pub data: Option<String>,
+    #[serde(default)]
+    pub stack_trace: Vec<String>,
+    /// The service marked the error payload as truncated.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+impl fmt::Display for ErrorInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.error_type, &self.message) {
+            (Some(t), Some(m)) => write!(f, "{t}: {m}"),
+            (Some(t), None) => f.write_str(t),
+            (None, Some(m)) => f.write_str(m),
+            (None, None) => f.write_str("(no error details)"),
+        }
+    }
+}
+
+/// One attempt of a step. Retried steps keep every attempt, not only the last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// 1-based attempt number.
+    pub number: u32,
+    pub start: Option<Ts>,
+    pub end: Option<Ts>,
+    pub status: OpStatus,
+    pub error: Option<ErrorInfo>,
+    /// When the service scheduled the next attempt (backoff end), if retried.
+    pub next_attempt_at: Option<Ts>,
+    /// Invocation (0-based index into `Execution::invocations`) this attempt ran in.
+    pub invocation: Option<usize>,
+}
+
+/// One durable operation, as its final checkpoint describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: String,
+    /// `None` for operations of the root context (the EXECUTION operation's
+    /// id as parent is normalised to `None` by loaders).
+    pub parent_id: Option<String>,
+    pub name: Option<String>,
+    pub op_type: OpType,
+    pub sub_type: Option<String>,
+    pub status: OpStatus,
+    pub start: Option<Ts>,
+    pub end: Option<Ts>,
+    pub result: Option<Payload>,
+    pub error: Option<ErrorInfo>,
+    /// Steps: every attempt in order. Empty for other types.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// Waits: when the wait is scheduled to end.
+    pub scheduled_end: Option<Ts>,
+    /// Waits: the requested duration in seconds.
+    pub wait_seconds: Option<f64>,
+    /// Callbacks: the callback id given to external systems.
+    pub callback_id: Option<String>,
+    /// Steps pending a retry: when the next attempt is due.
+    pub next_attempt_at: Option<Ts>,
+    /// Invocation (0-based) in which the operation was first checkpointed,
+    /// when the source tells it.
+    pub started_in: Option<usize>,
+    /// Invocation (0-based) in which the operation reached its terminal status,
+    /// when the source tells it; `None` for service-side completions between
+    /// invocations (a wait timer, a callback answered from outside) or unknown.
+    pub finished_in: Option<usize>,
+}
+
+impl Operation {
+    /// `'name'`-style label used in messages; falls back to the id.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// One run of the handler (one Lambda invocation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invocation {
+    pub start: Option<Ts>,
+    pub end: Option<Ts>,
+    pub request_id: Option<String>,
+    pub error: Option<ErrorInfo>,
+    /// Not recorded by the source: reconstructed from wait/callback/retry
+    /// boundaries by the replay analysis.
+    #[serde(default)]
+    pub inferred: bool,
+}
+
+/// One durable execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Execution {
+    /// The execution ARN where known, else the EXECUTION operation id.
+    pub arn: Option<String>,
+    /// The EXECUTION operation's id (the invocation id the SDKs see).
+    pub execution_op_id: Option<String>,
+    pub name: Option<String>,
+    pub function_name: Option<String>,
+    /// `None` while running or unknown.
+    pub status: Option<OpStatus>,
+    pub start: Option<Ts>,
+    pub end: Option<Ts>,
+    pub input: Option<Payload>,
+    pub result: Option<Payload>,
+    pub error: Option<ErrorInfo>,
+    /// Every operation except the EXECUTION one, in checkpoint order.
+    pub operations: Vec<Operation>,
+    pub invocations: Vec<Invocation>,
+    #[serde(default)]
+    pub sdk: Sdk,
+}
+
+impl Execution {
+    /// A short label for pickers and messages.
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| self.arn.clone())
+            .or_else(|| self.execution_op_id.clone())
+            .unwrap_or_else(|| "(unnamed execution)".to_string())
+    }
+
+    /// Index of an operation by id. Linear: callers that need many lookups
+    /// build a map once.
+    pub fn op_index(&self, id: &str) -> Option<usize> {
+        self.operations.iter().position(|o| o.id == id)
+    }
+}

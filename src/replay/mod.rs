@@ -1,0 +1,122 @@
+//! Replay analysis: for every invocation and every context, which operations
+//! were replayed from checkpoints, which were executed, and where replay
+//! switched to execution; plus the SDKs' non-determinism errors pinned to an
+//! operation, context path and position.
+
+mod contexts;
+mod diagnose;
+mod invocations;
+
+pub use contexts::{Context, Place};
+pub use diagnose::{diagnose_error_text, Diagnosis};
+
+use crate::model::{ErrorInfo, Execution};
+
+/// What the analysis found for one execution. Indices (`usize`) are indices
+/// into `Execution::operations` unless said otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Index 0 is the root context; one more per CONTEXT operation.
+    pub contexts: Vec<Context>,
+    /// Per operation: its context, 1-based position in it and nesting depth.
+    pub places: Vec<Place>,
+    /// One per `Execution::invocations` (after inference, see below).
+    pub invocations: Vec<InvocationReplay>,
+    /// The source recorded no invocation boundaries; they were inferred from
+    /// wait/callback/retry boundaries.
+    pub invocations_inferred: bool,
+    pub diagnoses: Vec<Diagnosis>,
+}
+
+/// How one operation took part in one invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Returned its checkpointed result.
+    Replayed,
+    /// Ran (started or finished) in this invocation.
+    Executed,
+    /// Not reached in this invocation (created later).
+    NotReached,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvocationReplay {
+    pub index: usize,
+    /// Per operation, its role in this invocation.
+    pub roles: Vec<Role>,
+    /// Where replay switched to execution, one per context that executed
+    /// something in this invocation, in operation order.
+    pub switches: Vec<Switch>,
+    pub outcome: Outcome,
+}
+
+impl InvocationReplay {
+    pub fn replayed(&self) -> impl Iterator<Item = usize> + '_ {
+        self.indices(Role::Replayed)
+    }
+
+    pub fn executed(&self) -> impl Iterator<Item = usize> + '_ {
+        self.indices(Role::Executed)
+    }
+
+    fn indices(&self, role: Role) -> impl Iterator<Item = usize> + '_ {
+        self.roles
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| **r == role)
+            .map(|(i, _)| i)
+    }
+
+    /// The switch of the root context, if this invocation executed anything there.
+    pub fn root_switch(&self) -> Option<&Switch> {
+        self.switches.iter().find(|s| s.context == 0)
+    }
+}
+
+/// The first executed operation of a context in an invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Switch {
+    /// Index into `Analysis::contexts`.
+    pub context: usize,
+    /// 1-based position of the first executed operation in that context.
+    pub position: u32,
+    /// That operation.
+    pub op: usize,
+}
+
+/// How an invocation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Succeeded,
+    Failed(Option<ErrorInfo>),
+    /// Suspended, waiting on these operations (waits, callbacks, retries,
+    /// chained invokes).
+    Pending(Vec<usize>),
+    Unknown,
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed(_) => "failed",
+            Outcome::Pending(_) => "pending",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+/// Analyse one execution. Pure and deterministic; cost is linear in the
+/// number of operations times invocations.
+pub fn analyze(exec: &Execution) -> Analysis {
+    let (contexts, places) = contexts::build(exec);
+    let (invocations, invocations_inferred) = invocations::replay(exec, &contexts, &places);
+    let diagnoses = diagnose::diagnose(exec, &contexts, &places);
+    Analysis {
+        contexts,
+        places,
+        invocations,
+        invocations_inferred,
+        diagnoses,
+    }
+}
