@@ -169,6 +169,8 @@ impl DiffView {
 
     fn table(&mut self, ui: &mut egui::Ui, dark: bool) {
         let (l, r) = (&self.seqs.0, &self.seqs.1);
+        // Labels must not swallow clicks meant for the row.
+        ui.style_mut().interaction.selectable_labels = false;
         let mut tb = TableBuilder::new(ui)
             .id_salt("diff-table")
             .striped(true)

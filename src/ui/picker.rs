@@ -108,6 +108,8 @@ impl PickerView {
         let order = self.visible().to_vec();
         let mut clicked_sort = None;
         let path = self.path.clone();
+        // Labels must not swallow clicks meant for the row.
+        ui.style_mut().interaction.selectable_labels = false;
         TableBuilder::new(ui)
             .id_salt("picker-table")
             .striped(true)

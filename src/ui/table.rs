@@ -148,6 +148,8 @@ impl TableView {
             .scroll_to_op
             .take()
             .and_then(|op| self.items.iter().position(|it| matches!(it, Item::Op(r) if doc.tree.get(*r).map(|t| t.op) == Some(op))));
+        // Labels must not swallow clicks meant for the row.
+        ui.style_mut().interaction.selectable_labels = false;
         let mut tb = TableBuilder::new(ui)
             .id_salt("ops-table")
             .striped(true)
