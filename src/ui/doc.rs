@@ -34,6 +34,9 @@ pub struct Doc {
     /// Per operation: duration text, precomputed.
     pub durations: Vec<String>,
     pub timeline: TimelineLayout,
+    /// Per invocation: (replayed, executed) counts, so the scrubber does not
+    /// count 50,000 roles every frame.
+    pub role_counts: Vec<(usize, usize)>,
 }
 
 impl Doc {
@@ -66,6 +69,7 @@ impl Doc {
             .collect();
         let durations = e.operations.iter().map(duration_text).collect();
         let timeline = TimelineLayout::build(e, &analysis);
+        let role_counts = analysis.invocations.iter().map(|r| (r.replayed().count(), r.executed().count())).collect();
         Doc {
             path,
             arn,
@@ -77,6 +81,7 @@ impl Doc {
             position_labels,
             durations,
             timeline,
+            role_counts,
         }
     }
 
