@@ -109,7 +109,7 @@ impl DiffView {
             match self.mode {
                 Mode::Invocations => {
                     inv_combo(ui, "diff-left", "left", &mut self.left, n);
-                    ui.label("→");
+                    ui.label("vs");
                     inv_combo(ui, "diff-right", "right", &mut self.right, n);
                 }
                 Mode::Files => {
@@ -164,7 +164,7 @@ impl DiffView {
                     Some(row) => self.detail(ui, row),
                 });
             });
-        self.table(ui, dark);
+        egui::CentralPanel::default().show_inside(ui, |ui| self.table(ui, dark));
     }
 
     fn table(&mut self, ui: &mut egui::Ui, dark: bool) {
@@ -245,7 +245,7 @@ impl DiffView {
             for c in &row.changes {
                 let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "(absent)".into());
                 let ptr = if c.pointer.is_empty() { "(whole value)" } else { c.pointer.as_str() };
-                ui.monospace(format!("{ptr}: {} → {}", show(&c.left), show(&c.right)));
+                ui.monospace(format!("{ptr}: {} -> {}", show(&c.left), show(&c.right)));
             }
         }
         ui.columns(2, |cols| {

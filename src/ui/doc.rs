@@ -93,15 +93,16 @@ impl Doc {
         self.execution().map(|e| e.operations.as_slice()).unwrap_or(&[])
     }
 
-    /// Invocation column text: `1`, or `1→2` when it finished in a later one.
+    /// Invocation column text: `1`, or `1…2` when it finished in a later one
+    /// (the default fonts have no arrow glyph).
     pub fn invocation_text(&self, op: usize) -> String {
         let Some(o) = self.ops().get(op) else {
             return String::new();
         };
         match (o.started_in, o.finished_in) {
-            (Some(s), Some(f)) if s != f => format!("{}→{}", s + 1, f + 1),
+            (Some(s), Some(f)) if s != f => format!("{}…{}", s + 1, f + 1),
             (Some(s), _) => format!("{}", s + 1),
-            (None, Some(f)) => format!("→{}", f + 1),
+            (None, Some(f)) => format!("…{}", f + 1),
             (None, None) => String::new(),
         }
     }

@@ -86,7 +86,8 @@ impl PickerView {
     pub fn ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         ui.horizontal(|ui| {
             ui.heading("Executions");
-            ui.weak(format!("{} in {}", self.rows.len(), self.path.display()));
+            let name = self.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            ui.weak(format!("{} in {name}", self.rows.len())).on_hover_text(self.path.display().to_string());
         });
         let mut statuses: Vec<String> = self.rows.iter().map(|r| r.status.clone()).collect();
         statuses.sort();

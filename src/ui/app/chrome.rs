@@ -86,8 +86,11 @@ impl App {
                         self.error = None;
                     }
                 } else if let Some(d) = &self.doc {
-                    let src = d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| d.history.source.clone());
-                    ui.weak(format!("{src} · {}", d.history.format.label()));
+                    // The file name only (full path on hover): short, and the
+                    // same on every machine for snapshot tests.
+                    let full = d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| d.history.source.clone());
+                    let short = d.path.as_ref().and_then(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| full.clone());
+                    ui.weak(format!("{short} · {}", d.history.format.label())).on_hover_text(full);
                     if let Some(e) = d.execution() {
                         ui.weak(format!("· {} operations · {} invocations", e.operations.len(), d.analysis.invocations.len()));
                     }
@@ -98,6 +101,8 @@ impl App {
                         ui.label(format!("⚠ {} warnings", d.history.warnings.len()))
                             .on_hover_text(d.history.warnings.join("\n"));
                     }
+                } else if self.show_picker {
+                    ui.weak("Pick an execution to open it.");
                 } else {
                     ui.weak("No history open.");
                 }
@@ -111,12 +116,13 @@ impl App {
         let dark = self.persisted.dark;
         let red = style::status_color(crate::model::OpStatus::Failed, dark);
         let mut go = None;
+        let fill = if dark { egui::Color32::from_rgb(64, 22, 22) } else { egui::Color32::from_rgb(255, 232, 230) };
         egui::TopBottomPanel::top("diagnosis")
-            .frame(egui::Frame::side_top_panel(&ctx.style()).fill(red.gamma_multiply(0.15)).stroke(egui::Stroke::new(1.0, red)))
+            .frame(egui::Frame::side_top_panel(&ctx.style()).fill(fill).stroke(egui::Stroke::new(1.0, red)))
             .show(ctx, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new("✖ Non-deterministic execution").strong().color(red));
-                    ui.label(RichText::new(&diag.plain).strong());
+                    ui.label(RichText::new(&diag.plain).strong().color(ui.visuals().strong_text_color()));
                 });
                 if !diag.sdk_text.is_empty() {
                     ui.horizontal_wrapped(|ui| {
@@ -175,7 +181,13 @@ impl App {
                         }
                     }
                     ui.label(format!("▶ executed {executed}"));
-                    ui.label(format!("ended: {}", outcome_text(d, &r.outcome)));
+                    let ended = outcome_text(d, &r.outcome);
+                    let short: String = ended.chars().take(90).collect();
+                    if short.len() < ended.len() {
+                        ui.label(format!("ended: {short}…")).on_hover_text(&ended);
+                    } else {
+                        ui.label(format!("ended: {ended}"));
+                    }
                     if r.window.inferred {
                         ui.weak("(boundaries inferred)");
                     }
