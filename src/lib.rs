@@ -3,4 +3,5 @@
 //! desktop app (`ui`, behind the `gui` feature) and the CLI sit on top.
 #![forbid(unsafe_code)]
 
+pub mod load;
 pub mod model;
