@@ -134,6 +134,11 @@ impl<'de> Visitor<'de> for TopObjectVisitor {
                 "CloseStatus" => t.close_status = map.next_value()?,
                 "format" => t.format = map.next_value()?,
                 "version" => t.version = map.next_value()?,
+                // A document of another version may not fit today's model:
+                // leave it unread so the version error is what users see.
+                "history" if t.version.as_ref().is_some_and(|v| v.as_u64() != Some(1)) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
                 "history" => t.history = map.next_value()?,
                 "NextMarker" => t.next_marker = map.next_value()?,
                 other => {
