@@ -5,7 +5,7 @@
 
 use super::error::LoadError;
 use super::operations::empty_execution;
-use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs};
+use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs, Text};
 use super::top::doc_prefix;
 use crate::model::{
     Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts,
@@ -15,16 +15,22 @@ use std::collections::HashMap;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct RawEvent {
-    pub event_type: Option<String>,
+pub(crate) struct RawEvent<'a> {
+    #[serde(borrow)]
+    pub event_type: Option<Text<'a>>,
     pub event_id: Option<u64>,
     pub event_timestamp: Option<RawTs>,
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub sub_type: Option<String>,
-    pub parent_id: Option<String>,
+    #[serde(borrow)]
+    pub id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub sub_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub parent_id: Option<Text<'a>>,
     /// The one `<EventType>Details` object; they share field names.
     #[serde(
+        borrow,
         alias = "ExecutionStartedDetails",
         alias = "ExecutionSucceededDetails",
         alias = "ExecutionFailedDetails",
@@ -50,15 +56,18 @@ pub(crate) struct RawEvent {
         alias = "ChainedInvokeStoppedDetails",
         alias = "InvocationCompletedDetails"
     )]
-    pub details: Option<RawEventDetails>,
+    pub details: Option<RawEventDetails<'a>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct RawEventDetails {
-    pub input: Option<RawPayload>,
-    pub result: Option<RawPayload>,
-    pub error: Option<RawErrorWrap>,
+pub(crate) struct RawEventDetails<'a> {
+    #[serde(borrow)]
+    pub input: Option<RawPayload<'a>>,
+    #[serde(borrow)]
+    pub result: Option<RawPayload<'a>>,
+    /// Boxed: errors are rare and large, events are many.
+    pub error: Option<Box<RawErrorWrap>>,
     pub retry_details: Option<RawRetry>,
     pub duration: Option<f64>,
     pub scheduled_end_timestamp: Option<RawTs>,
@@ -103,7 +112,7 @@ impl Place {
 /// Build one execution from every event of one history.
 pub(crate) fn build(
     file: &str,
-    mut events: Vec<(RawEvent, Place)>,
+    mut events: Vec<(RawEvent<'_>, Place)>,
     warnings: &mut Vec<String>,
 ) -> Result<Execution, LoadError> {
     let mut ids = Vec::with_capacity(events.len());
@@ -142,7 +151,7 @@ pub(crate) fn build(
 
 fn check_ids(
     file: &str,
-    events: &[(RawEvent, Place)],
+    events: &[(RawEvent<'_>, Place)],
     warnings: &mut Vec<String>,
 ) -> Result<(), LoadError> {
     let mut prev: Option<(u64, Place)> = None;
@@ -212,7 +221,11 @@ fn terminal_status(action: &str) -> Option<OpStatus> {
 }
 
 impl Builder {
-    fn payload(&mut self, p: Option<RawPayload>, what: impl FnOnce() -> String) -> Option<Payload> {
+    fn payload(
+        &mut self,
+        p: Option<RawPayload<'_>>,
+        what: impl FnOnce() -> String,
+    ) -> Option<Payload> {
         match p?.into_outcome() {
             PayloadOutcome::Present(p) => {
                 if p.truncated {
@@ -229,7 +242,7 @@ impl Builder {
 
     fn error(
         &mut self,
-        e: Option<RawErrorWrap>,
+        e: Option<Box<RawErrorWrap>>,
         what: impl FnOnce() -> String,
     ) -> Option<ErrorInfo> {
         let info = e?.into_info()?;
@@ -239,10 +252,11 @@ impl Builder {
         Some(info)
     }
 
-    fn run(mut self, events: Vec<(RawEvent, Place)>, warnings: &mut Vec<String>) -> Execution {
-        for (ev, place) in events {
-            let et = ev.event_type.clone().unwrap_or_default();
-            match split_type(&et) {
+    fn run(mut self, events: Vec<(RawEvent<'_>, Place)>, warnings: &mut Vec<String>) -> Execution {
+        for (mut ev, place) in events {
+            let et = ev.event_type.take();
+            let et = et.as_ref().map(Text::as_str).unwrap_or("");
+            match split_type(et) {
                 Some(("Execution", action)) => self.execution_event(ev, action),
                 Some(("Invocation", "Completed")) => self.invocation_completed(ev),
                 Some((prefix, action)) if prefix != "Invocation" => {
@@ -256,8 +270,8 @@ impl Builder {
                     self.op_event(ev, op_type, action, place, warnings);
                 }
                 _ => {
-                    if !self.unknown_types.contains(&et) {
-                        self.unknown_types.push(et);
+                    if !self.unknown_types.iter().any(|t| t == et) {
+                        self.unknown_types.push(et.to_string());
                     }
                 }
             }
@@ -265,7 +279,7 @@ impl Builder {
         self.finish(warnings)
     }
 
-    fn execution_event(&mut self, ev: RawEvent, action: &str) {
+    fn execution_event(&mut self, ev: RawEvent<'_>, action: &str) {
         let at = ts(ev.event_timestamp);
         let d = ev.details.unwrap_or_default();
         let input = self.payload(d.input, || "execution input".into());
@@ -273,10 +287,10 @@ impl Builder {
         let error = self.error(d.error, || "execution error".into());
         let exec = self.exec.get_or_insert_with(empty_execution);
         if exec.execution_op_id.is_none() {
-            exec.execution_op_id = ev.id;
+            exec.execution_op_id = ev.id.map(Text::into_string);
         }
         if exec.name.is_none() {
-            exec.name = ev.name;
+            exec.name = ev.name.map(Text::into_string);
         }
         if action == "Started" {
             exec.start = at;
@@ -289,7 +303,7 @@ impl Builder {
         }
     }
 
-    fn invocation_completed(&mut self, ev: RawEvent) {
+    fn invocation_completed(&mut self, ev: RawEvent<'_>) {
         let at = ts(ev.event_timestamp);
         let d = ev.details.unwrap_or_default();
         let error = self.error(d.error, || "invocation error".into());
@@ -310,7 +324,7 @@ impl Builder {
 
     fn op_event(
         &mut self,
-        ev: RawEvent,
+        ev: RawEvent<'_>,
         op_type: OpType,
         action: &str,
         place: Place,
@@ -325,15 +339,15 @@ impl Builder {
         };
         let inv = self.invocations.len();
         let at = ts(ev.event_timestamp);
-        let idx = match self.index.get(&id) {
+        let idx = match self.index.get(id.as_str()) {
             Some(&i) => i,
             None => {
                 self.ops.push(Operation {
-                    id: id.clone(),
-                    parent_id: ev.parent_id.clone(),
-                    name: ev.name.clone(),
+                    id: id.as_str().to_string(),
+                    parent_id: ev.parent_id.as_ref().map(|t| t.as_str().to_string()),
+                    name: ev.name.as_ref().map(|t| t.as_str().to_string()),
                     op_type,
-                    sub_type: ev.sub_type.clone(),
+                    sub_type: ev.sub_type.as_ref().map(|t| t.as_str().to_string()),
                     status: OpStatus::Started,
                     start: at,
                     end: None,
@@ -347,32 +361,39 @@ impl Builder {
                     started_in: Some(inv),
                     finished_in: None,
                 });
-                self.index.insert(id.clone(), self.ops.len() - 1);
+                self.index
+                    .insert(id.as_str().to_string(), self.ops.len() - 1);
                 self.ops.len() - 1
             }
         };
         if self.ops[idx].op_type != op_type {
             warnings.push(format!(
-                "{}: operation {id} was first seen as {} but this event is {}{action}; event ignored",
+                "{}: operation {} was first seen as {} but this event is a {op_type} event; ignored",
                 place.pointer(),
+                id.as_str(),
                 self.ops[idx].op_type,
-                ev.event_type.as_deref().unwrap_or("")
             ));
             return;
         }
         let d = ev.details.unwrap_or_default();
-        let label = || format!("{} {:?}", op_type, ev.name.as_deref().unwrap_or(&id));
+        let label = || {
+            format!(
+                "{} {:?}",
+                op_type,
+                ev.name.as_ref().map(Text::as_str).unwrap_or(id.as_str())
+            )
+        };
         let result = self.payload(d.result, label);
         let error = self.error(d.error, label);
         let op = &mut self.ops[idx];
         if op.name.is_none() {
-            op.name = ev.name;
+            op.name = ev.name.map(Text::into_string);
         }
         if op.sub_type.is_none() {
-            op.sub_type = ev.sub_type;
+            op.sub_type = ev.sub_type.map(Text::into_string);
         }
         if op.parent_id.is_none() {
-            op.parent_id = ev.parent_id;
+            op.parent_id = ev.parent_id.map(Text::into_string);
         }
         // Service-side completions happen between invocations: a wait timer,
         // a callback answered from outside, a chained invoke finishing.

@@ -226,14 +226,14 @@ fn read_with_progress(path: &Path, len: u64, opts: &LoadOptions) -> Result<Vec<u
 }
 
 /// A parsed JSON input whose format is known.
-pub(crate) struct Parsed {
+pub(crate) struct Parsed<'a> {
     pub format: Format,
-    docs: Vec<Doc>,
+    docs: Vec<Doc<'a>>,
 }
 
 /// Check the bytes are a JSON document (not empty, UTF-8, starting with an
 /// object or array), parse every top-level document and detect the format.
-pub(crate) fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, LoadError> {
+pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>, LoadError> {
     if bytes.starts_with(sqlite::MAGIC) {
         return Err(LoadError::NeedsPath {
             file: file.to_string(),
@@ -253,22 +253,30 @@ pub(crate) fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, LoadError>
             tried: ALL_FORMATS.to_vec(),
         });
     }
-    if let Err(e) = std::str::from_utf8(body) {
-        let (line, column) = error::line_col(body, e.valid_up_to());
-        return Err(LoadError::NotUtf8 {
-            file: file.to_string(),
-            line,
-            column,
-            offset: e.valid_up_to(),
-        });
-    }
-    let docs = top::parse_docs(file, body)?.docs;
+    // serde_json checks the UTF-8 of every string it reads; the whole-file
+    // check only runs to explain a failure (it would cost a pass over every
+    // large file otherwise).
+    let docs = match top::parse_docs(file, body) {
+        Ok(d) => d.docs,
+        Err(parse_error) => {
+            if let Err(e) = std::str::from_utf8(body) {
+                let (line, column) = error::line_col(body, e.valid_up_to());
+                return Err(LoadError::NotUtf8 {
+                    file: file.to_string(),
+                    line,
+                    column,
+                    offset: e.valid_up_to(),
+                });
+            }
+            return Err(parse_error);
+        }
+    };
     let format = classify(file, &docs)?;
     Ok(Parsed { format, docs })
 }
 
-fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
-    let one = |d: &Doc| -> Result<Format, String> {
+fn classify(file: &str, docs: &[Doc<'_>]) -> Result<Format, LoadError> {
+    let one = |d: &Doc<'_>| -> Result<Format, String> {
         match d {
             Doc::Object(t) => t.format(),
             Doc::Events(_) | Doc::Pages(_) => Ok(Format::HistoryEvents),
@@ -312,7 +320,7 @@ fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
 }
 
 /// Build the history of a parsed input.
-pub(crate) fn build_parsed(file: &str, parsed: Parsed) -> Result<History, LoadError> {
+pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, LoadError> {
     let mut warnings = Vec::new();
     let format = parsed.format;
     let mut docs = parsed.docs;
@@ -377,11 +385,11 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed) -> Result<History, LoadEr
 }
 
 /// Every event of every page, with its place for error messages.
-fn gather_events(
+fn gather_events<'a>(
     file: &str,
-    docs: Vec<Doc>,
+    docs: Vec<Doc<'a>>,
     warnings: &mut Vec<String>,
-) -> Result<Vec<(events::RawEvent, events::Place)>, LoadError> {
+) -> Result<Vec<(events::RawEvent<'a>, events::Place)>, LoadError> {
     let mut out = Vec::new();
     let n_docs = docs.len();
     let mut last_marker = None;
@@ -425,12 +433,12 @@ fn gather_events(
 }
 
 /// Append one `{"Events": [...]}` page; returns its NextMarker.
-fn take_page(
+fn take_page<'a>(
     file: &str,
-    out: &mut Vec<(events::RawEvent, events::Place)>,
+    out: &mut Vec<(events::RawEvent<'a>, events::Place)>,
     doc: usize,
     page: Option<usize>,
-    t: TopObject,
+    t: TopObject<'a>,
 ) -> Result<Option<serde_json::Value>, LoadError> {
     let Some(evs) = t.events else {
         let at =

@@ -9,18 +9,18 @@ use super::operations::RawCheckpoint;
 use super::raw::{RawOp, RawTs};
 use super::store::{RawStartInput, RawUpdate, RawWindow};
 use crate::model::{Format, History};
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
 /// One top-level JSON document.
-pub(crate) enum Doc {
-    Object(Box<TopObject>),
-    Events(Vec<RawEvent>),
+pub(crate) enum Doc<'a> {
+    Object(Box<TopObject<'a>>),
+    Events(Vec<RawEvent<'a>>),
     /// An array of `{"Events": [...]}` pages.
-    Pages(Vec<TopObject>),
+    Pages(Vec<TopObject<'a>>),
     Ops(Vec<RawOp>),
     Checkpoints(Vec<RawCheckpoint>),
     EmptyArray,
@@ -30,8 +30,8 @@ pub(crate) enum Doc {
 
 /// Every top-level key any object format uses; the rest are skipped unread.
 #[derive(Default)]
-pub(crate) struct TopObject {
-    pub events: Option<Vec<RawEvent>>,
+pub(crate) struct TopObject<'a> {
+    pub events: Option<Vec<RawEvent<'a>>>,
     pub operations: Option<Vec<RawOp>>,
     pub initial_state: Option<InitialState>,
     pub arn: Option<String>,
@@ -58,7 +58,7 @@ pub(crate) struct InitialState {
     pub operations: Option<Vec<RawOp>>,
 }
 
-impl TopObject {
+impl TopObject<'_> {
     /// Which format this object is, or what it looked like.
     pub fn format(&self) -> Result<Format, String> {
         if self.format.as_deref() == Some("durable-lens") {
@@ -99,7 +99,7 @@ impl TopObject {
     }
 }
 
-impl<'de> Deserialize<'de> for TopObject {
+impl<'de> Deserialize<'de> for TopObject<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(TopObjectVisitor)
     }
@@ -108,13 +108,13 @@ impl<'de> Deserialize<'de> for TopObject {
 struct TopObjectVisitor;
 
 impl<'de> Visitor<'de> for TopObjectVisitor {
-    type Value = TopObject;
+    type Value = TopObject<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopObject, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopObject<'de>, A::Error> {
         let mut t = TopObject::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
@@ -153,7 +153,7 @@ impl<'de> Visitor<'de> for TopObjectVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Doc {
+impl<'de> Deserialize<'de> for Doc<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(DocVisitor)
     }
@@ -163,7 +163,7 @@ struct DocVisitor;
 
 /// Reads the rest of an array whose first element (already parsed as a
 /// `Value`, it is small) told the element type.
-fn rest_of<'de, T: DeserializeOwned, A: SeqAccess<'de>>(
+fn rest_of<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(
     first: Value,
     mut seq: A,
 ) -> Result<Vec<T>, A::Error> {
@@ -176,18 +176,18 @@ fn rest_of<'de, T: DeserializeOwned, A: SeqAccess<'de>>(
 }
 
 impl<'de> Visitor<'de> for DocVisitor {
-    type Value = Doc;
+    type Value = Doc<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object or array")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc<'de>, A::Error> {
         let t = TopObjectVisitor.visit_map(map)?;
         Ok(Doc::Object(Box::new(t)))
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc<'de>, A::Error> {
         let Some(first) = seq.next_element::<Value>()? else {
             return Ok(Doc::EmptyArray);
         };
@@ -232,13 +232,13 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 }
 
 /// All documents in `bytes` (one, or several concatenated pages).
-pub(crate) struct Docs {
-    pub docs: Vec<Doc>,
+pub(crate) struct Docs<'a> {
+    pub docs: Vec<Doc<'a>>,
 }
 
 /// Parse every top-level document. `bytes` must already be checked for
 /// UTF-8, emptiness and a leading `{` / `[`.
-pub(crate) fn parse_docs(file: &str, bytes: &[u8]) -> Result<Docs, LoadError> {
+pub(crate) fn parse_docs<'a>(file: &str, bytes: &'a [u8]) -> Result<Docs<'a>, LoadError> {
     let mut docs = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Doc>();
     let mut start = 0usize;
