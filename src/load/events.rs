@@ -118,20 +118,10 @@ pub(crate) fn build(
     let mut ids = Vec::with_capacity(events.len());
     for (ev, place) in &events {
         let Some(id) = ev.event_id else {
-            return Err(LoadError::invalid(
-                file,
-                place.pointer() + "/EventId",
-                "an EventId (integer)",
-                "none",
-            ));
+            return Err(missing(file, place, "EventId", "an EventId (integer)"));
         };
         if ev.event_type.is_none() {
-            return Err(LoadError::invalid(
-                file,
-                place.pointer() + "/EventType",
-                "an EventType (string)",
-                "none",
-            ));
+            return Err(missing(file, place, "EventType", "an EventType (string)"));
         }
         ids.push(id);
     }
@@ -169,16 +159,137 @@ fn check_ids(
             }
         }
         if id > expected_next {
-            let range = if id - 1 == expected_next {
-                format!("event {expected_next} is missing")
-            } else {
-                format!("events {expected_next}–{} are missing", id - 1)
-            };
-            warnings.push(format!("{range} (a page was not fetched?)"));
+            warnings.push(gap_warning(expected_next, id));
         }
         prev = Some((id, *place));
     }
     Ok(())
+}
+
+fn gap_warning(expected: u64, found: u64) -> String {
+    let range = if found - 1 == expected {
+        format!("event {expected} is missing")
+    } else {
+        format!("events {expected}–{} are missing", found - 1)
+    };
+    format!("{range} (a page was not fetched?)")
+}
+
+fn missing(file: &str, place: &Place, key: &str, what: &str) -> LoadError {
+    LoadError::invalid(file, format!("{}/{key}", place.pointer()), what, "none")
+}
+
+/// What an [`EventSink`] does with each event as the parser reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum SinkMode {
+    /// Build operations on the fly: no event is kept, so a large history
+    /// costs little more than its parse. Events out of EventId order stop
+    /// the streaming (`needs_sorting`) and the caller collects instead.
+    Stream,
+    /// Keep every event, to sort and check them first.
+    Collect,
+    /// Drop them (re-parsing only to locate an error).
+    Discard,
+}
+
+/// Receives history events while the document is parsed.
+pub(crate) struct EventSink<'de> {
+    file: String,
+    mode: SinkMode,
+    /// Where the parser is, for the `Place` of each event.
+    pub doc: usize,
+    pub page: Option<usize>,
+    pub wrapped: bool,
+    last: Option<u64>,
+    needs_sorting: bool,
+    error: Option<LoadError>,
+    builder: Builder,
+    collected: Vec<(RawEvent<'de>, Place)>,
+    warnings: Vec<String>,
+}
+
+impl<'de> EventSink<'de> {
+    pub fn new(file: &str, mode: SinkMode) -> Self {
+        EventSink {
+            file: file.to_string(),
+            mode,
+            doc: 0,
+            page: None,
+            wrapped: false,
+            last: None,
+            needs_sorting: false,
+            error: None,
+            builder: Builder::default(),
+            collected: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, ev: RawEvent<'de>, index: usize) {
+        let place = Place {
+            doc: self.doc,
+            page: self.page,
+            wrapped: self.wrapped,
+            index,
+        };
+        match self.mode {
+            SinkMode::Discard => {}
+            SinkMode::Collect => self.collected.push((ev, place)),
+            SinkMode::Stream => {
+                if self.needs_sorting || self.error.is_some() {
+                    return;
+                }
+                let Some(id) = ev.event_id else {
+                    self.error = Some(missing(
+                        &self.file,
+                        &place,
+                        "EventId",
+                        "an EventId (integer)",
+                    ));
+                    return;
+                };
+                if ev.event_type.is_none() {
+                    self.error = Some(missing(
+                        &self.file,
+                        &place,
+                        "EventType",
+                        "an EventType (string)",
+                    ));
+                    return;
+                }
+                if self.last.is_some_and(|prev| id <= prev) {
+                    // Out of order or repeated: sort and check all of them.
+                    self.needs_sorting = true;
+                    return;
+                }
+                let expected = self.last.map(|p| p + 1).unwrap_or(1);
+                if id > expected {
+                    self.warnings.push(gap_warning(expected, id));
+                }
+                self.last = Some(id);
+                self.builder.feed(ev, place, &mut self.warnings);
+            }
+        }
+    }
+
+    /// The streamed execution, or `None` when the events must be collected
+    /// and sorted first (parse again with [`SinkMode::Collect`]).
+    pub fn finish(self, warnings: &mut Vec<String>) -> Result<Option<Execution>, LoadError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.needs_sorting {
+            return Ok(None);
+        }
+        let mut own = self.warnings;
+        let exec = self.builder.finish(&mut own);
+        warnings.append(&mut own);
+        Ok(Some(exec))
+    }
+
+    pub fn into_collected(self) -> Vec<(RawEvent<'de>, Place)> {
+        self.collected
+    }
 }
 
 #[derive(Default)]
@@ -253,30 +364,35 @@ impl Builder {
     }
 
     fn run(mut self, events: Vec<(RawEvent<'_>, Place)>, warnings: &mut Vec<String>) -> Execution {
-        for (mut ev, place) in events {
-            let et = ev.event_type.take();
-            let et = et.as_ref().map(Text::as_str).unwrap_or("");
-            match split_type(et) {
-                Some(("Execution", action)) => self.execution_event(ev, action),
-                Some(("Invocation", "Completed")) => self.invocation_completed(ev),
-                Some((prefix, action)) if prefix != "Invocation" => {
-                    let op_type = match prefix {
-                        "Step" => OpType::Step,
-                        "Wait" => OpType::Wait,
-                        "Callback" => OpType::Callback,
-                        "Context" => OpType::Context,
-                        _ => OpType::ChainedInvoke,
-                    };
-                    self.op_event(ev, op_type, action, place, warnings);
-                }
-                _ => {
-                    if !self.unknown_types.iter().any(|t| t == et) {
-                        self.unknown_types.push(et.to_string());
-                    }
+        for (ev, place) in events {
+            self.feed(ev, place, warnings);
+        }
+        self.finish(warnings)
+    }
+
+    /// Apply one event (events must come in EventId order).
+    fn feed(&mut self, mut ev: RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
+        let et = ev.event_type.take();
+        let et = et.as_ref().map(Text::as_str).unwrap_or("");
+        match split_type(et) {
+            Some(("Execution", action)) => self.execution_event(ev, action),
+            Some(("Invocation", "Completed")) => self.invocation_completed(ev),
+            Some((prefix, action)) if prefix != "Invocation" => {
+                let op_type = match prefix {
+                    "Step" => OpType::Step,
+                    "Wait" => OpType::Wait,
+                    "Callback" => OpType::Callback,
+                    "Context" => OpType::Context,
+                    _ => OpType::ChainedInvoke,
+                };
+                self.op_event(ev, op_type, action, place, warnings);
+            }
+            _ => {
+                if !self.unknown_types.iter().any(|t| t == et) {
+                    self.unknown_types.push(et.to_string());
                 }
             }
         }
-        self.finish(warnings)
     }
 
     fn execution_event(&mut self, ev: RawEvent<'_>, action: &str) {

@@ -32,7 +32,7 @@ pub fn to_lens_json(history: &History) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
 
-pub(crate) fn from_top(file: &str, t: TopObject<'_>) -> Result<History, LoadError> {
+pub(crate) fn from_top(file: &str, t: TopObject) -> Result<History, LoadError> {
     match &t.version {
         Some(Value::Number(n)) if n.as_u64() == Some(LENS_VERSION) => {}
         other => {

@@ -24,10 +24,11 @@ pub use lens::{to_lens_json, LENS_VERSION};
 
 use crate::model::{Execution, Format, History, Ts};
 use error::ALL_FORMATS;
+use events::{EventSink, SinkMode};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use top::{Doc, TopObject};
+use top::Doc;
 
 /// How to load: progress reports, cancellation, and which execution of a
 /// store to load.
@@ -228,7 +229,10 @@ fn read_with_progress(path: &Path, len: u64, opts: &LoadOptions) -> Result<Vec<u
 /// A parsed JSON input whose format is known.
 pub(crate) struct Parsed<'a> {
     pub format: Format,
-    docs: Vec<Doc<'a>>,
+    docs: Vec<Doc>,
+    /// The history events, already streamed into operations.
+    events: EventSink<'a>,
+    bytes: &'a [u8],
 }
 
 /// Check the bytes are a JSON document (not empty, UTF-8, starting with an
@@ -256,8 +260,9 @@ pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>,
     // serde_json checks the UTF-8 of every string it reads; the whole-file
     // check only runs to explain a failure (it would cost a pass over every
     // large file otherwise).
-    let docs = match top::parse_docs(file, body) {
-        Ok(d) => d.docs,
+    let mut events = EventSink::new(file, SinkMode::Stream);
+    let docs = match top::parse_docs(file, body, &mut events) {
+        Ok(d) => d,
         Err(parse_error) => {
             if let Err(e) = std::str::from_utf8(body) {
                 let (line, column) = error::line_col(body, e.valid_up_to());
@@ -272,14 +277,19 @@ pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>,
         }
     };
     let format = classify(file, &docs)?;
-    Ok(Parsed { format, docs })
+    Ok(Parsed {
+        format,
+        docs,
+        events,
+        bytes: body,
+    })
 }
 
-fn classify(file: &str, docs: &[Doc<'_>]) -> Result<Format, LoadError> {
-    let one = |d: &Doc<'_>| -> Result<Format, String> {
+fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
+    let one = |d: &Doc| -> Result<Format, String> {
         match d {
             Doc::Object(t) => t.format(),
-            Doc::Events(_) | Doc::Pages(_) => Ok(Format::HistoryEvents),
+            Doc::Events | Doc::Pages { .. } => Ok(Format::HistoryEvents),
             Doc::Ops(_) => Ok(Format::Operations),
             Doc::Checkpoints(_) => Ok(Format::CheckpointList),
             Doc::EmptyArray => Err("an empty array (no events or operations)".to_string()),
@@ -326,8 +336,17 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
     let mut docs = parsed.docs;
     let exec = match format {
         Format::HistoryEvents => {
-            let events = gather_events(file, docs, &mut warnings)?;
-            events::build(file, events, &mut warnings)?
+            check_pages(file, &docs, &mut warnings)?;
+            match parsed.events.finish(&mut warnings)? {
+                Some(exec) => exec,
+                None => {
+                    // Out of order or repeated EventIds: read again keeping
+                    // every event, to sort and check them.
+                    let mut sink = EventSink::new(file, SinkMode::Collect);
+                    top::parse_docs(file, parsed.bytes, &mut sink)?;
+                    events::build(file, sink.into_collected(), &mut warnings)?
+                }
+            }
         }
         Format::Operations => match docs.pop() {
             Some(Doc::Ops(v)) => operations::build(file, "", v)?,
@@ -384,43 +403,28 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
     })
 }
 
-/// Every event of every page, with its place for error messages.
-fn gather_events<'a>(
-    file: &str,
-    docs: Vec<Doc<'a>>,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<(events::RawEvent<'a>, events::Place)>, LoadError> {
-    let mut out = Vec::new();
-    let n_docs = docs.len();
+/// Every page has events, and the last page has no NextMarker left.
+fn check_pages(file: &str, docs: &[Doc], warnings: &mut Vec<String>) -> Result<(), LoadError> {
     let mut last_marker = None;
-    for (doc, d) in docs.into_iter().enumerate() {
+    for (i, d) in docs.iter().enumerate() {
         match d {
-            Doc::Object(t) => last_marker = take_page(file, &mut out, doc, None, *t)?,
-            Doc::Pages(pages) => {
-                for (p, t) in pages.into_iter().enumerate() {
-                    last_marker = take_page(file, &mut out, doc, Some(p), t)?;
-                }
-            }
-            Doc::Events(evs) => {
-                last_marker = None;
-                for (index, ev) in evs.into_iter().enumerate() {
-                    out.push((
-                        ev,
-                        events::Place {
-                            doc,
-                            page: None,
-                            wrapped: false,
-                            index,
-                        },
+            Doc::Object(t) => last_marker = t.next_marker.as_ref(),
+            Doc::Pages {
+                missing_events,
+                last_marker: m,
+            } => {
+                if let Some(p) = missing_events {
+                    let at = format!("{}/{p}/Events", top::doc_prefix(i));
+                    return Err(LoadError::invalid(
+                        file,
+                        at,
+                        "an Events array in every page",
+                        "none",
                     ));
                 }
+                last_marker = m.as_ref();
             }
-            _ => {
-                return Err(top::unrecognised(
-                    file,
-                    format!("{n_docs} documents that are not all event pages"),
-                ))
-            }
+            _ => last_marker = None,
         }
     }
     if let Some(serde_json::Value::String(m)) = last_marker {
@@ -429,37 +433,5 @@ fn gather_events<'a>(
                 .push("the last page has a NextMarker: later events were not fetched".to_string());
         }
     }
-    Ok(out)
-}
-
-/// Append one `{"Events": [...]}` page; returns its NextMarker.
-fn take_page<'a>(
-    file: &str,
-    out: &mut Vec<(events::RawEvent<'a>, events::Place)>,
-    doc: usize,
-    page: Option<usize>,
-    t: TopObject<'a>,
-) -> Result<Option<serde_json::Value>, LoadError> {
-    let Some(evs) = t.events else {
-        let at =
-            top::doc_prefix(doc) + &page.map(|p| format!("/{p}")).unwrap_or_default() + "/Events";
-        return Err(LoadError::invalid(
-            file,
-            at,
-            "an Events array in every page",
-            "none",
-        ));
-    };
-    for (index, ev) in evs.into_iter().enumerate() {
-        out.push((
-            ev,
-            events::Place {
-                doc,
-                page,
-                wrapped: true,
-                index,
-            },
-        ));
-    }
-    Ok(t.next_marker)
+    Ok(())
 }
