@@ -267,7 +267,8 @@ impl<'de> EventSink<'de> {
                     self.warnings.push(gap_warning(expected, id));
                 }
                 self.last = Some(id);
-                self.builder.feed(ev, place, &mut self.warnings);
+                let mut ev = ev;
+                self.builder.feed(&mut ev, place, &mut self.warnings);
             }
         }
     }
@@ -292,11 +293,55 @@ impl<'de> EventSink<'de> {
     }
 }
 
+/// An Fx-style hash (word at a time): ids are short strings made by the
+/// SDKs, not attacker-chosen keys, and SipHash was a visible share of
+/// loading a large history.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        // Mix high bits down: the multiply leaves the low bits (the table
+        // index) depending only on the low bits of each word.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+}
+
+pub(crate) type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fx>>;
+
 #[derive(Default)]
 struct Builder {
     exec: Option<Execution>,
     ops: Vec<Operation>,
-    index: HashMap<String, usize>,
+    index: FastMap<usize>,
     invocations: Vec<Invocation>,
     truncated: Vec<String>,
     absent: usize,
@@ -364,14 +409,14 @@ impl Builder {
     }
 
     fn run(mut self, events: Vec<(RawEvent<'_>, Place)>, warnings: &mut Vec<String>) -> Execution {
-        for (ev, place) in events {
-            self.feed(ev, place, warnings);
+        for (mut ev, place) in events {
+            self.feed(&mut ev, place, warnings);
         }
         self.finish(warnings)
     }
 
     /// Apply one event (events must come in EventId order).
-    fn feed(&mut self, mut ev: RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
+    fn feed(&mut self, ev: &mut RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
         let et = ev.event_type.take();
         let et = et.as_ref().map(Text::as_str).unwrap_or("");
         match split_type(et) {
@@ -395,18 +440,18 @@ impl Builder {
         }
     }
 
-    fn execution_event(&mut self, ev: RawEvent<'_>, action: &str) {
+    fn execution_event(&mut self, ev: &mut RawEvent<'_>, action: &str) {
         let at = ts(ev.event_timestamp);
-        let d = ev.details.unwrap_or_default();
+        let d = ev.details.take().unwrap_or_default();
         let input = self.payload(d.input, || "execution input".into());
         let result = self.payload(d.result, || "execution result".into());
         let error = self.error(d.error, || "execution error".into());
         let exec = self.exec.get_or_insert_with(empty_execution);
         if exec.execution_op_id.is_none() {
-            exec.execution_op_id = ev.id.map(Text::into_string);
+            exec.execution_op_id = ev.id.take().map(Text::into_string);
         }
         if exec.name.is_none() {
-            exec.name = ev.name.map(Text::into_string);
+            exec.name = ev.name.take().map(Text::into_string);
         }
         if action == "Started" {
             exec.start = at;
@@ -419,9 +464,9 @@ impl Builder {
         }
     }
 
-    fn invocation_completed(&mut self, ev: RawEvent<'_>) {
+    fn invocation_completed(&mut self, ev: &mut RawEvent<'_>) {
         let at = ts(ev.event_timestamp);
-        let d = ev.details.unwrap_or_default();
+        let d = ev.details.take().unwrap_or_default();
         let error = self.error(d.error, || "invocation error".into());
         // The Python tool writes the bare event: the invocation then starts
         // where the previous one ended (or with the execution).
@@ -440,13 +485,13 @@ impl Builder {
 
     fn op_event(
         &mut self,
-        ev: RawEvent<'_>,
+        ev: &mut RawEvent<'_>,
         op_type: OpType,
         action: &str,
         place: Place,
         warnings: &mut Vec<String>,
     ) {
-        let Some(id) = ev.id else {
+        let Some(id) = ev.id.take() else {
             warnings.push(format!(
                 "{}: operation event without an Id ignored",
                 place.pointer()
@@ -491,7 +536,7 @@ impl Builder {
             ));
             return;
         }
-        let d = ev.details.unwrap_or_default();
+        let d = ev.details.take().unwrap_or_default();
         let label = || {
             format!(
                 "{} {:?}",
@@ -503,13 +548,13 @@ impl Builder {
         let error = self.error(d.error, label);
         let op = &mut self.ops[idx];
         if op.name.is_none() {
-            op.name = ev.name.map(Text::into_string);
+            op.name = ev.name.take().map(Text::into_string);
         }
         if op.sub_type.is_none() {
-            op.sub_type = ev.sub_type.map(Text::into_string);
+            op.sub_type = ev.sub_type.take().map(Text::into_string);
         }
         if op.parent_id.is_none() {
-            op.parent_id = ev.parent_id.map(Text::into_string);
+            op.parent_id = ev.parent_id.take().map(Text::into_string);
         }
         // Service-side completions happen between invocations: a wait timer,
         // a callback answered from outside, a chained invoke finishing.
