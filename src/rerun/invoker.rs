@@ -225,6 +225,8 @@ impl Invoker<'_> {
             ("AWS_DEFAULT_REGION", REGION.to_string()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
             ("AWS_MAX_ATTEMPTS", "1".to_string()),
+            // Runner shims answer getRemainingTimeInMillis from this.
+            ("DURABLE_LENS_TIMEOUT_MS", self.config.timeout.as_millis().to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -1,0 +1,79 @@
+//! The engine without step control: the local service and the invoker drive
+//! real handlers written with the official SDKs, and bad handlers fail with
+//! clear errors and leave no process behind.
+
+#[path = "handlers/support.rs"]
+mod support;
+
+use durable_lens::model::{OpStatus, Ts};
+use durable_lens::rerun::{
+    Answer, Answerer, Credentials, ExecState, HoldMeter, Invoker, InvokerConfig, InvokerError, Recorded, RunEvent,
+    RunOutcome, Service, Stopper,
+};
+use durable_lens::rerun::wire::WireOp;
+use durable_lens::rerun::HandlerCommand;
+use std::time::Duration;
+
+struct NoAnswers;
+impl Answerer for NoAnswers {
+    fn answer(&self, _: &WireOp) -> Option<Answer> {
+        None
+    }
+}
+
+struct Run {
+    outcome: Result<RunOutcome, InvokerError>,
+    events: Vec<RunEvent>,
+    service: Service,
+}
+
+fn fresh_run(handler: HandlerCommand, timeout: Duration, page_size: usize) -> Run {
+    let rec = Recorded::new(support::input_only(r#"{"orderId":"123"}"#));
+    let exec_op = rec.execution_op("inv-test", Ts(0));
+    let state = ExecState::new("arn:aws:lambda:us-east-1:000000000000:function:test/durable-execution/t/1".into(), exec_op, Vec::new());
+    let creds = Credentials::generate();
+    let service = Service::start(state, creds.access_key_id.clone()).unwrap();
+    let mut config = InvokerConfig::new(handler);
+    config.timeout = timeout;
+    config.page_size = page_size;
+    let stopper = Stopper::new();
+    let hold = HoldMeter::new();
+    let mut events = Vec::new();
+    let outcome = Invoker {
+        config: &config,
+        service: &service,
+        credentials: &creds,
+        answerer: &NoAnswers,
+        stopper: &stopper,
+        hold: &hold,
+        run_label: "test".into(),
+    }
+    .run(&mut |e| events.push(e));
+    Run { outcome, events, service }
+}
+
+fn ended(events: &[RunEvent]) -> Vec<&durable_lens::rerun::InvocationRecord> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::InvocationEnded(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn js_handler_runs_to_completion_against_the_local_service() {
+    let run = fresh_run(support::node_handler("order-flow.mjs", &[]), Duration::from_secs(60), 1000);
+    let recs = ended(&run.events);
+    for r in &recs {
+        eprintln!("--- invocation {} stdout:\n{}\nstderr:\n{}", r.index, r.stdout, r.stderr);
+    }
+    let outcome = run.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
+    assert_eq!(recs.len(), 2, "one invocation before the wait, one after");
+    let names: Vec<String> = run
+        .service
+        .with_state(|s| s.operations().iter().filter_map(|o| o.name.clone()).collect());
+    assert_eq!(names[..4], ["create-order", "process-payment", "cool-off", "notify"]);
+}
