@@ -77,3 +77,20 @@ fn js_handler_runs_to_completion_against_the_local_service() {
         .with_state(|s| s.operations().iter().filter_map(|o| o.name.clone()).collect());
     assert_eq!(names[..4], ["create-order", "process-payment", "cool-off", "notify"]);
 }
+
+#[test]
+fn python_handler_runs_to_completion_and_pages_its_state() {
+    // A page size of 2 makes the SDK fetch the rest through GetDurableExecutionState.
+    let run = fresh_run(support::python_handler("order_flow:handler", &[]), Duration::from_secs(60), 2);
+    let recs = ended(&run.events);
+    for r in &recs {
+        eprintln!("--- invocation {} stdout:\n{}\nstderr:\n{}", r.index, r.stdout, r.stderr);
+    }
+    let outcome = run.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
+    assert_eq!(recs.len(), 2);
+    let names: Vec<String> = run
+        .service
+        .with_state(|s| s.operations().iter().filter_map(|o| o.name.clone()).collect());
+    assert!(names.starts_with(&["create-order".into(), "process-payment".into(), "cool-off".into()]), "{names:?}");
+}
