@@ -4,4 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod model;
+pub mod diff;
+pub mod replay;
+//pub mod cli;
 pub mod rerun;

@@ -5,11 +5,13 @@
 //! builds the run into a `History` like a loader would (`history`). `session`
 //! adds step control for the UI and the CLI.
 
+pub mod compare;
 pub mod history;
 pub mod invoker;
 pub mod process;
 pub mod recorded;
 pub mod service;
+pub mod session;
 pub mod state;
 pub mod wire;
 
@@ -18,3 +20,5 @@ pub use process::{HandlerCommand, HoldMeter, ProcessError, Stopper};
 pub use recorded::{place_label, PlacePath, Places, Recorded, RecordedAnswers};
 pub use service::{CheckpointGate, CheckpointNotice, GateDecision, Service, ServiceError};
 pub use state::{ExecState, Rejection};
+pub use compare::{Comparison, Divergence};
+pub use session::{run_headless, Command, Mode, Report, Role, Session, SessionConfig, SessionEvent, StartPoint};

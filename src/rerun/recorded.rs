@@ -160,7 +160,7 @@ impl Recorded {
 pub struct RecordedAnswers {
     pub recorded: Recorded,
     /// Live id → place, kept current by the session as operations appear.
-    pub live_places: std::sync::Mutex<Places>,
+    pub live_places: std::sync::Arc<std::sync::Mutex<Places>>,
     /// User-supplied answers keyed by operation name or place label.
     pub overrides: HashMap<String, Answer>,
 }
