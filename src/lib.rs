@@ -3,6 +3,7 @@
 //! desktop app (`ui`, behind the `gui` feature) and the CLI sit on top.
 #![forbid(unsafe_code)]
 
+pub mod load;
 pub mod model;
 pub mod diff;
 pub mod replay;

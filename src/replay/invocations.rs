@@ -24,7 +24,7 @@ pub fn replay(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<
     let (windows, spans) = if recorded {
         (exec.invocations.clone(), recorded_spans(exec))
     } else {
-        infer(exec)
+        infer(exec, contexts, places)
     };
     let ends = completion_points(exec, &windows, &spans);
 
@@ -186,7 +186,7 @@ fn suspends(op: &Operation) -> bool {
 /// Infer invocation windows for sources without them. With timestamps, each
 /// suspending operation's end (and each extra step attempt) opens a new
 /// invocation at that time; without, invocations follow checkpoint order.
-fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
+fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invocation>, Vec<Span>) {
     let ops = &exec.operations;
     let timed = ops.iter().all(|o| o.start.is_some());
     let mut windows = vec![Invocation {
@@ -199,10 +199,13 @@ fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
     let mut spans = vec![Span::default(); ops.len()];
 
     if timed {
+        // GetDurableExecutionState omits a wait's end: the handler resumed
+        // no later than the start of whatever the code did next.
         let mut resumes: Vec<Ts> = ops
             .iter()
-            .filter(|o| suspends(o) && o.status.is_terminal())
-            .filter_map(|o| o.end)
+            .enumerate()
+            .filter(|(_, o)| suspends(o) && o.status.is_terminal())
+            .filter_map(|(i, o)| o.end.or_else(|| next_start(ops, contexts, places, i)))
             .collect();
         // A retried step's final attempt ran in a later invocation than its
         // first: its end stands for one more resume point.
@@ -264,4 +267,17 @@ fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
         last.end = exec.end;
     }
     (windows, spans)
+}
+
+/// The start of the operation that follows `i` in code order: its next
+/// sibling, else the next sibling of its enclosing context, and so on up.
+fn next_start(ops: &[Operation], contexts: &[Context], places: &[Place], mut i: usize) -> Option<Ts> {
+    loop {
+        let p = places[i];
+        let ctx = &contexts[p.context];
+        if let Some(t) = ctx.children.get(p.position as usize).and_then(|&n| ops[n].start) {
+            return Some(t);
+        }
+        i = ctx.op?;
+    }
 }
