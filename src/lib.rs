@@ -7,5 +7,5 @@ pub mod load;
 pub mod model;
 pub mod diff;
 pub mod replay;
-//pub mod cli;
+pub mod cli;
 pub mod rerun;

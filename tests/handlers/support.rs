@@ -105,3 +105,50 @@ pub fn live_in_group(pgid: u32) -> Vec<u32> {
     }
     out
 }
+
+/// Record `file`'s execution with the JS SDK's own local test runner and
+/// load it: the reference a re-run is compared with.
+pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
+    require_node();
+    let out = dir.join(format!("{file}.history.json"));
+    let status = std::process::Command::new("node")
+        .arg("record-js.mjs")
+        .arg(file)
+        .arg(input)
+        .arg(&out)
+        .current_dir(handlers_dir())
+        .env_remove("VARIANT")
+        .status()
+        .expect("node runs");
+    assert!(status.success(), "recording {file} with the JS test runner failed");
+    load_one(&out)
+}
+
+/// Record a Python handler with the Python SDK's own local test runner
+/// (filesystem store) and load the execution file.
+pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
+    require_python();
+    let store = dir.join("store");
+    let status = std::process::Command::new(python())
+        .arg("record_py.py")
+        .arg(spec)
+        .arg(input)
+        .arg(&store)
+        .current_dir(handlers_dir())
+        .env_remove("VARIANT")
+        .status()
+        .expect("python runs");
+    assert!(status.success(), "recording {spec} with the Python test runner failed");
+    let file = std::fs::read_dir(&store)
+        .expect("store folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("an execution file in the store");
+    load_one(&file)
+}
+
+fn load_one(path: &std::path::Path) -> Execution {
+    let h = durable_lens::load::load_path(path).unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
+    h.executions.into_iter().next().expect("one execution")
+}
