@@ -56,7 +56,7 @@ fn ended(events: &[RunEvent]) -> Vec<&durable_lens::rerun::InvocationRecord> {
     events
         .iter()
         .filter_map(|e| match e {
-            RunEvent::InvocationEnded(r) => Some(r),
+            RunEvent::InvocationEnded(r) => Some(&**r),
             _ => None,
         })
         .collect()

@@ -105,7 +105,7 @@ impl InvocationRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
     InvocationStarted { index: usize, request_id: String },
-    InvocationEnded(InvocationRecord),
+    InvocationEnded(Box<InvocationRecord>),
 }
 
 /// How the execution ended.
@@ -128,7 +128,7 @@ pub enum InvokerError {
     NonZeroExit {
         invocation: usize,
         code: i32,
-        error: Option<ErrorInfo>,
+        error: Option<Box<ErrorInfo>>,
         stderr: String,
     },
     #[error("invocation {invocation}: the handler's stdout is not an invocation output ({reason}); stdout began with {excerpt:?}")]
@@ -282,7 +282,7 @@ impl Invoker<'_> {
                 exit_code: p.exit_code,
                 output: parsed.as_ref().ok().cloned(),
             };
-            on_event(RunEvent::InvocationEnded(record));
+            on_event(RunEvent::InvocationEnded(Box::new(record)));
             if p.stopped || self.stopper.is_stopped() {
                 return Err(InvokerError::Stopped);
             }
@@ -312,7 +312,7 @@ impl Invoker<'_> {
                     return Err(InvokerError::NonZeroExit {
                         invocation: index,
                         code,
-                        error: thrown_error(&p.stdout),
+                        error: thrown_error(&p.stdout).map(Box::new),
                         stderr: p.stderr,
                     })
                 }

@@ -10,6 +10,7 @@ pub mod history;
 pub mod invoker;
 pub mod process;
 pub mod recorded;
+mod run;
 pub mod service;
 pub mod session;
 pub mod state;

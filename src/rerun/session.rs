@@ -12,17 +12,18 @@
 //! pauses happen only at executed operations.
 
 use super::compare::{self, Comparison, Divergence};
-use super::history::{self, HistoryParts};
-use super::invoker::{Answer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError, RunEvent, RunOutcome};
+use super::run::{runner, Msg};
+use super::invoker::{Answer, InvocationRecord, InvokerError, RunEvent, RunOutcome};
 use super::process::{HandlerCommand, HoldMeter, Stopper};
 use super::recorded::{PlacePath, Places, Recorded, RecordedAnswers};
-use super::service::{CheckpointGate, CheckpointNotice, GateDecision, Service};
-use super::state::ExecState;
+use super::service::{CheckpointNotice, GateDecision};
 use super::wire::{error_info, WireOp};
 use crate::model::{Execution, History, OpType, Operation};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
+
+pub use super::run::run_headless;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,12 +128,6 @@ impl SessionConfig {
     }
 }
 
-enum Msg {
-    Command(Command),
-    Gate { run: u32, notice: CheckpointNotice, reply: Sender<GateDecision> },
-    Run { run: u32, event: RunEvent },
-    Done { run: u32, result: Box<(Result<RunOutcome, InvokerError>, History, Vec<WireOp>)> },
-}
 
 /// A running session. Dropping it stops the handler and the service.
 pub struct Session {
@@ -163,28 +158,6 @@ impl Drop for Session {
         let _ = self.tx.send(Msg::Command(Command::Stop));
         if let Some(t) = self.thread.take() {
             let _ = t.join();
-        }
-    }
-}
-
-struct Gate {
-    run: u32,
-    tx: Mutex<Sender<Msg>>,
-}
-
-impl CheckpointGate for Gate {
-    fn on_checkpoint(&self, notice: &CheckpointNotice) -> GateDecision {
-        let (reply, answer) = channel();
-        let sent = self.tx.lock().map(|tx| {
-            tx.send(Msg::Gate {
-                run: self.run,
-                notice: notice.clone(),
-                reply,
-            })
-        });
-        match sent {
-            Ok(Ok(())) => answer.recv().unwrap_or(GateDecision::Abort),
-            _ => GateDecision::Abort,
         }
     }
 }
@@ -284,7 +257,10 @@ impl Controller {
                     let _ = reply.send(d);
                 }
             }
-            Msg::Run { run, event } if Some(run) == current => self.run_event(event),
+            Msg::Run { run, event, terminal } if Some(run) == current => {
+                self.set_replayable(terminal);
+                self.run_event(event)
+            }
             Msg::Done { run, result } if Some(run) == current => self.done(*result),
             Msg::Run { .. } | Msg::Done { .. } => {}
         }
@@ -545,6 +521,26 @@ impl Controller {
         decision
     }
 
+    /// The operations the coming invocation replays (terminal in its state).
+    fn set_replayable(&mut self, terminal: Vec<WireOp>) {
+        let Some(r) = self.run.as_mut() else { return };
+        if terminal.is_empty() {
+            return;
+        }
+        let Ok(mut places) = r.places.lock() else { return };
+        let mut initial: Vec<(PlacePath, Operation)> = terminal
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| {
+                let place = places.add(&w.id, w.parent_id.as_deref(), 20_000 + i);
+                w.to_model(None).map(|op| (place, op))
+            })
+            .collect();
+        initial.sort_by(|a, b| a.0.cmp(&b.0));
+        drop(places);
+        r.initial = initial;
+    }
+
     fn run_event(&mut self, event: RunEvent) {
         let Some(r) = self.run.as_mut() else { return };
         let run = r.run;
@@ -571,12 +567,9 @@ impl Controller {
                     _ => {}
                 }
                 if let Some(r) = self.run.as_mut() {
-                    r.records.push(record.clone());
+                    r.records.push((*record).clone());
                 }
-                self.emit(SessionEvent::InvocationEnded {
-                    run,
-                    record: Box::new(record),
-                });
+                self.emit(SessionEvent::InvocationEnded { run, record });
             }
         }
     }
@@ -681,94 +674,3 @@ fn compare_position(place: &[u32]) -> String {
     super::recorded::place_label(place)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn runner(
-    run: u32,
-    config: SessionConfig,
-    recorded: Arc<Recorded>,
-    initial: Vec<WireOp>,
-    answerer: RecordedAnswers,
-    stopper: Arc<Stopper>,
-    hold: Arc<HoldMeter>,
-    tx: Sender<Msg>,
-) {
-    let now = super::state::VirtualClock::default().now();
-    let exec_op = recorded.execution_op(&format!("durable-lens-rerun-{run}"), now);
-    let arn = format!(
-        "arn:aws:lambda:{}:000000000000:function:{}/durable-execution/durable-lens/{}",
-        super::invoker::REGION,
-        recorded.execution.function_name.as_deref().unwrap_or("handler"),
-        exec_op.id
-    );
-    let state = ExecState::new(arn, exec_op, initial.clone());
-    let creds = Credentials::generate();
-    let service = match Service::start(state, creds.access_key_id.clone()) {
-        Ok(s) => s,
-        Err(e) => {
-            let history = History {
-                source: config.source.clone(),
-                format: crate::model::Format::Rerun,
-                executions: Vec::new(),
-                warnings: vec![e.to_string()],
-            };
-            let _ = tx.send(Msg::Done {
-                run,
-                result: Box::new((Err(InvokerError::Stopped), history, initial)),
-            });
-            return;
-        }
-    };
-    service.set_gate(Some(Arc::new(Gate {
-        run,
-        tx: Mutex::new(tx.clone()),
-    })));
-    let mut icfg = InvokerConfig::new(config.handler.clone());
-    icfg.timeout = config.timeout;
-    icfg.page_size = config.page_size;
-    let invoker = Invoker {
-        config: &icfg,
-        service: &service,
-        credentials: &creds,
-        answerer: &answerer,
-        stopper: &stopper,
-        hold: &hold,
-        run_label: format!("rerun-{run}"),
-    };
-    let mut records = Vec::new();
-    let result = invoker.run(&mut |event| {
-        if let RunEvent::InvocationEnded(r) = &event {
-            records.push(r.clone());
-        }
-        let _ = tx.send(Msg::Run { run, event });
-    });
-    service.set_gate(None);
-    let history = service.with_state(|s| {
-        history::build(HistoryParts {
-            source: config.source.clone(),
-            state: s,
-            invocations: &records,
-            outcome: result.as_ref().ok(),
-            function_name: recorded.execution.function_name.clone(),
-            warnings: Vec::new(),
-        })
-    });
-    let _ = tx.send(Msg::Done {
-        run,
-        result: Box::new((result, history, initial)),
-    });
-}
-
-/// Run to the end (stopping at the first divergence) without a UI: what
-/// `durable-lens rerun` and CI use.
-pub fn run_headless(mut config: SessionConfig, on_event: &mut dyn FnMut(&SessionEvent)) -> Option<Report> {
-    config.mode = Mode::Continue;
-    config.breakpoints.clear();
-    let session = Session::start(config);
-    while let Ok(e) = session.events.recv() {
-        on_event(&e);
-        if let SessionEvent::Finished { report, .. } = e {
-            return Some(*report);
-        }
-    }
-    None
-}
