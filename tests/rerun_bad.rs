@@ -31,12 +31,19 @@ fn assert_no_orphans(pids: &[u32]) {
         while !support::live_in_group(pgid).is_empty() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(support::live_in_group(pgid), Vec::<u32>::new(), "processes of group {pgid} survived");
+        assert_eq!(
+            support::live_in_group(pgid),
+            Vec::<u32>::new(),
+            "processes of group {pgid} survived"
+        );
     }
 }
 
 fn error(report: &Report) -> &str {
-    report.error.as_deref().unwrap_or_else(|| panic!("expected an error, got {report:?}"))
+    report
+        .error
+        .as_deref()
+        .unwrap_or_else(|| panic!("expected an error, got {report:?}"))
 }
 
 #[test]
@@ -46,7 +53,11 @@ fn a_hanging_handler_is_killed_at_the_timeout_with_everything_it_started() {
         support::shell_handler("sleep 300 & sleep 300 & cat > /dev/null; sleep 300"),
         Duration::from_millis(800),
     );
-    assert!(error(&report).contains("did not finish within 0.8s"), "{}", error(&report));
+    assert!(
+        error(&report).contains("did not finish within 0.8s"),
+        "{}",
+        error(&report)
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_no_orphans(&pids);
 }
@@ -58,15 +69,24 @@ fn a_crashing_handler_is_reported_with_its_signal_and_stderr() {
         Duration::from_secs(10),
     );
     let e = error(&report);
-    assert!(e.contains("killed by signal 11") && e.contains("about to crash"), "{e}");
+    assert!(
+        e.contains("killed by signal 11") && e.contains("about to crash"),
+        "{e}"
+    );
     assert_no_orphans(&pids);
 }
 
 #[test]
 fn garbage_on_stdout_is_reported_with_an_excerpt() {
-    let (report, pids) = run(support::shell_handler("cat > /dev/null; echo 'hello there'"), Duration::from_secs(10));
+    let (report, pids) = run(
+        support::shell_handler("cat > /dev/null; echo 'hello there'"),
+        Duration::from_secs(10),
+    );
     let e = error(&report);
-    assert!(e.contains("not an invocation output") && e.contains("hello there"), "{e}");
+    assert!(
+        e.contains("not an invocation output") && e.contains("hello there"),
+        "{e}"
+    );
     assert_no_orphans(&pids);
 }
 
@@ -75,7 +95,10 @@ fn a_non_zero_exit_is_reported_with_the_thrown_error() {
     let script = r#"cat > /dev/null; echo '{"errorType":"TypeError","errorMessage":"x is undefined"}'; exit 3"#;
     let (report, _) = run(support::shell_handler(script), Duration::from_secs(10));
     let e = error(&report);
-    assert!(e.contains("exited with status 3") && e.contains("TypeError: x is undefined"), "{e}");
+    assert!(
+        e.contains("exited with status 3") && e.contains("TypeError: x is undefined"),
+        "{e}"
+    );
 }
 
 fn bogus(mode: &str) -> String {
@@ -92,18 +115,29 @@ fn bogus_checkpoints_are_refused_with_the_services_reason() {
     let e = bogus("unknown-id");
     assert!(e.contains("refuses") && e.contains("does not exist"), "{e}");
     let e = bogus("illegal-transition");
-    assert!(e.contains("Invalid transition: STEP START of an operation that is SUCCEEDED"), "{e}");
+    assert!(
+        e.contains("Invalid transition: STEP START of an operation that is SUCCEEDED"),
+        "{e}"
+    );
     let e = bogus("oversized");
     assert!(e.contains("exceeds the maximum of 262144 bytes"), "{e}");
 }
 
 #[test]
 fn a_checkpoint_with_another_access_key_is_refused() {
-    let (report, _) = run(support::shell_handler("python3 bogus_checkpoint.py wrong-key"), Duration::from_secs(20));
-    let outcome = report.outcome.expect("the handler reports the refusal as a failure");
+    let (report, _) = run(
+        support::shell_handler("python3 bogus_checkpoint.py wrong-key"),
+        Duration::from_secs(20),
+    );
+    let outcome = report
+        .outcome
+        .expect("the handler reports the refusal as a failure");
     let msg = outcome.error.and_then(|e| e.message).unwrap_or_default();
     assert!(msg.contains("UnrecognizedClientException"), "{msg}");
-    assert!(report.history.executions[0].operations.is_empty(), "nothing was applied");
+    assert!(
+        report.history.executions[0].operations.is_empty(),
+        "nothing was applied"
+    );
 }
 
 #[test]
@@ -115,7 +149,11 @@ fn an_unsigned_request_is_refused_by_the_service() {
         status: "STARTED".into(),
         ..WireOp::default()
     };
-    let service = Service::start(ExecState::new("arn".into(), exec, Vec::new()), "AKIARIGHT".into()).unwrap();
+    let service = Service::start(
+        ExecState::new("arn".into(), exec, Vec::new()),
+        "AKIARIGHT".into(),
+    )
+    .unwrap();
     let request = |auth: &str| {
         let mut s = std::net::TcpStream::connect(("127.0.0.1", service.port())).unwrap();
         let req = format!(
@@ -127,9 +165,15 @@ fn an_unsigned_request_is_refused_by_the_service() {
         out
     };
     let refused = request("");
-    assert!(refused.starts_with("HTTP/1.1 403") && refused.contains("UnrecognizedClientException"), "{refused}");
+    assert!(
+        refused.starts_with("HTTP/1.1 403") && refused.contains("UnrecognizedClientException"),
+        "{refused}"
+    );
     let other = request("Authorization: AWS4-HMAC-SHA256 Credential=AKIAOTHER/20260101/us-east-1/lambda/aws4_request\r\n");
     assert!(other.starts_with("HTTP/1.1 403"), "{other}");
     let ok = request("Authorization: AWS4-HMAC-SHA256 Credential=AKIARIGHT/20260101/us-east-1/lambda/aws4_request\r\n");
-    assert!(ok.starts_with("HTTP/1.1 200") && ok.contains("\"Operations\""), "{ok}");
+    assert!(
+        ok.starts_with("HTTP/1.1 200") && ok.contains("\"Operations\""),
+        "{ok}"
+    );
 }

@@ -14,7 +14,11 @@ fn rerun(args: &[&str]) -> (i32, String, String) {
         .output()
         .expect("the binary runs");
     let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), s(&out.stdout), s(&out.stderr))
+    (
+        out.status.code().unwrap_or(-1),
+        s(&out.stdout),
+        s(&out.stderr),
+    )
 }
 
 #[test]
@@ -29,24 +33,68 @@ fn cli_exit_codes_follow_the_outcome_and_json_reports_the_divergence() {
     let base = format!("node {} order-flow.mjs", runner.display());
     let saved = dir.path().join("rerun.json");
 
-    let (code, out, err) = rerun(&[hist.to_str().unwrap(), "--handler", &base, "--cwd", cwd, "--save", saved.to_str().unwrap()]);
+    let (code, out, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &base,
+        "--cwd",
+        cwd,
+        "--save",
+        saved.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("no divergence"), "{out}");
     let reloaded = durable_lens::load::load_path(&saved).expect("the saved re-run loads");
-    let names = |e: &durable_lens::model::Execution| e.operations.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
+    let names = |e: &durable_lens::model::Execution| {
+        e.operations
+            .iter()
+            .map(|o| o.name.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(&reloaded.executions[0]), names(&recorded));
 
     let renamed = format!("VARIANT=renamed {base}");
-    let (code, out, err) = rerun(&[hist.to_str().unwrap(), "--handler", &renamed, "--cwd", cwd, "--from-invocation", "1", "--json"]);
+    let (code, out, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &renamed,
+        "--cwd",
+        cwd,
+        "--from-invocation",
+        "1",
+        "--json",
+    ]);
     assert_eq!(code, 1, "{out}\n{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON on stdout");
     assert_eq!(v["divergence"]["place"], serde_json::json!([2]));
-    assert!(v["divergence"]["sdk_error"].as_str().unwrap_or("").contains("Non-deterministic"), "{v}");
+    assert!(
+        v["divergence"]["sdk_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Non-deterministic"),
+        "{v}"
+    );
 
-    let (code, _, err) = rerun(&[hist.to_str().unwrap(), "--handler", "echo nope", "--cwd", cwd]);
+    let (code, _, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        "echo nope",
+        "--cwd",
+        cwd,
+    ]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = rerun(&[hist.to_str().unwrap(), "--handler", &base, "--from-invocation", "9"]);
+    let (code, _, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &base,
+        "--from-invocation",
+        "9",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("--from-invocation 9"), "{err}");
-    assert_eq!(std::fs::read(&hist).unwrap(), before, "the recording is never modified");
+    assert_eq!(
+        std::fs::read(&hist).unwrap(),
+        before,
+        "the recording is never modified"
+    );
 }

@@ -6,12 +6,12 @@
 mod support;
 
 use durable_lens::model::{OpStatus, Ts};
-use durable_lens::rerun::{
-    Answer, Answerer, Credentials, ExecState, HoldMeter, Invoker, InvokerConfig, InvokerError, Recorded, RunEvent,
-    RunOutcome, Service, Stopper,
-};
 use durable_lens::rerun::wire::WireOp;
 use durable_lens::rerun::HandlerCommand;
+use durable_lens::rerun::{
+    Answer, Answerer, Credentials, ExecState, HoldMeter, Invoker, InvokerConfig, InvokerError,
+    Recorded, RunEvent, RunOutcome, Service, Stopper,
+};
 use std::time::Duration;
 
 struct NoAnswers;
@@ -30,7 +30,11 @@ struct Run {
 fn fresh_run(handler: HandlerCommand, timeout: Duration, page_size: usize) -> Run {
     let rec = Recorded::new(support::input_only(r#"{"orderId":"123"}"#));
     let exec_op = rec.execution_op("inv-test", Ts(0));
-    let state = ExecState::new("arn:aws:lambda:us-east-1:000000000000:function:test/durable-execution/t/1".into(), exec_op, Vec::new());
+    let state = ExecState::new(
+        "arn:aws:lambda:us-east-1:000000000000:function:test/durable-execution/t/1".into(),
+        exec_op,
+        Vec::new(),
+    );
     let creds = Credentials::generate();
     let service = Service::start(state, creds.access_key_id.clone()).unwrap();
     let mut config = InvokerConfig::new(handler);
@@ -49,7 +53,11 @@ fn fresh_run(handler: HandlerCommand, timeout: Duration, page_size: usize) -> Ru
         run_label: "test".into(),
     }
     .run(&mut |e| events.push(e));
-    Run { outcome, events, service }
+    Run {
+        outcome,
+        events,
+        service,
+    }
 }
 
 fn ended(events: &[RunEvent]) -> Vec<&durable_lens::rerun::InvocationRecord> {
@@ -64,33 +72,63 @@ fn ended(events: &[RunEvent]) -> Vec<&durable_lens::rerun::InvocationRecord> {
 
 #[test]
 fn js_handler_runs_to_completion_against_the_local_service() {
-    let run = fresh_run(support::node_handler("order-flow.mjs", &[]), Duration::from_secs(60), 1000);
+    let run = fresh_run(
+        support::node_handler("order-flow.mjs", &[]),
+        Duration::from_secs(60),
+        1000,
+    );
     let recs = ended(&run.events);
     for r in &recs {
-        eprintln!("--- invocation {} stdout:\n{}\nstderr:\n{}", r.index, r.stdout, r.stderr);
+        eprintln!(
+            "--- invocation {} stdout:\n{}\nstderr:\n{}",
+            r.index, r.stdout, r.stderr
+        );
     }
     let outcome = run.outcome.unwrap();
     assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
     assert_eq!(recs.len(), 2, "one invocation before the wait, one after");
-    let names: Vec<String> = run
-        .service
-        .with_state(|s| s.operations().iter().filter_map(|o| o.name.clone()).collect());
-    assert_eq!(names[..4], ["create-order", "process-payment", "cool-off", "notify"]);
+    let names: Vec<String> = run.service.with_state(|s| {
+        s.operations()
+            .iter()
+            .filter_map(|o| o.name.clone())
+            .collect()
+    });
+    assert_eq!(
+        names[..4],
+        ["create-order", "process-payment", "cool-off", "notify"]
+    );
 }
 
 #[test]
 fn python_handler_runs_to_completion_and_pages_its_state() {
     // A page size of 2 makes the SDK fetch the rest through GetDurableExecutionState.
-    let run = fresh_run(support::python_handler("order_flow:handler", &[]), Duration::from_secs(60), 2);
+    let run = fresh_run(
+        support::python_handler("order_flow:handler", &[]),
+        Duration::from_secs(60),
+        2,
+    );
     let recs = ended(&run.events);
     for r in &recs {
-        eprintln!("--- invocation {} stdout:\n{}\nstderr:\n{}", r.index, r.stdout, r.stderr);
+        eprintln!(
+            "--- invocation {} stdout:\n{}\nstderr:\n{}",
+            r.index, r.stdout, r.stderr
+        );
     }
     let outcome = run.outcome.unwrap();
     assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
     assert_eq!(recs.len(), 2);
-    let names: Vec<String> = run
-        .service
-        .with_state(|s| s.operations().iter().filter_map(|o| o.name.clone()).collect());
-    assert!(names.starts_with(&["create-order".into(), "process-payment".into(), "cool-off".into()]), "{names:?}");
+    let names: Vec<String> = run.service.with_state(|s| {
+        s.operations()
+            .iter()
+            .filter_map(|o| o.name.clone())
+            .collect()
+    });
+    assert!(
+        names.starts_with(&[
+            "create-order".into(),
+            "process-payment".into(),
+            "cool-off".into()
+        ]),
+        "{names:?}"
+    );
 }

@@ -19,7 +19,12 @@ fn rerun(recorded: &Execution, handler: HandlerCommand, start: StartPoint) -> Re
     config.timeout = Duration::from_secs(60);
     let report = run_headless(config, &mut |_| {}).expect("a report");
     for r in &report.invocations {
-        eprintln!("--- invocation {}: {}\n{}", r.index, r.stdout.trim(), r.stderr.trim());
+        eprintln!(
+            "--- invocation {}: {}\n{}",
+            r.index,
+            r.stdout.trim(),
+            r.stderr.trim()
+        );
     }
     report
 }
@@ -47,9 +52,22 @@ fn assert_clean(recorded: &Execution, report: &Report) {
     let outcome = report.outcome.as_ref().expect("an outcome");
     assert_eq!(outcome.status, OpStatus::Succeeded);
     let rerun = &report.history.executions[0];
-    assert_eq!(rerun.invocations.len(), recorded.invocations.len(), "same number of invocations");
-    assert_eq!(root_switches(rerun), root_switches(recorded), "same switch positions");
-    let names = |e: &Execution| e.operations.iter().map(|o| (o.name.clone(), o.op_type)).collect::<Vec<_>>();
+    assert_eq!(
+        rerun.invocations.len(),
+        recorded.invocations.len(),
+        "same number of invocations"
+    );
+    assert_eq!(
+        root_switches(rerun),
+        root_switches(recorded),
+        "same switch positions"
+    );
+    let names = |e: &Execution| {
+        e.operations
+            .iter()
+            .map(|o| (o.name.clone(), o.op_type))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(rerun), names(recorded));
 }
 
@@ -60,7 +78,15 @@ fn js_same_code_fresh_rerun_matches_its_recording() {
     assert_eq!(recorded.invocations.len(), 2);
     let report = rerun(&recorded, js("base"), StartPoint::Fresh);
     assert_clean(&recorded, &report);
-    assert_eq!(report.switches.iter().filter(|(_, p)| p.len() == 1).map(|(i, p)| (*i, p[0])).collect::<Vec<_>>(), [(0, 1), (1, 4)]);
+    assert_eq!(
+        report
+            .switches
+            .iter()
+            .filter(|(_, p)| p.len() == 1)
+            .map(|(i, p)| (*i, p[0]))
+            .collect::<Vec<_>>(),
+        [(0, 1), (1, 4)]
+    );
 }
 
 #[test]
@@ -70,15 +96,24 @@ fn js_rerun_from_the_second_invocation_replays_then_executes() {
     let report = rerun(&recorded, js("base"), StartPoint::FromInvocation(1));
     assert_eq!(report.divergence, None, "{report:?}");
     assert_eq!(report.invocations.len(), 1);
-    assert_eq!(report.switches.first().map(|(i, p)| (*i, p.clone())), Some((0, vec![4])));
+    assert_eq!(
+        report.switches.first().map(|(i, p)| (*i, p.clone())),
+        Some((0, vec![4]))
+    );
 }
 
 fn assert_sdk_divergence(report: &Report, place: &[u32], message: &str, sdk_text: &str) {
-    let d = report.divergence.as_ref().unwrap_or_else(|| panic!("expected a divergence: {report:?}"));
+    let d = report
+        .divergence
+        .as_ref()
+        .unwrap_or_else(|| panic!("expected a divergence: {report:?}"));
     assert_eq!(d.place, place);
     assert_eq!(d.message, message);
     let sdk = d.sdk_error.as_deref().unwrap_or_default();
-    assert!(sdk.contains(sdk_text), "SDK text {sdk:?} lacks {sdk_text:?}");
+    assert!(
+        sdk.contains(sdk_text),
+        "SDK text {sdk:?} lacks {sdk_text:?}"
+    );
 }
 
 #[test]
@@ -113,13 +148,21 @@ fn js_changed_code_in_a_fresh_run_stops_at_the_first_differing_operation() {
     let report = rerun(&recorded, js("renamed"), StartPoint::Fresh);
     let d = report.divergence.expect("divergence");
     assert_eq!(d.place, [2]);
-    assert_eq!(d.sdk_error, None, "executed, not replayed: the SDK cannot know");
+    assert_eq!(
+        d.sdk_error, None,
+        "executed, not replayed: the SDK cannot know"
+    );
     assert_eq!(d.message, "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'charge-card' of type STEP");
     // Reordered parallel branches: the first branch context differs.
     let report = rerun(&recorded, js("reordered"), StartPoint::Fresh);
     let d = report.divergence.expect("divergence");
     assert_eq!(d.place, [4, 1], "{}", d.message);
-    assert!(d.message.contains("Expected operation 'email'") && d.message.contains("found operation 'sms'"), "{}", d.message);
+    assert!(
+        d.message.contains("Expected operation 'email'")
+            && d.message.contains("found operation 'sms'"),
+        "{}",
+        d.message
+    );
 }
 
 #[test]

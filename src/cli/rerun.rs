@@ -51,7 +51,10 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         );
     };
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!("--timeout must be a positive number of seconds, got {}", args.timeout);
+        bail!(
+            "--timeout must be a positive number of seconds, got {}",
+            args.timeout
+        );
     }
     let start = match args.from_invocation {
         None => StartPoint::Fresh,
@@ -80,7 +83,8 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
     })
     .context("the re-run session ended without a report")?;
     if let Some(path) = &args.save {
-        std::fs::write(path, to_lens_json(&report.history)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, to_lens_json(&report.history))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         if !quiet {
             eprintln!("wrote {}", path.display());
         }
@@ -99,15 +103,25 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
 
 fn print_event(e: &SessionEvent, style: Style) {
     match e {
-        SessionEvent::InvocationStarted { index, .. } => println!("{}", style.bold(&format!("invocation {index}"))),
+        SessionEvent::InvocationStarted { index, .. } => {
+            println!("{}", style.bold(&format!("invocation {index}")))
+        }
         SessionEvent::OperationSeen {
-            op, place, role, comparison, ..
+            op,
+            place,
+            role,
+            comparison,
+            ..
         } => {
             let role = match role {
                 crate::rerun::Role::Replayed => style.dim("replayed"),
                 crate::rerun::Role::Executed => style.green("executed"),
             };
-            let mark = if comparison.is_divergence() { style.red(" ≠ recorded") } else { String::new() };
+            let mark = if comparison.is_divergence() {
+                style.red(" ≠ recorded")
+            } else {
+                String::new()
+            };
             println!(
                 "  {:>6}  {role}  {} {}{mark}",
                 crate::rerun::place_label(place),
@@ -134,7 +148,11 @@ fn print_summary(report: &Report, style: Style) {
         println!("{} {e}", style.red("error:"));
     }
     if let Some(o) = &report.outcome {
-        println!("execution {} after {} invocation(s)", o.status, report.invocations.len());
+        println!(
+            "execution {} after {} invocation(s)",
+            o.status,
+            report.invocations.len()
+        );
     }
     if report.divergence.is_none() && report.error.is_none() {
         println!("{}", style.green("no divergence from the recording"));

@@ -15,7 +15,10 @@ pub enum Comparison {
     /// Same type and name at the same place.
     Matches,
     /// Something else was recorded there.
-    Differs { expected_name: Option<String>, expected_type: OpType },
+    Differs {
+        expected_name: Option<String>,
+        expected_type: OpType,
+    },
     /// Nothing was recorded there and the recorded execution had ended.
     NotRecorded,
     /// Nothing was recorded there, but the recording stops before this
@@ -54,19 +57,31 @@ fn position(place: &[u32]) -> String {
     }
 }
 
-pub fn compare(recorded: &Recorded, place: &[u32], op_type: OpType, name: Option<&str>) -> Comparison {
+pub fn compare(
+    recorded: &Recorded,
+    place: &[u32],
+    op_type: OpType,
+    name: Option<&str>,
+) -> Comparison {
     match recorded.op_at(place) {
         Some(r) if r.op_type == op_type && r.name.as_deref() == name => Comparison::Matches,
         Some(r) => Comparison::Differs {
             expected_name: r.name.clone(),
             expected_type: r.op_type,
         },
-        None if recorded.execution.status.is_some_and(|s| s.is_terminal()) => Comparison::NotRecorded,
+        None if recorded.execution.status.is_some_and(|s| s.is_terminal()) => {
+            Comparison::NotRecorded
+        }
         None => Comparison::BeyondRecording,
     }
 }
 
-pub fn message(place: &[u32], found_type: OpType, found_name: Option<&str>, cmp: &Comparison) -> String {
+pub fn message(
+    place: &[u32],
+    found_type: OpType,
+    found_name: Option<&str>,
+    cmp: &Comparison,
+) -> String {
     let found = format!("operation {} of type {found_type}", quoted(found_name));
     match cmp {
         Comparison::Differs {

@@ -117,7 +117,10 @@ pub fn build(parts: HistoryParts<'_>) -> History {
             .and_then(|d| d.get("InputPayload"))
             .and_then(|v| v.as_str())
             .map(Payload::new),
-        result: parts.outcome.and_then(|o| o.result.clone()).map(Payload::new),
+        result: parts
+            .outcome
+            .and_then(|o| o.result.clone())
+            .map(Payload::new),
         error: parts.outcome.and_then(|o| o.error.clone()),
         operations,
         invocations,

@@ -68,7 +68,8 @@ impl Credentials {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0);
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let mix = nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mix =
+            nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         Credentials {
             access_key_id: format!("AKIALENS{mix:016X}"),
             secret_access_key: format!("durable-lens-local-{mix:x}"),
@@ -121,9 +122,17 @@ pub enum InvokerError {
     #[error(transparent)]
     Process(#[from] ProcessError),
     #[error("invocation {invocation}: the handler did not finish within {secs:.1}s and was killed{}", tail(.stderr))]
-    Timeout { invocation: usize, secs: f64, stderr: String },
+    Timeout {
+        invocation: usize,
+        secs: f64,
+        stderr: String,
+    },
     #[error("invocation {invocation}: the handler was killed by signal {signal}{}", tail(.stderr))]
-    Crashed { invocation: usize, signal: i32, stderr: String },
+    Crashed {
+        invocation: usize,
+        signal: i32,
+        stderr: String,
+    },
     #[error("invocation {invocation}: the handler exited with status {code}{}{}", .error.as_ref().map(|e| format!(": {e}")).unwrap_or_default(), tail(.stderr))]
     NonZeroExit {
         invocation: usize,
@@ -137,12 +146,21 @@ pub enum InvokerError {
         reason: String,
         excerpt: String,
     },
-    #[error("invocation {invocation}: the handler sent a checkpoint the service refuses: {rejection}")]
-    BogusCheckpoint { invocation: usize, rejection: Rejection },
+    #[error(
+        "invocation {invocation}: the handler sent a checkpoint the service refuses: {rejection}"
+    )]
+    BogusCheckpoint {
+        invocation: usize,
+        rejection: Rejection,
+    },
     #[error("invocation {invocation} answered PENDING but nothing it waits on can advance (no started wait, retry, callback or chained invoke)")]
     Stuck { invocation: usize },
     #[error("no answer for {kind} {name:?} (id {id}): the recorded history has none; supply one")]
-    NoAnswer { kind: String, name: Option<String>, id: String },
+    NoAnswer {
+        kind: String,
+        name: Option<String>,
+        id: String,
+    },
     #[error("the execution did not end after {0} invocations")]
     TooManyInvocations(usize),
     #[error("stopped")]
@@ -154,7 +172,12 @@ fn tail(stderr: &str) -> String {
     if t.is_empty() {
         return String::new();
     }
-    let start = t.char_indices().rev().nth(1500).map(|(i, _)| i).unwrap_or(0);
+    let start = t
+        .char_indices()
+        .rev()
+        .nth(1500)
+        .map(|(i, _)| i)
+        .unwrap_or(0);
     format!("; stderr ends with:\n{}", &t[start..])
 }
 
@@ -167,14 +190,19 @@ pub fn parse_output(stdout: &str) -> Result<InvocationOutput, String> {
     }
     let parse = |s: &str| -> Result<InvocationOutput, String> {
         let v: Value = serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))?;
-        let out: InvocationOutput = serde_json::from_value(v).map_err(|e| format!("no Status: {e}"))?;
+        let out: InvocationOutput =
+            serde_json::from_value(v).map_err(|e| format!("no Status: {e}"))?;
         match out.status.as_str() {
             "SUCCEEDED" | "FAILED" | "PENDING" => Ok(out),
             other => Err(format!("unknown Status {other:?}")),
         }
     };
     parse(whole).or_else(|first| {
-        let last = whole.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let last = whole
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         if last.len() < whole.len() {
             parse(last.trim()).map_err(|_| first)
         } else {
@@ -205,7 +233,9 @@ pub struct Invoker<'a> {
 
 impl Invoker<'_> {
     fn event(&self, token: &str) -> Value {
-        let (arn, all) = self.service.with_state(|s| (s.arn.clone(), s.all_with_execution()));
+        let (arn, all) = self
+            .service
+            .with_state(|s| (s.arn.clone(), s.all_with_execution()));
         let page = self.config.page_size.max(1);
         let ops: Vec<Value> = all.iter().take(page).map(event_form).collect();
         let mut state = json!({"Operations": ops});
@@ -226,7 +256,10 @@ impl Invoker<'_> {
             ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
             ("AWS_MAX_ATTEMPTS", "1".to_string()),
             // Runner shims answer getRemainingTimeInMillis from this.
-            ("DURABLE_LENS_TIMEOUT_MS", self.config.timeout.as_millis().to_string()),
+            (
+                "DURABLE_LENS_TIMEOUT_MS",
+                self.config.timeout.as_millis().to_string(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -250,7 +283,9 @@ impl Invoker<'_> {
             if self.stopper.is_stopped() {
                 return Err(InvokerError::Stopped);
             }
-            let (token, rejections_before) = self.service.with_state(|s| (s.begin_invocation(index), s.rejections.len()));
+            let (token, rejections_before) = self
+                .service
+                .with_state(|s| (s.begin_invocation(index), s.rejections.len()));
             let request_id = format!("{}-{index}", self.run_label);
             let input = self.event(&token).to_string().into_bytes();
             on_event(RunEvent::InvocationStarted {
@@ -297,7 +332,10 @@ impl Invoker<'_> {
                 .service
                 .with_state(|s| s.rejections.get(rejections_before).cloned());
             if let Some(rejection) = rejection {
-                return Err(InvokerError::BogusCheckpoint { invocation: index, rejection });
+                return Err(InvokerError::BogusCheckpoint {
+                    invocation: index,
+                    rejection,
+                });
             }
             if let Some(signal) = p.signal {
                 return Err(InvokerError::Crashed {
@@ -352,13 +390,17 @@ impl Invoker<'_> {
                 _ => self.advance(index)?,
             }
         }
-        Err(InvokerError::TooManyInvocations(self.config.max_invocations))
+        Err(InvokerError::TooManyInvocations(
+            self.config.max_invocations,
+        ))
     }
 
     /// Between invocations: fire the earliest timers (jumping the virtual
     /// clock there) and answer every waiting callback and chained invoke.
     fn advance(&self, invocation: usize) -> Result<(), InvokerError> {
-        let (timers, waiting) = self.service.with_state(|s| (s.timers(), s.awaiting_answer()));
+        let (timers, waiting) = self
+            .service
+            .with_state(|s| (s.timers(), s.awaiting_answer()));
         let mut answers = Vec::new();
         for op in &waiting {
             match self.answerer.answer(op) {
@@ -383,14 +425,23 @@ impl Invoker<'_> {
             for (id, due) in &timers {
                 if due.is_none() || due <= &earliest {
                     let is_wait = s.get(id).and_then(WireOp::op_type) == Some(OpType::Wait);
-                    let status = if is_wait { OpStatus::Succeeded } else { OpStatus::Ready };
+                    let status = if is_wait {
+                        OpStatus::Succeeded
+                    } else {
+                        OpStatus::Ready
+                    };
                     s.complete(id, status, None, None);
                 }
             }
             for (id, a) in answers {
                 match a {
                     Answer::Succeed(r) => s.complete(&id, OpStatus::Succeeded, Some(r), None),
-                    Answer::Fail(e) => s.complete(&id, OpStatus::Failed, None, Some(super::wire::error_object(&e))),
+                    Answer::Fail(e) => s.complete(
+                        &id,
+                        OpStatus::Failed,
+                        None,
+                        Some(super::wire::error_object(&e)),
+                    ),
                     Answer::TimedOut => s.complete(&id, OpStatus::TimedOut, None, None),
                 };
             }
@@ -437,12 +488,17 @@ mod tests {
         let out = parse_output("hello\n{\"Status\":\"PENDING\"}\n").unwrap();
         assert_eq!(out.status, "PENDING");
         assert!(parse_output("garbage").unwrap_err().contains("not JSON"));
-        assert!(parse_output("{\"Status\":\"MAYBE\"}").unwrap_err().contains("MAYBE"));
+        assert!(parse_output("{\"Status\":\"MAYBE\"}")
+            .unwrap_err()
+            .contains("MAYBE"));
         assert!(parse_output("").is_err());
     }
 
     #[test]
     fn credentials_differ_per_run() {
-        assert_ne!(Credentials::generate().access_key_id, Credentials::generate().access_key_id);
+        assert_ne!(
+            Credentials::generate().access_key_id,
+            Credentials::generate().access_key_id
+        );
     }
 }

@@ -16,10 +16,15 @@ pub mod session;
 pub mod state;
 pub mod wire;
 
-pub use invoker::{Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError, RunEvent, RunOutcome};
+pub use compare::{Comparison, Divergence};
+pub use invoker::{
+    Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError,
+    RunEvent, RunOutcome,
+};
 pub use process::{HandlerCommand, HoldMeter, ProcessError, Stopper};
 pub use recorded::{place_label, PlacePath, Places, Recorded, RecordedAnswers};
 pub use service::{CheckpointGate, CheckpointNotice, GateDecision, Service, ServiceError};
+pub use session::{
+    run_headless, Command, Mode, Report, Role, Session, SessionConfig, SessionEvent, StartPoint,
+};
 pub use state::{ExecState, Rejection};
-pub use compare::{Comparison, Divergence};
-pub use session::{run_headless, Command, Mode, Report, Role, Session, SessionConfig, SessionEvent, StartPoint};

@@ -174,7 +174,9 @@ pub fn run_once(
     }
     c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
     c.envs(env.iter().map(|(k, v)| (k, v)));
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     // Its own process group: one kill reaches everything the handler started.
     c.process_group(0);
     let mut child = c.spawn().map_err(|source| ProcessError::Spawn {
@@ -208,7 +210,9 @@ pub fn run_once(
                 return Err(ProcessError::Wait { pid, source });
             }
         }
-        let active = started.elapsed().saturating_sub(hold.total().saturating_sub(held_at_start));
+        let active = started
+            .elapsed()
+            .saturating_sub(hold.total().saturating_sub(held_at_start));
         if !timed_out && (active > timeout || stopper.is_stopped()) {
             timed_out = active > timeout;
             kill_group(pid);

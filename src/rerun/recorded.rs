@@ -61,7 +61,11 @@ impl Places {
 
 /// Human form of a place: `2` or `3.1`.
 pub fn place_label(place: &[u32]) -> String {
-    place.iter().map(u32::to_string).collect::<Vec<_>>().join(".")
+    place
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// The recorded execution a re-run is compared with.
@@ -142,9 +146,16 @@ impl Recorded {
     /// The EXECUTION operation with the recorded input.
     pub fn execution_op(&self, fallback_id: &str, now: Ts) -> WireOp {
         let e = &self.execution;
-        let input = e.input.as_ref().map(|p| p.raw.clone()).unwrap_or_else(|| "{}".into());
+        let input = e
+            .input
+            .as_ref()
+            .map(|p| p.raw.clone())
+            .unwrap_or_else(|| "{}".into());
         WireOp {
-            id: e.execution_op_id.clone().unwrap_or_else(|| fallback_id.to_string()),
+            id: e
+                .execution_op_id
+                .clone()
+                .unwrap_or_else(|| fallback_id.to_string()),
             name: e.name.clone(),
             op_type: "EXECUTION".into(),
             status: "STARTED".into(),
@@ -183,7 +194,12 @@ impl Answerer for RecordedAnswers {
             .map(|i| &e.operations[i])
             .or_else(|| place.and_then(|p| self.recorded.op_at(&p)))?;
         match rec.status {
-            OpStatus::Succeeded => Some(Answer::Succeed(rec.result.as_ref().map(|p| p.raw.clone()).unwrap_or_default())),
+            OpStatus::Succeeded => Some(Answer::Succeed(
+                rec.result
+                    .as_ref()
+                    .map(|p| p.raw.clone())
+                    .unwrap_or_default(),
+            )),
             OpStatus::Failed => Some(Answer::Fail(rec.error.clone().unwrap_or_default())),
             OpStatus::TimedOut => Some(Answer::TimedOut),
             _ => None,

@@ -17,10 +17,21 @@ use std::sync::{Arc, Mutex};
 
 pub(super) enum Msg {
     Command(Command),
-    Gate { run: u32, notice: CheckpointNotice, reply: Sender<GateDecision> },
+    Gate {
+        run: u32,
+        notice: CheckpointNotice,
+        reply: Sender<GateDecision>,
+    },
     /// `terminal`: at an invocation's start, the operations it will replay.
-    Run { run: u32, event: RunEvent, terminal: Vec<WireOp> },
-    Done { run: u32, result: Box<(Result<RunOutcome, InvokerError>, History, Vec<WireOp>)> },
+    Run {
+        run: u32,
+        event: RunEvent,
+        terminal: Vec<WireOp>,
+    },
+    Done {
+        run: u32,
+        result: Box<(Result<RunOutcome, InvokerError>, History, Vec<WireOp>)>,
+    },
 }
 
 pub(super) struct Gate {
@@ -36,7 +47,11 @@ impl CheckpointGate for Gate {
             notice: notice.clone(),
             reply,
         };
-        let sent = self.tx.lock().map(|tx| tx.send(msg).is_ok()).unwrap_or(false);
+        let sent = self
+            .tx
+            .lock()
+            .map(|tx| tx.send(msg).is_ok())
+            .unwrap_or(false);
         if sent {
             // The session answers when it lets the handler go on.
             answer.recv().unwrap_or(GateDecision::Abort)
@@ -62,7 +77,11 @@ pub(super) fn runner(
     let arn = format!(
         "arn:aws:lambda:{}:000000000000:function:{}/durable-execution/durable-lens/{}",
         super::invoker::REGION,
-        recorded.execution.function_name.as_deref().unwrap_or("handler"),
+        recorded
+            .execution
+            .function_name
+            .as_deref()
+            .unwrap_or("handler"),
         exec_op.id
     );
     let state = ExecState::new(arn, exec_op, initial.clone());
@@ -114,7 +133,11 @@ pub(super) fn runner(
             }),
             RunEvent::InvocationEnded(_) => Vec::new(),
         };
-        let _ = tx.send(Msg::Run { run, event, terminal });
+        let _ = tx.send(Msg::Run {
+            run,
+            event,
+            terminal,
+        });
     });
     service.set_gate(None);
     let history = service.with_state(|s| {
@@ -135,7 +158,10 @@ pub(super) fn runner(
 
 /// Run to the end (stopping at the first divergence) without a UI: what
 /// `durable-lens rerun` and CI use.
-pub fn run_headless(mut config: SessionConfig, on_event: &mut dyn FnMut(&SessionEvent)) -> Option<Report> {
+pub fn run_headless(
+    mut config: SessionConfig,
+    on_event: &mut dyn FnMut(&SessionEvent),
+) -> Option<Report> {
     config.mode = Mode::Continue;
     config.breakpoints.clear();
     let session = Session::start(config);

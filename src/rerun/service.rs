@@ -74,7 +74,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Service {
     /// Listen on 127.0.0.1:0 and serve `state` to requests signed with `key_id`.
     pub fn start(state: ExecState, key_id: String) -> Result<Service, ServiceError> {
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(|e| ServiceError::Bind(e.to_string()))?;
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| ServiceError::Bind(e.to_string()))?;
         let port = server
             .server_addr()
             .to_ip()
@@ -206,23 +207,45 @@ fn handle(sh: &Shared, mut req: tiny_http::Request) {
     }
     let url = req.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
-    let segments: Vec<String> = path.trim_matches('/').split('/').map(percent_decode).collect();
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
     let method = req.method().clone();
     let mut body = Vec::new();
     let too_big = req.body_length().is_some_and(|n| n as u64 > MAX_BODY_BYTES);
-    if too_big || req.as_reader().take(MAX_BODY_BYTES + 1).read_to_end(&mut body).is_err() {
-        return error(req, 413, "RequestTooLargeException", "Request body too large or unreadable.");
+    if too_big
+        || req
+            .as_reader()
+            .take(MAX_BODY_BYTES + 1)
+            .read_to_end(&mut body)
+            .is_err()
+    {
+        return error(
+            req,
+            413,
+            "RequestTooLargeException",
+            "Request body too large or unreadable.",
+        );
     }
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (&method, seg.as_slice()) {
         (tiny_http::Method::Post, ["2025-12-01", "durable-executions", arn, "checkpoint"]) => {
             checkpoint(sh, req, arn, &body)
         }
-        (tiny_http::Method::Get, ["2025-12-01", "durable-executions", arn, "state"]) => state(sh, req, arn, query),
+        (tiny_http::Method::Get, ["2025-12-01", "durable-executions", arn, "state"]) => {
+            state(sh, req, arn, query)
+        }
         (tiny_http::Method::Post, ["2025-12-01", "durable-execution-callbacks", id, action]) => {
             callback(sh, req, id, action, &body)
         }
-        _ => error(req, 404, "ResourceNotFoundException", &format!("No such operation: {method} {path}")),
+        _ => error(
+            req,
+            404,
+            "ResourceNotFoundException",
+            &format!("No such operation: {method} {path}"),
+        ),
     }
 }
 
@@ -231,7 +254,10 @@ fn check_arn(sh: &Shared, arn: &str) -> Result<(), String> {
     if st.arn == arn {
         Ok(())
     } else {
-        Err(format!("Durable execution {arn:?} not found (this run serves {:?}).", st.arn))
+        Err(format!(
+            "Durable execution {arn:?} not found (this run serves {:?}).",
+            st.arn
+        ))
     }
 }
 
@@ -241,14 +267,33 @@ fn checkpoint(sh: &Shared, req: tiny_http::Request, arn: &str, body: &[u8]) {
     }
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return error(req, 400, "InvalidParameterValueException", &format!("Malformed JSON body: {e}")),
+        Err(e) => {
+            return error(
+                req,
+                400,
+                "InvalidParameterValueException",
+                &format!("Malformed JSON body: {e}"),
+            )
+        }
     };
-    let token = parsed.get("CheckpointToken").and_then(Value::as_str).unwrap_or_default().to_string();
-    let updates: Vec<OperationUpdate> = match parsed.get("Updates").cloned().map(serde_json::from_value) {
-        Some(Ok(u)) => u,
-        None => Vec::new(),
-        Some(Err(e)) => return error(req, 400, "InvalidParameterValueException", &format!("Malformed Updates: {e}")),
-    };
+    let token = parsed
+        .get("CheckpointToken")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let updates: Vec<OperationUpdate> =
+        match parsed.get("Updates").cloned().map(serde_json::from_value) {
+            Some(Ok(u)) => u,
+            None => Vec::new(),
+            Some(Err(e)) => {
+                return error(
+                    req,
+                    400,
+                    "InvalidParameterValueException",
+                    &format!("Malformed Updates: {e}"),
+                )
+            }
+        };
     let (answer, invocation) = {
         let mut st = lock(&sh.state);
         let inv = st.invocation;
@@ -258,12 +303,20 @@ fn checkpoint(sh: &Shared, req: tiny_http::Request, arn: &str, body: &[u8]) {
         Ok(answer) => {
             let gate = lock(&sh.gate).clone();
             let decision = match gate {
-                Some(g) if !updates.is_empty() => g.on_checkpoint(&CheckpointNotice { invocation, updates }),
+                Some(g) if !updates.is_empty() => g.on_checkpoint(&CheckpointNotice {
+                    invocation,
+                    updates,
+                }),
                 _ => GateDecision::Proceed,
             };
             match decision {
                 GateDecision::Proceed => respond(req, 200, &answer, None),
-                GateDecision::Abort => error(req, 409, "ExecutionStoppedException", "The re-run was stopped."),
+                GateDecision::Abort => error(
+                    req,
+                    409,
+                    "ExecutionStoppedException",
+                    "The re-run was stopped.",
+                ),
             }
         }
         Err(rej) => error(req, 400, "InvalidParameterValueException", &rej.message),
@@ -274,7 +327,9 @@ fn state(sh: &Shared, req: tiny_http::Request, arn: &str, query: &str) {
     if let Err(m) = check_arn(sh, arn) {
         return error(req, 404, "ResourceNotFoundException", &m);
     }
-    let start: usize = query_param(query, "Marker").and_then(|m| m.parse().ok()).unwrap_or(0);
+    let start: usize = query_param(query, "Marker")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
     let max: usize = query_param(query, "MaxItems")
         .and_then(|m| m.parse().ok())
         .filter(|n| *n > 0)
@@ -293,17 +348,35 @@ fn callback(sh: &Shared, req: tiny_http::Request, callback_id: &str, action: &st
     let mut st = lock(&sh.state);
     let Some(op_id) = st.op_for_callback(callback_id).map(str::to_string) else {
         drop(st);
-        return error(req, 404, "ResourceNotFoundException", &format!("Unknown callback id {callback_id:?}."));
+        return error(
+            req,
+            404,
+            "ResourceNotFoundException",
+            &format!("Unknown callback id {callback_id:?}."),
+        );
     };
-    let started = st.get(&op_id).map(|o| o.status == "STARTED").unwrap_or(false);
+    let started = st
+        .get(&op_id)
+        .map(|o| o.status == "STARTED")
+        .unwrap_or(false);
     if !started && action != "heartbeat" {
         drop(st);
-        return error(req, 400, "InvalidParameterValueException", "The callback is already completed.");
+        return error(
+            req,
+            400,
+            "InvalidParameterValueException",
+            "The callback is already completed.",
+        );
     }
     match action {
         "succeed" => {
             let result = String::from_utf8_lossy(body).into_owned();
-            st.complete(&op_id, crate::model::OpStatus::Succeeded, Some(result), None);
+            st.complete(
+                &op_id,
+                crate::model::OpStatus::Succeeded,
+                Some(result),
+                None,
+            );
         }
         "fail" => {
             let err = serde_json::from_slice::<Value>(body).unwrap_or_else(|_| json!({}));
@@ -312,7 +385,12 @@ fn callback(sh: &Shared, req: tiny_http::Request, callback_id: &str, action: &st
         "heartbeat" => {}
         _ => {
             drop(st);
-            return error(req, 404, "ResourceNotFoundException", &format!("No callback action {action:?}."));
+            return error(
+                req,
+                404,
+                "ResourceNotFoundException",
+                &format!("No callback action {action:?}."),
+            );
         }
     }
     drop(st);

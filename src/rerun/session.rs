@@ -12,10 +12,10 @@
 //! pauses happen only at executed operations.
 
 use super::compare::{self, Comparison, Divergence};
-use super::run::{runner, Msg};
 use super::invoker::{Answer, InvocationRecord, InvokerError, RunEvent, RunOutcome};
 use super::process::{HandlerCommand, HoldMeter, Stopper};
 use super::recorded::{PlacePath, Places, Recorded, RecordedAnswers};
+use super::run::{runner, Msg};
 use super::service::{CheckpointNotice, GateDecision};
 use super::wire::{error_info, WireOp};
 use crate::model::{Execution, History, OpType, Operation};
@@ -65,8 +65,14 @@ pub enum Role {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionEvent {
-    RunStarted { run: u32 },
-    InvocationStarted { run: u32, index: usize, request_id: String },
+    RunStarted {
+        run: u32,
+    },
+    InvocationStarted {
+        run: u32,
+        index: usize,
+        request_id: String,
+    },
     OperationSeen {
         run: u32,
         invocation: usize,
@@ -77,11 +83,27 @@ pub enum SessionEvent {
         role: Role,
         comparison: Comparison,
     },
-    Paused { run: u32, seen: usize, op_id: String },
-    InvocationEnded { run: u32, record: Box<InvocationRecord> },
-    Divergence { run: u32, divergence: Divergence },
-    Finished { run: u32, report: Box<Report> },
-    Error { run: u32, message: String },
+    Paused {
+        run: u32,
+        seen: usize,
+        op_id: String,
+    },
+    InvocationEnded {
+        run: u32,
+        record: Box<InvocationRecord>,
+    },
+    Divergence {
+        run: u32,
+        divergence: Divergence,
+    },
+    Finished {
+        run: u32,
+        report: Box<Report>,
+    },
+    Error {
+        run: u32,
+        message: String,
+    },
 }
 
 /// What one run produced.
@@ -127,7 +149,6 @@ impl SessionConfig {
         }
     }
 }
-
 
 /// A running session. Dropping it stops the handler and the service.
 pub struct Session {
@@ -257,7 +278,11 @@ impl Controller {
                     let _ = reply.send(d);
                 }
             }
-            Msg::Run { run, event, terminal } if Some(run) == current => {
+            Msg::Run {
+                run,
+                event,
+                terminal,
+            } if Some(run) == current => {
                 self.set_replayable(terminal);
                 self.run_event(event)
             }
@@ -343,7 +368,18 @@ impl Controller {
         let tx = self.tx.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("rerun-run-{run}"))
-            .spawn(move || runner(run, config, recorded, initial_wire, answerer, stopper, hold, tx));
+            .spawn(move || {
+                runner(
+                    run,
+                    config,
+                    recorded,
+                    initial_wire,
+                    answerer,
+                    stopper,
+                    hold,
+                    tx,
+                )
+            });
         if let Err(e) = spawned {
             self.emit(SessionEvent::Error {
                 run,
@@ -375,7 +411,10 @@ impl Controller {
         let pending: Vec<(PlacePath, Operation)> = r
             .initial
             .iter()
-            .filter(|(p, op)| upto.is_none_or(|u| p.as_slice() < u) && !r.replayed_this_invocation.contains(&op.id))
+            .filter(|(p, op)| {
+                upto.is_none_or(|u| p.as_slice() < u)
+                    && !r.replayed_this_invocation.contains(&op.id)
+            })
             .cloned()
             .collect();
         for (_, op) in &pending {
@@ -387,7 +426,9 @@ impl Controller {
     }
 
     fn gate(&mut self, notice: CheckpointNotice, rx: &Receiver<Msg>) -> GateDecision {
-        let Some(r) = self.run.as_mut() else { return GateDecision::Abort };
+        let Some(r) = self.run.as_mut() else {
+            return GateDecision::Abort;
+        };
         let mut new_ops = Vec::new();
         for u in &notice.updates {
             if r.live.contains_key(&u.id) || r.initial.iter().any(|(_, o)| o.id == u.id) {
@@ -432,7 +473,9 @@ impl Controller {
         for (place, op) in new_ops {
             self.replay_upto(Some(&place));
             let cmp = compare::compare(&self.recorded, &place, op.op_type, op.name.as_deref());
-            let Some(r) = self.run.as_mut() else { return GateDecision::Abort };
+            let Some(r) = self.run.as_mut() else {
+                return GateDecision::Abort;
+            };
             r.executed_count += 1;
             let parent = place[..place.len().saturating_sub(1)].to_vec();
             if r.switched_parents.insert((r.invocation, parent)) {
@@ -446,7 +489,10 @@ impl Controller {
             });
             let executed = r.executed_count;
             let id = op.id.clone();
-            let hits_breakpoint = op.name.as_ref().is_some_and(|n| self.breakpoints.contains(n));
+            let hits_breakpoint = op
+                .name
+                .as_ref()
+                .is_some_and(|n| self.breakpoints.contains(n));
             self.see(op, place, Role::Executed, cmp);
             if let Some(d) = divergent {
                 return self.diverged(d);
@@ -469,7 +515,9 @@ impl Controller {
     }
 
     fn diverged(&mut self, d: Divergence) -> GateDecision {
-        let Some(r) = self.run.as_mut() else { return GateDecision::Abort };
+        let Some(r) = self.run.as_mut() else {
+            return GateDecision::Abort;
+        };
         if r.divergence.is_none() {
             r.divergence = Some(d.clone());
             let run = r.run;
@@ -480,8 +528,16 @@ impl Controller {
     }
 
     /// Hold the handler until a command lets it go on.
-    fn pause(&mut self, executed: usize, seen: usize, op_id: String, rx: &Receiver<Msg>) -> GateDecision {
-        let Some(r) = self.run.as_ref() else { return GateDecision::Abort };
+    fn pause(
+        &mut self,
+        executed: usize,
+        seen: usize,
+        op_id: String,
+        rx: &Receiver<Msg>,
+    ) -> GateDecision {
+        let Some(r) = self.run.as_ref() else {
+            return GateDecision::Abort;
+        };
         let (run, hold) = (r.run, r.hold.clone());
         self.back_target = None;
         self.stops.push(executed);
@@ -527,7 +583,9 @@ impl Controller {
         if terminal.is_empty() {
             return;
         }
-        let Ok(mut places) = r.places.lock() else { return };
+        let Ok(mut places) = r.places.lock() else {
+            return;
+        };
         let mut initial: Vec<(PlacePath, Operation)> = terminal
             .iter()
             .enumerate()
@@ -548,7 +606,11 @@ impl Controller {
             RunEvent::InvocationStarted { index, request_id } => {
                 r.invocation = index;
                 r.replayed_this_invocation.clear();
-                self.emit(SessionEvent::InvocationStarted { run, index, request_id });
+                self.emit(SessionEvent::InvocationStarted {
+                    run,
+                    index,
+                    request_id,
+                });
             }
             RunEvent::InvocationEnded(record) => {
                 let failed_err = record.error();
@@ -593,8 +655,14 @@ impl Controller {
         let sdk_error = err.and_then(|e| e.message.clone());
         let place = place.unwrap_or_default();
         let expected = self.recorded.op_at(&place);
-        let found_type = m.found_type.or(expected.map(|e| e.op_type)).unwrap_or(OpType::Step);
-        let found_name = m.found_name.clone().or_else(|| expected.and_then(|e| e.name.clone()));
+        let found_type = m
+            .found_type
+            .or(expected.map(|e| e.op_type))
+            .unwrap_or(OpType::Step);
+        let found_name = m
+            .found_name
+            .clone()
+            .or_else(|| expected.and_then(|e| e.name.clone()));
         let cmp = match expected {
             Some(e) => Comparison::Differs {
                 expected_name: e.name.clone(),
@@ -603,7 +671,11 @@ impl Controller {
             None => Comparison::NotRecorded,
         };
         let message = if m.found_name.is_none() && m.found_type.is_none() {
-            format!("Replay consistency violation at position {}: {}", compare_position(&place), sdk_error.clone().unwrap_or_default())
+            format!(
+                "Replay consistency violation at position {}: {}",
+                compare_position(&place),
+                sdk_error.clone().unwrap_or_default()
+            )
         } else {
             compare::message(&place, found_type, found_name.as_deref(), &cmp)
         };
@@ -629,11 +701,17 @@ impl Controller {
         if divergence.is_none() && error.is_none() && outcome.is_some() {
             divergence = self.missing_operation(&history);
             if let Some(d) = &divergence {
-                self.emit(SessionEvent::Divergence { run, divergence: d.clone() });
+                self.emit(SessionEvent::Divergence {
+                    run,
+                    divergence: d.clone(),
+                });
             }
         }
         if let Some(e) = &error {
-            self.emit(SessionEvent::Error { run, message: e.clone() });
+            self.emit(SessionEvent::Error {
+                run,
+                message: e.clone(),
+            });
         }
         let Some(r) = self.run.as_mut() else { return };
         let report = Report {
@@ -652,7 +730,12 @@ impl Controller {
 
     /// A recorded operation that an ended re-run never produced.
     fn missing_operation(&self, history: &History) -> Option<Divergence> {
-        if !self.recorded.execution.status.is_some_and(|s| s.is_terminal()) {
+        if !self
+            .recorded
+            .execution
+            .status
+            .is_some_and(|s| s.is_terminal())
+        {
             return None;
         }
         let exec = history.executions.first()?;
@@ -673,4 +756,3 @@ impl Controller {
 fn compare_position(place: &[u32]) -> String {
     super::recorded::place_label(place)
 }
-

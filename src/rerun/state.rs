@@ -184,14 +184,21 @@ impl ExecState {
 
     /// Apply one CheckpointDurableExecution call. All-or-nothing: a refused
     /// update leaves the state untouched, as the service does.
-    pub fn checkpoint(&mut self, token: &str, updates: &[OperationUpdate]) -> Result<Value, Rejection> {
+    pub fn checkpoint(
+        &mut self,
+        token: &str,
+        updates: &[OperationUpdate],
+    ) -> Result<Value, Rejection> {
         if let Some((t, u, answer)) = &self.last_batch {
             if t == token && u.as_slice() == updates {
                 return Ok(answer.clone());
             }
         }
         if token != self.token {
-            let r = reject(None, format!("Invalid Checkpoint Token: {token:?} is not the current token"));
+            let r = reject(
+                None,
+                format!("Invalid Checkpoint Token: {token:?} is not the current token"),
+            );
             self.rejections.push(r.clone());
             return Err(r);
         }
@@ -212,18 +219,29 @@ impl ExecState {
             .filter_map(|id| self.get(id).cloned())
             .collect();
         let new_token = self.new_token();
-        let answer = json!({"CheckpointToken": new_token, "NewExecutionState": {"Operations": ops}});
+        let answer =
+            json!({"CheckpointToken": new_token, "NewExecutionState": {"Operations": ops}});
         self.last_batch = Some((token.to_string(), updates.to_vec(), answer.clone()));
         Ok(answer)
     }
 
-    fn apply_batch(&mut self, updates: &[OperationUpdate], changed: &mut Vec<String>) -> Result<(), Rejection> {
+    fn apply_batch(
+        &mut self,
+        updates: &[OperationUpdate],
+        changed: &mut Vec<String>,
+    ) -> Result<(), Rejection> {
         let exec_count = updates.iter().filter(|u| u.op_type == "EXECUTION").count();
         if exec_count > 1 {
-            return Err(reject(None, "Cannot checkpoint multiple EXECUTION updates."));
+            return Err(reject(
+                None,
+                "Cannot checkpoint multiple EXECUTION updates.",
+            ));
         }
         if exec_count == 1 && updates.last().map(|u| u.op_type.as_str()) != Some("EXECUTION") {
-            return Err(reject(None, "EXECUTION checkpoint must be the last update."));
+            return Err(reject(
+                None,
+                "EXECUTION checkpoint must be the last update.",
+            ));
         }
         let mut last_in_batch: HashMap<&str, &OperationUpdate> = HashMap::new();
         for u in updates {
@@ -232,7 +250,10 @@ impl ExecState {
                     && prev.action == "START"
                     && u.action != "START";
                 if !allowed {
-                    return Err(reject(Some(u), "Cannot checkpoint multiple operations with the same ID."));
+                    return Err(reject(
+                        Some(u),
+                        "Cannot checkpoint multiple operations with the same ID.",
+                    ));
                 }
             }
             last_in_batch.insert(&u.id, u);
@@ -245,7 +266,10 @@ impl ExecState {
     fn apply(&mut self, u: &OperationUpdate) -> Result<(), Rejection> {
         let now = self.clock.now();
         let Some(op_type) = u.op_type() else {
-            return Err(reject(Some(u), format!("Unknown operation type {:?}.", u.op_type)));
+            return Err(reject(
+                Some(u),
+                format!("Unknown operation type {:?}.", u.op_type),
+            ));
         };
         let valid_actions: &[&str] = match op_type {
             OpType::Step => &["START", "SUCCEED", "FAIL", "RETRY"],
@@ -256,30 +280,49 @@ impl ExecState {
             OpType::Execution => &["SUCCEED", "FAIL"],
         };
         if !valid_actions.contains(&u.action.as_str()) {
-            return Err(reject(Some(u), format!("Invalid action {} for operation type {}.", u.action, u.op_type)));
+            return Err(reject(
+                Some(u),
+                format!(
+                    "Invalid action {} for operation type {}.",
+                    u.action, u.op_type
+                ),
+            ));
         }
         if let Some(p) = &u.payload {
             if p.len() > MAX_PAYLOAD_BYTES {
                 return Err(reject(
                     Some(u),
-                    format!("Payload size {} bytes exceeds the maximum of {MAX_PAYLOAD_BYTES} bytes.", p.len()),
+                    format!(
+                        "Payload size {} bytes exceeds the maximum of {MAX_PAYLOAD_BYTES} bytes.",
+                        p.len()
+                    ),
                 ));
             }
         }
         if let Some(e) = &u.error {
             let n = e.to_string().len();
             if n > MAX_ERROR_BYTES {
-                return Err(reject(Some(u), format!("Error object size must be less than {MAX_ERROR_BYTES} bytes.")));
+                return Err(reject(
+                    Some(u),
+                    format!("Error object size must be less than {MAX_ERROR_BYTES} bytes."),
+                ));
             }
         }
         if u.action == "FAIL" && u.payload.is_some() {
             return Err(reject(Some(u), "Cannot provide a Payload for FAIL action."));
         }
         if u.action == "SUCCEED" && u.error.is_some() {
-            return Err(reject(Some(u), "Cannot provide an Error for SUCCEED action."));
+            return Err(reject(
+                Some(u),
+                "Cannot provide an Error for SUCCEED action.",
+            ));
         }
         if op_type == OpType::Execution {
-            let status = if u.action == "SUCCEED" { OpStatus::Succeeded } else { OpStatus::Failed };
+            let status = if u.action == "SUCCEED" {
+                OpStatus::Succeeded
+            } else {
+                OpStatus::Failed
+            };
             self.exec_op.status = status.as_str().into();
             self.exec_op.end_timestamp = Some(ts_secs(now));
             self.execution_close = Some(ExecutionClose {
@@ -294,14 +337,30 @@ impl ExecState {
         if let Some(p) = parent {
             match self.get(p) {
                 Some(po) if po.op_type == "CONTEXT" => {}
-                Some(_) => return Err(reject(Some(u), "Invalid parent operation id: the parent is not a CONTEXT.")),
-                None => return Err(reject(Some(u), "Invalid parent operation id: no such operation.")),
+                Some(_) => {
+                    return Err(reject(
+                        Some(u),
+                        "Invalid parent operation id: the parent is not a CONTEXT.",
+                    ))
+                }
+                None => {
+                    return Err(reject(
+                        Some(u),
+                        "Invalid parent operation id: no such operation.",
+                    ))
+                }
             }
         }
         let current = self.get(&u.id).cloned();
         if let Some(cur) = &current {
             if cur.op_type != u.op_type {
-                return Err(reject(Some(u), format!("Inconsistent operation type: {} was {}.", u.op_type, cur.op_type)));
+                return Err(reject(
+                    Some(u),
+                    format!(
+                        "Inconsistent operation type: {} was {}.",
+                        u.op_type, cur.op_type
+                    ),
+                ));
             }
             if u.sub_type.is_some() && u.sub_type != cur.sub_type {
                 return Err(reject(Some(u), "Inconsistent operation subtype."));
@@ -309,7 +368,10 @@ impl ExecState {
             if u.name.is_some() && u.name != cur.name {
                 return Err(reject(
                     Some(u),
-                    format!("Inconsistent operation name: {:?} was {:?}.", u.name, cur.name),
+                    format!(
+                        "Inconsistent operation name: {:?} was {:?}.",
+                        u.name, cur.name
+                    ),
                 ));
             }
             if u.parent_id.is_some() && u.parent_id != cur.parent_id {
@@ -322,15 +384,23 @@ impl ExecState {
             (OpType::Step, "SUCCEED" | "FAIL" | "RETRY") => {
                 current.is_none() || matches!(cur_status, Some(OpStatus::Started | OpStatus::Ready))
             }
-            (OpType::Context, "SUCCEED" | "FAIL") => current.is_none() || cur_status == Some(OpStatus::Started),
+            (OpType::Context, "SUCCEED" | "FAIL") => {
+                current.is_none() || cur_status == Some(OpStatus::Started)
+            }
             (OpType::Wait, "CANCEL") => cur_status == Some(OpStatus::Started),
             (_, "START") => current.is_none(),
             _ => false,
         };
         if !transition_ok {
             let msg = match &current {
-                Some(c) => format!("Invalid transition: {} {} of an operation that is {}.", u.op_type, u.action, c.status),
-                None => format!("Invalid transition: {} {} of an operation that does not exist.", u.op_type, u.action),
+                Some(c) => format!(
+                    "Invalid transition: {} {} of an operation that is {}.",
+                    u.op_type, u.action, c.status
+                ),
+                None => format!(
+                    "Invalid transition: {} {} of an operation that does not exist.",
+                    u.op_type, u.action
+                ),
             };
             return Err(reject(Some(u), msg));
         }
@@ -349,7 +419,13 @@ impl ExecState {
     }
 
     /// The operation after an accepted update.
-    fn next_op(&mut self, u: &OperationUpdate, current: Option<WireOp>, op_type: OpType, now: Ts) -> WireOp {
+    fn next_op(
+        &mut self,
+        u: &OperationUpdate,
+        current: Option<WireOp>,
+        op_type: OpType,
+        now: Ts,
+    ) -> WireOp {
         let mut op = current.unwrap_or_else(|| WireOp {
             id: u.id.clone(),
             parent_id: u.parent_id.clone(),
@@ -417,7 +493,11 @@ impl ExecState {
             }
             OpType::ChainedInvoke => op.chained_invoke_details = Some(details),
             OpType::Context => {
-                if let Some(rc) = u.context_options.as_ref().and_then(|o| o.get("ReplayChildren")) {
+                if let Some(rc) = u
+                    .context_options
+                    .as_ref()
+                    .and_then(|o| o.get("ReplayChildren"))
+                {
                     details["ReplayChildren"] = rc.clone();
                 }
                 op.context_details = Some(details);
@@ -429,7 +509,13 @@ impl ExecState {
 
     /// Complete an operation outside a checkpoint: a wait's timer, a retry's
     /// backoff, a callback answer, a chained invoke's result.
-    pub fn complete(&mut self, id: &str, status: OpStatus, result: Option<String>, error: Option<Value>) -> bool {
+    pub fn complete(
+        &mut self,
+        id: &str,
+        status: OpStatus,
+        result: Option<String>,
+        error: Option<Value>,
+    ) -> bool {
         let Some(&i) = self.index.get(id) else {
             return false;
         };
@@ -466,11 +552,17 @@ impl ExecState {
             .filter_map(|o| match (o.op_type(), o.status()) {
                 (Some(OpType::Wait), Some(OpStatus::Started)) => Some((
                     o.id.clone(),
-                    o.wait_details.as_ref().and_then(|d| d.get("ScheduledEndTimestamp")).and_then(parse_ts),
+                    o.wait_details
+                        .as_ref()
+                        .and_then(|d| d.get("ScheduledEndTimestamp"))
+                        .and_then(parse_ts),
                 )),
                 (Some(OpType::Step), Some(OpStatus::Pending)) => Some((
                     o.id.clone(),
-                    o.step_details.as_ref().and_then(|d| d.get("NextAttemptTimestamp")).and_then(parse_ts),
+                    o.step_details
+                        .as_ref()
+                        .and_then(|d| d.get("NextAttemptTimestamp"))
+                        .and_then(parse_ts),
                 )),
                 _ => None,
             })
@@ -520,9 +612,17 @@ mod tests {
         let t = s.begin_invocation(0);
         let mut ok = upd("a", "STEP", "SUCCEED", "one");
         ok.payload = Some("1".into());
-        let answer = s.checkpoint(&t, &[upd("a", "STEP", "START", "one"), ok]).unwrap();
-        assert_eq!(answer["NewExecutionState"]["Operations"][0]["Status"], "SUCCEEDED");
-        assert_eq!(answer["NewExecutionState"]["Operations"][0]["StepDetails"]["Attempt"], 1);
+        let answer = s
+            .checkpoint(&t, &[upd("a", "STEP", "START", "one"), ok])
+            .unwrap();
+        assert_eq!(
+            answer["NewExecutionState"]["Operations"][0]["Status"],
+            "SUCCEEDED"
+        );
+        assert_eq!(
+            answer["NewExecutionState"]["Operations"][0]["StepDetails"]["Attempt"],
+            1
+        );
         assert_ne!(answer["CheckpointToken"], Value::from(t));
     }
 
@@ -530,12 +630,20 @@ mod tests {
     fn renamed_operation_and_stale_token_are_refused_and_nothing_changes() {
         let mut s = state();
         let t = s.begin_invocation(0);
-        s.checkpoint(&t, &[upd("a", "STEP", "START", "one")]).unwrap();
+        s.checkpoint(&t, &[upd("a", "STEP", "START", "one")])
+            .unwrap();
         let t2 = s.token.clone();
-        let err = s.checkpoint(&t2, &[upd("a", "STEP", "SUCCEED", "two")]).unwrap_err();
-        assert!(err.message.starts_with("Inconsistent operation name"), "{err}");
+        let err = s
+            .checkpoint(&t2, &[upd("a", "STEP", "SUCCEED", "two")])
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("Inconsistent operation name"),
+            "{err}"
+        );
         assert_eq!(s.get("a").unwrap().status, "STARTED");
-        let err = s.checkpoint("nope", &[upd("b", "STEP", "START", "x")]).unwrap_err();
+        let err = s
+            .checkpoint("nope", &[upd("b", "STEP", "START", "x")])
+            .unwrap_err();
         assert!(err.message.starts_with("Invalid Checkpoint Token"));
         assert_eq!(s.rejections.len(), 2);
     }
@@ -544,14 +652,22 @@ mod tests {
     fn illegal_transitions_unknown_ids_and_oversized_payloads_are_refused() {
         let mut s = state();
         let t = s.begin_invocation(0);
-        assert!(s.checkpoint(&t, &[upd("w", "WAIT", "CANCEL", "w")]).is_err());
+        assert!(s
+            .checkpoint(&t, &[upd("w", "WAIT", "CANCEL", "w")])
+            .is_err());
         let mut big = upd("a", "STEP", "SUCCEED", "big");
         big.payload = Some("x".repeat(MAX_PAYLOAD_BYTES + 1));
-        assert!(s.checkpoint(&t, &[big]).unwrap_err().message.contains("exceeds"));
+        assert!(s
+            .checkpoint(&t, &[big])
+            .unwrap_err()
+            .message
+            .contains("exceeds"));
         s.checkpoint(&t, &[upd("w", "WAIT", "START", "w")]).unwrap();
         let t = s.token.clone();
         assert!(s.checkpoint(&t, &[upd("w", "WAIT", "START", "w")]).is_err());
-        assert!(s.checkpoint(&t, &[upd("c", "CALLBACK", "SUCCEED", "c")]).is_err());
+        assert!(s
+            .checkpoint(&t, &[upd("c", "CALLBACK", "SUCCEED", "c")])
+            .is_err());
     }
 
     #[test]

@@ -121,7 +121,11 @@ pub fn error_info(v: &Value) -> ErrorInfo {
             .get("StackTrace")
             .or_else(|| v.get("stackTrace"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default(),
         truncated: false,
     }
@@ -150,7 +154,11 @@ fn detail_str(details: &Option<Value>, key: &str) -> Option<String> {
 }
 
 fn detail_err(details: &Option<Value>) -> Option<ErrorInfo> {
-    details.as_ref()?.get("Error").filter(|e| !e.is_null()).map(error_info)
+    details
+        .as_ref()?
+        .get("Error")
+        .filter(|e| !e.is_null())
+        .map(error_info)
 }
 
 impl WireOp {
@@ -234,7 +242,11 @@ impl WireOp {
             sub_type: op.sub_type.clone(),
             status: status.as_str().to_string(),
             start_timestamp: op.start.map(ts_millis),
-            end_timestamp: if terminal { op.end.map(ts_millis) } else { None },
+            end_timestamp: if terminal {
+                op.end.map(ts_millis)
+            } else {
+                None
+            },
             ..WireOp::default()
         };
         match op.op_type {

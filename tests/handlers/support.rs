@@ -24,8 +24,15 @@ fn install_hint(what: &str) -> String {
 
 pub fn require_node() {
     let sdk = handlers_dir().join("node_modules/@aws/durable-execution-sdk-js/package.json");
-    assert!(sdk.exists(), "{}", install_hint("the JS SDK (@aws/durable-execution-sdk-js)"));
-    let ok = std::process::Command::new("node").arg("--version").output().map(|o| o.status.success());
+    assert!(
+        sdk.exists(),
+        "{}",
+        install_hint("the JS SDK (@aws/durable-execution-sdk-js)")
+    );
+    let ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success());
     assert!(matches!(ok, Ok(true)), "{}", install_hint("node"));
 }
 
@@ -34,16 +41,26 @@ pub fn python() -> PathBuf {
 }
 
 pub fn require_python() {
-    assert!(python().exists(), "{}", install_hint("the Python venv with aws-durable-execution-sdk-python"));
+    assert!(
+        python().exists(),
+        "{}",
+        install_hint("the Python venv with aws-durable-execution-sdk-python")
+    );
 }
 
 /// A JS handler file in tests/handlers run through the Node runner shim.
 pub fn node_handler(file: &str, env: &[(&str, &str)]) -> HandlerCommand {
     require_node();
     HandlerCommand {
-        command: format!("node {} {file} handler", root().join("assets/runners/node-runner.mjs").display()),
+        command: format!(
+            "node {} {file} handler",
+            root().join("assets/runners/node-runner.mjs").display()
+        ),
         cwd: Some(handlers_dir()),
-        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
 }
 
@@ -57,7 +74,10 @@ pub fn python_handler(spec: &str, env: &[(&str, &str)]) -> HandlerCommand {
             root().join("assets/runners/python-runner.py").display()
         ),
         cwd: Some(handlers_dir()),
-        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
 }
 
@@ -92,12 +112,20 @@ pub fn input_only(input: &str) -> Execution {
 /// Processes (pid list) still alive in process group `pgid`, zombies excluded.
 pub fn live_in_group(pgid: u32) -> Vec<u32> {
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in dir.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // Fields after the ")" that closes the command name: state ppid pgrp ...
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.trim().to_string()) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.trim().to_string()) else {
+            continue;
+        };
         let f: Vec<&str> = rest.split_whitespace().collect();
         if f.len() > 2 && f[0] != "Z" && f[2] == pgid.to_string() {
             out.push(pid);
@@ -120,7 +148,10 @@ pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
         .env_remove("VARIANT")
         .status()
         .expect("node runs");
-    assert!(status.success(), "recording {file} with the JS test runner failed");
+    assert!(
+        status.success(),
+        "recording {file} with the JS test runner failed"
+    );
     load_one(&out)
 }
 
@@ -138,7 +169,10 @@ pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
         .env_remove("VARIANT")
         .status()
         .expect("python runs");
-    assert!(status.success(), "recording {spec} with the Python test runner failed");
+    assert!(
+        status.success(),
+        "recording {spec} with the Python test runner failed"
+    );
     let file = std::fs::read_dir(&store)
         .expect("store folder")
         .flatten()
@@ -149,6 +183,7 @@ pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
 }
 
 fn load_one(path: &std::path::Path) -> Execution {
-    let h = durable_lens::load::load_path(path).unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
+    let h = durable_lens::load::load_path(path)
+        .unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
     h.executions.into_iter().next().expect("one execution")
 }
