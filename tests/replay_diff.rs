@@ -275,3 +275,77 @@ fn two_different_handlers_differ_at_the_first_position_that_changed() {
         "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
     );
 }
+
+#[test]
+fn python_type_mismatch_in_the_sqlite_store_is_worded_with_both_types() {
+    let h = load_path(&fixture("python-sdk/emulator-store.db")).unwrap();
+    let e = h
+        .executions
+        .iter()
+        .find(|e| e.name.as_deref() == Some("nondeterministic_type-1"))
+        .expect("the type-mismatch execution");
+    let a = analyze(e);
+    let d = &a.diagnoses[0];
+    assert_eq!(d.mismatch, Mismatch::Type);
+    assert_eq!(
+        d.plain,
+        "Replay consistency violation: Expected operation 'check' of type STEP at position 2, but found operation 'check' of type WAIT"
+    );
+}
+
+/// The JS SDK names the step by its un-hashed id: `<parent id>-<counter>`
+/// inside a child context. No fixture has a JS failure, so build one.
+#[test]
+fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
+    use durable_lens::model::{ErrorInfo, OpType, Operation};
+    let op = |id: &str, parent: Option<&str>, name: &str, t: OpType| Operation {
+        id: id.into(),
+        parent_id: parent.map(Into::into),
+        name: Some(name.into()),
+        op_type: t,
+        sub_type: None,
+        status: OpStatus::Succeeded,
+        start: None,
+        end: None,
+        result: None,
+        error: None,
+        attempts: vec![],
+        scheduled_end: None,
+        wait_seconds: None,
+        callback_id: None,
+        next_attempt_at: None,
+        started_in: None,
+        finished_in: None,
+    };
+    let e = Execution {
+        arn: None,
+        execution_op_id: None,
+        name: Some("js".into()),
+        function_name: None,
+        status: Some(OpStatus::Failed),
+        start: None,
+        end: None,
+        input: None,
+        result: None,
+        error: Some(ErrorInfo {
+            error_type: Some("NonDeterministicExecutionError".into()),
+            message: Some("Non-deterministic execution detected: Operation name mismatch for step \"c4ca4238a0b92382-2\". Expected name \"validate\", but got \"charge\". This indicates non-deterministic control flow in your workflow code.".into()),
+            ..Default::default()
+        }),
+        operations: vec![
+            op("c4ca4238a0b92382", None, "checkout", OpType::Context),
+            op("aaaa", Some("c4ca4238a0b92382"), "reserve", OpType::Step),
+            op("bbbb", Some("c4ca4238a0b92382"), "validate", OpType::Step),
+        ],
+        invocations: vec![],
+        sdk: durable_lens::model::Sdk::Js,
+    };
+    let a = analyze(&e);
+    let d = &a.diagnoses[0];
+    assert_eq!(d.op, Some(2));
+    assert_eq!(d.context_path, ["checkout"]);
+    assert_eq!(
+        d.plain,
+        "Replay consistency violation: Expected operation 'validate' of type STEP at position 2 in context 'checkout', but found operation 'charge' of type STEP"
+    );
+}
