@@ -349,3 +349,63 @@ fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
         "Replay consistency violation: Expected operation 'validate' of type STEP at position 2 in context 'checkout', but found operation 'charge' of type STEP"
     );
 }
+
+/// (operations, per invocation: (replayed, executed, switch positions in
+/// operation order)) of each scenario, whatever file format carries it.
+fn expected_shape(scenario: &str) -> (usize, Vec<(usize, usize, Vec<u32>)>) {
+    match scenario {
+        "order-flow" | "order_flow" => (4, vec![(0, 3, vec![1]), (3, 1, vec![4])]),
+        "callback-flow" | "callback_flow" => (5, vec![(0, 4, vec![1, 1]), (3, 2, vec![2])]),
+        "fanout" => (13, vec![(0, 12, vec![1; 7]), (11, 2, vec![2, 3])]),
+        "nondeterministic" | "nondeterministic_type" => (3, vec![(0, 3, vec![1]), (1, 0, vec![])]),
+        "retries" => (1, vec![(0, 1, vec![1]), (0, 1, vec![1]), (0, 1, vec![1])]),
+        other => panic!("no expectation for scenario {other}"),
+    }
+}
+
+#[test]
+fn every_fixture_file_gives_the_same_replay_shape_for_its_scenario() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    let mut checked = 0;
+    for sdk in ["js-sdk", "python-sdk"] {
+        for entry in std::fs::read_dir(dir.join(sdk)).unwrap() {
+            let path = entry.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            // An invocation list alone holds no operations (the loader says so).
+            if file.ends_with(".invocations.json") {
+                continue;
+            }
+            let h = load_path(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+            for e in &h.executions {
+                let scenario = match e.name.as_deref() {
+                    Some(n) => n.trim_end_matches("-1").to_string(),
+                    None => file.split('.').next().unwrap().to_string(),
+                };
+                let (ops, invs) = expected_shape(&scenario);
+                let a = analyze(e);
+                let got: Vec<(usize, usize, Vec<u32>)> = a
+                    .invocations
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.replayed().count(),
+                            i.executed().count(),
+                            i.switches.iter().map(|s| s.position).collect(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(e.operations.len(), ops, "{file} {scenario}");
+                assert_eq!(got, invs, "{file} {scenario}");
+                let nondeterministic = scenario.starts_with("nondeterministic");
+                assert_eq!(
+                    a.diagnoses.len(),
+                    usize::from(nondeterministic),
+                    "{file} {scenario}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    // 17 single-execution files plus the 6 executions of the SQLite store.
+    assert_eq!(checked, 23);
+}
