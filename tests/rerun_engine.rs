@@ -16,7 +16,7 @@ use std::time::Duration;
 
 struct NoAnswers;
 impl Answerer for NoAnswers {
-    fn answer(&self, _: &WireOp) -> Option<Answer> {
+    fn answer(&self, _: &WireOp, _: Option<&WireOp>) -> Option<Answer> {
         None
     }
 }
@@ -130,5 +130,30 @@ fn python_handler_runs_to_completion_and_pages_its_state() {
             "cool-off".into()
         ]),
         "{names:?}"
+    );
+}
+
+#[test]
+fn a_callback_is_answered_with_the_supplied_result_between_invocations() {
+    use durable_lens::rerun::{run_headless, SessionConfig};
+    let mut config = SessionConfig::new(
+        support::input_only(r#"{"orderId":"7"}"#),
+        support::node_handler("callback-flow.mjs", &[]),
+    );
+    config
+        .answers
+        .insert("approval".into(), Answer::Succeed(r#""approved""#.into()));
+    let report = run_headless(config, &mut |_| {}).unwrap();
+    for r in &report.invocations {
+        eprintln!("--- {}: {}\n{}", r.index, r.stdout, r.stderr);
+    }
+    assert_eq!(report.error, None);
+    let outcome = report.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded);
+    assert!(outcome.result.unwrap_or_default().contains("approved"));
+    assert_eq!(
+        report.invocations.len(),
+        2,
+        "suspended at the callback, resumed with the answer"
     );
 }

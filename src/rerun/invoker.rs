@@ -25,8 +25,9 @@ pub enum Answer {
 
 /// Where answers come from: the recorded history, or the user.
 pub trait Answerer: Send + Sync {
-    /// `None`: no answer known, the run cannot go on.
-    fn answer(&self, op: &WireOp) -> Option<Answer>;
+    /// `None`: no answer known, the run cannot go on. `parent` is the
+    /// enclosing context (waitForCallback names the context, not the callback).
+    fn answer(&self, op: &WireOp, parent: Option<&WireOp>) -> Option<Answer>;
 }
 
 #[derive(Debug, Clone)]
@@ -398,17 +399,28 @@ impl Invoker<'_> {
     /// Between invocations: fire the earliest timers (jumping the virtual
     /// clock there) and answer every waiting callback and chained invoke.
     fn advance(&self, invocation: usize) -> Result<(), InvokerError> {
-        let (timers, waiting) = self
-            .service
-            .with_state(|s| (s.timers(), s.awaiting_answer()));
+        let (timers, waiting) = self.service.with_state(|s| {
+            let waiting: Vec<(WireOp, Option<WireOp>)> = s
+                .awaiting_answer()
+                .into_iter()
+                .map(|o| {
+                    let parent = o.parent_id.as_deref().and_then(|p| s.get(p)).cloned();
+                    (o, parent)
+                })
+                .collect();
+            (s.timers(), waiting)
+        });
         let mut answers = Vec::new();
-        for op in &waiting {
-            match self.answerer.answer(op) {
+        for (op, parent) in &waiting {
+            match self.answerer.answer(op, parent.as_ref()) {
                 Some(a) => answers.push((op.id.clone(), a)),
                 None => {
                     return Err(InvokerError::NoAnswer {
                         kind: op.op_type.to_lowercase().replace('_', " "),
-                        name: op.name.clone(),
+                        name: op
+                            .name
+                            .clone()
+                            .or_else(|| parent.as_ref().and_then(|p| p.name.clone())),
                         id: op.id.clone(),
                     })
                 }

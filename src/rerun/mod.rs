@@ -8,6 +8,7 @@
 pub mod compare;
 pub mod history;
 pub mod invoker;
+pub mod link;
 pub mod process;
 pub mod recorded;
 mod run;

@@ -177,14 +177,18 @@ pub struct RecordedAnswers {
 }
 
 impl Answerer for RecordedAnswers {
-    fn answer(&self, op: &WireOp) -> Option<Answer> {
+    fn answer(&self, op: &WireOp, parent: Option<&WireOp>) -> Option<Answer> {
         let place = self
             .live_places
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .of(&op.id)
             .cloned();
-        let keys = [op.name.clone(), place.as_deref().map(place_label)];
+        let keys = [
+            op.name.clone(),
+            place.as_deref().map(place_label),
+            parent.and_then(|p| p.name.clone()),
+        ];
         if let Some(a) = keys.iter().flatten().find_map(|k| self.overrides.get(k)) {
             return Some(a.clone());
         }
