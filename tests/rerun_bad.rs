@@ -177,3 +177,38 @@ fn an_unsigned_request_is_refused_by_the_service() {
         "{ok}"
     );
 }
+
+#[test]
+fn stopping_or_dropping_a_session_kills_the_handlers_process_group() {
+    use durable_lens::rerun::{Command, Session};
+    for stop_by_drop in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let script = format!("echo $$ > {}; sleep 300 & sleep 300", pidfile.display());
+        let mut config =
+            SessionConfig::new(support::input_only("{}"), support::shell_handler(&script));
+        config.timeout = Duration::from_secs(120);
+        let session = Session::start(config);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let pgid = loop {
+            if let Some(p) = std::fs::read_to_string(&pidfile)
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok())
+            {
+                break p;
+            }
+            assert!(Instant::now() < deadline, "the handler never started");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // Let the background sleeps start.
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(support::live_in_group(pgid).len() >= 2);
+        if stop_by_drop {
+            drop(session);
+        } else {
+            session.send(Command::Stop);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_no_orphans(&[pgid]);
+    }
+}
