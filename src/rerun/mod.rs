@@ -6,6 +6,7 @@
 //! adds step control for the UI and the CLI.
 
 pub mod compare;
+pub mod control;
 pub mod history;
 pub mod invoker;
 pub mod link;
