@@ -293,8 +293,9 @@ fn python_type_mismatch_in_the_sqlite_store_is_worded_with_both_types() {
     );
 }
 
-/// The JS SDK names the step by its un-hashed id: `<parent id>-<counter>`
-/// inside a child context. No fixture has a JS failure, so build one.
+/// The JS SDK names the step by its un-hashed id, the chain of counters
+/// (`1-2` inside the context at position 1). No fixture has a JS failure,
+/// so build one.
 #[test]
 fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
     use durable_lens::model::{ErrorInfo, OpType, Operation};
@@ -329,7 +330,7 @@ fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
         result: None,
         error: Some(ErrorInfo {
             error_type: Some("NonDeterministicExecutionError".into()),
-            message: Some("Non-deterministic execution detected: Operation name mismatch for step \"c4ca4238a0b92382-2\". Expected name \"validate\", but got \"charge\". This indicates non-deterministic control flow in your workflow code.".into()),
+            message: Some("Non-deterministic execution detected: Operation name mismatch for step \"1-2\". Expected name \"validate\", but got \"charge\". This indicates non-deterministic control flow in your workflow code.".into()),
             ..Default::default()
         }),
         operations: vec![

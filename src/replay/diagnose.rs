@@ -221,8 +221,8 @@ fn pin(
 }
 
 /// Find the recorded operation the error is about: by id for Python; for JS
-/// by the step id, whose last `-` segment is the 1-based counter within the
-/// parent (the prefix is the parent's id).
+/// by the step id, the un-hashed chain of 1-based counters from the root
+/// (`2`, or `2-1` for the first operation inside the context at position 2).
 fn locate(
     exec: &Execution,
     contexts: &[Context],
@@ -235,26 +235,18 @@ fn locate(
     if let Some(i) = exec.op_index(at) {
         return (Some(i), Some(places[i].context), Some(places[i].position));
     }
-    let (parent, counter) = match at.rsplit_once('-') {
-        Some((parent, c)) => (Some(parent), c),
-        None => (None, at),
-    };
-    let Ok(position) = counter.parse::<u32>() else {
+    let Some(chain) = at
+        .split('-')
+        .map(|c| c.parse::<u32>().ok().filter(|&n| n > 0))
+        .collect::<Option<Vec<u32>>>()
+    else {
         return (None, None, None);
     };
-    let context = match parent {
-        None => Some(0),
-        Some(pid) => exec
-            .op_index(pid)
-            .and_then(|i| contexts.iter().position(|c| c.op == Some(i))),
+    let Some((&position, key)) = chain.split_last() else {
+        return (None, None, None);
     };
-    let op = context.and_then(|c| {
-        contexts[c]
-            .children
-            .get(position as usize - 1)
-            .copied()
-            .filter(|_| position > 0)
-    });
+    let context = contexts.iter().position(|c| c.key == key);
+    let op = context.and_then(|c| contexts[c].children.get(position as usize - 1).copied());
     (op, context, Some(position))
 }
 

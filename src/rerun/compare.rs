@@ -5,7 +5,9 @@
 //! of the SDKs' own NonDeterministicExecutionError texts.
 
 use super::recorded::{place_label, PlacePath, Recorded};
-use crate::model::{OpType, Operation};
+use crate::diff::{RowKind, Violation};
+use crate::model::{OpSig, OpType, Operation, Sdk};
+use crate::replay::{diagnose_error_text, Mismatch};
 use serde::Serialize;
 
 /// How a live operation relates to the recording.
@@ -44,17 +46,36 @@ pub struct Divergence {
     pub sdk_error: Option<String>,
 }
 
-fn quoted(name: Option<&str>) -> String {
-    format!("'{}'", name.unwrap_or("(unnamed)"))
+/// Names of the recorded contexts enclosing `place`, for messages.
+fn context_names(recorded: &Recorded, place: &[u32]) -> Vec<String> {
+    let parent = place.split_last().map_or(&[][..], |(_, p)| p);
+    (1..=parent.len())
+        .map(|n| {
+            recorded.op_at(&parent[..n]).map_or_else(
+                || place_label(&parent[..n]),
+                |o| o.display_name().to_string(),
+            )
+        })
+        .collect()
 }
 
-/// Position wording: `2` in the root context, `1 in context 3` deeper down.
-fn position(place: &[u32]) -> String {
-    match place.split_last() {
-        Some((last, [])) => last.to_string(),
-        Some((last, parent)) => format!("{last} in context {}", place_label(parent)),
-        None => "?".into(),
+/// Word a divergence exactly as `durable-lens diff` words a violation.
+fn violation(
+    recorded: &Recorded,
+    place: &[u32],
+    kind: RowKind,
+    expected: Option<OpSig>,
+    found: Option<OpSig>,
+) -> String {
+    Violation {
+        kind,
+        row: 0,
+        context_names: context_names(recorded, place),
+        position: place.last().copied().unwrap_or(0),
+        expected,
+        found,
     }
+    .to_string()
 }
 
 pub fn compare(
@@ -77,36 +98,41 @@ pub fn compare(
 }
 
 pub fn message(
+    recorded: &Recorded,
     place: &[u32],
     found_type: OpType,
     found_name: Option<&str>,
     cmp: &Comparison,
 ) -> String {
-    let found = format!("operation {} of type {found_type}", quoted(found_name));
+    let found = OpSig {
+        name: found_name.map(str::to_string),
+        op_type: found_type,
+        sub_type: None,
+    };
     match cmp {
         Comparison::Differs {
             expected_name,
             expected_type,
-        } => format!(
-            "Replay consistency violation: Expected operation {} of type {expected_type} at position {}, but found {found}",
-            quoted(expected_name.as_deref()),
-            position(place)
-        ),
-        _ => format!(
-            "Replay consistency violation: Expected no operation at position {} (the recorded execution ended), but found {found}",
-            position(place)
-        ),
+        } => {
+            let expected = OpSig {
+                name: expected_name.clone(),
+                op_type: *expected_type,
+                sub_type: None,
+            };
+            let kind = if *expected_type != found_type {
+                RowKind::TypeMismatch
+            } else {
+                RowKind::NameMismatch
+            };
+            violation(recorded, place, kind, Some(expected), Some(found))
+        }
+        _ => violation(recorded, place, RowKind::Extra, None, Some(found)),
     }
 }
 
 /// A recorded operation the re-run never reached although its execution ended.
-pub fn missing_message(place: &[u32], op: &Operation) -> String {
-    format!(
-        "Replay consistency violation: Expected operation {} of type {} at position {}, but the execution ended without it",
-        quoted(op.name.as_deref()),
-        op.op_type,
-        position(place)
-    )
+pub fn missing_message(recorded: &Recorded, place: &[u32], op: &Operation) -> String {
+    violation(recorded, place, RowKind::Missing, Some(OpSig::of(op)), None)
 }
 
 /// What an SDK non-determinism error says: where, and what the code did.
@@ -119,35 +145,21 @@ pub struct SdkMismatch {
     pub found_type: Option<OpType>,
 }
 
-fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let i = s.find(start)? + start.len();
-    let j = s[i..].find(end)? + i;
-    Some(&s[i..j])
-}
-
-/// Recognise the JS and Python SDKs' non-determinism texts (formats.md §7).
+/// Recognise the JS and Python SDKs' non-determinism texts (formats.md §7),
+/// with the same reader the history diagnosis uses.
 pub fn parse_sdk_error(text: &str) -> Option<SdkMismatch> {
-    if !text.contains("on-deterministic") && !text.contains("NonDeterministic") {
-        return None;
-    }
+    let p = diagnose_error_text(text)?;
     let mut m = SdkMismatch::default();
-    if let Some(step) = between(text, "mismatch for step \"", "\"") {
-        m.js_step = Some(step.to_string());
-        if text.contains("name mismatch") {
-            m.found_name = between(text, "but got \"", "\"").map(str::to_string);
-        } else if text.contains("type mismatch") {
-            m.found_type = between(text, "but got \"", "\"").and_then(OpType::parse);
-        }
+    match p.sdk {
+        Sdk::Js => m.js_step = p.at,
+        _ => m.py_id = p.at,
     }
-    if let Some(id) = between(text, "at id='", "'") {
-        m.py_id = Some(id.to_string());
-        if text.contains("name checkpoint=") {
-            m.found_name = between(text, "current='", "'").map(str::to_string);
-        } else if text.contains("type checkpoint=") {
-            m.found_type = between(text, "current='", "'").and_then(OpType::parse);
-        }
+    match p.mismatch {
+        Mismatch::Name => m.found_name = p.current_value,
+        Mismatch::Type => m.found_type = p.current_value.as_deref().and_then(OpType::parse),
+        _ => {}
     }
-    (m.js_step.is_some() || m.py_id.is_some()).then_some(m)
+    Some(m)
 }
 
 /// The JS step id is the chain of per-context counters: `3-1` = place [3, 1].
@@ -173,6 +185,24 @@ mod tests {
         assert!(parse_sdk_error("some other failure").is_none());
     }
 
+    fn empty_execution() -> crate::model::Execution {
+        crate::model::Execution {
+            arn: None,
+            execution_op_id: None,
+            name: None,
+            function_name: None,
+            status: None,
+            start: None,
+            end: None,
+            input: None,
+            result: None,
+            error: None,
+            operations: vec![],
+            invocations: vec![],
+            sdk: Sdk::Unknown,
+        }
+    }
+
     #[test]
     fn violations_use_the_plain_wording() {
         let cmp = Comparison::Differs {
@@ -180,7 +210,7 @@ mod tests {
             expected_type: OpType::Step,
         };
         assert_eq!(
-            message(&[2], OpType::Step, Some("send-email"), &cmp),
+            message(&Recorded::new(empty_execution()), &[2], OpType::Step, Some("send-email"), &cmp),
             "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'send-email' of type STEP"
         );
     }

@@ -361,7 +361,13 @@ impl Controller {
             let divergent = cmp.is_divergence().then(|| Divergence {
                 invocation: r.invocation,
                 place: place.clone(),
-                message: compare::message(&place, op.op_type, op.name.as_deref(), &cmp),
+                message: compare::message(
+                    &self.recorded,
+                    &place,
+                    op.op_type,
+                    op.name.as_deref(),
+                    &cmp,
+                ),
                 sdk_error: None,
             });
             let executed = r.executed_count;
@@ -554,7 +560,13 @@ impl Controller {
                 sdk_error.clone().unwrap_or_default()
             )
         } else {
-            compare::message(&place, found_type, found_name.as_deref(), &cmp)
+            compare::message(
+                &self.recorded,
+                &place,
+                found_type,
+                found_name.as_deref(),
+                &cmp,
+            )
         };
         Divergence {
             invocation,
@@ -623,7 +635,7 @@ impl Controller {
             live.at(place).is_none().then(|| Divergence {
                 invocation: last_inv,
                 place: place.clone(),
-                message: compare::missing_message(place, op),
+                message: compare::missing_message(&self.recorded, place, op),
                 sdk_error: None,
             })
         })
