@@ -58,10 +58,13 @@ const PY_RUNS: [&str; 5] = [
     "nondeterministic",
 ];
 
+/// File, format, executions, operations and invocations of the first, status.
+type Expected = (&'static str, Format, usize, usize, usize, Option<OpStatus>);
+
 #[test]
 fn every_fixture_loads_with_exact_counts() {
     // (file, format, executions, operations of the first, invocations, status)
-    let table: &[(&str, Format, usize, usize, usize, Option<OpStatus>)] = &[
+    let table: &[Expected] = &[
         (
             "js-sdk/order-flow.history.json",
             Format::HistoryEvents,

@@ -47,10 +47,17 @@ fn expect_err(name: &str, kind: fn(&LoadError) -> bool, places: &[&str]) -> Resu
     Ok(())
 }
 
+/// File, expected kind, fragments the message must contain.
+type Case = (
+    &'static str,
+    fn(&LoadError) -> bool,
+    &'static [&'static str],
+);
+
 #[test]
 fn corpus_errors_name_the_file_the_place_and_what_was_expected() {
     use LoadError as E;
-    let cases: &[(&str, fn(&LoadError) -> bool, &[&str])] = &[
+    let cases: &[Case] = &[
         ("empty.json", |e| matches!(e, E::Empty { .. }), &["empty"]),
         (
             "whitespace-only.json",
