@@ -892,3 +892,57 @@ fn formats_are_detected_by_content_not_extension() {
         Format::PythonStoreSqlite
     );
 }
+
+fn events_of(rel: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(fx(rel)).unwrap()).unwrap();
+    v["Events"].as_array().unwrap().clone()
+}
+
+#[test]
+fn invocation_boundaries_from_bare_and_missing_invocation_completed_events() {
+    // Python writes the bare event: an invocation starts where the previous ended.
+    let e = one("python-sdk/order-flow.history.json");
+    assert_eq!(e.invocations[1].start, e.invocations[0].end);
+    assert_eq!(e.invocations[0].start, e.start);
+    assert_eq!(e.invocations[1].end, Ts::from_epoch_seconds(1795534719.358));
+
+    // A history cut before the last InvocationCompleted: the running
+    // invocation is added as inferred, with no end, and flagged.
+    let mut evs = events_of("python-sdk/order-flow.history.json");
+    evs.truncate(10);
+    let h = load_bytes(
+        "running.json",
+        json!({ "Events": evs }).to_string().as_bytes(),
+    )
+    .unwrap();
+    let e = &h.executions[0];
+    assert_eq!(e.status, None);
+    assert_eq!(e.invocations.len(), 2);
+    assert!(e.invocations[1].inferred && e.invocations[1].end.is_none());
+    assert_eq!(op(e, "send-notification").started_in, Some(1));
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.contains("invocation 2 has no InvocationCompleted")),
+        "{:?}",
+        h.warnings
+    );
+
+    // No InvocationCompleted at all: boundaries unknown, left to the replay analysis.
+    let evs: Vec<_> = events_of("python-sdk/retries.history.json")
+        .into_iter()
+        .filter(|e| e["EventType"] != "InvocationCompleted")
+        .enumerate()
+        .map(|(i, mut e)| {
+            e["EventId"] = json!(i + 1);
+            e
+        })
+        .collect();
+    let h = load_bytes("no-invocations.json", json!(evs).to_string().as_bytes()).unwrap();
+    let e = &h.executions[0];
+    assert!(e.invocations.is_empty());
+    let step = &e.operations[0];
+    assert_eq!((step.started_in, step.finished_in), (None, None));
+    assert_eq!(step.attempts.len(), 3);
+    assert!(step.attempts.iter().all(|a| a.invocation.is_none()));
+}

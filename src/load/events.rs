@@ -711,3 +711,30 @@ impl Builder {
         exec
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    #[test]
+    fn gaps_name_the_missing_range() {
+        assert_eq!(
+            gap_warning(7, 10),
+            "events 7–9 are missing (a page was not fetched?)"
+        );
+        assert_eq!(
+            gap_warning(3, 4),
+            "event 3 is missing (a page was not fetched?)"
+        );
+    }
+
+    #[test]
+    fn id_hash_spreads_sequential_hex_ids() {
+        let b = BuildHasherDefault::<Fx>::default();
+        let low: std::collections::HashSet<u64> = (0..4096u32)
+            .map(|i| b.hash_one(format!("{i:016x}")) & 0xfff)
+            .collect();
+        assert!(low.len() > 2000, "only {} distinct low bits", low.len());
+    }
+}

@@ -229,3 +229,29 @@ fn apply_updates(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(start: i64, end: i64) -> Invocation {
+        Invocation {
+            start: Some(Ts(start)),
+            end: Some(Ts(end)),
+            request_id: None,
+            error: None,
+            inferred: false,
+        }
+    }
+
+    #[test]
+    fn updates_fall_in_the_window_that_started_last() {
+        let w = [inv(10, 20), inv(30, 40)];
+        assert_eq!(window_of(&w, Ts(15)), Some(0));
+        assert_eq!(window_of(&w, Ts(30)), Some(1));
+        assert_eq!(window_of(&w, Ts(99)), Some(1));
+        // Before the first window (clock skew): the first invocation.
+        assert_eq!(window_of(&w, Ts(5)), Some(0));
+        assert_eq!(window_of(&[], Ts(5)), None);
+    }
+}
