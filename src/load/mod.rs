@@ -15,6 +15,7 @@ mod lens;
 mod normalise;
 mod operations;
 mod raw;
+mod sink;
 mod sqlite;
 mod store;
 mod top;
@@ -24,8 +25,8 @@ pub use lens::{to_lens_json, LENS_VERSION};
 
 use crate::model::{Execution, Format, History, Ts};
 use error::ALL_FORMATS;
-use events::{EventSink, SinkMode};
 use serde::Serialize;
+use sink::{EventSink, SinkMode};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use top::Doc;
@@ -342,9 +343,9 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
                 None => {
                     // Out of order or repeated EventIds: read again keeping
                     // every event, to sort and check them.
-                    let mut sink = EventSink::new(file, SinkMode::Collect);
-                    top::parse_docs(file, parsed.bytes, &mut sink)?;
-                    events::build(file, sink.into_collected(), &mut warnings)?
+                    let mut collector = EventSink::new(file, SinkMode::Collect);
+                    top::parse_docs(file, parsed.bytes, &mut collector)?;
+                    sink::build(file, collector.into_collected(), &mut warnings)?
                 }
             }
         }

@@ -9,7 +9,7 @@
 //! than moving the child to the root) leaves the replay analysis to put the
 //! child in its own context, so positions in the root are not disturbed.
 
-use super::events::Fx;
+use super::sink::Fx;
 use crate::model::{Execution, Sdk};
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;

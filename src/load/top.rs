@@ -4,9 +4,10 @@
 //! Several concatenated documents (history pages) are read one after another.
 
 use super::error::{strip_position, LoadError, JSON_FORMATS};
-use super::events::{EventSink, RawEvent, SinkMode};
+use super::events::RawEvent;
 use super::operations::RawCheckpoint;
 use super::raw::{RawOp, RawTs};
+use super::sink::{EventSink, SinkMode};
 use super::store::{RawStartInput, RawUpdate, RawWindow};
 use crate::model::{Format, History};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
