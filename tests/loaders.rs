@@ -78,7 +78,7 @@ fn every_fixture_loads_with_exact_counts() {
             Format::Operations,
             1,
             4,
-            0,
+            2,
             None,
         ),
         (
@@ -337,7 +337,9 @@ fn js_order_flow_history_and_operations() {
 
     let ops = one("js-sdk/order-flow.operations.json");
     assert_eq!(ops.sdk, Sdk::Js);
-    assert!(ops.invocations.is_empty());
+    // The invocation list next to it gives the windows; the operations'
+    // timestamps place each one, as the history's events do.
+    assert_eq!(ops.invocations, e.invocations);
     for (a, b) in e.operations.iter().zip(&ops.operations) {
         assert_eq!(
             (&a.id, &a.name, a.op_type, a.status),
@@ -348,7 +350,38 @@ fn js_order_flow_history_and_operations() {
             b.result.as_ref().map(|p| &p.value)
         );
         assert_eq!(a.start, b.start);
+        assert_eq!(
+            (a.started_in, a.finished_in),
+            (b.started_in, b.finished_in),
+            "{:?}",
+            a.name
+        );
+        let inv = |o: &durable_lens::model::Operation| {
+            o.attempts.iter().map(|x| x.invocation).collect::<Vec<_>>()
+        };
+        assert_eq!(inv(a), inv(b));
     }
+
+    // Alone (no invocation list beside it), the boundaries are unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("run.operations.json");
+    std::fs::copy(fx("js-sdk/order-flow.operations.json"), &alone).unwrap();
+    let h = load_path(&alone).unwrap();
+    assert!(h.executions[0].invocations.is_empty());
+    assert!(h.executions[0]
+        .operations
+        .iter()
+        .all(|o| o.started_in.is_none()));
+    // A broken list beside it is a warning, not a failure.
+    std::fs::write(dir.path().join("run.invocations.json"), "[{").unwrap();
+    let h = load_path(&alone).unwrap();
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.contains("run.invocations.json")),
+        "{:?}",
+        h.warnings
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
 mod error;
 mod events;
 mod folder;
+mod js_runner;
 mod lens;
 mod normalise;
 mod operations;
@@ -93,7 +94,13 @@ pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadEr
     check_cancel(opts, &file)?;
     let parsed = parse_bytes(&file, &bytes)?;
     check_cancel(opts, &file)?;
-    build_parsed(&file, parsed)
+    let mut h = build_parsed(&file, parsed)?;
+    if h.format == Format::Operations {
+        if let Some(exec) = h.executions.first_mut() {
+            js_runner::attach_invocations(path, exec, &mut h.warnings);
+        }
+    }
+    Ok(h)
 }
 
 /// Load a document held in memory; `source` names it in errors.

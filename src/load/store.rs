@@ -133,7 +133,7 @@ pub(crate) fn build(
 
 /// Index of the invocation window holding `t`: the last one that started at
 /// or before it (windows are in time order).
-fn window_of(invocations: &[Invocation], t: Ts) -> Option<usize> {
+pub(crate) fn window_of(invocations: &[Invocation], t: Ts) -> Option<usize> {
     if invocations.is_empty() {
         return None;
     }

@@ -292,7 +292,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, 'de> {
             return rest_of(first, seq).map(Doc::Ops);
         }
         let what = if has("requestId") || has("startTimestamp") {
-            "a JS test runner invocation list (startTimestamp, endTimestamp, requestId): it has no operations; load the operations or history file of the same run".to_string()
+            "a JS test runner invocation list (startTimestamp, endTimestamp, requestId): it has no operations; load the operations file of the same run (X.operations.json next to X.invocations.json picks it up) or its history".to_string()
         } else {
             match &first {
                 Value::Object(o) => {
