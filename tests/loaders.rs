@@ -979,3 +979,41 @@ fn invocation_boundaries_from_bare_and_missing_invocation_completed_events() {
     assert_eq!(step.attempts.len(), 3);
     assert!(step.attempts.iter().all(|a| a.invocation.is_none()));
 }
+
+#[test]
+fn listing_ten_thousand_executions_reads_only_the_indexed_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let mut c = rusqlite::Connection::open(&db).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.execute_batch(
+        "CREATE TABLE executions (durable_execution_arn TEXT PRIMARY KEY, function_name TEXT NOT NULL,
+         execution_name TEXT, status TEXT NOT NULL, start_timestamp REAL, end_timestamp REAL, data TEXT NOT NULL);
+         CREATE INDEX idx_start_timestamp ON executions(start_timestamp);",
+    )
+    .unwrap();
+    // `data` is not JSON at all: listing must never parse it.
+    let blob = "not json ".repeat(200);
+    let tx = c.transaction().unwrap();
+    for i in 0..10_000 {
+        tx.execute(
+            "INSERT INTO executions VALUES (?1, 'f', ?2, 'SUCCEEDED', ?3, ?3, ?4)",
+            rusqlite::params![
+                format!("arn-{i:05}"),
+                format!("run-{i}"),
+                1795534418.0 + i as f64,
+                blob
+            ],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let t = std::time::Instant::now();
+    let list = list_store(&db).unwrap();
+    let took = t.elapsed();
+    println!("listed 10,000 executions in {took:?}");
+    assert_eq!(list.len(), 10_000);
+    assert_eq!(list[9_999].arn, "arn-09999");
+    let bound = if cfg!(debug_assertions) { 1000 } else { 100 };
+    assert!(took.as_millis() < bound, "listing took {took:?}");
+}
