@@ -281,7 +281,7 @@ pub struct Invocation {
 }
 
 /// One durable execution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Execution {
     /// The execution ARN where known, else the EXECUTION operation id.
     pub arn: Option<String>,
@@ -341,6 +341,10 @@ impl OpSig {
 
     /// `'process-payment' of type STEP`
     pub fn describe(&self) -> String {
-        format!("'{}' of type {}", self.name.as_deref().unwrap_or("(unnamed)"), self.op_type)
+        format!(
+            "'{}' of type {}",
+            self.name.as_deref().unwrap_or("(unnamed)"),
+            self.op_type
+        )
     }
 }

@@ -1,0 +1,461 @@
+//! History events (GetDurableExecutionHistory): `{"Events": [...]}`, a bare
+//! event array, or several pages. The `Builder` replays events in EventId
+//! order into operations, step attempts and invocations
+//! (`InvocationCompleted` marks the end of each); `sink` feeds it.
+
+use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs, Text};
+use super::sink::Place;
+use crate::model::{
+    Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RawEvent<'a> {
+    #[serde(borrow)]
+    pub event_type: Option<Text<'a>>,
+    pub event_id: Option<u64>,
+    pub event_timestamp: Option<RawTs>,
+    #[serde(borrow)]
+    pub id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub sub_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub parent_id: Option<Text<'a>>,
+    /// The one `<EventType>Details` object; they share field names.
+    #[serde(
+        borrow,
+        alias = "ExecutionStartedDetails",
+        alias = "ExecutionSucceededDetails",
+        alias = "ExecutionFailedDetails",
+        alias = "ExecutionTimedOutDetails",
+        alias = "ExecutionStoppedDetails",
+        alias = "StepStartedDetails",
+        alias = "StepSucceededDetails",
+        alias = "StepFailedDetails",
+        alias = "WaitStartedDetails",
+        alias = "WaitSucceededDetails",
+        alias = "WaitCancelledDetails",
+        alias = "CallbackStartedDetails",
+        alias = "CallbackSucceededDetails",
+        alias = "CallbackFailedDetails",
+        alias = "CallbackTimedOutDetails",
+        alias = "ContextStartedDetails",
+        alias = "ContextSucceededDetails",
+        alias = "ContextFailedDetails",
+        alias = "ChainedInvokeStartedDetails",
+        alias = "ChainedInvokeSucceededDetails",
+        alias = "ChainedInvokeFailedDetails",
+        alias = "ChainedInvokeTimedOutDetails",
+        alias = "ChainedInvokeStoppedDetails",
+        alias = "InvocationCompletedDetails"
+    )]
+    pub details: Option<RawEventDetails<'a>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RawEventDetails<'a> {
+    #[serde(borrow)]
+    pub input: Option<RawPayload<'a>>,
+    #[serde(borrow)]
+    pub result: Option<RawPayload<'a>>,
+    /// Boxed: errors are rare and large, events are many.
+    pub error: Option<Box<RawErrorWrap>>,
+    pub retry_details: Option<RawRetry>,
+    pub duration: Option<f64>,
+    pub scheduled_end_timestamp: Option<RawTs>,
+    pub callback_id: Option<String>,
+    pub start_timestamp: Option<RawTs>,
+    pub end_timestamp: Option<RawTs>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RawRetry {
+    pub current_attempt: Option<u32>,
+    pub next_attempt_delay_seconds: Option<f64>,
+}
+
+#[derive(Default)]
+pub(crate) struct Builder {
+    exec: Option<Execution>,
+    ops: Vec<Operation>,
+    index: super::sink::FastMap<usize>,
+    invocations: Vec<Invocation>,
+    truncated: Vec<String>,
+    absent: usize,
+    unknown_types: Vec<String>,
+}
+
+fn split_type(t: &str) -> Option<(&'static str, &str)> {
+    for p in [
+        "ChainedInvoke",
+        "Execution",
+        "Invocation",
+        "Callback",
+        "Context",
+        "Step",
+        "Wait",
+    ] {
+        if let Some(rest) = t.strip_prefix(p) {
+            return Some((p, rest));
+        }
+    }
+    None
+}
+
+fn terminal_status(action: &str) -> Option<OpStatus> {
+    Some(match action {
+        "Succeeded" => OpStatus::Succeeded,
+        "Failed" => OpStatus::Failed,
+        "TimedOut" => OpStatus::TimedOut,
+        "Stopped" => OpStatus::Stopped,
+        "Cancelled" => OpStatus::Cancelled,
+        _ => return None,
+    })
+}
+
+impl Builder {
+    fn payload(
+        &mut self,
+        p: Option<RawPayload<'_>>,
+        what: impl FnOnce() -> String,
+    ) -> Option<Payload> {
+        match p?.into_outcome() {
+            PayloadOutcome::Present(p) => {
+                if p.truncated {
+                    self.truncated.push(what());
+                }
+                Some(p)
+            }
+            PayloadOutcome::Absent => {
+                self.absent += 1;
+                None
+            }
+        }
+    }
+
+    fn error(
+        &mut self,
+        e: Option<Box<RawErrorWrap>>,
+        what: impl FnOnce() -> String,
+    ) -> Option<ErrorInfo> {
+        let info = e?.into_info()?;
+        if info.truncated {
+            self.truncated.push(what());
+        }
+        Some(info)
+    }
+
+    pub(crate) fn run(
+        mut self,
+        events: Vec<(RawEvent<'_>, Place)>,
+        warnings: &mut Vec<String>,
+    ) -> Execution {
+        for (mut ev, place) in events {
+            self.feed(&mut ev, place, warnings);
+        }
+        self.finish(warnings)
+    }
+
+    /// Apply one event (events must come in EventId order).
+    pub(crate) fn feed(&mut self, ev: &mut RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
+        let et = ev.event_type.take();
+        let et = et.as_ref().map(Text::as_str).unwrap_or("");
+        match split_type(et) {
+            Some(("Execution", action)) => self.execution_event(ev, action),
+            Some(("Invocation", "Completed")) => self.invocation_completed(ev),
+            Some((prefix, action)) if prefix != "Invocation" => {
+                let op_type = match prefix {
+                    "Step" => OpType::Step,
+                    "Wait" => OpType::Wait,
+                    "Callback" => OpType::Callback,
+                    "Context" => OpType::Context,
+                    _ => OpType::ChainedInvoke,
+                };
+                self.op_event(ev, op_type, action, place, warnings);
+            }
+            _ => {
+                if !self.unknown_types.iter().any(|t| t == et) {
+                    self.unknown_types.push(et.to_string());
+                }
+            }
+        }
+    }
+
+    fn execution_event(&mut self, ev: &mut RawEvent<'_>, action: &str) {
+        let at = ts(ev.event_timestamp);
+        let d = ev.details.take().unwrap_or_default();
+        let input = self.payload(d.input, || "execution input".into());
+        let result = self.payload(d.result, || "execution result".into());
+        let error = self.error(d.error, || "execution error".into());
+        let exec = self.exec.get_or_insert_with(Execution::default);
+        if exec.execution_op_id.is_none() {
+            exec.execution_op_id = ev.id.take().map(Text::into_string);
+        }
+        if exec.name.is_none() {
+            exec.name = ev.name.take().map(Text::into_string);
+        }
+        if action == "Started" {
+            exec.start = at;
+            exec.input = input;
+        } else if let Some(status) = terminal_status(action) {
+            exec.status = Some(status);
+            exec.end = at;
+            exec.result = result;
+            exec.error = error;
+        }
+    }
+
+    fn invocation_completed(&mut self, ev: &mut RawEvent<'_>) {
+        let at = ts(ev.event_timestamp);
+        let d = ev.details.take().unwrap_or_default();
+        let error = self.error(d.error, || "invocation error".into());
+        // The Python tool writes the bare event: the invocation then starts
+        // where the previous one ended (or with the execution).
+        let start = ts(d.start_timestamp).or_else(|| match self.invocations.last() {
+            Some(prev) => prev.end,
+            None => self.exec.as_ref().and_then(|e| e.start),
+        });
+        self.invocations.push(Invocation {
+            start,
+            end: ts(d.end_timestamp).or(at),
+            request_id: d.request_id,
+            error,
+            inferred: false,
+        });
+    }
+
+    fn op_event(
+        &mut self,
+        ev: &mut RawEvent<'_>,
+        op_type: OpType,
+        action: &str,
+        place: Place,
+        warnings: &mut Vec<String>,
+    ) {
+        let Some(id) = ev.id.take() else {
+            warnings.push(format!(
+                "{}: operation event without an Id ignored",
+                place.pointer()
+            ));
+            return;
+        };
+        let inv = self.invocations.len();
+        let at = ts(ev.event_timestamp);
+        let idx = match self.index.get(id.as_str()) {
+            Some(&i) => i,
+            None => {
+                self.ops.push(Operation {
+                    id: id.as_str().to_string(),
+                    parent_id: ev.parent_id.as_ref().map(|t| t.as_str().to_string()),
+                    name: ev.name.as_ref().map(|t| t.as_str().to_string()),
+                    op_type,
+                    sub_type: ev.sub_type.as_ref().map(|t| t.as_str().to_string()),
+                    status: OpStatus::Started,
+                    start: at,
+                    end: None,
+                    result: None,
+                    error: None,
+                    attempts: Vec::new(),
+                    scheduled_end: None,
+                    wait_seconds: None,
+                    callback_id: None,
+                    next_attempt_at: None,
+                    started_in: Some(inv),
+                    finished_in: None,
+                });
+                self.index
+                    .insert(id.as_str().to_string(), self.ops.len() - 1);
+                self.ops.len() - 1
+            }
+        };
+        if self.ops[idx].op_type != op_type {
+            warnings.push(format!(
+                "{}: operation {} was first seen as {} but this event is a {op_type} event; ignored",
+                place.pointer(),
+                id.as_str(),
+                self.ops[idx].op_type,
+            ));
+            return;
+        }
+        let d = ev.details.take().unwrap_or_default();
+        let label = || {
+            format!(
+                "{} {:?}",
+                op_type,
+                ev.name.as_ref().map(Text::as_str).unwrap_or(id.as_str())
+            )
+        };
+        let result = self.payload(d.result, label);
+        let error = self.error(d.error, label);
+        let op = &mut self.ops[idx];
+        if op.name.is_none() {
+            op.name = ev.name.take().map(Text::into_string);
+        }
+        if op.sub_type.is_none() {
+            op.sub_type = ev.sub_type.take().map(Text::into_string);
+        }
+        if op.parent_id.is_none() {
+            op.parent_id = ev.parent_id.take().map(Text::into_string);
+        }
+        // Service-side completions happen between invocations: a wait timer,
+        // a callback answered from outside, a chained invoke finishing.
+        let service_side = matches!(op_type, OpType::Callback | OpType::ChainedInvoke)
+            || (op_type == OpType::Wait && action == "Succeeded");
+        match action {
+            "Started" => {
+                op.status = OpStatus::Started;
+                if op.start.is_none() {
+                    op.start = at;
+                }
+                if op_type == OpType::Step {
+                    op.attempts.push(Attempt {
+                        number: op.attempts.len() as u32 + 1,
+                        start: at,
+                        end: None,
+                        status: OpStatus::Started,
+                        error: None,
+                        next_attempt_at: None,
+                        invocation: Some(inv),
+                    });
+                }
+                if d.duration.is_some() {
+                    op.wait_seconds = d.duration;
+                }
+                if let Some(t) = d.scheduled_end_timestamp {
+                    op.scheduled_end = Some(t.0);
+                }
+                if d.callback_id.is_some() {
+                    op.callback_id = d.callback_id;
+                }
+            }
+            _ => {
+                let Some(status) = terminal_status(action) else {
+                    warnings.push(format!(
+                        "{}: unknown event type {}{action} ignored",
+                        place.pointer(),
+                        op_type
+                    ));
+                    return;
+                };
+                let retry_at = d
+                    .retry_details
+                    .as_ref()
+                    .and_then(|r| r.next_attempt_delay_seconds)
+                    .zip(at)
+                    .map(|(s, t)| Ts(t.0.saturating_add((s * 1e6) as i64)));
+                let retrying =
+                    op_type == OpType::Step && status == OpStatus::Failed && retry_at.is_some();
+                if op_type == OpType::Step {
+                    if op
+                        .attempts
+                        .last()
+                        .is_none_or(|a| a.status != OpStatus::Started)
+                    {
+                        // The StepStarted is missing (a page was lost): keep the attempt anyway.
+                        let number = d.retry_details.as_ref().and_then(|r| r.current_attempt);
+                        op.attempts.push(Attempt {
+                            number: number.unwrap_or(op.attempts.len() as u32 + 1),
+                            start: None,
+                            end: None,
+                            status: OpStatus::Started,
+                            error: None,
+                            next_attempt_at: None,
+                            invocation: Some(inv),
+                        });
+                    }
+                    if let Some(a) = op.attempts.last_mut() {
+                        a.status = status;
+                        a.end = at;
+                        a.error = error.clone();
+                        a.next_attempt_at = retry_at;
+                    }
+                }
+                if retrying {
+                    op.status = OpStatus::Pending;
+                    op.next_attempt_at = retry_at;
+                    op.error = error;
+                } else {
+                    op.status = status;
+                    op.end = at;
+                    op.next_attempt_at = None;
+                    op.error = error;
+                    if result.is_some() {
+                        op.result = result;
+                    }
+                    op.finished_in = if service_side { None } else { Some(inv) };
+                }
+            }
+        }
+    }
+
+    pub(crate) fn finish(self, warnings: &mut Vec<String>) -> Execution {
+        let mut exec = self.exec.unwrap_or_default();
+        if exec.arn.is_none() {
+            exec.arn = exec.execution_op_id.clone();
+        }
+        exec.operations = self.ops;
+        exec.invocations = self.invocations;
+        let n = exec.invocations.len();
+        if n == 0 {
+            // No InvocationCompleted at all: the boundaries are unknown and
+            // the replay analysis infers them.
+            for op in &mut exec.operations {
+                op.started_in = None;
+                op.finished_in = None;
+                for a in &mut op.attempts {
+                    a.invocation = None;
+                }
+            }
+        } else if exec.operations.iter().any(|o| {
+            o.started_in == Some(n)
+                || o.finished_in == Some(n)
+                || o.attempts.iter().any(|a| a.invocation == Some(n))
+        }) {
+            // Events after the last InvocationCompleted: an invocation still
+            // running (or one whose end was not recorded).
+            let start = exec.invocations.last().and_then(|i| i.end);
+            exec.invocations.push(Invocation {
+                start,
+                end: None,
+                request_id: None,
+                error: None,
+                inferred: true,
+            });
+            warnings.push(format!(
+                "invocation {} has no InvocationCompleted event (still running?); its end is unknown",
+                n + 1
+            ));
+        }
+        if !self.truncated.is_empty() {
+            let shown: Vec<&str> = self.truncated.iter().take(5).map(String::as_str).collect();
+            let more = self.truncated.len().saturating_sub(shown.len());
+            warnings.push(format!(
+                "{} payload(s) are truncated: {}{}",
+                self.truncated.len(),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        if self.absent > 0 {
+            warnings.push(format!(
+                "{} payload(s) are absent (history fetched without execution data?)",
+                self.absent
+            ));
+        }
+        for t in self.unknown_types {
+            warnings.push(format!("unknown event type {t:?} ignored"));
+        }
+        exec
+    }
+}
