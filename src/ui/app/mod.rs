@@ -56,8 +56,6 @@ pub struct App {
     pub picker: Option<PickerView>,
     pub show_picker: bool,
     job: Option<Job>,
-    /// A job whose result is the right side of a diff, not the main document.
-    job_is_diff: bool,
     pub error: Option<String>,
     pub selected: Option<usize>,
     /// Selected invocation (index), `None` = no invocation focus.
@@ -90,7 +88,6 @@ impl App {
             picker: None,
             show_picker: false,
             job: None,
-            job_is_diff: false,
             error: None,
             selected: None,
             invocation: None,
@@ -146,7 +143,6 @@ impl App {
         let label = format!("opening {}", path.display());
         let p = path.clone();
         self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| loader::open(jc, p, arn)));
-        self.job_is_diff = false;
         self.remember(&path);
     }
 
@@ -167,7 +163,6 @@ impl App {
                 other => other,
             },
         ));
-        self.job_is_diff = true;
     }
 
     /// Load synchronously (tests, benchmark): same path as the UI's job.
