@@ -15,9 +15,9 @@ fn fixture(rel: &str) -> PathBuf {
     fixtures().join(rel)
 }
 
-fn app_with(path: &PathBuf) -> App {
+fn app_with(path: &std::path::Path) -> App {
     let mut app = App::new(Persisted::default());
-    app.open_blocking(path.clone()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    app.open_blocking(path.to_path_buf()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     app
 }
 
