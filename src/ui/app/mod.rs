@@ -137,6 +137,7 @@ impl App {
             j.cancel();
         }
         self.error = None;
+        self.dialog_note = None;
         if !keep_selection {
             self.restore = None;
         }
