@@ -266,3 +266,50 @@ fn ctrl_o_without_a_dialog_backend_offers_the_path_field() {
     h.run_steps(2);
     assert!(h.query_by_label("charge-card").is_some());
 }
+
+#[test]
+fn dropping_a_file_opens_it_and_remembers_it() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    let dropped = fixture("python-sdk/fanout.history.json");
+    h.input_mut().dropped_files.push(egui::DroppedFile {
+        path: Some(dropped.clone()),
+        ..Default::default()
+    });
+    h.run_steps(1);
+    h.state_mut().finish_job_blocking().expect("dropped file opens");
+    h.run_steps(2);
+    assert!(h.query_all_by_label("process-items").next().is_some());
+    assert_eq!(h.state().persisted.recent.first(), Some(&dropped), "most recent first");
+    assert!(h.state().persisted.recent.contains(&fixture("js-sdk/order-flow.history.json")));
+}
+
+#[test]
+fn time_view_marks_the_switch_of_invocation_two_at_send_notification() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let doc = app.doc.as_ref().expect("doc");
+    let root = &doc.timeline.lanes[0];
+    let m = root.markers.iter().find(|m| m.invocation == 1).expect("marker for invocation 2");
+    assert_eq!(m.position, 4);
+    assert_eq!(doc.ops()[m.op].display_name(), "send-notification");
+    let (lane, span) = doc.timeline.span_of_op[m.op].expect("span");
+    assert_eq!(doc.timeline.lanes[lane].spans[span].start, m.t, "marker sits at the op's start");
+}
+
+#[test]
+fn selecting_in_the_time_view_reveals_the_row_in_the_table() {
+    let app = app_with(&fixture("python-sdk/fanout.history.json"));
+    let mut h = harness(app);
+    let doc = h.state().doc.as_ref().unwrap();
+    let op = doc.ops().iter().position(|o| o.display_name() == "square-3").unwrap();
+    // Collapse the map first: the time view must expand it to show the row.
+    let map = doc.ops().iter().position(|o| o.display_name() == "process-items").unwrap();
+    h.state_mut().table.toggle(map);
+    h.run_steps(2);
+    assert!(h.query_all_by_label("square-3").next().is_none(), "collapsed");
+    h.state_mut().apply_intent_for_test(durable_lens::ui::Intent::Select { op, from_timeline: true });
+    h.run_steps(3);
+    assert_eq!(h.state().selected, Some(op));
+    // Two labels now: the table row and the inspector heading.
+    assert_eq!(h.query_all_by_label("square-3").count(), 2, "expanded and shown");
+}

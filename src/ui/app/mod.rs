@@ -275,6 +275,13 @@ impl App {
         self.invocation = Some((cur + delta).clamp(0, n - 1) as usize);
     }
 
+    /// Apply one intent as if a view had pushed it (tests drive the time
+    /// view this way: its spans are painted, not widgets).
+    pub fn apply_intent_for_test(&mut self, intent: Intent) {
+        self.intents.push(intent);
+        self.apply_intents();
+    }
+
     fn apply_intents(&mut self) {
         for it in std::mem::take(&mut self.intents) {
             match it {
