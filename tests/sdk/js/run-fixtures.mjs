@@ -41,14 +41,6 @@ const SCENARIOS = {
   },
 };
 
-// Every operation, parents before children, as the runner recorded it.
-function flatten(ops, out = []) {
-  for (const op of ops) {
-    out.push(op.getOperationData());
-    flatten(op.getChildOperations() ?? [], out);
-  }
-  return out;
-}
 
 async function runScenario(name, outDir) {
   const scenario = SCENARIOS[name];
@@ -62,7 +54,8 @@ async function runScenario(name, outDir) {
   const write = (suffix, value) =>
     writeFileSync(join(outDir, `${name}.${suffix}.json`), JSON.stringify(value, null, 2) + "\n");
   write("history", { Events: execution.getHistoryEvents() });
-  write("operations", flatten(execution.getOperations()));
+  // getOperations() is already flat (children included, in order).
+  write("operations", execution.getOperations().map((op) => op.getOperationData()));
   write("invocations", execution.getInvocations());
 }
 
