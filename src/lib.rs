@@ -4,3 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod model;
+pub mod diff;
+pub mod replay;
+//pub mod cli;

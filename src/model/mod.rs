@@ -319,3 +319,28 @@ impl Execution {
         self.operations.iter().position(|o| o.id == id)
     }
 }
+
+/// What replay checks about an operation: its type, subtype and name. Two
+/// operations with equal signatures at the same context and position are the
+/// same operation, whatever their ids (the SDKs hash ids differently).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OpSig {
+    pub name: Option<String>,
+    pub op_type: OpType,
+    pub sub_type: Option<String>,
+}
+
+impl OpSig {
+    pub fn of(op: &Operation) -> OpSig {
+        OpSig {
+            name: op.name.clone(),
+            op_type: op.op_type,
+            sub_type: op.sub_type.clone(),
+        }
+    }
+
+    /// `'process-payment' of type STEP`
+    pub fn describe(&self) -> String {
+        format!("'{}' of type {}", self.name.as_deref().unwrap_or("(unnamed)"), self.op_type)
+    }
+}

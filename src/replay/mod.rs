@@ -8,9 +8,9 @@ mod diagnose;
 mod invocations;
 
 pub use contexts::{Context, Place};
-pub use diagnose::{diagnose_error_text, Diagnosis};
+pub use diagnose::{diagnose_error_text, plain_message, Diagnosis, Mismatch, ParsedError};
 
-use crate::model::{ErrorInfo, Execution};
+use crate::model::{ErrorInfo, Execution, Invocation};
 
 /// What the analysis found for one execution. Indices (`usize`) are indices
 /// into `Execution::operations` unless said otherwise.
@@ -42,6 +42,8 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvocationReplay {
     pub index: usize,
+    /// The invocation as recorded, or as inferred (`window.inferred`).
+    pub window: Invocation,
     /// Per operation, its role in this invocation.
     pub roles: Vec<Role>,
     /// Where replay switched to execution, one per context that executed
@@ -112,6 +114,10 @@ pub fn analyze(exec: &Execution) -> Analysis {
     let (contexts, places) = contexts::build(exec);
     let (invocations, invocations_inferred) = invocations::replay(exec, &contexts, &places);
     let diagnoses = diagnose::diagnose(exec, &contexts, &places);
+    let mut invocations = invocations;
+    for d in &diagnoses {
+        cut_after_failure(d, &contexts, &places, &mut invocations);
+    }
     Analysis {
         contexts,
         places,
@@ -119,4 +125,26 @@ pub fn analyze(exec: &Execution) -> Analysis {
         invocations_inferred,
         diagnoses,
     }
+}
+
+/// An invocation that failed on non-determinism stopped at the offending
+/// place: nothing after it in code order was reached there.
+fn cut_after_failure(d: &Diagnosis, contexts: &[Context], places: &[Place], invocations: &mut [InvocationReplay]) {
+    let (Some(k), Some(position)) = (d.invocation.or(invocations.len().checked_sub(1)), d.position) else { return };
+    let Some(inv) = invocations.get_mut(k) else { return };
+    let mut stop = contexts[d.context.unwrap_or(0)].key.clone();
+    stop.push(position);
+    for (i, role) in inv.roles.iter_mut().enumerate() {
+        let p = places[i];
+        let mut path = contexts[p.context].key.clone();
+        path.push(p.position);
+        if path >= stop {
+            *role = Role::NotReached;
+        }
+    }
+    inv.switches.retain(|s| {
+        let mut path = contexts[s.context].key.clone();
+        path.push(s.position);
+        path <= stop
+    });
 }

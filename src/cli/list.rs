@@ -1,0 +1,74 @@
+//! `durable-lens list` (the executions of a store) and `durable-lens export`.
+
+use super::output::{load, pad, select, Style};
+use crate::load::{list_store, to_lens_json};
+use crate::model::{format_duration_micros, History};
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::path::Path;
+
+pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
+    // Stores list from their index without parsing every execution; a single
+    // file is small enough to load.
+    let rows: Vec<serde_json::Value> = match list_store(path) {
+        Ok(summaries) => summaries
+            .iter()
+            .map(|s| json!({
+                "arn": s.arn, "function": s.function_name, "name": s.name, "status": s.status,
+                "start": s.start.map(|t| t.to_iso()), "end": s.end.map(|t| t.to_iso()),
+                "duration_ms": match (s.start, s.end) { (Some(a), Some(b)) => Some((b.0 - a.0) / 1000), _ => None },
+                "operations": s.operation_count,
+            }))
+            .collect(),
+        Err(_) => {
+            let h = load(path, None)?;
+            h.executions
+                .iter()
+                .map(|e| json!({
+                    "arn": e.arn, "function": e.function_name, "name": e.name, "status": e.status,
+                    "start": e.start.map(|t| t.to_iso()), "end": e.end.map(|t| t.to_iso()),
+                    "duration_ms": match (e.start, e.end) { (Some(a), Some(b)) => Some((b.0 - a.0) / 1000), _ => None },
+                    "operations": e.operations.len(),
+                }))
+                .collect()
+        }
+    };
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&json!({"file": path.display().to_string(), "executions": rows}))?);
+        return Ok(0);
+    }
+    println!(
+        "{}",
+        style.bold(&format!("{} {} {} {} {} {} {}", pad("#", 5), pad("function", 18), pad("name", 24), pad("status", 10), pad("start", 27), pad("duration", 10), "ops"))
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let s = |k: &str| r[k].as_str().unwrap_or("—").to_string();
+        let dur = r["duration_ms"].as_i64().map_or("—".into(), |ms| format_duration_micros(ms * 1000));
+        let ops = r["operations"].as_u64().map_or("—".into(), |n| n.to_string());
+        println!(
+            "{} {} {} {} {} {} {}",
+            pad(&(i + 1).to_string(), 5),
+            pad(&s("function"), 18),
+            pad(&s("name"), 24),
+            pad(&s("status"), 10),
+            pad(&s("start"), 27),
+            pad(&dur, 10),
+            ops
+        );
+    }
+    Ok(0)
+}
+
+pub fn export(path: &Path, out: &Path, execution: Option<&str>) -> Result<i32> {
+    let h = load(path, execution)?;
+    let h = match execution {
+        Some(_) => History {
+            executions: select(&h, execution)?.into_iter().map(|(_, e)| e.clone()).collect(),
+            ..h.clone()
+        },
+        None => h,
+    };
+    std::fs::write(out, to_lens_json(&h)).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("wrote {} ({} execution(s))", out.display(), h.executions.len());
+    Ok(0)
+}

@@ -1,0 +1,296 @@
+//! Recognise the SDKs' non-determinism errors in a failed execution and pin
+//! each to its operation, context path and 1-based position, restated in the
+//! plain "Replay consistency violation" form. The SDK texts are in
+//! `shared/reference/formats.md` §7.
+
+use super::contexts::{Context, Place};
+use crate::model::{ErrorInfo, Execution, OpSig, OpType, Sdk};
+use std::collections::HashSet;
+
+/// Which part of the operation's identity differed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mismatch {
+    Name,
+    Type,
+    SubType,
+    Parent,
+    /// Recognised as non-determinism, but the detail could not be read.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnosis {
+    /// Which SDK's wording was recognised.
+    pub sdk: Sdk,
+    /// The SDK's own error text, verbatim.
+    pub sdk_text: String,
+    pub error_type: Option<String>,
+    pub mismatch: Mismatch,
+    /// The value the checkpoint holds and the value the code produced.
+    pub checkpoint_value: Option<String>,
+    pub current_value: Option<String>,
+    /// The recorded operation at that place (index into operations).
+    pub op: Option<usize>,
+    /// Index into `Analysis::contexts`.
+    pub context: Option<usize>,
+    pub context_path: Vec<String>,
+    pub position: Option<u32>,
+    /// The invocation that failed with this error (0-based), when known.
+    pub invocation: Option<usize>,
+    /// What the checkpoint recorded and what the code asked for instead.
+    pub expected: Option<OpSig>,
+    pub found: Option<OpSig>,
+    /// The plain form: `Replay consistency violation: Expected operation ...`.
+    pub plain: String,
+}
+
+/// The fields of a non-determinism error text, before it is pinned to the
+/// history. Public so the re-run engine can read a handler's output with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedError {
+    pub sdk: Sdk,
+    pub mismatch: Mismatch,
+    /// Python: the operation id. JS: the step id (`2`, or `<parent id>-2`).
+    pub at: Option<String>,
+    pub checkpoint_value: Option<String>,
+    pub current_value: Option<String>,
+}
+
+/// Read an SDK non-determinism error text; `None` when it is not one.
+pub fn diagnose_error_text(text: &str) -> Option<ParsedError> {
+    if let Some(rest) = after(text, "Non-deterministic operation identity at id='") {
+        // Python: ...at id='<id>': name checkpoint='a' current='b'
+        let (id, rest) = rest.split_once('\'')?;
+        let rest = rest.trim_start_matches(':').trim_start();
+        let (field, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        return Some(ParsedError {
+            sdk: Sdk::Python,
+            mismatch: field_kind(field),
+            at: Some(id.to_string()),
+            checkpoint_value: quoted_after(rest, "checkpoint="),
+            current_value: quoted_after(rest, "current="),
+        });
+    }
+    if let Some(rest) = after(text, "Non-deterministic execution detected") {
+        // JS: Operation name mismatch for step "2". Expected name "a", but got "b".
+        let field = after(rest, "Operation ").and_then(|r| r.split_once(" mismatch")).map(|(f, _)| f);
+        return Some(ParsedError {
+            sdk: Sdk::Js,
+            mismatch: field.map_or(Mismatch::Unknown, field_kind),
+            at: quoted_after(rest, "for step "),
+            checkpoint_value: after(rest, "Expected ").and_then(|r| quoted_after(r, "")),
+            current_value: quoted_after(rest, "but got "),
+        });
+    }
+    None
+}
+
+fn field_kind(f: &str) -> Mismatch {
+    match f.to_ascii_lowercase().as_str() {
+        "name" => Mismatch::Name,
+        "type" => Mismatch::Type,
+        "subtype" | "sub_type" => Mismatch::SubType,
+        "parent_id" | "parent" => Mismatch::Parent,
+        _ => Mismatch::Unknown,
+    }
+}
+
+fn after<'a>(s: &'a str, pat: &str) -> Option<&'a str> {
+    s.find(pat).map(|i| &s[i + pat.len()..])
+}
+
+/// The first quoted ('…' or "…") value after `pat`.
+fn quoted_after(s: &str, pat: &str) -> Option<String> {
+    let rest = after(s, pat)?;
+    let start = rest.find(['\'', '"'])?;
+    let q = rest[start..].chars().next()?;
+    let body = &rest[start + 1..];
+    body.find(q).map(|end| body[..end].to_string())
+}
+
+pub fn diagnose(exec: &Execution, contexts: &[Context], places: &[Place]) -> Vec<Diagnosis> {
+    // Every place an error can be recorded, with the invocation it belongs to.
+    let mut texts: Vec<(Option<usize>, &ErrorInfo)> = Vec::new();
+    for (k, inv) in exec.invocations.iter().enumerate() {
+        if let Some(e) = &inv.error {
+            texts.push((Some(k), e));
+        }
+    }
+    if let Some(e) = &exec.error {
+        let last = exec.invocations.len().checked_sub(1);
+        texts.push((last, e));
+    }
+    for op in &exec.operations {
+        if let Some(e) = &op.error {
+            texts.push((None, e));
+        }
+    }
+
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (invocation, err) in texts {
+        let Some(msg) = err.message.as_deref() else { continue };
+        let Some(parsed) = diagnose_error_text(msg) else { continue };
+        if !seen.insert(msg.to_string()) {
+            continue;
+        }
+        out.push(pin(exec, contexts, places, parsed, msg, err.error_type.clone(), invocation));
+    }
+    out
+}
+
+fn pin(
+    exec: &Execution,
+    contexts: &[Context],
+    places: &[Place],
+    p: ParsedError,
+    text: &str,
+    error_type: Option<String>,
+    invocation: Option<usize>,
+) -> Diagnosis {
+    let (op, context, position) = locate(exec, contexts, places, &p);
+    let recorded = op.map(|i| OpSig::of(&exec.operations[i]));
+    let (expected, found) = match &recorded {
+        Some(r) => {
+            let mut e = r.clone();
+            let mut f = r.clone();
+            match p.mismatch {
+                Mismatch::Name => {
+                    e.name = p.checkpoint_value.clone().or(e.name);
+                    f.name = p.current_value.clone();
+                }
+                Mismatch::Type => {
+                    if let Some(t) = p.checkpoint_value.as_deref().and_then(OpType::parse) {
+                        e.op_type = t;
+                    }
+                    match p.current_value.as_deref().and_then(OpType::parse) {
+                        Some(t) => f.op_type = t,
+                        None => f.name = None,
+                    }
+                }
+                Mismatch::SubType => {
+                    e.sub_type = p.checkpoint_value.clone().or(e.sub_type);
+                    f.sub_type = p.current_value.clone();
+                }
+                Mismatch::Parent | Mismatch::Unknown => {}
+            }
+            (Some(e), Some(f))
+        }
+        None => (None, None),
+    };
+    let context_path = context.map(|c| contexts[c].names.clone()).unwrap_or_default();
+    let plain = plain_message(&p, expected.as_ref(), found.as_ref(), position, &context_path);
+    Diagnosis {
+        sdk: p.sdk,
+        sdk_text: text.to_string(),
+        error_type,
+        mismatch: p.mismatch,
+        checkpoint_value: p.checkpoint_value,
+        current_value: p.current_value,
+        op,
+        context,
+        context_path,
+        position,
+        invocation,
+        expected,
+        found,
+        plain,
+    }
+}
+
+/// Find the recorded operation the error is about: by id for Python; for JS
+/// by the step id, whose last `-` segment is the 1-based counter within the
+/// parent (the prefix is the parent's id).
+fn locate(exec: &Execution, contexts: &[Context], places: &[Place], p: &ParsedError) -> (Option<usize>, Option<usize>, Option<u32>) {
+    let Some(at) = p.at.as_deref() else { return (None, None, None) };
+    if let Some(i) = exec.op_index(at) {
+        return (Some(i), Some(places[i].context), Some(places[i].position));
+    }
+    let (parent, counter) = match at.rsplit_once('-') {
+        Some((parent, c)) => (Some(parent), c),
+        None => (None, at),
+    };
+    let Ok(position) = counter.parse::<u32>() else { return (None, None, None) };
+    let context = match parent {
+        None => Some(0),
+        Some(pid) => exec.op_index(pid).and_then(|i| contexts.iter().position(|c| c.op == Some(i))),
+    };
+    let op = context.and_then(|c| contexts[c].children.get(position as usize - 1).copied().filter(|_| position > 0));
+    (op, context, Some(position))
+}
+
+/// The plain wording of the replay model write-ups, with the context path
+/// appended for nested contexts.
+pub fn plain_message(p: &ParsedError, expected: Option<&OpSig>, found: Option<&OpSig>, position: Option<u32>, context_path: &[String]) -> String {
+    let pos = position.map_or("an unknown position".to_string(), |n| format!("position {n}"));
+    let ctx = if context_path.is_empty() {
+        String::new()
+    } else {
+        format!(" in context '{}'", context_path.join(" › "))
+    };
+    match (expected, found) {
+        (Some(e), Some(f)) => {
+            let sub = |s: &OpSig| match (p.mismatch, &s.sub_type) {
+                (Mismatch::SubType, Some(st)) => format!(" (subtype {st})"),
+                _ => String::new(),
+            };
+            format!(
+                "Replay consistency violation: Expected operation {}{} at {pos}{ctx}, but found operation {}{}",
+                e.describe(),
+                sub(e),
+                f.describe(),
+                sub(f)
+            )
+        }
+        _ => format!(
+            "Replay consistency violation at {pos}{ctx}: checkpoint {} '{}', code {} '{}'",
+            mismatch_word(p.mismatch),
+            p.checkpoint_value.as_deref().unwrap_or("?"),
+            mismatch_word(p.mismatch),
+            p.current_value.as_deref().unwrap_or("?")
+        ),
+    }
+}
+
+fn mismatch_word(m: Mismatch) -> &'static str {
+    match m {
+        Mismatch::Name => "name",
+        Mismatch::Type => "type",
+        Mismatch::SubType => "subtype",
+        Mismatch::Parent => "parent",
+        Mismatch::Unknown => "identity",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_text_is_parsed() {
+        let p = diagnose_error_text("Non-deterministic operation identity at id='abc': name checkpoint='process-payment' current='send-email'").unwrap();
+        assert_eq!(p.sdk, Sdk::Python);
+        assert_eq!(p.mismatch, Mismatch::Name);
+        assert_eq!(p.at.as_deref(), Some("abc"));
+        assert_eq!(p.checkpoint_value.as_deref(), Some("process-payment"));
+        assert_eq!(p.current_value.as_deref(), Some("send-email"));
+    }
+
+    #[test]
+    fn js_text_is_parsed() {
+        let p = diagnose_error_text("[Unrecoverable Execution] Non-deterministic execution detected: Operation name mismatch for step \"2\". Expected name \"process-payment\", but got \"send-email\". This indicates non-deterministic control flow in your workflow code.").unwrap();
+        assert_eq!(p.sdk, Sdk::Js);
+        assert_eq!(p.mismatch, Mismatch::Name);
+        assert_eq!(p.at.as_deref(), Some("2"));
+        assert_eq!(p.checkpoint_value.as_deref(), Some("process-payment"));
+        assert_eq!(p.current_value.as_deref(), Some("send-email"));
+        let t = diagnose_error_text("Non-deterministic execution detected: Operation type mismatch for step \"3\". Expected type \"STEP\", but got \"WAIT\".").unwrap();
+        assert_eq!(t.mismatch, Mismatch::Type);
+        assert_eq!(t.current_value.as_deref(), Some("WAIT"));
+    }
+
+    #[test]
+    fn other_errors_are_not_diagnosed() {
+        assert!(diagnose_error_text("ValueError: card declined").is_none());
+    }
+}
