@@ -277,3 +277,47 @@ fn python_and_js_order_flow_runs_diff_as_equal() {
         "equal decoded results (Python envelope vs plain JSON)"
     );
 }
+
+/// The checked-in samples (recorded by these same scripts; see
+/// sample-histories/README.md) load with the counts the README states.
+#[test]
+fn every_sample_history_loads_with_the_documented_counts() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-histories");
+    // (file, format, operations, invocations, status); None = not recorded.
+    let samples: [(&str, Format, usize, Option<usize>, OpStatus); 15] = [
+        ("order-flow.history.json", Format::HistoryEvents, 4, Some(2), OpStatus::Succeeded),
+        ("order-flow.operations.json", Format::Operations, 4, None, OpStatus::Succeeded),
+        ("order-flow.python.history.json", Format::HistoryEvents, 4, Some(2), OpStatus::Succeeded),
+        ("order-flow.python.store.json", Format::PythonStoreJson, 4, Some(2), OpStatus::Succeeded),
+        ("retries.history.json", Format::HistoryEvents, 2, Some(3), OpStatus::Succeeded),
+        ("retries.python.history-cli.json", Format::HistoryEvents, 2, Some(3), OpStatus::Succeeded),
+        ("callback-flow.history.json", Format::HistoryEvents, 5, Some(2), OpStatus::Succeeded),
+        ("callback-flow.python.history.json", Format::HistoryEvents, 5, Some(2), OpStatus::Succeeded),
+        ("fanout.history.json", Format::HistoryEvents, 18, Some(2), OpStatus::Succeeded),
+        ("fanout.python.store.json", Format::PythonStoreJson, 18, Some(2), OpStatus::Succeeded),
+        ("chained-invoke.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Succeeded),
+        ("chained-invoke.python.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Succeeded),
+        ("nondeterministic.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Failed),
+        ("nondeterministic.python.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Failed),
+        ("large-3000.history.json", Format::HistoryEvents, 3000, Some(48), OpStatus::Succeeded),
+    ];
+    for (name, format, ops, invocations, status) in samples {
+        let path = dir.join(name);
+        let h = load(&path);
+        assert_eq!(h.format, format, "{name}: format");
+        let exec = only_execution(&h);
+        assert_eq!(exec.operations.len(), ops, "{name}: operations");
+        if let Some(n) = invocations {
+            assert_eq!(exec.invocations.len(), n, "{name}: invocations");
+        }
+        // An operation list has no execution record; its status is unknown.
+        if format != Format::Operations {
+            assert_eq!(exec.status, Some(status), "{name}: status");
+        }
+        assert!(h.warnings.is_empty(), "{name}: unexpected warnings {:?}", h.warnings);
+    }
+    let db = dir.join("python-store.db");
+    let h = load(&db);
+    assert_eq!(h.format, Format::PythonStoreSqlite);
+    assert_eq!(h.executions.len(), SCENARIOS.len(), "python-store.db: one row per scenario");
+}
