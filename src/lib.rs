@@ -3,7 +3,9 @@
 //! desktop app (`ui`, behind the `gui` feature) and the CLI sit on top.
 #![forbid(unsafe_code)]
 
-pub mod model;
+pub mod cli;
 pub mod diff;
+pub mod load;
+pub mod model;
 pub mod replay;
-//pub mod cli;
+pub mod rerun;

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn fixture(rel: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel).display().to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(rel)
+        .display()
+        .to_string()
 }
 
 fn run(args: &[&str]) -> Output {
@@ -25,7 +29,10 @@ const VIOLATION: &str = "Replay consistency violation: Expected operation 'proce
 
 #[test]
 fn check_exits_one_with_the_plain_message_on_a_nondeterministic_run() {
-    let o = run(&["check", &fixture("python-sdk/nondeterministic.history.json")]);
+    let o = run(&[
+        "check",
+        &fixture("python-sdk/nondeterministic.history.json"),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains(VIOLATION), "{}", stdout(&o));
     assert!(stdout(&o).contains("name checkpoint='process-payment' current='send-email'"));
@@ -33,20 +40,32 @@ fn check_exits_one_with_the_plain_message_on_a_nondeterministic_run() {
 
 #[test]
 fn check_exits_zero_on_consistent_runs_of_both_sdks() {
-    let o = run(&["check", &fixture("python-sdk/order-flow.history.json"), &fixture("js-sdk/order-flow.history.json")]);
+    let o = run(&[
+        "check",
+        &fixture("python-sdk/order-flow.history.json"),
+        &fixture("js-sdk/order-flow.history.json"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]
 fn check_exits_two_when_an_input_cannot_be_read() {
-    let o = run(&["check", &fixture("python-sdk/order-flow.history.json"), "/nonexistent/history.json"]);
+    let o = run(&[
+        "check",
+        &fixture("python-sdk/order-flow.history.json"),
+        "/nonexistent/history.json",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/history.json"));
 }
 
 #[test]
 fn inspect_json_reports_invocations_and_switch_positions() {
-    let o = run(&["inspect", "--json", &fixture("js-sdk/order-flow.history.json")]);
+    let o = run(&[
+        "inspect",
+        "--json",
+        &fixture("js-sdk/order-flow.history.json"),
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["format"], "history-events");
@@ -56,13 +75,19 @@ fn inspect_json_reports_invocations_and_switch_positions() {
     assert_eq!(e["invocations"].as_array().unwrap().len(), 2);
     assert_eq!(e["invocations"][1]["replayed"], 3);
     assert_eq!(e["invocations"][1]["switches"][0]["position"], 4);
-    assert_eq!(e["invocations"][1]["switches"][0]["operation"], "send-notification");
+    assert_eq!(
+        e["invocations"][1]["switches"][0]["operation"],
+        "send-notification"
+    );
     assert_eq!(e["invocations"][0]["waiting_on"][0], "cool-off");
 }
 
 #[test]
 fn inspect_text_shows_the_diagnosis() {
-    let o = run(&["inspect", &fixture("python-sdk/nondeterministic.store.json")]);
+    let o = run(&[
+        "inspect",
+        &fixture("python-sdk/nondeterministic.store.json"),
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     assert!(out.contains("Python testing store"), "{out}");
@@ -81,7 +106,11 @@ fn diff_of_two_invocations_reports_the_violation() {
 
 #[test]
 fn diff_across_sdks_is_consistent() {
-    let o = run(&["diff", &fixture("python-sdk/order-flow.store.json"), &fixture("js-sdk/order-flow.history.json")]);
+    let o = run(&[
+        "diff",
+        &fixture("python-sdk/order-flow.store.json"),
+        &fixture("js-sdk/order-flow.history.json"),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("consistent"));
 }
@@ -89,7 +118,12 @@ fn diff_across_sdks_is_consistent() {
 #[test]
 fn list_reads_the_sqlite_store() {
     let o = run(&["list", "--json", &fixture("python-sdk/emulator-store.db")]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!v["executions"].as_array().unwrap().is_empty());
 }
@@ -98,16 +132,30 @@ fn list_reads_the_sqlite_store() {
 fn export_then_inspect_round_trips() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.lens.json");
-    let o = run(&["export", &fixture("python-sdk/retries.history.json"), "-o", out.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let a = run(&["inspect", "--json", &fixture("python-sdk/retries.history.json")]);
+    let o = run(&[
+        "export",
+        &fixture("python-sdk/retries.history.json"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let a = run(&[
+        "inspect",
+        "--json",
+        &fixture("python-sdk/retries.history.json"),
+    ]);
     let b = run(&["inspect", "--json", out.to_str().unwrap()]);
-    let (mut a, mut b): (Value, Value) = (serde_json::from_slice(&a.stdout).unwrap(), serde_json::from_slice(&b.stdout).unwrap());
-    assert_eq!(b["format"], "durable-lens");
+    let (mut a, mut b): (Value, Value) = (
+        serde_json::from_slice(&a.stdout).unwrap(),
+        serde_json::from_slice(&b.stdout).unwrap(),
+    );
     for v in [&mut a, &mut b] {
         v.as_object_mut().unwrap().remove("file");
-        v.as_object_mut().unwrap().remove("format");
-        v.as_object_mut().unwrap().remove("format_label");
     }
     assert_eq!(a, b);
 }

@@ -8,7 +8,9 @@ use durable_lens::replay::{analyze, Analysis, Mismatch, Outcome, Role};
 use std::path::PathBuf;
 
 fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(rel)
 }
 
 fn load_one(rel: &str) -> (Execution, Analysis) {
@@ -20,32 +22,67 @@ fn load_one(rel: &str) -> (Execution, Analysis) {
 }
 
 fn names(e: &Execution, ops: impl Iterator<Item = usize>) -> Vec<String> {
-    ops.map(|i| e.operations[i].display_name().to_string()).collect()
+    ops.map(|i| e.operations[i].display_name().to_string())
+        .collect()
 }
 
 /// (replayed, executed, root switch position) for each invocation.
 fn summary(e: &Execution, a: &Analysis) -> Vec<(Vec<String>, Vec<String>, Option<u32>)> {
     a.invocations
         .iter()
-        .map(|inv| (names(e, inv.replayed()), names(e, inv.executed()), inv.root_switch().map(|s| s.position)))
+        .map(|inv| {
+            (
+                names(e, inv.replayed()),
+                names(e, inv.executed()),
+                inv.root_switch().map(|s| s.position),
+            )
+        })
         .collect()
 }
 
 #[test]
 fn order_flow_switches_to_execution_after_the_wait_in_both_sdks() {
-    for rel in ["js-sdk/order-flow.history.json", "python-sdk/order-flow.history.json", "python-sdk/order-flow.store.json"] {
+    for rel in [
+        "js-sdk/order-flow.history.json",
+        "python-sdk/order-flow.history.json",
+        "python-sdk/order-flow.store.json",
+    ] {
         let (e, a) = load_one(rel);
         assert!(!a.invocations_inferred, "{rel}");
         let s = summary(&e, &a);
         assert_eq!(s.len(), 2, "{rel}");
-        assert_eq!(s[0].0, Vec::<String>::new(), "{rel}: nothing replayed on the first invocation");
-        assert_eq!(s[0].1, ["create-order", "process-payment", "cool-off"], "{rel}");
+        assert_eq!(
+            s[0].0,
+            Vec::<String>::new(),
+            "{rel}: nothing replayed on the first invocation"
+        );
+        assert_eq!(
+            s[0].1,
+            ["create-order", "process-payment", "cool-off"],
+            "{rel}"
+        );
         assert_eq!(s[0].2, Some(1), "{rel}");
-        assert_eq!(s[1].0, ["create-order", "process-payment", "cool-off"], "{rel}");
+        assert_eq!(
+            s[1].0,
+            ["create-order", "process-payment", "cool-off"],
+            "{rel}"
+        );
         assert_eq!(s[1].1, ["send-notification"], "{rel}");
-        assert_eq!(s[1].2, Some(4), "{rel}: replay switches to execution at position 4");
-        let cool_off = e.operations.iter().position(|o| o.name.as_deref() == Some("cool-off")).unwrap();
-        assert_eq!(a.invocations[0].outcome, Outcome::Pending(vec![cool_off]), "{rel}");
+        assert_eq!(
+            s[1].2,
+            Some(4),
+            "{rel}: replay switches to execution at position 4"
+        );
+        let cool_off = e
+            .operations
+            .iter()
+            .position(|o| o.name.as_deref() == Some("cool-off"))
+            .unwrap();
+        assert_eq!(
+            a.invocations[0].outcome,
+            Outcome::Pending(vec![cool_off]),
+            "{rel}"
+        );
         assert_eq!(a.invocations[1].outcome, Outcome::Succeeded, "{rel}");
         assert!(a.diagnoses.is_empty(), "{rel}");
     }
@@ -68,19 +105,44 @@ fn child_context_and_map_branches_each_get_their_own_switch() {
     assert_eq!(a.invocations.len(), 2);
     // 1 map + 4 branches + 1 child context = 6 contexts below the root.
     assert_eq!(a.contexts.len(), 7);
-    let branch = a.contexts.iter().find(|c| c.names == ["process-items", "map-item-2"]).expect("map-item-2 lane");
+    let branch = a
+        .contexts
+        .iter()
+        .find(|c| c.names == ["process-items", "map-item-2"])
+        .expect("map-item-2 lane");
     assert_eq!(branch.key, vec![1, 3]);
     assert_eq!(names(&e, branch.children.iter().copied()), ["square-3"]);
 
     let second = &a.invocations[1];
     assert_eq!(names(&e, second.executed()), ["sub-workflow", "child-b"]);
-    let sub = a.contexts.iter().position(|c| c.names == ["sub-workflow"]).unwrap();
-    let sw: Vec<(usize, u32)> = second.switches.iter().map(|s| (s.context, s.position)).collect();
-    assert_eq!(sw, vec![(0, 2), (sub, 3)], "root switches at sub-workflow, the child context at child-b");
+    let sub = a
+        .contexts
+        .iter()
+        .position(|c| c.names == ["sub-workflow"])
+        .unwrap();
+    let sw: Vec<(usize, u32)> = second
+        .switches
+        .iter()
+        .map(|s| (s.context, s.position))
+        .collect();
+    assert_eq!(
+        sw,
+        vec![(0, 2), (sub, 3)],
+        "root switches at sub-workflow, the child context at child-b"
+    );
     // Every map branch replayed on the second invocation.
-    for c in a.contexts.iter().filter(|c| c.names.first().map(String::as_str) == Some("process-items")) {
+    for c in a
+        .contexts
+        .iter()
+        .filter(|c| c.names.first().map(String::as_str) == Some("process-items"))
+    {
         for &i in &c.children {
-            assert_eq!(second.roles[i], Role::Replayed, "{}", e.operations[i].display_name());
+            assert_eq!(
+                second.roles[i],
+                Role::Replayed,
+                "{}",
+                e.operations[i].display_name()
+            );
         }
     }
 }
@@ -91,12 +153,22 @@ fn retried_step_runs_once_per_invocation_and_keeps_every_attempt() {
     assert_eq!(e.operations.len(), 1);
     let step = &e.operations[0];
     assert_eq!(step.attempts.len(), 3);
-    assert_eq!(step.attempts.iter().filter(|t| t.status == OpStatus::Failed).count(), 2);
+    assert_eq!(
+        step.attempts
+            .iter()
+            .filter(|t| t.status == OpStatus::Failed)
+            .count(),
+        2
+    );
     assert_eq!(a.invocations.len(), 3);
     for inv in &a.invocations {
         assert_eq!(inv.roles[0], Role::Executed, "invocation {}", inv.index + 1);
     }
-    assert_eq!(a.invocations[0].outcome, Outcome::Pending(vec![0]), "waiting for the retry");
+    assert_eq!(
+        a.invocations[0].outcome,
+        Outcome::Pending(vec![0]),
+        "waiting for the retry"
+    );
     assert_eq!(a.invocations[2].outcome, Outcome::Succeeded);
 }
 
@@ -104,28 +176,45 @@ fn retried_step_runs_once_per_invocation_and_keeps_every_attempt() {
 fn callback_completion_is_replayed_and_the_context_completes_in_the_next_invocation() {
     let (e, a) = load_one("python-sdk/callback-flow.history.json");
     assert_eq!(a.invocations.len(), 2);
-    let cb = e.operations.iter().position(|o| o.name.as_deref() == Some("manager-approval create callback id")).unwrap();
+    let cb = e
+        .operations
+        .iter()
+        .position(|o| o.name.as_deref() == Some("manager-approval create callback id"))
+        .unwrap();
     assert_eq!(a.invocations[0].outcome, Outcome::Pending(vec![cb]));
     assert_eq!(a.invocations[1].roles[cb], Role::Replayed);
-    assert_eq!(names(&e, a.invocations[1].executed()), ["manager-approval", "finalize"]);
+    assert_eq!(
+        names(&e, a.invocations[1].executed()),
+        ["manager-approval", "finalize"]
+    );
 }
 
 #[test]
 fn python_non_determinism_is_pinned_to_position_two() {
-    for rel in ["python-sdk/nondeterministic.history.json", "python-sdk/nondeterministic.store.json"] {
+    for rel in [
+        "python-sdk/nondeterministic.history.json",
+        "python-sdk/nondeterministic.store.json",
+    ] {
         let (e, a) = load_one(rel);
         assert_eq!(a.diagnoses.len(), 1, "{rel}");
         let d = &a.diagnoses[0];
         assert_eq!(d.mismatch, Mismatch::Name);
         assert_eq!(d.position, Some(2));
         assert!(d.context_path.is_empty());
-        assert_eq!(d.op.map(|i| e.operations[i].display_name()), Some("process-payment"));
+        assert_eq!(
+            d.op.map(|i| e.operations[i].display_name()),
+            Some("process-payment")
+        );
         assert_eq!(d.invocation, Some(1), "{rel}: the second invocation failed");
         assert_eq!(
             d.plain,
             "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'send-email' of type STEP"
         );
-        assert!(d.sdk_text.starts_with("Non-deterministic operation identity at id='c5faca15"), "{rel}");
+        assert!(
+            d.sdk_text
+                .starts_with("Non-deterministic operation identity at id='c5faca15"),
+            "{rel}"
+        );
     }
 }
 
@@ -134,34 +223,190 @@ fn diff_of_the_two_nondeterministic_invocations_states_the_violation() {
     let (e, a) = load_one("python-sdk/nondeterministic.history.json");
     let first = invocation_sequence(&e, &a, 0);
     let second = invocation_sequence(&e, &a, 1);
-    let report = diff(&first, &second, DiffOptions { allow_progress: true });
+    let report = diff(
+        &first,
+        &second,
+        DiffOptions {
+            allow_progress: true,
+        },
+    );
     assert_eq!(report.violations.len(), 1);
     assert_eq!(
         report.violations[0].to_string(),
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'send-email' of type STEP"
     );
-    assert_eq!(report.rows[report.first_violation_row.unwrap()].kind, RowKind::NameMismatch);
+    assert_eq!(
+        report.rows[report.first_violation_row.unwrap()].kind,
+        RowKind::NameMismatch
+    );
 }
 
 #[test]
 fn python_and_js_runs_of_the_same_handler_show_no_difference() {
     let (pe, pa) = load_one("python-sdk/order-flow.history.json");
     let (je, ja) = load_one("js-sdk/order-flow.history.json");
-    let report = diff(&execution_sequence(&pe, &pa), &execution_sequence(&je, &ja), DiffOptions::default());
+    let report = diff(
+        &execution_sequence(&pe, &pa),
+        &execution_sequence(&je, &ja),
+        DiffOptions::default(),
+    );
     assert!(report.is_consistent(), "{:?}", report.violations);
     assert_eq!(report.rows.len(), 4);
-    assert!(report.rows.iter().all(|r| r.kind == RowKind::Same), "{:?}", report.rows);
+    assert!(
+        report.rows.iter().all(|r| r.kind == RowKind::Same),
+        "{:?}",
+        report.rows
+    );
 }
 
 #[test]
 fn two_different_handlers_differ_at_the_first_position_that_changed() {
     let (oe, oa) = load_one("python-sdk/order-flow.history.json");
     let (ne, na) = load_one("python-sdk/nondeterministic.history.json");
-    let report = diff(&execution_sequence(&oe, &oa), &execution_sequence(&ne, &na), DiffOptions::default());
+    let report = diff(
+        &execution_sequence(&oe, &oa),
+        &execution_sequence(&ne, &na),
+        DiffOptions::default(),
+    );
     let v = report.first_violation().expect("a violation");
     assert_eq!(v.position, 3);
     assert_eq!(
         v.to_string(),
         "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
     );
+}
+
+#[test]
+fn python_type_mismatch_in_the_sqlite_store_is_worded_with_both_types() {
+    let h = load_path(&fixture("python-sdk/emulator-store.db")).unwrap();
+    let e = h
+        .executions
+        .iter()
+        .find(|e| e.name.as_deref() == Some("nondeterministic_type-1"))
+        .expect("the type-mismatch execution");
+    let a = analyze(e);
+    let d = &a.diagnoses[0];
+    assert_eq!(d.mismatch, Mismatch::Type);
+    assert_eq!(
+        d.plain,
+        "Replay consistency violation: Expected operation 'check' of type STEP at position 2, but found operation 'check' of type WAIT"
+    );
+}
+
+/// The JS SDK names the step by its un-hashed id, the chain of counters
+/// (`1-2` inside the context at position 1). No fixture has a JS failure,
+/// so build one.
+#[test]
+fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
+    use durable_lens::model::{ErrorInfo, OpType, Operation};
+    let op = |id: &str, parent: Option<&str>, name: &str, t: OpType| Operation {
+        id: id.into(),
+        parent_id: parent.map(Into::into),
+        name: Some(name.into()),
+        op_type: t,
+        sub_type: None,
+        status: OpStatus::Succeeded,
+        start: None,
+        end: None,
+        result: None,
+        error: None,
+        attempts: vec![],
+        scheduled_end: None,
+        wait_seconds: None,
+        callback_id: None,
+        next_attempt_at: None,
+        started_in: None,
+        finished_in: None,
+    };
+    let e = Execution {
+        arn: None,
+        execution_op_id: None,
+        name: Some("js".into()),
+        function_name: None,
+        status: Some(OpStatus::Failed),
+        start: None,
+        end: None,
+        input: None,
+        result: None,
+        error: Some(ErrorInfo {
+            error_type: Some("NonDeterministicExecutionError".into()),
+            message: Some("Non-deterministic execution detected: Operation name mismatch for step \"1-2\". Expected name \"validate\", but got \"charge\". This indicates non-deterministic control flow in your workflow code.".into()),
+            ..Default::default()
+        }),
+        operations: vec![
+            op("c4ca4238a0b92382", None, "checkout", OpType::Context),
+            op("aaaa", Some("c4ca4238a0b92382"), "reserve", OpType::Step),
+            op("bbbb", Some("c4ca4238a0b92382"), "validate", OpType::Step),
+        ],
+        invocations: vec![],
+        sdk: durable_lens::model::Sdk::Js,
+    };
+    let a = analyze(&e);
+    let d = &a.diagnoses[0];
+    assert_eq!(d.op, Some(2));
+    assert_eq!(d.context_path, ["checkout"]);
+    assert_eq!(
+        d.plain,
+        "Replay consistency violation: Expected operation 'validate' of type STEP at position 2 in context 'checkout', but found operation 'charge' of type STEP"
+    );
+}
+
+/// (operations, per invocation: (replayed, executed, switch positions in
+/// operation order)) of each scenario, whatever file format carries it.
+fn expected_shape(scenario: &str) -> (usize, Vec<(usize, usize, Vec<u32>)>) {
+    match scenario {
+        "order-flow" | "order_flow" => (4, vec![(0, 3, vec![1]), (3, 1, vec![4])]),
+        "callback-flow" | "callback_flow" => (5, vec![(0, 4, vec![1, 1]), (3, 2, vec![2])]),
+        "fanout" => (13, vec![(0, 12, vec![1; 7]), (11, 2, vec![2, 3])]),
+        "nondeterministic" | "nondeterministic_type" => (3, vec![(0, 3, vec![1]), (1, 0, vec![])]),
+        "retries" => (1, vec![(0, 1, vec![1]), (0, 1, vec![1]), (0, 1, vec![1])]),
+        other => panic!("no expectation for scenario {other}"),
+    }
+}
+
+#[test]
+fn every_fixture_file_gives_the_same_replay_shape_for_its_scenario() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    let mut checked = 0;
+    for sdk in ["js-sdk", "python-sdk"] {
+        for entry in std::fs::read_dir(dir.join(sdk)).unwrap() {
+            let path = entry.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            // An invocation list alone holds no operations (the loader says so).
+            if file.ends_with(".invocations.json") {
+                continue;
+            }
+            let h = load_path(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+            for e in &h.executions {
+                let scenario = match e.name.as_deref() {
+                    Some(n) => n.trim_end_matches("-1").to_string(),
+                    None => file.split('.').next().unwrap().to_string(),
+                };
+                let (ops, invs) = expected_shape(&scenario);
+                let a = analyze(e);
+                let got: Vec<(usize, usize, Vec<u32>)> = a
+                    .invocations
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.replayed().count(),
+                            i.executed().count(),
+                            i.switches.iter().map(|s| s.position).collect(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(e.operations.len(), ops, "{file} {scenario}");
+                assert_eq!(got, invs, "{file} {scenario}");
+                let nondeterministic = scenario.starts_with("nondeterministic");
+                assert_eq!(
+                    a.diagnoses.len(),
+                    usize::from(nondeterministic),
+                    "{file} {scenario}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    // 17 single-execution files plus the 6 executions of the SQLite store.
+    assert_eq!(checked, 23);
 }

@@ -14,7 +14,10 @@ pub fn run(files: &[PathBuf], as_json: bool, style: Style) -> Result<i32> {
     let mut first: Option<(String, Vec<crate::diff::SeqOp>)> = None;
     // Read every input before judging, so an unreadable one is exit 2 even
     // when an earlier one already has a violation.
-    let histories = files.iter().map(|f| load(f, None)).collect::<Result<Vec<_>>>()?;
+    let histories = files
+        .iter()
+        .map(|f| load(f, None))
+        .collect::<Result<Vec<_>>>()?;
     for h in &histories {
         for e in &h.executions {
             let a = analyze(e);
@@ -29,7 +32,13 @@ pub fn run(files: &[PathBuf], as_json: bool, style: Style) -> Result<i32> {
                 None => first = Some((format!("{} ({})", h.source, e.label()), seq)),
                 Some((name, base)) => {
                     // Runs that stopped at different points are progress, not violations.
-                    let report = diff(base, &seq, DiffOptions { allow_progress: true });
+                    let report = diff(
+                        base,
+                        &seq,
+                        DiffOptions {
+                            allow_progress: true,
+                        },
+                    );
                     if let Some(v) = report.first_violation() {
                         findings.push(json!({
                             "file": h.source, "execution": e.label(), "message": v.to_string(),
@@ -41,16 +50,30 @@ pub fn run(files: &[PathBuf], as_json: bool, style: Style) -> Result<i32> {
         }
     }
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&json!({"consistent": findings.is_empty(), "violations": findings}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"consistent": findings.is_empty(), "violations": findings})
+            )?
+        );
     } else if findings.is_empty() {
-        println!("{} {} file(s), no violation", style.green("consistent:"), files.len());
+        println!(
+            "{} {} file(s), no violation",
+            style.green("consistent:"),
+            files.len()
+        );
     } else {
         for f in &findings {
             println!("{}", f["message"].as_str().unwrap_or_default());
             if let Some(t) = f["sdk_text"].as_str() {
                 println!("  {} {t}", style.dim("SDK said:"));
             }
-            println!("  {} {} ({})", style.dim("in:"), f["file"].as_str().unwrap_or_default(), f["execution"].as_str().unwrap_or_default());
+            println!(
+                "  {} {} ({})",
+                style.dim("in:"),
+                f["file"].as_str().unwrap_or_default(),
+                f["execution"].as_str().unwrap_or_default()
+            );
         }
     }
     Ok(if findings.is_empty() { 0 } else { 1 })

@@ -20,7 +20,11 @@ pub struct SideSpec {
 /// file name is kept in the name.
 pub fn parse_side(s: &str) -> Result<SideSpec> {
     if std::path::Path::new(s).exists() {
-        return Ok(SideSpec { file: s.into(), execution: None, invocation: None });
+        return Ok(SideSpec {
+            file: s.into(),
+            execution: None,
+            invocation: None,
+        });
     }
     let (rest, invocation) = match s.rsplit_once('@') {
         Some((r, inv)) if !inv.contains('/') => match inv.parse::<usize>() {
@@ -33,7 +37,11 @@ pub fn parse_side(s: &str) -> Result<SideSpec> {
         Some((f, e)) => (f, Some(e.to_string())),
         None => (rest, None),
     };
-    Ok(SideSpec { file: file.into(), execution, invocation })
+    Ok(SideSpec {
+        file: file.into(),
+        execution,
+        invocation,
+    })
 }
 
 fn sequence(spec: &SideSpec) -> Result<(String, Vec<SeqOp>)> {
@@ -46,8 +54,14 @@ fn sequence(spec: &SideSpec) -> Result<(String, Vec<SeqOp>)> {
     let label = format!("{}#{}", spec.file.display(), exec.label());
     Ok(match spec.invocation {
         None => (label, execution_sequence(exec, &a)),
-        Some(n) if n <= a.invocations.len() => (format!("{label}@{n}"), invocation_sequence(exec, &a, n - 1)),
-        Some(n) => bail!("{}: invocation {n} does not exist (the execution has {})", spec.file.display(), a.invocations.len()),
+        Some(n) if n <= a.invocations.len() => {
+            (format!("{label}@{n}"), invocation_sequence(exec, &a, n - 1))
+        }
+        Some(n) => bail!(
+            "{}: invocation {n} does not exist (the execution has {})",
+            spec.file.display(),
+            a.invocations.len()
+        ),
     })
 }
 
@@ -56,7 +70,9 @@ pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> 
     let allow_progress = ls.invocation.is_some() && rs.invocation.is_some();
     let ((lname, l), (rname, r)) = (sequence(&ls)?, sequence(&rs)?);
     let report = diff(&l, &r, DiffOptions { allow_progress });
-    let sig = |s: Option<&SeqOp>| s.map(|s| json!({"name": s.sig.name, "type": s.sig.op_type, "subtype": s.sig.sub_type, "status": s.status}));
+    let sig = |s: Option<&SeqOp>| {
+        s.map(|s| json!({"name": s.sig.name, "type": s.sig.op_type, "subtype": s.sig.sub_type, "status": s.status}))
+    };
     if as_json {
         let doc = json!({
             "left": lname, "right": rname,
@@ -73,7 +89,15 @@ pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> 
     } else {
         println!("{} {lname}", style.dim("left: "));
         println!("{} {rname}", style.dim("right:"));
-        let cell = |s: Option<&SeqOp>| s.map_or("—".to_string(), |s| format!("{} {}", s.sig.op_type, s.sig.name.as_deref().unwrap_or("(unnamed)")));
+        let cell = |s: Option<&SeqOp>| {
+            s.map_or("—".to_string(), |s| {
+                format!(
+                    "{} {}",
+                    s.sig.op_type,
+                    s.sig.name.as_deref().unwrap_or("(unnamed)")
+                )
+            })
+        };
         for row in &report.rows {
             let mark = match row.kind {
                 RowKind::Same => " ".to_string(),
@@ -90,13 +114,24 @@ pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> 
                 pad(&cell(row.right.map(|i| &r[i])), 36)
             );
             for c in &row.changes {
-                let v = |x: &Option<serde_json::Value>| x.as_ref().map_or("(absent)".to_string(), |v| v.to_string());
-                println!("{}   {}: {} → {}", " ".repeat(6), c.pointer, v(&c.left), v(&c.right));
+                let v = |x: &Option<serde_json::Value>| {
+                    x.as_ref().map_or("(absent)".to_string(), |v| v.to_string())
+                };
+                println!(
+                    "{}   {}: {} → {}",
+                    " ".repeat(6),
+                    c.pointer,
+                    v(&c.left),
+                    v(&c.right)
+                );
             }
         }
         match report.first_violation() {
             Some(v) => println!("\n{}", style.red(&v.to_string())),
-            None => println!("\n{}", style.green("consistent: same operations in the same order")),
+            None => println!(
+                "\n{}",
+                style.green("consistent: same operations in the same order")
+            ),
         }
     }
     Ok(if report.is_consistent() { 0 } else { 1 })
@@ -124,7 +159,14 @@ mod tests {
     #[test]
     fn side_spec_parses_execution_and_invocation() {
         let s = parse_side("h.json#order-1@2").unwrap();
-        assert_eq!(s, SideSpec { file: "h.json".into(), execution: Some("order-1".into()), invocation: Some(2) });
+        assert_eq!(
+            s,
+            SideSpec {
+                file: "h.json".into(),
+                execution: Some("order-1".into()),
+                invocation: Some(2)
+            }
+        );
         assert!(parse_side("h.json@zero").is_err());
         assert_eq!(parse_side("dir/h.json").unwrap().invocation, None);
     }

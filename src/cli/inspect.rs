@@ -11,7 +11,10 @@ use std::path::Path;
 pub fn run(path: &Path, execution: Option<&str>, as_json: bool, style: Style) -> Result<i32> {
     let history = load(path, execution)?;
     let selected = select(&history, execution)?;
-    let reports: Vec<(usize, &Execution, Analysis)> = selected.into_iter().map(|(i, e)| (i, e, analyze(e))).collect();
+    let reports: Vec<(usize, &Execution, Analysis)> = selected
+        .into_iter()
+        .map(|(i, e)| (i, e, analyze(e)))
+        .collect();
     if as_json {
         let doc = json!({
             "file": history.source,
@@ -71,43 +74,80 @@ pub fn execution_json(index: usize, e: &Execution, a: &Analysis) -> Value {
 
 fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], style: Style) {
     println!("{} {}", style.bold(&pad("File:", 12)), history.source);
-    println!("{} {}", style.bold(&pad("Format:", 12)), history.format.label());
-    println!("{} {}", style.bold(&pad("Executions:", 12)), history.executions.len());
+    println!(
+        "{} {}",
+        style.bold(&pad("Format:", 12)),
+        history.format.label()
+    );
+    println!(
+        "{} {}",
+        style.bold(&pad("Executions:", 12)),
+        history.executions.len()
+    );
     for w in &history.warnings {
         println!("{} {w}", style.yellow(&pad("Warning:", 12)));
     }
     for (i, e, a) in reports {
         println!();
-        println!("{} {}", style.bold(&format!("Execution {}:", i + 1)), e.label());
+        println!(
+            "{} {}",
+            style.bold(&format!("Execution {}:", i + 1)),
+            e.label()
+        );
         if let Some(arn) = &e.arn {
             println!("  {} {arn}", pad("ARN:", 14));
         }
-        let status = e.status.map_or("RUNNING/UNKNOWN".to_string(), |s| s.to_string());
+        let status = e
+            .status
+            .map_or("RUNNING/UNKNOWN".to_string(), |s| s.to_string());
         let duration = match (e.start, e.end) {
             (Some(s), Some(t)) => format!("  ({})", format_duration_micros(t.0 - s.0)),
             _ => String::new(),
         };
-        println!("  {} {}{duration}", pad("Status:", 14), color_status(&status, style));
+        println!(
+            "  {} {}{duration}",
+            pad("Status:", 14),
+            color_status(&status, style)
+        );
         println!("  {} {}", pad("Operations:", 14), e.operations.len());
         println!(
             "  {} {}{}",
             pad("Invocations:", 14),
             a.invocations.len(),
-            if a.invocations_inferred { " (inferred from wait/callback/retry boundaries)" } else { "" }
+            if a.invocations_inferred {
+                " (inferred from wait/callback/retry boundaries)"
+            } else {
+                ""
+            }
         );
         println!(
             "  {}",
-            style.dim(&format!("{} {} {} {} {}", pad("#", 4), pad("replayed", 9), pad("executed", 9), pad("switch", 28), "outcome"))
+            style.dim(&format!(
+                "{} {} {} {} {}",
+                pad("#", 4),
+                pad("replayed", 9),
+                pad("executed", 9),
+                pad("switch", 28),
+                "outcome"
+            ))
         );
         for inv in &a.invocations {
             let switch = match inv.root_switch().or(inv.switches.first()) {
-                Some(s) => format!("{}@{} {}", a.contexts[s.context].path_label(), s.position, e.operations[s.op].display_name()),
+                Some(s) => format!(
+                    "{}@{} {}",
+                    a.contexts[s.context].path_label(),
+                    s.position,
+                    e.operations[s.op].display_name()
+                ),
                 None => "— (all replayed)".to_string(),
             };
             let outcome = match &inv.outcome {
                 Outcome::Pending(ops) => format!(
                     "pending on {}",
-                    ops.iter().map(|&i| format!("'{}'", e.operations[i].display_name())).collect::<Vec<_>>().join(", ")
+                    ops.iter()
+                        .map(|&i| format!("'{}'", e.operations[i].display_name()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 Outcome::Failed(Some(err)) => format!("failed: {}", first_line(&err.to_string())),
                 other => other.label().to_string(),

@@ -34,17 +34,35 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
         }
     };
     if as_json {
-        println!("{}", serde_json::to_string_pretty(&json!({"file": path.display().to_string(), "executions": rows}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"file": path.display().to_string(), "executions": rows})
+            )?
+        );
         return Ok(0);
     }
     println!(
         "{}",
-        style.bold(&format!("{} {} {} {} {} {} {}", pad("#", 5), pad("function", 18), pad("name", 24), pad("status", 10), pad("start", 27), pad("duration", 10), "ops"))
+        style.bold(&format!(
+            "{} {} {} {} {} {} {}",
+            pad("#", 5),
+            pad("function", 18),
+            pad("name", 24),
+            pad("status", 10),
+            pad("start", 27),
+            pad("duration", 10),
+            "ops"
+        ))
     );
     for (i, r) in rows.iter().enumerate() {
         let s = |k: &str| r[k].as_str().unwrap_or("—").to_string();
-        let dur = r["duration_ms"].as_i64().map_or("—".into(), |ms| format_duration_micros(ms * 1000));
-        let ops = r["operations"].as_u64().map_or("—".into(), |n| n.to_string());
+        let dur = r["duration_ms"]
+            .as_i64()
+            .map_or("—".into(), |ms| format_duration_micros(ms * 1000));
+        let ops = r["operations"]
+            .as_u64()
+            .map_or("—".into(), |n| n.to_string());
         println!(
             "{} {} {} {} {} {} {}",
             pad(&(i + 1).to_string(), 5),
@@ -63,12 +81,20 @@ pub fn export(path: &Path, out: &Path, execution: Option<&str>) -> Result<i32> {
     let h = load(path, execution)?;
     let h = match execution {
         Some(_) => History {
-            executions: select(&h, execution)?.into_iter().map(|(_, e)| e.clone()).collect(),
+            executions: select(&h, execution)?
+                .into_iter()
+                .map(|(_, e)| e.clone())
+                .collect(),
             ..h.clone()
         },
         None => h,
     };
-    std::fs::write(out, to_lens_json(&h)).with_context(|| format!("cannot write {}", out.display()))?;
-    eprintln!("wrote {} ({} execution(s))", out.display(), h.executions.len());
+    std::fs::write(out, to_lens_json(&h))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "wrote {} ({} execution(s))",
+        out.display(),
+        h.executions.len()
+    );
     Ok(0)
 }

@@ -15,7 +15,11 @@ use std::path::PathBuf;
 pub use output::Style;
 
 #[derive(Parser, Debug)]
-#[command(name = "durable-lens", version, about = "A debugger for durable executions (AWS Lambda Durable Functions)")]
+#[command(
+    name = "durable-lens",
+    version,
+    about = "A debugger for durable executions (AWS Lambda Durable Functions)"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -71,11 +75,19 @@ pub enum Command {
 pub fn run(command: Command) -> i32 {
     let style = Style::detect();
     let result = match &command {
-        Command::Inspect { file, execution, json } => inspect::run(file, execution.as_deref(), *json, style),
+        Command::Inspect {
+            file,
+            execution,
+            json,
+        } => inspect::run(file, execution.as_deref(), *json, style),
         Command::Check { files, json } => check::run(files, *json, style),
         Command::Diff { left, right, json } => diff::run(left, right, *json, style),
         Command::List { file, json } => list::run(file, *json, style),
-        Command::Export { file, output, execution } => list::export(file, output, execution.as_deref()),
+        Command::Export {
+            file,
+            output,
+            execution,
+        } => list::export(file, output, execution.as_deref()),
         Command::Rerun(args) => rerun::run(args),
     };
     match result {

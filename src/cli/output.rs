@@ -1,9 +1,9 @@
 //! Human output helpers: colour only on a terminal and never with NO_COLOR,
 //! and execution selection shared by the subcommands.
 
-use anyhow::{bail, Context, Result};
 use crate::load;
 use crate::model::{Execution, History};
+use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -57,7 +57,9 @@ pub fn load(path: &Path, execution: Option<&str>) -> Result<History> {
 /// Pick executions by a selector: 1-based index, ARN, ARN suffix or name.
 pub fn select<'a>(history: &'a History, sel: Option<&str>) -> Result<Vec<(usize, &'a Execution)>> {
     let all = history.executions.iter().enumerate();
-    let Some(sel) = sel else { return Ok(all.collect()) };
+    let Some(sel) = sel else {
+        return Ok(all.collect());
+    };
     if let Ok(n) = sel.parse::<usize>() {
         if n >= 1 && n <= history.executions.len() {
             return Ok(vec![(n - 1, &history.executions[n - 1])]);
@@ -65,7 +67,9 @@ pub fn select<'a>(history: &'a History, sel: Option<&str>) -> Result<Vec<(usize,
     }
     let found: Vec<_> = all
         .filter(|(_, e)| {
-            e.arn.as_deref().is_some_and(|a| a == sel || a.ends_with(sel))
+            e.arn
+                .as_deref()
+                .is_some_and(|a| a == sel || a.ends_with(sel))
                 || e.name.as_deref() == Some(sel)
                 || e.execution_op_id.as_deref() == Some(sel)
         })

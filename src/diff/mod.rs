@@ -37,13 +37,18 @@ pub struct SeqOp {
 
 impl SeqOp {
     fn full_path(&self) -> impl Iterator<Item = u32> + '_ {
-        self.key.iter().copied().chain(std::iter::once(self.position))
+        self.key
+            .iter()
+            .copied()
+            .chain(std::iter::once(self.position))
     }
 }
 
 /// Every operation of an execution, in tree order.
 pub fn execution_sequence(exec: &Execution, analysis: &Analysis) -> Vec<SeqOp> {
-    let mut v: Vec<SeqOp> = (0..exec.operations.len()).map(|i| seq_op(exec, analysis, i)).collect();
+    let mut v: Vec<SeqOp> = (0..exec.operations.len())
+        .map(|i| seq_op(exec, analysis, i))
+        .collect();
     sort_tree(&mut v);
     v
 }
@@ -52,7 +57,9 @@ pub fn execution_sequence(exec: &Execution, analysis: &Analysis) -> Vec<SeqOp> {
 /// executed, plus, when it failed on non-determinism, the operation the code
 /// asked for instead of the recorded one.
 pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) -> Vec<SeqOp> {
-    let Some(ir) = analysis.invocations.get(inv) else { return Vec::new() };
+    let Some(ir) = analysis.invocations.get(inv) else {
+        return Vec::new();
+    };
     let mut v: Vec<SeqOp> = ir
         .roles
         .iter()
@@ -63,7 +70,9 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
     let last = analysis.invocations.len().checked_sub(1);
     for d in &analysis.diagnoses {
         let here = d.invocation == Some(inv) || (d.invocation.is_none() && Some(inv) == last);
-        let (Some(found), Some(position), true) = (&d.found, d.position, here) else { continue };
+        let (Some(found), Some(position), true) = (&d.found, d.position, here) else {
+            continue;
+        };
         let context = d.context.unwrap_or(0);
         let ctx = &analysis.contexts[context];
         // The invocation stopped there: the recorded op at that place and
@@ -132,7 +141,10 @@ pub enum RowKind {
 
 impl RowKind {
     pub fn is_mismatch(self) -> bool {
-        matches!(self, RowKind::TypeMismatch | RowKind::SubTypeMismatch | RowKind::NameMismatch)
+        matches!(
+            self,
+            RowKind::TypeMismatch | RowKind::SubTypeMismatch | RowKind::NameMismatch
+        )
     }
 }
 
@@ -217,7 +229,9 @@ impl DiffReport {
     }
 
     pub fn changed_results(&self) -> impl Iterator<Item = &DiffRow> {
-        self.rows.iter().filter(|r| r.kind == RowKind::ResultChanged)
+        self.rows
+            .iter()
+            .filter(|r| r.kind == RowKind::ResultChanged)
     }
 }
 
@@ -248,7 +262,10 @@ pub fn diff(left: &[SeqOp], right: &[SeqOp], opts: DiffOptions) -> DiffReport {
                 (None, Some(j - 1))
             }
         };
-        let any = li.map(|x| &left[x]).or(ri.map(|x| &right[x])).expect("one side is set");
+        let any = li
+            .map(|x| &left[x])
+            .or(ri.map(|x| &right[x]))
+            .expect("one side is set");
         let (kind, changes) = classify(li.map(|x| &left[x]), ri.map(|x| &right[x]));
         let row = DiffRow {
             key: any.key.clone(),
@@ -260,7 +277,8 @@ pub fn diff(left: &[SeqOp], right: &[SeqOp], opts: DiffOptions) -> DiffReport {
             kind,
             changes,
         };
-        let violates = kind.is_mismatch() || (matches!(kind, RowKind::Missing | RowKind::Extra) && !opts.allow_progress);
+        let violates = kind.is_mismatch()
+            || (matches!(kind, RowKind::Missing | RowKind::Extra) && !opts.allow_progress);
         if violates {
             report.violations.push(Violation {
                 kind,

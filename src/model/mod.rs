@@ -341,6 +341,10 @@ impl OpSig {
 
     /// `'process-payment' of type STEP`
     pub fn describe(&self) -> String {
-        format!("'{}' of type {}", self.name.as_deref().unwrap_or("(unnamed)"), self.op_type)
+        format!(
+            "'{}' of type {}",
+            self.name.as_deref().unwrap_or("(unnamed)"),
+            self.op_type
+        )
     }
 }

@@ -91,7 +91,10 @@ pub fn decode_python_envelope(v: &Value) -> Option<Value> {
             Value::Object(map) => {
                 let mut out = Map::with_capacity(map.len());
                 for (k, x) in map {
-                    out.insert(k.clone(), decode_python_envelope(x).unwrap_or_else(|| x.clone()));
+                    out.insert(
+                        k.clone(),
+                        decode_python_envelope(x).unwrap_or_else(|| x.clone()),
+                    );
                 }
                 Value::Object(out)
             }
@@ -117,14 +120,22 @@ mod tests {
 
     #[test]
     fn python_envelope_decodes_to_plain_json() {
-        let p = Payload::new(r#"{"t":"m","v":{"orderId":{"t":"s","v":"123"},"total":{"t":"i","v":50}}}"#);
-        assert_eq!(p.value, Some(serde_json::json!({"orderId": "123", "total": 50})));
+        let p = Payload::new(
+            r#"{"t":"m","v":{"orderId":{"t":"s","v":"123"},"total":{"t":"i","v":50}}}"#,
+        );
+        assert_eq!(
+            p.value,
+            Some(serde_json::json!({"orderId": "123", "total": 50}))
+        );
         assert!(p.is_python_envelope());
     }
 
     #[test]
     fn plain_json_is_kept_and_non_json_is_a_string() {
-        assert_eq!(Payload::new(r#"{"t":1}"#).value, Some(serde_json::json!({"t": 1})));
+        assert_eq!(
+            Payload::new(r#"{"t":1}"#).value,
+            Some(serde_json::json!({"t": 1}))
+        );
         let p = Payload::new("not json");
         assert_eq!(p.value, None);
         assert_eq!(p.decoded(), Value::String("not json".into()));

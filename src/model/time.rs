@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(iso, secs);
         let ms = Ts::from_number(1795534419246.0, true).unwrap();
         assert_eq!(ms.0, 1795534419246000);
-        assert_eq!(Ts::parse_iso("2026-11-24T15:34:20.004Z").unwrap().to_iso(), "2026-11-24T15:34:20.004000Z");
+        assert_eq!(
+            Ts::parse_iso("2026-11-24T15:34:20.004Z").unwrap().to_iso(),
+            "2026-11-24T15:34:20.004000Z"
+        );
     }
 
     #[test]

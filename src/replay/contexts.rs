@@ -49,7 +49,11 @@ pub struct Place {
 /// missing is placed in the root (loaders warn about dangling parents).
 pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
     let ops = &exec.operations;
-    let index: HashMap<&str, usize> = ops.iter().enumerate().map(|(i, o)| (o.id.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = ops
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i))
+        .collect();
     let parent_of: Vec<Option<usize>> = ops
         .iter()
         .enumerate()

@@ -73,7 +73,9 @@ pub fn diagnose_error_text(text: &str) -> Option<ParsedError> {
     }
     if let Some(rest) = after(text, "Non-deterministic execution detected") {
         // JS: Operation name mismatch for step "2". Expected name "a", but got "b".
-        let field = after(rest, "Operation ").and_then(|r| r.split_once(" mismatch")).map(|(f, _)| f);
+        let field = after(rest, "Operation ")
+            .and_then(|r| r.split_once(" mismatch"))
+            .map(|(f, _)| f);
         return Some(ParsedError {
             sdk: Sdk::Js,
             mismatch: field.map_or(Mismatch::Unknown, field_kind),
@@ -129,12 +131,24 @@ pub fn diagnose(exec: &Execution, contexts: &[Context], places: &[Place]) -> Vec
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (invocation, err) in texts {
-        let Some(msg) = err.message.as_deref() else { continue };
-        let Some(parsed) = diagnose_error_text(msg) else { continue };
+        let Some(msg) = err.message.as_deref() else {
+            continue;
+        };
+        let Some(parsed) = diagnose_error_text(msg) else {
+            continue;
+        };
         if !seen.insert(msg.to_string()) {
             continue;
         }
-        out.push(pin(exec, contexts, places, parsed, msg, err.error_type.clone(), invocation));
+        out.push(pin(
+            exec,
+            contexts,
+            places,
+            parsed,
+            msg,
+            err.error_type.clone(),
+            invocation,
+        ));
     }
     out
 }
@@ -178,8 +192,16 @@ fn pin(
         }
         None => (None, None),
     };
-    let context_path = context.map(|c| contexts[c].names.clone()).unwrap_or_default();
-    let plain = plain_message(&p, expected.as_ref(), found.as_ref(), position, &context_path);
+    let context_path = context
+        .map(|c| contexts[c].names.clone())
+        .unwrap_or_default();
+    let plain = plain_message(
+        &p,
+        expected.as_ref(),
+        found.as_ref(),
+        position,
+        &context_path,
+    );
     Diagnosis {
         sdk: p.sdk,
         sdk_text: text.to_string(),
@@ -199,30 +221,47 @@ fn pin(
 }
 
 /// Find the recorded operation the error is about: by id for Python; for JS
-/// by the step id, whose last `-` segment is the 1-based counter within the
-/// parent (the prefix is the parent's id).
-fn locate(exec: &Execution, contexts: &[Context], places: &[Place], p: &ParsedError) -> (Option<usize>, Option<usize>, Option<u32>) {
-    let Some(at) = p.at.as_deref() else { return (None, None, None) };
+/// by the step id, the un-hashed chain of 1-based counters from the root
+/// (`2`, or `2-1` for the first operation inside the context at position 2).
+fn locate(
+    exec: &Execution,
+    contexts: &[Context],
+    places: &[Place],
+    p: &ParsedError,
+) -> (Option<usize>, Option<usize>, Option<u32>) {
+    let Some(at) = p.at.as_deref() else {
+        return (None, None, None);
+    };
     if let Some(i) = exec.op_index(at) {
         return (Some(i), Some(places[i].context), Some(places[i].position));
     }
-    let (parent, counter) = match at.rsplit_once('-') {
-        Some((parent, c)) => (Some(parent), c),
-        None => (None, at),
+    let Some(chain) = at
+        .split('-')
+        .map(|c| c.parse::<u32>().ok().filter(|&n| n > 0))
+        .collect::<Option<Vec<u32>>>()
+    else {
+        return (None, None, None);
     };
-    let Ok(position) = counter.parse::<u32>() else { return (None, None, None) };
-    let context = match parent {
-        None => Some(0),
-        Some(pid) => exec.op_index(pid).and_then(|i| contexts.iter().position(|c| c.op == Some(i))),
+    let Some((&position, key)) = chain.split_last() else {
+        return (None, None, None);
     };
-    let op = context.and_then(|c| contexts[c].children.get(position as usize - 1).copied().filter(|_| position > 0));
+    let context = contexts.iter().position(|c| c.key == key);
+    let op = context.and_then(|c| contexts[c].children.get(position as usize - 1).copied());
     (op, context, Some(position))
 }
 
 /// The plain wording of the replay model write-ups, with the context path
 /// appended for nested contexts.
-pub fn plain_message(p: &ParsedError, expected: Option<&OpSig>, found: Option<&OpSig>, position: Option<u32>, context_path: &[String]) -> String {
-    let pos = position.map_or("an unknown position".to_string(), |n| format!("position {n}"));
+pub fn plain_message(
+    p: &ParsedError,
+    expected: Option<&OpSig>,
+    found: Option<&OpSig>,
+    position: Option<u32>,
+    context_path: &[String],
+) -> String {
+    let pos = position.map_or("an unknown position".to_string(), |n| {
+        format!("position {n}")
+    });
     let ctx = if context_path.is_empty() {
         String::new()
     } else {

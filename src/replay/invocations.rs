@@ -19,12 +19,16 @@ struct Span {
     finished: Option<usize>,
 }
 
-pub fn replay(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<InvocationReplay>, bool) {
+pub fn replay(
+    exec: &Execution,
+    contexts: &[Context],
+    places: &[Place],
+) -> (Vec<InvocationReplay>, bool) {
     let recorded = !exec.invocations.is_empty();
     let (windows, spans) = if recorded {
         (exec.invocations.clone(), recorded_spans(exec))
     } else {
-        infer(exec)
+        infer(exec, contexts, places)
     };
     let ends = completion_points(exec, &windows, &spans);
 
@@ -51,7 +55,8 @@ pub fn replay(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<
         match exec.status {
             Some(OpStatus::Succeeded) => last.outcome = Outcome::Succeeded,
             Some(s) if s.is_terminal() => {
-                last.outcome = Outcome::Failed(exec.error.clone().or_else(|| last.window.error.clone()))
+                last.outcome =
+                    Outcome::Failed(exec.error.clone().or_else(|| last.window.error.clone()))
             }
             _ => {}
         }
@@ -63,7 +68,9 @@ fn recorded_spans(exec: &Execution) -> Vec<Span> {
     exec.operations
         .iter()
         .map(|op| Span {
-            started: op.started_in.or_else(|| op.attempts.iter().find_map(|a| a.invocation)),
+            started: op
+                .started_in
+                .or_else(|| op.attempts.iter().find_map(|a| a.invocation)),
             finished: op.finished_in,
         })
         .collect()
@@ -71,7 +78,11 @@ fn recorded_spans(exec: &Execution) -> Vec<Span> {
 
 /// Before which invocation each terminal operation was complete: `Some(k)`
 /// means replayed from invocation `k` on.
-fn completion_points(exec: &Execution, windows: &[Invocation], spans: &[Span]) -> Vec<Option<usize>> {
+fn completion_points(
+    exec: &Execution,
+    windows: &[Invocation],
+    spans: &[Span],
+) -> Vec<Option<usize>> {
     exec.operations
         .iter()
         .zip(spans)
@@ -85,7 +96,10 @@ fn completion_points(exec: &Execution, windows: &[Invocation], spans: &[Span]) -
             // Completed by the service (timer, callback answer, chained
             // invoke): replayed by the first invocation that starts after it.
             if let Some(end) = op.end {
-                if let Some(k) = windows.iter().position(|w| w.start.is_some_and(|s| s >= end)) {
+                if let Some(k) = windows
+                    .iter()
+                    .position(|w| w.start.is_some_and(|s| s >= end))
+                {
                     return Some(k.max(span.started.map_or(0, |s| s + 1)));
                 }
             }
@@ -142,7 +156,13 @@ fn switches(contexts: &[Context], places: &[Place], roles: &[Role]) -> Vec<Switc
     out
 }
 
-fn outcome(exec: &Execution, window: &Invocation, roles: &[Role], ends: &[Option<usize>], k: usize) -> Outcome {
+fn outcome(
+    exec: &Execution,
+    window: &Invocation,
+    roles: &[Role],
+    ends: &[Option<usize>],
+    k: usize,
+) -> Outcome {
     if let Some(e) = &window.error {
         return Outcome::Failed(Some(e.clone()));
     }
@@ -168,7 +188,10 @@ fn outcome(exec: &Execution, window: &Invocation, roles: &[Role], ends: &[Option
             op.attempts
                 .iter()
                 .any(|a| a.invocation == Some(k) && a.status == OpStatus::Failed)
-                && op.attempts.iter().any(|a| a.invocation.is_some_and(|x| x > k))
+                && op
+                    .attempts
+                    .iter()
+                    .any(|a| a.invocation.is_some_and(|x| x > k))
         })
         .map(|(i, _)| i)
         .collect();
@@ -180,17 +203,22 @@ fn outcome(exec: &Execution, window: &Invocation, roles: &[Role], ends: &[Option
 
 /// Operations whose completion comes from outside the handler.
 fn suspends(op: &Operation) -> bool {
-    matches!(op.op_type, OpType::Wait | OpType::Callback | OpType::ChainedInvoke)
+    matches!(
+        op.op_type,
+        OpType::Wait | OpType::Callback | OpType::ChainedInvoke
+    )
 }
 
 /// Infer invocation windows for sources without them. With timestamps, each
 /// suspending operation's end (and each extra step attempt) opens a new
 /// invocation at that time; without, invocations follow checkpoint order.
-fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
+fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invocation>, Vec<Span>) {
     let ops = &exec.operations;
     let timed = ops.iter().all(|o| o.start.is_some());
     let mut windows = vec![Invocation {
-        start: exec.start.or_else(|| ops.iter().filter_map(|o| o.start).min()),
+        start: exec
+            .start
+            .or_else(|| ops.iter().filter_map(|o| o.start).min()),
         end: None,
         request_id: None,
         error: None,
@@ -199,10 +227,13 @@ fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
     let mut spans = vec![Span::default(); ops.len()];
 
     if timed {
+        // GetDurableExecutionState omits a wait's end: the handler resumed
+        // no later than the start of whatever the code did next.
         let mut resumes: Vec<Ts> = ops
             .iter()
-            .filter(|o| suspends(o) && o.status.is_terminal())
-            .filter_map(|o| o.end)
+            .enumerate()
+            .filter(|(_, o)| suspends(o) && o.status.is_terminal())
+            .filter_map(|(i, o)| o.end.or_else(|| next_start(ops, contexts, places, i)))
             .collect();
         // A retried step's final attempt ran in a later invocation than its
         // first: its end stands for one more resume point.
@@ -226,7 +257,12 @@ fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
                 });
             }
         }
-        let at = |t: Ts| windows.iter().rposition(|w| w.start.is_some_and(|s| s <= t)).unwrap_or(0);
+        let at = |t: Ts| {
+            windows
+                .iter()
+                .rposition(|w| w.start.is_some_and(|s| s <= t))
+                .unwrap_or(0)
+        };
         for (i, op) in ops.iter().enumerate() {
             let started = op.start.map(at);
             let finished = if suspends(op) || !op.status.is_terminal() {
@@ -264,4 +300,26 @@ fn infer(exec: &Execution) -> (Vec<Invocation>, Vec<Span>) {
         last.end = exec.end;
     }
     (windows, spans)
+}
+
+/// The start of the operation that follows `i` in code order: its next
+/// sibling, else the next sibling of its enclosing context, and so on up.
+fn next_start(
+    ops: &[Operation],
+    contexts: &[Context],
+    places: &[Place],
+    mut i: usize,
+) -> Option<Ts> {
+    loop {
+        let p = places[i];
+        let ctx = &contexts[p.context];
+        if let Some(t) = ctx
+            .children
+            .get(p.position as usize)
+            .and_then(|&n| ops[n].start)
+        {
+            return Some(t);
+        }
+        i = ctx.op?;
+    }
 }

@@ -129,9 +129,21 @@ pub fn analyze(exec: &Execution) -> Analysis {
 
 /// An invocation that failed on non-determinism stopped at the offending
 /// place: nothing after it in code order was reached there.
-fn cut_after_failure(d: &Diagnosis, contexts: &[Context], places: &[Place], invocations: &mut [InvocationReplay]) {
-    let (Some(k), Some(position)) = (d.invocation.or(invocations.len().checked_sub(1)), d.position) else { return };
-    let Some(inv) = invocations.get_mut(k) else { return };
+fn cut_after_failure(
+    d: &Diagnosis,
+    contexts: &[Context],
+    places: &[Place],
+    invocations: &mut [InvocationReplay],
+) {
+    let (Some(k), Some(position)) = (
+        d.invocation.or(invocations.len().checked_sub(1)),
+        d.position,
+    ) else {
+        return;
+    };
+    let Some(inv) = invocations.get_mut(k) else {
+        return;
+    };
     let mut stop = contexts[d.context.unwrap_or(0)].key.clone();
     stop.push(position);
     for (i, role) in inv.roles.iter_mut().enumerate() {

@@ -1,0 +1,234 @@
+//! Load errors. Every variant names the file and the place (line:column, a
+//! JSON pointer, or `table executions, row <arn>`) and says what was expected
+//! versus what was found, so a user can open the file and look.
+
+use crate::model::Format;
+use std::path::Path;
+
+#[derive(thiserror::Error, Debug)]
+pub enum LoadError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{file}: the file is empty (expected a JSON document or a SQLite store)")]
+    Empty { file: String },
+
+    #[error("{file}: line {line}, column {column} (byte {offset}): expected UTF-8 text, found an invalid byte sequence")]
+    NotUtf8 {
+        file: String,
+        line: usize,
+        column: usize,
+        offset: usize,
+    },
+
+    #[error("{file}: line {line}, column {column}: invalid JSON: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    #[error("{file}: at {pointer} (line {line}, column {column}): {message}")]
+    Shape {
+        file: String,
+        /// JSON pointer (`/Events/3/EventTimestamp`), prefixed with the
+        /// document number when pages were concatenated.
+        pointer: String,
+        line: usize,
+        column: usize,
+        /// Expected versus found, as serde words it.
+        message: String,
+    },
+
+    #[error("{file}: at {pointer}: expected {expected}, found {found}")]
+    Invalid {
+        file: String,
+        pointer: String,
+        expected: String,
+        found: String,
+    },
+
+    #[error(
+        "{file}: not a durable execution history: found {found}; formats tried: {}",
+        list_formats(tried)
+    )]
+    Unrecognised {
+        file: String,
+        found: String,
+        tried: Vec<Format>,
+    },
+
+    #[error("{file}: EventId {event_id} appears twice, at {first} and at {second} (expected each EventId once)")]
+    DuplicateEventId {
+        file: String,
+        event_id: u64,
+        first: String,
+        second: String,
+    },
+
+    #[error("{file}: operation id {id:?} appears twice, at {first} and at {second} (expected each Id once)")]
+    DuplicateOperation {
+        file: String,
+        id: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("{file}: {place}: SQLite error: {message}")]
+    Sqlite {
+        file: String,
+        place: String,
+        message: String,
+    },
+
+    #[error("{file}: {place}: the database is locked by another connection (waited {waited_ms} ms); try again when the writer has finished")]
+    Locked {
+        file: String,
+        place: String,
+        waited_ms: u64,
+    },
+
+    #[error("{file}: table {table}: expected columns {expected}, found {found}")]
+    Schema {
+        file: String,
+        table: String,
+        expected: String,
+        found: String,
+    },
+
+    #[error("{file}: no execution matches {selector:?} (the store holds {available} executions; use an ARN, an execution name or a 0-based index)")]
+    ExecutionNotFound {
+        file: String,
+        selector: String,
+        available: usize,
+    },
+
+    #[error("{file}: folder holds no Python testing store execution files (expected *.json files with DurableExecutionArn and Operations; {skipped} other entries skipped{})", first_reason(reasons))]
+    NoStoreFiles {
+        file: String,
+        skipped: usize,
+        reasons: Vec<String>,
+    },
+
+    #[error("{file}: at /version: durable-lens export version {found} is not supported (expected {expected})")]
+    UnsupportedVersion {
+        file: String,
+        found: String,
+        expected: u64,
+    },
+
+    #[error("{file}: {format} can only be read from a path, not from bytes in memory")]
+    NeedsPath { file: String, format: Format },
+
+    #[error("{file}: loading was cancelled")]
+    Cancelled { file: String },
+}
+
+fn list_formats(tried: &[Format]) -> String {
+    tried
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn first_reason(reasons: &[String]) -> String {
+    match reasons.first() {
+        Some(r) => format!("; first: {r}"),
+        None => String::new(),
+    }
+}
+
+impl LoadError {
+    /// The file (or store row) the error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            LoadError::Io { file, .. }
+            | LoadError::Empty { file }
+            | LoadError::NotUtf8 { file, .. }
+            | LoadError::Syntax { file, .. }
+            | LoadError::Shape { file, .. }
+            | LoadError::Invalid { file, .. }
+            | LoadError::Unrecognised { file, .. }
+            | LoadError::DuplicateEventId { file, .. }
+            | LoadError::DuplicateOperation { file, .. }
+            | LoadError::Sqlite { file, .. }
+            | LoadError::Locked { file, .. }
+            | LoadError::Schema { file, .. }
+            | LoadError::ExecutionNotFound { file, .. }
+            | LoadError::NoStoreFiles { file, .. }
+            | LoadError::UnsupportedVersion { file, .. }
+            | LoadError::NeedsPath { file, .. }
+            | LoadError::Cancelled { file } => file,
+        }
+    }
+
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> LoadError {
+        LoadError::Io {
+            file: path.display().to_string(),
+            source,
+        }
+    }
+
+    pub(crate) fn invalid(
+        file: &str,
+        pointer: impl Into<String>,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> LoadError {
+        LoadError::Invalid {
+            file: file.to_string(),
+            pointer: pointer.into(),
+            expected: expected.into(),
+            found: found.into(),
+        }
+    }
+}
+
+/// The `Formats` a JSON document is checked against, in the order tried.
+pub(crate) const JSON_FORMATS: &[Format] = &[
+    Format::DurableLens,
+    Format::HistoryEvents,
+    Format::InvocationInput,
+    Format::PythonStoreJson,
+    Format::Operations,
+    Format::CheckpointList,
+];
+
+/// Every format `load_path` knows, for `Unrecognised` on non-JSON input.
+pub(crate) const ALL_FORMATS: &[Format] = &[
+    Format::DurableLens,
+    Format::HistoryEvents,
+    Format::InvocationInput,
+    Format::PythonStoreJson,
+    Format::Operations,
+    Format::CheckpointList,
+    Format::PythonStoreSqlite,
+    Format::PythonStoreDir,
+];
+
+/// Line and column (1-based) of a byte offset, for errors found after
+/// parsing (invalid UTF-8).
+pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let upto = &bytes[..offset.min(bytes.len())];
+    let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = match upto.iter().rposition(|&b| b == b'\n') {
+        Some(nl) => offset - nl,
+        None => offset + 1,
+    };
+    (line, col)
+}
+
+/// serde_json appends " at line L column C" to its messages; the variants
+/// carry the place separately, so strip it.
+pub(crate) fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}

@@ -1,0 +1,457 @@
+//! Loaders: read a file, folder or store, detect its format by content
+//! (never by extension), parse it with typed serde structs and build the
+//! model. One file per format; this module detects and dispatches.
+//!
+//! Formats: history events (one or several pages), operations (object, bare
+//! array, handler invocation input), the Python testing store (one JSON file,
+//! a folder of them, SQLite), the camelCase checkpoint list, and
+//! durable-lens's own export. Bad input gives a typed [`LoadError`] naming
+//! the file and the place; nothing here panics on input.
+
+mod error;
+mod events;
+mod folder;
+mod lens;
+mod normalise;
+mod operations;
+mod raw;
+mod sqlite;
+mod store;
+mod top;
+
+pub use error::LoadError;
+pub use lens::{to_lens_json, LENS_VERSION};
+
+use crate::model::{Execution, Format, History, Ts};
+use error::ALL_FORMATS;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use top::{Doc, TopObject};
+
+/// How to load: progress reports, cancellation, and which execution of a
+/// store to load.
+#[derive(Default)]
+pub struct LoadOptions<'a> {
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    pub cancel: Option<&'a AtomicBool>,
+    /// For stores: an ARN, an execution name, or a 0-based index in
+    /// [`list_store`] order. Ignored by single-execution files.
+    pub execution: Option<String>,
+}
+
+/// Progress of a load: bytes read, or executions / files loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+    pub what: String,
+}
+
+/// One execution of a store, as listed without loading it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExecutionSummary {
+    pub arn: String,
+    pub function_name: Option<String>,
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub start: Option<Ts>,
+    pub end: Option<Ts>,
+    /// `None` when listing did not read the operations (SQLite).
+    pub operation_count: Option<usize>,
+}
+
+/// Load a file or folder; the format is detected from the content.
+pub fn load_path(path: &Path) -> Result<History, LoadError> {
+    load_path_with(path, &LoadOptions::default())
+}
+
+pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadError> {
+    let file = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    if meta.is_dir() {
+        let (executions, warnings) = folder::load(path, opts)?;
+        return Ok(History {
+            source: file,
+            format: Format::PythonStoreDir,
+            executions,
+            warnings,
+        });
+    }
+    if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
+        let (executions, warnings) = sqlite::load_all(path, opts)?;
+        return Ok(History {
+            source: file,
+            format: Format::PythonStoreSqlite,
+            executions,
+            warnings,
+        });
+    }
+    let bytes = read_with_progress(path, meta.len(), opts)?;
+    check_cancel(opts, &file)?;
+    let parsed = parse_bytes(&file, &bytes)?;
+    check_cancel(opts, &file)?;
+    build_parsed(&file, parsed)
+}
+
+/// Load a document held in memory; `source` names it in errors.
+pub fn load_bytes(source: &str, bytes: &[u8]) -> Result<History, LoadError> {
+    let parsed = parse_bytes(source, bytes)?;
+    build_parsed(source, parsed)
+}
+
+/// The format of a document (for `inspect`); parses it fully.
+pub fn detect(bytes: &[u8]) -> Result<Format, LoadError> {
+    if bytes.starts_with(sqlite::MAGIC) {
+        return Ok(Format::PythonStoreSqlite);
+    }
+    parse_bytes("(input)", bytes).map(|p| p.format)
+}
+
+/// The executions of a store (SQLite: indexed columns only, `data` is not
+/// read). Any other loadable file lists the executions it holds.
+pub fn list_store(path: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    if meta.is_dir() {
+        return folder::list(path);
+    }
+    if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
+        return sqlite::list(path);
+    }
+    Ok(load_path(path)?.executions.iter().map(summary_of).collect())
+}
+
+/// One execution of a store by ARN.
+pub fn load_store_execution(path: &Path, arn: &str) -> Result<History, LoadError> {
+    let file = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    let (format, exec, warnings) = if meta.is_dir() {
+        let (e, w) = folder::load_one(path, arn)?;
+        (Format::PythonStoreDir, e, w)
+    } else if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
+        let (e, w) = sqlite::load_one(path, arn)?;
+        (Format::PythonStoreSqlite, e, w)
+    } else {
+        let mut h = load_path(path)?;
+        let available = h.executions.len();
+        let Some(i) = h
+            .executions
+            .iter()
+            .position(|e| e.arn.as_deref() == Some(arn))
+        else {
+            return Err(LoadError::ExecutionNotFound {
+                file,
+                selector: arn.to_string(),
+                available,
+            });
+        };
+        let e = h.executions.swap_remove(i);
+        (h.format, e, h.warnings)
+    };
+    Ok(History {
+        source: file,
+        format,
+        executions: vec![exec],
+        warnings,
+    })
+}
+
+pub(crate) fn summary_of(e: &Execution) -> ExecutionSummary {
+    ExecutionSummary {
+        arn: e
+            .arn
+            .clone()
+            .or_else(|| e.execution_op_id.clone())
+            .unwrap_or_default(),
+        function_name: e.function_name.clone(),
+        name: e.name.clone(),
+        status: e.status.map(|s| s.as_str().to_string()),
+        start: e.start,
+        end: e.end,
+        operation_count: Some(e.operations.len()),
+    }
+}
+
+/// Pick an execution: exact ARN, exact name, ARN suffix, then 0-based index.
+pub(crate) fn select_index(list: &[ExecutionSummary], sel: &str) -> Option<usize> {
+    list.iter()
+        .position(|s| s.arn == sel)
+        .or_else(|| list.iter().position(|s| s.name.as_deref() == Some(sel)))
+        .or_else(|| list.iter().position(|s| s.arn.ends_with(sel)))
+        .or_else(|| sel.parse::<usize>().ok().filter(|&i| i < list.len()))
+}
+
+pub(crate) fn check_cancel(opts: &LoadOptions, file: &str) -> Result<(), LoadError> {
+    match opts.cancel {
+        Some(c) if c.load(Ordering::Relaxed) => Err(LoadError::Cancelled {
+            file: file.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn report(opts: &LoadOptions, done: u64, total: u64, what: &str) {
+    if let Some(p) = opts.progress {
+        p(Progress {
+            done,
+            total,
+            what: what.to_string(),
+        });
+    }
+}
+
+/// Read a file in chunks so a large one reports progress and can be
+/// cancelled between chunks.
+fn read_with_progress(path: &Path, len: u64, opts: &LoadOptions) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    if opts.progress.is_none() && opts.cancel.is_none() {
+        return std::fs::read(path).map_err(|e| LoadError::io(path, e));
+    }
+    const CHUNK: u64 = 8 << 20;
+    let file = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    loop {
+        check_cancel(opts, &file)?;
+        let n = (&mut f)
+            .take(CHUNK)
+            .read_to_end(&mut buf)
+            .map_err(|e| LoadError::io(path, e))?;
+        report(opts, buf.len() as u64, len.max(buf.len() as u64), "bytes");
+        if n == 0 {
+            break;
+        }
+    }
+    Ok(buf)
+}
+
+/// A parsed JSON input whose format is known.
+pub(crate) struct Parsed {
+    pub format: Format,
+    docs: Vec<Doc>,
+}
+
+/// Check the bytes are a JSON document (not empty, UTF-8, starting with an
+/// object or array), parse every top-level document and detect the format.
+pub(crate) fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, LoadError> {
+    if bytes.starts_with(sqlite::MAGIC) {
+        return Err(LoadError::NeedsPath {
+            file: file.to_string(),
+            format: Format::PythonStoreSqlite,
+        });
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Some(first) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Err(LoadError::Empty {
+            file: file.to_string(),
+        });
+    };
+    if !matches!(body[first], b'{' | b'[') {
+        return Err(LoadError::Unrecognised {
+            file: file.to_string(),
+            found: top::describe_start(&body[first..]),
+            tried: ALL_FORMATS.to_vec(),
+        });
+    }
+    if let Err(e) = std::str::from_utf8(body) {
+        let (line, column) = error::line_col(body, e.valid_up_to());
+        return Err(LoadError::NotUtf8 {
+            file: file.to_string(),
+            line,
+            column,
+            offset: e.valid_up_to(),
+        });
+    }
+    let docs = top::parse_docs(file, body)?.docs;
+    let format = classify(file, &docs)?;
+    Ok(Parsed { format, docs })
+}
+
+fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
+    let one = |d: &Doc| -> Result<Format, String> {
+        match d {
+            Doc::Object(t) => t.format(),
+            Doc::Events(_) | Doc::Pages(_) => Ok(Format::HistoryEvents),
+            Doc::Ops(_) => Ok(Format::Operations),
+            Doc::Checkpoints(_) => Ok(Format::CheckpointList),
+            Doc::EmptyArray => Err("an empty array (no events or operations)".to_string()),
+            Doc::OtherArray(what) => Err(what.clone()),
+        }
+    };
+    match docs {
+        [] => Err(LoadError::Empty {
+            file: file.to_string(),
+        }),
+        [d] => one(d).map_err(|found| top::unrecognised(file, found)),
+        many => {
+            // Several documents: only history pages may be concatenated.
+            for (i, d) in many.iter().enumerate() {
+                match one(d) {
+                    Ok(Format::HistoryEvents) => {}
+                    Ok(f) => {
+                        return Err(top::unrecognised(
+                            file,
+                            format!(
+                                "{} concatenated JSON documents, document {} being {f} (only history event pages can be concatenated)",
+                                many.len(),
+                                i + 1
+                            ),
+                        ))
+                    }
+                    Err(found) => {
+                        return Err(top::unrecognised(
+                            file,
+                            format!("{} concatenated JSON documents, document {} being {found}", many.len(), i + 1),
+                        ))
+                    }
+                }
+            }
+            Ok(Format::HistoryEvents)
+        }
+    }
+}
+
+/// Build the history of a parsed input.
+pub(crate) fn build_parsed(file: &str, parsed: Parsed) -> Result<History, LoadError> {
+    let mut warnings = Vec::new();
+    let format = parsed.format;
+    let mut docs = parsed.docs;
+    let exec = match format {
+        Format::HistoryEvents => {
+            let events = gather_events(file, docs, &mut warnings)?;
+            events::build(file, events, &mut warnings)?
+        }
+        Format::Operations => match docs.pop() {
+            Some(Doc::Ops(v)) => operations::build(file, "", v)?,
+            Some(Doc::Object(t)) => {
+                operations::build(file, "/Operations", t.operations.unwrap_or_default())?
+            }
+            _ => return Err(top::unrecognised(file, "no operations".into())),
+        },
+        Format::InvocationInput => {
+            let Some(Doc::Object(t)) = docs.pop() else {
+                return Err(top::unrecognised(file, "no invocation input".into()));
+            };
+            let t = *t;
+            let ops = t
+                .initial_state
+                .and_then(|s| s.operations)
+                .unwrap_or_default();
+            let mut exec = operations::build(file, "/InitialExecutionState/Operations", ops)?;
+            if t.arn.is_some() {
+                exec.arn = t.arn;
+            }
+            exec
+        }
+        Format::PythonStoreJson => {
+            let Some(Doc::Object(t)) = docs.pop() else {
+                return Err(top::unrecognised(file, "no store document".into()));
+            };
+            store::build(file, *t, &mut warnings)?
+        }
+        Format::CheckpointList => match docs.pop() {
+            Some(Doc::Checkpoints(v)) => operations::build_checkpoints(file, v)?,
+            _ => return Err(top::unrecognised(file, "no checkpoints".into())),
+        },
+        Format::DurableLens => {
+            let Some(Doc::Object(t)) = docs.pop() else {
+                return Err(top::unrecognised(file, "no durable-lens document".into()));
+            };
+            return lens::from_top(file, *t);
+        }
+        Format::PythonStoreDir | Format::PythonStoreSqlite | Format::Rerun => {
+            return Err(top::unrecognised(
+                file,
+                format!("{format} in a JSON document"),
+            ));
+        }
+    };
+    let mut exec = exec;
+    normalise::normalise(&mut exec, &mut warnings);
+    Ok(History {
+        source: file.to_string(),
+        format,
+        executions: vec![exec],
+        warnings,
+    })
+}
+
+/// Every event of every page, with its place for error messages.
+fn gather_events(
+    file: &str,
+    docs: Vec<Doc>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(events::RawEvent, events::Place)>, LoadError> {
+    let mut out = Vec::new();
+    let n_docs = docs.len();
+    let mut last_marker = None;
+    for (doc, d) in docs.into_iter().enumerate() {
+        match d {
+            Doc::Object(t) => last_marker = take_page(file, &mut out, doc, None, *t)?,
+            Doc::Pages(pages) => {
+                for (p, t) in pages.into_iter().enumerate() {
+                    last_marker = take_page(file, &mut out, doc, Some(p), t)?;
+                }
+            }
+            Doc::Events(evs) => {
+                last_marker = None;
+                for (index, ev) in evs.into_iter().enumerate() {
+                    out.push((
+                        ev,
+                        events::Place {
+                            doc,
+                            page: None,
+                            wrapped: false,
+                            index,
+                        },
+                    ));
+                }
+            }
+            _ => {
+                return Err(top::unrecognised(
+                    file,
+                    format!("{n_docs} documents that are not all event pages"),
+                ))
+            }
+        }
+    }
+    if let Some(serde_json::Value::String(m)) = last_marker {
+        if !m.is_empty() {
+            warnings
+                .push("the last page has a NextMarker: later events were not fetched".to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Append one `{"Events": [...]}` page; returns its NextMarker.
+fn take_page(
+    file: &str,
+    out: &mut Vec<(events::RawEvent, events::Place)>,
+    doc: usize,
+    page: Option<usize>,
+    t: TopObject,
+) -> Result<Option<serde_json::Value>, LoadError> {
+    let Some(evs) = t.events else {
+        let at =
+            top::doc_prefix(doc) + &page.map(|p| format!("/{p}")).unwrap_or_default() + "/Events";
+        return Err(LoadError::invalid(
+            file,
+            at,
+            "an Events array in every page",
+            "none",
+        ));
+    };
+    for (index, ev) in evs.into_iter().enumerate() {
+        out.push((
+            ev,
+            events::Place {
+                doc,
+                page,
+                wrapped: true,
+                index,
+            },
+        ));
+    }
+    Ok(t.next_marker)
+}

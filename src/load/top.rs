@@ -1,0 +1,344 @@
+//! Format detection by content in the same pass as the parse: a JSON
+//! document's top level is read into `Doc`, whose shape (which keys an object
+//! has, what the first element of an array looks like) decides the format.
+//! Several concatenated documents (history pages) are read one after another.
+
+use super::error::{strip_position, LoadError, JSON_FORMATS};
+use super::events::RawEvent;
+use super::operations::RawCheckpoint;
+use super::raw::{RawOp, RawTs};
+use super::store::{RawStartInput, RawUpdate, RawWindow};
+use crate::model::{Format, History};
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::fmt;
+
+/// One top-level JSON document.
+pub(crate) enum Doc {
+    Object(Box<TopObject>),
+    Events(Vec<RawEvent>),
+    /// An array of `{"Events": [...]}` pages.
+    Pages(Vec<TopObject>),
+    Ops(Vec<RawOp>),
+    Checkpoints(Vec<RawCheckpoint>),
+    EmptyArray,
+    /// An array whose elements are none of the above; says what they are.
+    OtherArray(String),
+}
+
+/// Every top-level key any object format uses; the rest are skipped unread.
+#[derive(Default)]
+pub(crate) struct TopObject {
+    pub events: Option<Vec<RawEvent>>,
+    pub operations: Option<Vec<RawOp>>,
+    pub initial_state: Option<InitialState>,
+    pub arn: Option<String>,
+    pub checkpoint_token: bool,
+    pub start_input: Option<RawStartInput>,
+    pub updates: Option<Vec<RawUpdate>>,
+    pub update_timestamps: Option<Vec<RawTs>>,
+    pub invocation_completions: Option<Vec<RawWindow>>,
+    /// The store's `{"Status", "Result", "Error"}`; kept loose because other
+    /// documents (a handler's output) use the key with another shape.
+    pub result: Option<Value>,
+    pub close_status: Option<String>,
+    pub format: Option<String>,
+    pub version: Option<Value>,
+    pub history: Option<History>,
+    pub next_marker: Option<Value>,
+    /// The first few keys nobody asked for, to describe unknown documents.
+    pub other_keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct InitialState {
+    pub operations: Option<Vec<RawOp>>,
+}
+
+impl TopObject {
+    /// Which format this object is, or what it looked like.
+    pub fn format(&self) -> Result<Format, String> {
+        if self.format.as_deref() == Some("durable-lens") {
+            return Ok(Format::DurableLens);
+        }
+        if self.events.is_some() {
+            return Ok(Format::HistoryEvents);
+        }
+        if self.initial_state.is_some() {
+            return Ok(Format::InvocationInput);
+        }
+        if self.operations.is_some() {
+            let store = self.start_input.is_some()
+                || self.updates.is_some()
+                || self.invocation_completions.is_some();
+            return Ok(if store {
+                Format::PythonStoreJson
+            } else {
+                Format::Operations
+            });
+        }
+        let mut keys: Vec<&str> = Vec::new();
+        if self.arn.is_some() {
+            keys.push("DurableExecutionArn");
+        }
+        if self.result.is_some() {
+            keys.push("Result");
+        }
+        if self.format.is_some() {
+            keys.push("format");
+        }
+        keys.extend(self.other_keys.iter().map(String::as_str));
+        Err(if keys.is_empty() {
+            "an empty object".to_string()
+        } else {
+            format!("an object with keys {}", keys.join(", "))
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for TopObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TopObjectVisitor)
+    }
+}
+
+struct TopObjectVisitor;
+
+impl<'de> Visitor<'de> for TopObjectVisitor {
+    type Value = TopObject;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopObject, A::Error> {
+        let mut t = TopObject::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "Events" => t.events = map.next_value()?,
+                "Operations" => t.operations = map.next_value()?,
+                "InitialExecutionState" => t.initial_state = map.next_value()?,
+                "DurableExecutionArn" => t.arn = map.next_value()?,
+                "CheckpointToken" => {
+                    map.next_value::<IgnoredAny>()?;
+                    t.checkpoint_token = true;
+                }
+                "StartInput" => t.start_input = map.next_value()?,
+                "Updates" => t.updates = map.next_value()?,
+                "UpdateTimestamps" => t.update_timestamps = map.next_value()?,
+                "InvocationCompletions" => t.invocation_completions = map.next_value()?,
+                "Result" => t.result = map.next_value()?,
+                "CloseStatus" => t.close_status = map.next_value()?,
+                "format" => t.format = map.next_value()?,
+                "version" => t.version = map.next_value()?,
+                // A document of another version may not fit today's model:
+                // leave it unread so the version error is what users see.
+                "history" if t.version.as_ref().is_some_and(|v| v.as_u64() != Some(1)) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "history" => t.history = map.next_value()?,
+                "NextMarker" => t.next_marker = map.next_value()?,
+                other => {
+                    if t.other_keys.len() < 8 {
+                        t.other_keys.push(other.to_string());
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(t)
+    }
+}
+
+impl<'de> Deserialize<'de> for Doc {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DocVisitor)
+    }
+}
+
+struct DocVisitor;
+
+/// Reads the rest of an array whose first element (already parsed as a
+/// `Value`, it is small) told the element type.
+fn rest_of<'de, T: DeserializeOwned, A: SeqAccess<'de>>(
+    first: Value,
+    mut seq: A,
+) -> Result<Vec<T>, A::Error> {
+    let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).saturating_add(1));
+    out.push(T::deserialize(first).map_err(|e| de::Error::custom(format!("element 0: {e}")))?);
+    while let Some(x) = seq.next_element::<T>()? {
+        out.push(x);
+    }
+    Ok(out)
+}
+
+impl<'de> Visitor<'de> for DocVisitor {
+    type Value = Doc;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object or array")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc, A::Error> {
+        let t = TopObjectVisitor.visit_map(map)?;
+        Ok(Doc::Object(Box::new(t)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+        let Some(first) = seq.next_element::<Value>()? else {
+            return Ok(Doc::EmptyArray);
+        };
+        let has = |k: &str| first.as_object().is_some_and(|o| o.contains_key(k));
+        if has("EventType") {
+            return rest_of(first, seq).map(Doc::Events);
+        }
+        if has("Events") {
+            return rest_of(first, seq).map(Doc::Pages);
+        }
+        if has("operationId") {
+            return rest_of(first, seq).map(Doc::Checkpoints);
+        }
+        if has("Id") && (has("Type") || has("Status")) {
+            return rest_of(first, seq).map(Doc::Ops);
+        }
+        let what = if has("requestId") || has("startTimestamp") {
+            "a JS test runner invocation list (startTimestamp, endTimestamp, requestId): it has no operations; load the operations or history file of the same run".to_string()
+        } else {
+            match &first {
+                Value::Object(o) => {
+                    let keys: Vec<&str> = o.keys().take(8).map(String::as_str).collect();
+                    format!("an array of objects with keys {}", keys.join(", "))
+                }
+                other => format!("an array of {}", json_kind(other)),
+            }
+        };
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Doc::OtherArray(what))
+    }
+}
+
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "booleans",
+        Value::Number(_) => "numbers",
+        Value::String(_) => "strings",
+        Value::Array(_) => "arrays",
+        Value::Object(_) => "objects",
+    }
+}
+
+/// All documents in `bytes` (one, or several concatenated pages).
+pub(crate) struct Docs {
+    pub docs: Vec<Doc>,
+}
+
+/// Parse every top-level document. `bytes` must already be checked for
+/// UTF-8, emptiness and a leading `{` / `[`.
+pub(crate) fn parse_docs(file: &str, bytes: &[u8]) -> Result<Docs, LoadError> {
+    let mut docs = Vec::new();
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Doc>();
+    let mut start = 0usize;
+    loop {
+        match stream.next() {
+            None => break,
+            Some(Ok(doc)) => {
+                docs.push(doc);
+                start = stream.byte_offset();
+            }
+            Some(Err(e)) => return Err(json_error(file, bytes, start, docs.len(), e)),
+        }
+    }
+    Ok(Docs { docs })
+}
+
+/// Turn a serde_json error into a `LoadError`. Type errors are parsed a
+/// second time with path tracking to name the JSON pointer: errors are rare,
+/// so the fast path never pays for tracking.
+fn json_error(
+    file: &str,
+    bytes: &[u8],
+    start: usize,
+    doc_index: usize,
+    e: serde_json::Error,
+) -> LoadError {
+    use serde_json::error::Category;
+    let (line, column) = (e.line(), e.column());
+    match e.classify() {
+        Category::Data => {
+            let mut de = serde_json::Deserializer::from_slice(&bytes[start..]);
+            let pointer = match serde_path_to_error::deserialize::<_, Doc>(&mut de) {
+                Err(pe) => to_pointer(pe.path()),
+                Ok(_) => String::new(),
+            };
+            let pointer = if pointer.is_empty() {
+                "/".to_string()
+            } else {
+                pointer
+            };
+            LoadError::Shape {
+                file: file.to_string(),
+                pointer: doc_prefix(doc_index) + &pointer,
+                line,
+                column,
+                message: strip_position(&e.to_string()),
+            }
+        }
+        Category::Eof => LoadError::Syntax {
+            file: file.to_string(),
+            line,
+            column,
+            message: "unexpected end of file (the file is truncated?)".to_string(),
+        },
+        Category::Syntax | Category::Io => LoadError::Syntax {
+            file: file.to_string(),
+            line,
+            column,
+            message: strip_position(&e.to_string()),
+        },
+    }
+}
+
+/// `document 2 ` when pages were concatenated (0-based index 1), else empty.
+pub(crate) fn doc_prefix(doc_index: usize) -> String {
+    if doc_index == 0 {
+        String::new()
+    } else {
+        format!("document {} ", doc_index + 1)
+    }
+}
+
+fn to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out.push('/');
+        match seg {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    out
+}
+
+/// What the first bytes look like, for `Unrecognised` on non-JSON input.
+pub(crate) fn describe_start(bytes: &[u8]) -> String {
+    let head: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02X}")).collect();
+    format!(
+        "content starting with bytes {} (not a JSON object or array)",
+        head.join(" ")
+    )
+}
+
+pub(crate) fn unrecognised(file: &str, found: String) -> LoadError {
+    LoadError::Unrecognised {
+        file: file.to_string(),
+        found,
+        tried: JSON_FORMATS.to_vec(),
+    }
+}

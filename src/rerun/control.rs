@@ -1,0 +1,135 @@
+//! The vocabulary between a re-run session and whoever drives it (the UI,
+//! the CLI): where to start, when to pause, commands in, events out, and the
+//! report a finished run leaves.
+
+use super::compare::{Comparison, Divergence};
+use super::invoker::{Answer, InvocationRecord, RunOutcome};
+use super::process::HandlerCommand;
+use super::recorded::PlacePath;
+use crate::model::{Execution, History, Operation};
+use std::collections::HashMap;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartPoint {
+    /// A new execution with the recorded input.
+    Fresh,
+    /// The state the handler saw at recorded invocation k (0-based).
+    FromInvocation(usize),
+}
+
+/// When to pause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// At every executed operation.
+    Step,
+    /// Only at breakpoints (and the first divergence, which ends the run).
+    Continue,
+    /// Once this many distinct operations have been seen (1-based), or at a breakpoint.
+    RunTo(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Step,
+    Continue,
+    RunTo(usize),
+    SetBreakpoints(Vec<String>),
+    Restart,
+    Back,
+    Stop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Replayed,
+    Executed,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    RunStarted {
+        run: u32,
+    },
+    InvocationStarted {
+        run: u32,
+        index: usize,
+        request_id: String,
+    },
+    OperationSeen {
+        run: u32,
+        invocation: usize,
+        /// Distinct operations seen in this run so far, this one included.
+        seen: usize,
+        op: Box<Operation>,
+        place: PlacePath,
+        role: Role,
+        comparison: Comparison,
+    },
+    Paused {
+        run: u32,
+        seen: usize,
+        op_id: String,
+    },
+    InvocationEnded {
+        run: u32,
+        record: Box<InvocationRecord>,
+    },
+    Divergence {
+        run: u32,
+        divergence: Divergence,
+    },
+    Finished {
+        run: u32,
+        report: Box<Report>,
+    },
+    Error {
+        run: u32,
+        message: String,
+    },
+}
+
+/// What one run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub history: History,
+    pub outcome: Option<RunOutcome>,
+    pub invocations: Vec<InvocationRecord>,
+    pub divergence: Option<Divergence>,
+    pub error: Option<String>,
+    /// Per invocation, the place of the first executed operation of each
+    /// context that executed something (replay → execution switch points).
+    pub switches: Vec<(usize, PlacePath)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub recorded: Execution,
+    pub handler: HandlerCommand,
+    pub start: StartPoint,
+    pub timeout: Duration,
+    pub page_size: usize,
+    pub mode: Mode,
+    pub breakpoints: Vec<String>,
+    /// User answers for callbacks/chained invokes, by operation name or place label.
+    pub answers: HashMap<String, Answer>,
+    /// `History::source` of the produced history.
+    pub source: String,
+}
+
+impl SessionConfig {
+    pub fn new(recorded: Execution, handler: HandlerCommand) -> SessionConfig {
+        SessionConfig {
+            recorded,
+            handler,
+            start: StartPoint::Fresh,
+            timeout: Duration::from_secs(60),
+            page_size: 1000,
+            mode: Mode::Continue,
+            breakpoints: Vec::new(),
+            answers: HashMap::new(),
+            source: "durable-lens re-run".into(),
+        }
+    }
+}

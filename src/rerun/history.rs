@@ -1,0 +1,135 @@
+//! Turn what the local service saw into a `History` (`Format::Rerun`), the
+//! way a loader builds one from a file: operations in checkpoint order with
+//! their attempts and the invocation that started and finished each, so the
+//! replay analysis, the diff and the UI read a re-run like any recording.
+
+use super::invoker::{InvocationRecord, RunOutcome};
+use super::state::ExecState;
+use super::wire::error_info;
+use crate::model::{Attempt, Execution, Format, History, Invocation, OpStatus, Payload, Sdk};
+
+/// Guess the SDK from operation id shapes (JS: 16 hex chars, Python: 64).
+pub fn guess_sdk(ids: impl Iterator<Item = impl AsRef<str>>) -> Sdk {
+    for id in ids {
+        let id = id.as_ref();
+        if id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            match id.len() {
+                16 => return Sdk::Js,
+                64 => return Sdk::Python,
+                _ => {}
+            }
+        }
+    }
+    Sdk::Unknown
+}
+
+pub struct HistoryParts<'a> {
+    pub source: String,
+    pub state: &'a ExecState,
+    pub invocations: &'a [InvocationRecord],
+    pub outcome: Option<&'a RunOutcome>,
+    pub function_name: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+pub fn build(parts: HistoryParts<'_>) -> History {
+    let st = parts.state;
+    let exec_id = st.exec_op.id.clone();
+    let mut operations = Vec::new();
+    for w in st.operations() {
+        let Some(mut op) = w.to_model(Some(&exec_id)) else {
+            continue;
+        };
+        let log: Vec<_> = st.log.iter().filter(|l| l.update.id == op.id).collect();
+        op.started_in = log.first().map(|l| l.invocation);
+        if op.status.is_terminal() {
+            op.finished_in = log
+                .iter()
+                .rev()
+                .find(|l| matches!(l.update.action.as_str(), "SUCCEED" | "FAIL" | "CANCEL"))
+                .map(|l| l.invocation);
+        }
+        op.wait_seconds = log
+            .iter()
+            .find_map(|l| l.update.wait_options.as_ref()?.get("WaitSeconds")?.as_f64());
+        if op.op_type == crate::model::OpType::Step {
+            let mut attempts: Vec<Attempt> = Vec::new();
+            for l in &log {
+                let u = &l.update;
+                let new_attempt = |n: usize| Attempt {
+                    number: n as u32 + 1,
+                    start: Some(l.at),
+                    end: None,
+                    status: OpStatus::Started,
+                    error: None,
+                    next_attempt_at: None,
+                    invocation: Some(l.invocation),
+                };
+                match u.action.as_str() {
+                    "START" => attempts.push(new_attempt(attempts.len())),
+                    action => {
+                        if attempts.last().is_none_or(|a| a.end.is_some()) {
+                            attempts.push(new_attempt(attempts.len()));
+                        }
+                        if let Some(a) = attempts.last_mut() {
+                            a.end = Some(l.at);
+                            a.error = u.error.as_ref().map(error_info);
+                            a.status = match action {
+                                "SUCCEED" => OpStatus::Succeeded,
+                                _ => OpStatus::Failed,
+                            };
+                            if action == "RETRY" {
+                                a.next_attempt_at = op.next_attempt_at;
+                            }
+                        }
+                    }
+                }
+            }
+            op.attempts = attempts;
+        }
+        operations.push(op);
+    }
+    let invocations = parts
+        .invocations
+        .iter()
+        .map(|r| Invocation {
+            start: Some(r.start),
+            end: Some(r.end),
+            request_id: Some(r.request_id.clone()),
+            error: r.error(),
+            inferred: false,
+        })
+        .collect();
+    let exec_wire = st.exec_op.to_model(None);
+    let sdk = guess_sdk(operations.iter().map(|o| o.id.as_str()));
+    let execution = Execution {
+        arn: Some(st.arn.clone()),
+        execution_op_id: Some(exec_id),
+        name: st.exec_op.name.clone(),
+        function_name: parts.function_name,
+        status: parts.outcome.map(|o| o.status),
+        start: exec_wire.as_ref().and_then(|o| o.start),
+        end: parts.invocations.last().map(|r| r.end),
+        input: st
+            .exec_op
+            .execution_details
+            .as_ref()
+            .and_then(|d| d.get("InputPayload"))
+            .and_then(|v| v.as_str())
+            .map(Payload::new),
+        result: parts
+            .outcome
+            .and_then(|o| o.result.clone())
+            .map(Payload::new),
+        error: parts.outcome.and_then(|o| o.error.clone()),
+        operations,
+        invocations,
+        sdk,
+    };
+    History {
+        source: parts.source,
+        format: Format::Rerun,
+        executions: vec![execution],
+        warnings: parts.warnings,
+    }
+}

@@ -1,0 +1,83 @@
+//! A history's linked handler, kept in a sidecar file next to the history
+//! (`<history file name>.durable-lens-link.json`) so the link travels with
+//! the recording; the app also keeps it in its own storage.
+
+use super::process::HandlerCommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("cannot read handler link {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("handler link {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write handler link {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `orders.json` → `orders.json.durable-lens-link.json`, beside it.
+pub fn sidecar_path(history: &Path) -> PathBuf {
+    let mut name = history
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".durable-lens-link.json");
+    history.with_file_name(name)
+}
+
+/// The saved link, or `None` when the history has none.
+pub fn load_link(history: &Path) -> Result<Option<HandlerCommand>, LinkError> {
+    let path = sidecar_path(history);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(LinkError::Read { path, source }),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|source| LinkError::Parse { path, source })
+}
+
+/// Write the sidecar; the history file itself is never touched.
+pub fn save_link(history: &Path, link: &HandlerCommand) -> Result<PathBuf, LinkError> {
+    let path = sidecar_path(history);
+    let text = serde_json::to_string_pretty(link).unwrap_or_default();
+    std::fs::write(&path, text).map_err(|source| LinkError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_round_trips_through_its_sidecar() {
+        let dir = tempfile::tempdir().unwrap();
+        let hist = dir.path().join("orders.json");
+        assert_eq!(load_link(&hist).unwrap(), None);
+        let link = HandlerCommand {
+            command: "node runner.mjs app.mjs handler".into(),
+            cwd: Some(dir.path().to_path_buf()),
+            env: vec![("STAGE".into(), "dev".into())],
+        };
+        let path = save_link(&hist, &link).unwrap();
+        assert_eq!(path, dir.path().join("orders.json.durable-lens-link.json"));
+        assert_eq!(load_link(&hist).unwrap(), Some(link));
+        assert!(!hist.exists(), "the history file is not created or touched");
+    }
+}

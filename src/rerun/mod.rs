@@ -1,0 +1,32 @@
+//! Re-run a linked handler against a recorded history. durable-lens plays the
+//! durable execution service (`service`, rules in `state`) and Lambda
+//! (`invoker`, processes in `process`) on loopback, drives the official SDKs
+//! unmodified, compares every operation with the recording (`recorded`), and
+//! builds the run into a `History` like a loader would (`history`). `session`
+//! adds step control for the UI and the CLI.
+
+pub mod compare;
+pub mod control;
+pub mod history;
+pub mod invoker;
+pub mod link;
+pub mod process;
+pub mod recorded;
+mod run;
+pub mod service;
+pub mod session;
+pub mod state;
+pub mod wire;
+
+pub use compare::{Comparison, Divergence};
+pub use invoker::{
+    Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError,
+    RunEvent, RunOutcome,
+};
+pub use process::{HandlerCommand, HoldMeter, ProcessError, Stopper};
+pub use recorded::{place_label, PlacePath, Places, Recorded, RecordedAnswers};
+pub use service::{CheckpointGate, CheckpointNotice, GateDecision, Service, ServiceError};
+pub use session::{
+    run_headless, Command, Mode, Report, Role, Session, SessionConfig, SessionEvent, StartPoint,
+};
+pub use state::{ExecState, Rejection};

@@ -1,0 +1,398 @@
+//! The local durable execution service: an HTTP server on 127.0.0.1 (an
+//! ephemeral port) answering the calls the official SDKs make through their
+//! standard Lambda client (formats.md §3):
+//!
+//! - `POST /2025-12-01/durable-executions/{arn}/checkpoint`
+//! - `GET  /2025-12-01/durable-executions/{arn}/state` (paged with `Marker`)
+//! - `POST /2025-12-01/durable-execution-callbacks/{id}/succeed|fail|heartbeat`
+//!
+//! Errors are answered the way the AWS REST-JSON protocol carries them
+//! (status code, `x-amzn-ErrorType` header, `{"Type","message"}` body), so the
+//! SDKs classify them as they would in AWS. Every request must be SigV4-signed
+//! with this run's access key id; anything else is refused.
+
+use super::state::ExecState;
+use super::wire::OperationUpdate;
+use serde_json::{json, Value};
+use std::io::Read;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+/// Largest request body read (a checkpoint batch is bounded by the SDKs
+/// well below this; anything larger is refused unread).
+const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Bind(String),
+}
+
+/// What the service tells the session about an accepted checkpoint, before
+/// it answers the handler. The gate may block to hold the handler there.
+#[derive(Debug, Clone)]
+pub struct CheckpointNotice {
+    pub invocation: usize,
+    pub updates: Vec<OperationUpdate>,
+}
+
+/// What the gate decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateDecision {
+    /// Answer the handler normally.
+    Proceed,
+    /// The run is being stopped: answer with an error so the SDK gives up.
+    Abort,
+}
+
+pub trait CheckpointGate: Send + Sync {
+    /// Called on the request's thread after the updates were applied and
+    /// before the answer is sent; blocking here pauses the handler.
+    fn on_checkpoint(&self, notice: &CheckpointNotice) -> GateDecision;
+}
+
+struct Shared {
+    state: Mutex<ExecState>,
+    key_id: String,
+    gate: Mutex<Option<Arc<dyn CheckpointGate>>>,
+}
+
+/// A running service. Dropping it stops the server.
+pub struct Service {
+    shared: Arc<Shared>,
+    server: Arc<tiny_http::Server>,
+    thread: Option<JoinHandle<()>>,
+    port: u16,
+}
+
+/// Lock that survives a panicked holder: the state is plain data and every
+/// mutation is all-or-nothing, so it is still consistent.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Service {
+    /// Listen on 127.0.0.1:0 and serve `state` to requests signed with `key_id`.
+    pub fn start(state: ExecState, key_id: String) -> Result<Service, ServiceError> {
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| ServiceError::Bind(e.to_string()))?;
+        let port = server
+            .server_addr()
+            .to_ip()
+            .map(|a| a.port())
+            .ok_or_else(|| ServiceError::Bind("no IP address".into()))?;
+        let server = Arc::new(server);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            key_id,
+            gate: Mutex::new(None),
+        });
+        let (srv, sh) = (server.clone(), shared.clone());
+        let thread = std::thread::Builder::new()
+            .name("rerun-service".into())
+            .spawn(move || {
+                for req in srv.incoming_requests() {
+                    let sh = sh.clone();
+                    // One thread per request: a checkpoint held by the gate
+                    // must not block state reads or callback calls.
+                    let _ = std::thread::Builder::new()
+                        .name("rerun-request".into())
+                        .spawn(move || handle(&sh, req));
+                }
+            })
+            .map_err(|e| ServiceError::Bind(e.to_string()))?;
+        Ok(Service {
+            shared,
+            server,
+            thread: Some(thread),
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn set_gate(&self, gate: Option<Arc<dyn CheckpointGate>>) {
+        *lock(&self.shared.gate) = gate;
+    }
+
+    /// Run `f` with the state locked.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut ExecState) -> R) -> R {
+        f(&mut lock(&self.shared.state))
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn respond(req: tiny_http::Request, status: u16, body: &Value, error_type: Option<&str>) {
+    let mut resp = tiny_http::Response::from_string(body.to_string()).with_status_code(status);
+    let headers = [
+        Some(("Content-Type", "application/json")),
+        error_type.map(|t| ("x-amzn-ErrorType", t)),
+    ];
+    for (k, v) in headers.into_iter().flatten() {
+        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
+            resp.add_header(h);
+        }
+    }
+    // The client may have gone (killed handler): nothing to do about it.
+    let _ = req.respond(resp);
+}
+
+fn error(req: tiny_http::Request, status: u16, error_type: &str, message: &str) {
+    let body = json!({"Type": "User", "message": message, "Message": message});
+    respond(req, status, &body, Some(error_type));
+}
+
+/// `Credential=<key id>/<date>/<region>/lambda/aws4_request` → key id.
+fn access_key_id(req: &tiny_http::Request) -> Option<String> {
+    let auth = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Authorization"))?
+        .value
+        .as_str()
+        .to_string();
+    let rest = &auth[auth.find("Credential=")? + "Credential=".len()..];
+    Some(rest.split('/').next()?.trim().to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_param(query: &str, key: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn handle(sh: &Shared, mut req: tiny_http::Request) {
+    if access_key_id(&req).as_deref() != Some(sh.key_id.as_str()) {
+        return error(
+            req,
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid: this endpoint only serves the durable-lens run it was started for.",
+        );
+    }
+    let url = req.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(percent_decode)
+        .collect();
+    let method = req.method().clone();
+    let mut body = Vec::new();
+    let too_big = req.body_length().is_some_and(|n| n as u64 > MAX_BODY_BYTES);
+    if too_big
+        || req
+            .as_reader()
+            .take(MAX_BODY_BYTES + 1)
+            .read_to_end(&mut body)
+            .is_err()
+    {
+        return error(
+            req,
+            413,
+            "RequestTooLargeException",
+            "Request body too large or unreadable.",
+        );
+    }
+    let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match (&method, seg.as_slice()) {
+        (tiny_http::Method::Post, ["2025-12-01", "durable-executions", arn, "checkpoint"]) => {
+            checkpoint(sh, req, arn, &body)
+        }
+        (tiny_http::Method::Get, ["2025-12-01", "durable-executions", arn, "state"]) => {
+            state(sh, req, arn, query)
+        }
+        (tiny_http::Method::Post, ["2025-12-01", "durable-execution-callbacks", id, action]) => {
+            callback(sh, req, id, action, &body)
+        }
+        _ => error(
+            req,
+            404,
+            "ResourceNotFoundException",
+            &format!("No such operation: {method} {path}"),
+        ),
+    }
+}
+
+fn check_arn(sh: &Shared, arn: &str) -> Result<(), String> {
+    let st = lock(&sh.state);
+    if st.arn == arn {
+        Ok(())
+    } else {
+        Err(format!(
+            "Durable execution {arn:?} not found (this run serves {:?}).",
+            st.arn
+        ))
+    }
+}
+
+fn checkpoint(sh: &Shared, req: tiny_http::Request, arn: &str, body: &[u8]) {
+    if let Err(m) = check_arn(sh, arn) {
+        return error(req, 404, "ResourceNotFoundException", &m);
+    }
+    let parsed: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                req,
+                400,
+                "InvalidParameterValueException",
+                &format!("Malformed JSON body: {e}"),
+            )
+        }
+    };
+    let token = parsed
+        .get("CheckpointToken")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let updates: Vec<OperationUpdate> =
+        match parsed.get("Updates").cloned().map(serde_json::from_value) {
+            Some(Ok(u)) => u,
+            None => Vec::new(),
+            Some(Err(e)) => {
+                return error(
+                    req,
+                    400,
+                    "InvalidParameterValueException",
+                    &format!("Malformed Updates: {e}"),
+                )
+            }
+        };
+    let (answer, invocation) = {
+        let mut st = lock(&sh.state);
+        let inv = st.invocation;
+        (st.checkpoint(&token, &updates), inv)
+    };
+    match answer {
+        Ok(answer) => {
+            let gate = lock(&sh.gate).clone();
+            let decision = match gate {
+                Some(g) if !updates.is_empty() => g.on_checkpoint(&CheckpointNotice {
+                    invocation,
+                    updates,
+                }),
+                _ => GateDecision::Proceed,
+            };
+            match decision {
+                GateDecision::Proceed => respond(req, 200, &answer, None),
+                GateDecision::Abort => error(
+                    req,
+                    409,
+                    "ExecutionStoppedException",
+                    "The re-run was stopped.",
+                ),
+            }
+        }
+        Err(rej) => error(req, 400, "InvalidParameterValueException", &rej.message),
+    }
+}
+
+fn state(sh: &Shared, req: tiny_http::Request, arn: &str, query: &str) {
+    if let Err(m) = check_arn(sh, arn) {
+        return error(req, 404, "ResourceNotFoundException", &m);
+    }
+    let start: usize = query_param(query, "Marker")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    let max: usize = query_param(query, "MaxItems")
+        .and_then(|m| m.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1000);
+    let all = lock(&sh.state).all_with_execution();
+    let end = (start + max).min(all.len());
+    let page = all.get(start.min(all.len())..end).unwrap_or(&[]);
+    let mut body = json!({"Operations": page});
+    if end < all.len() {
+        body["NextMarker"] = Value::from(end.to_string());
+    }
+    respond(req, 200, &body, None)
+}
+
+fn callback(sh: &Shared, req: tiny_http::Request, callback_id: &str, action: &str, body: &[u8]) {
+    let mut st = lock(&sh.state);
+    let Some(op_id) = st.op_for_callback(callback_id).map(str::to_string) else {
+        drop(st);
+        return error(
+            req,
+            404,
+            "ResourceNotFoundException",
+            &format!("Unknown callback id {callback_id:?}."),
+        );
+    };
+    let started = st
+        .get(&op_id)
+        .map(|o| o.status == "STARTED")
+        .unwrap_or(false);
+    if !started && action != "heartbeat" {
+        drop(st);
+        return error(
+            req,
+            400,
+            "InvalidParameterValueException",
+            "The callback is already completed.",
+        );
+    }
+    match action {
+        "succeed" => {
+            let result = String::from_utf8_lossy(body).into_owned();
+            st.complete(
+                &op_id,
+                crate::model::OpStatus::Succeeded,
+                Some(result),
+                None,
+            );
+        }
+        "fail" => {
+            let err = serde_json::from_slice::<Value>(body).unwrap_or_else(|_| json!({}));
+            st.complete(&op_id, crate::model::OpStatus::Failed, None, Some(err));
+        }
+        "heartbeat" => {}
+        _ => {
+            drop(st);
+            return error(
+                req,
+                404,
+                "ResourceNotFoundException",
+                &format!("No callback action {action:?}."),
+            );
+        }
+    }
+    drop(st);
+    respond(req, 200, &json!({}), None)
+}

@@ -1,0 +1,95 @@
+//! Unit tests of the checkpoint rules.
+use super::*;
+
+fn upd(id: &str, ty: &str, action: &str, name: &str) -> OperationUpdate {
+    OperationUpdate {
+        id: id.into(),
+        op_type: ty.into(),
+        action: action.into(),
+        name: Some(name.into()),
+        ..OperationUpdate::default()
+    }
+}
+
+fn state() -> ExecState {
+    let exec = WireOp {
+        id: "inv-1".into(),
+        op_type: "EXECUTION".into(),
+        status: "STARTED".into(),
+        ..WireOp::default()
+    };
+    ExecState::new("arn:test".into(), exec, Vec::new())
+}
+
+#[test]
+fn step_start_then_succeed_in_one_batch_is_accepted() {
+    let mut s = state();
+    let t = s.begin_invocation(0);
+    let mut ok = upd("a", "STEP", "SUCCEED", "one");
+    ok.payload = Some("1".into());
+    let answer = s
+        .checkpoint(&t, &[upd("a", "STEP", "START", "one"), ok])
+        .unwrap();
+    assert_eq!(
+        answer["NewExecutionState"]["Operations"][0]["Status"],
+        "SUCCEEDED"
+    );
+    assert_eq!(
+        answer["NewExecutionState"]["Operations"][0]["StepDetails"]["Attempt"],
+        1
+    );
+    assert_ne!(answer["CheckpointToken"], Value::from(t));
+}
+
+#[test]
+fn renamed_operation_and_stale_token_are_refused_and_nothing_changes() {
+    let mut s = state();
+    let t = s.begin_invocation(0);
+    s.checkpoint(&t, &[upd("a", "STEP", "START", "one")])
+        .unwrap();
+    let t2 = s.token.clone();
+    let err = s
+        .checkpoint(&t2, &[upd("a", "STEP", "SUCCEED", "two")])
+        .unwrap_err();
+    assert!(
+        err.message.starts_with("Inconsistent operation name"),
+        "{err}"
+    );
+    assert_eq!(s.get("a").unwrap().status, "STARTED");
+    let err = s
+        .checkpoint("nope", &[upd("b", "STEP", "START", "x")])
+        .unwrap_err();
+    assert!(err.message.starts_with("Invalid Checkpoint Token"));
+    assert_eq!(s.rejections.len(), 2);
+}
+
+#[test]
+fn illegal_transitions_unknown_ids_and_oversized_payloads_are_refused() {
+    let mut s = state();
+    let t = s.begin_invocation(0);
+    assert!(s
+        .checkpoint(&t, &[upd("w", "WAIT", "CANCEL", "w")])
+        .is_err());
+    let mut big = upd("a", "STEP", "SUCCEED", "big");
+    big.payload = Some("x".repeat(MAX_PAYLOAD_BYTES + 1));
+    assert!(s
+        .checkpoint(&t, &[big])
+        .unwrap_err()
+        .message
+        .contains("exceeds"));
+    s.checkpoint(&t, &[upd("w", "WAIT", "START", "w")]).unwrap();
+    let t = s.token.clone();
+    assert!(s.checkpoint(&t, &[upd("w", "WAIT", "START", "w")]).is_err());
+    assert!(s
+        .checkpoint(&t, &[upd("c", "CALLBACK", "SUCCEED", "c")])
+        .is_err());
+}
+
+#[test]
+fn a_retried_batch_gets_the_same_answer() {
+    let mut s = state();
+    let t = s.begin_invocation(0);
+    let batch = [upd("a", "STEP", "START", "one")];
+    let first = s.checkpoint(&t, &batch).unwrap();
+    assert_eq!(s.checkpoint(&t, &batch).unwrap(), first);
+}

@@ -1,0 +1,189 @@
+//! Shared by the re-run integration tests: where the test handlers and the
+//! runner shims live, and how to run them. Tests never skip when Node or the
+//! SDK packages are missing: they fail and say how to install them.
+#![allow(dead_code)]
+
+use durable_lens::model::{Execution, Payload};
+use durable_lens::rerun::HandlerCommand;
+use std::path::PathBuf;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn handlers_dir() -> PathBuf {
+    root().join("tests/handlers")
+}
+
+fn install_hint(what: &str) -> String {
+    format!(
+        "{what} is missing: run `bash tests/handlers/install.sh` (installs the pinned official SDKs \
+         into tests/handlers/node_modules and tests/handlers/.venv)"
+    )
+}
+
+pub fn require_node() {
+    let sdk = handlers_dir().join("node_modules/@aws/durable-execution-sdk-js/package.json");
+    assert!(
+        sdk.exists(),
+        "{}",
+        install_hint("the JS SDK (@aws/durable-execution-sdk-js)")
+    );
+    let ok = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success());
+    assert!(matches!(ok, Ok(true)), "{}", install_hint("node"));
+}
+
+pub fn python() -> PathBuf {
+    handlers_dir().join(".venv/bin/python")
+}
+
+pub fn require_python() {
+    assert!(
+        python().exists(),
+        "{}",
+        install_hint("the Python venv with aws-durable-execution-sdk-python")
+    );
+}
+
+/// A JS handler file in tests/handlers run through the Node runner shim.
+pub fn node_handler(file: &str, env: &[(&str, &str)]) -> HandlerCommand {
+    require_node();
+    HandlerCommand {
+        command: format!(
+            "node {} {file} handler",
+            root().join("assets/runners/node-runner.mjs").display()
+        ),
+        cwd: Some(handlers_dir()),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// A Python handler `module:function` in tests/handlers run through the Python runner shim.
+pub fn python_handler(spec: &str, env: &[(&str, &str)]) -> HandlerCommand {
+    require_python();
+    HandlerCommand {
+        command: format!(
+            "{} {} {spec}",
+            python().display(),
+            root().join("assets/runners/python-runner.py").display()
+        ),
+        cwd: Some(handlers_dir()),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// A shell one-liner as a handler (bad-handler cases).
+pub fn shell_handler(script: &str) -> HandlerCommand {
+    HandlerCommand {
+        command: script.to_string(),
+        cwd: Some(handlers_dir()),
+        env: Vec::new(),
+    }
+}
+
+/// An execution with only an input: what a fresh run needs.
+pub fn input_only(input: &str) -> Execution {
+    Execution {
+        arn: None,
+        execution_op_id: None,
+        name: Some("fresh".into()),
+        function_name: None,
+        status: None,
+        start: None,
+        end: None,
+        input: Some(Payload::new(input)),
+        result: None,
+        error: None,
+        operations: Vec::new(),
+        invocations: Vec::new(),
+        sdk: Default::default(),
+    }
+}
+
+/// Processes (pid list) still alive in process group `pgid`, zombies excluded.
+pub fn live_in_group(pgid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Fields after the ")" that closes the command name: state ppid pgrp ...
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.trim().to_string()) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.len() > 2 && f[0] != "Z" && f[2] == pgid.to_string() {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Record `file`'s execution with the JS SDK's own local test runner and
+/// load it: the reference a re-run is compared with.
+pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
+    require_node();
+    let out = dir.join(format!("{file}.history.json"));
+    let status = std::process::Command::new("node")
+        .arg("record-js.mjs")
+        .arg(file)
+        .arg(input)
+        .arg(&out)
+        .current_dir(handlers_dir())
+        .env_remove("VARIANT")
+        .status()
+        .expect("node runs");
+    assert!(
+        status.success(),
+        "recording {file} with the JS test runner failed"
+    );
+    load_one(&out)
+}
+
+/// Record a Python handler with the Python SDK's own local test runner
+/// (filesystem store) and load the execution file.
+pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
+    require_python();
+    let store = dir.join("store");
+    let status = std::process::Command::new(python())
+        .arg("record_py.py")
+        .arg(spec)
+        .arg(input)
+        .arg(&store)
+        .current_dir(handlers_dir())
+        .env_remove("VARIANT")
+        .status()
+        .expect("python runs");
+    assert!(
+        status.success(),
+        "recording {spec} with the Python test runner failed"
+    );
+    let file = std::fs::read_dir(&store)
+        .expect("store folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("an execution file in the store");
+    load_one(&file)
+}
+
+fn load_one(path: &std::path::Path) -> Execution {
+    let h = durable_lens::load::load_path(path)
+        .unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
+    h.executions.into_iter().next().expect("one execution")
+}

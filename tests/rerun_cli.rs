@@ -1,0 +1,100 @@
+//! `durable-lens rerun` headless: exit 0 when the handler behaves as
+//! recorded, 1 on divergence, 2 on error; `--json` for CI; `--save` writes a
+//! history the loader reads back; the recording itself is never modified.
+
+#[path = "handlers/support.rs"]
+mod support;
+
+use std::process::Command;
+
+fn rerun(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
+        .arg("rerun")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        s(&out.stdout),
+        s(&out.stderr),
+    )
+}
+
+#[test]
+fn cli_exit_codes_follow_the_outcome_and_json_reports_the_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = support::record_js(dir.path(), "order-flow.mjs", r#"{"orderId":"123"}"#);
+    let hist = dir.path().join("order-flow.mjs.history.json");
+    let before = std::fs::read(&hist).unwrap();
+    let runner = support::root().join("assets/runners/node-runner.mjs");
+    let handlers = support::handlers_dir();
+    let cwd = handlers.to_str().unwrap();
+    let base = format!("node {} order-flow.mjs", runner.display());
+    let saved = dir.path().join("rerun.json");
+
+    let (code, out, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &base,
+        "--cwd",
+        cwd,
+        "--save",
+        saved.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("no divergence"), "{out}");
+    let reloaded = durable_lens::load::load_path(&saved).expect("the saved re-run loads");
+    let names = |e: &durable_lens::model::Execution| {
+        e.operations
+            .iter()
+            .map(|o| o.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&reloaded.executions[0]), names(&recorded));
+
+    let renamed = format!("VARIANT=renamed {base}");
+    let (code, out, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &renamed,
+        "--cwd",
+        cwd,
+        "--from-invocation",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON on stdout");
+    assert_eq!(v["divergence"]["place"], serde_json::json!([2]));
+    assert!(
+        v["divergence"]["sdk_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Non-deterministic"),
+        "{v}"
+    );
+
+    let (code, _, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        "echo nope",
+        "--cwd",
+        cwd,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &base,
+        "--from-invocation",
+        "9",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--from-invocation 9"), "{err}");
+    assert_eq!(
+        std::fs::read(&hist).unwrap(),
+        before,
+        "the recording is never modified"
+    );
+}

@@ -1,0 +1,159 @@
+//! The engine without step control: the local service and the invoker drive
+//! real handlers written with the official SDKs, and bad handlers fail with
+//! clear errors and leave no process behind.
+
+#[path = "handlers/support.rs"]
+mod support;
+
+use durable_lens::model::{OpStatus, Ts};
+use durable_lens::rerun::wire::WireOp;
+use durable_lens::rerun::HandlerCommand;
+use durable_lens::rerun::{
+    Answer, Answerer, Credentials, ExecState, HoldMeter, Invoker, InvokerConfig, InvokerError,
+    Recorded, RunEvent, RunOutcome, Service, Stopper,
+};
+use std::time::Duration;
+
+struct NoAnswers;
+impl Answerer for NoAnswers {
+    fn answer(&self, _: &WireOp, _: Option<&WireOp>) -> Option<Answer> {
+        None
+    }
+}
+
+struct Run {
+    outcome: Result<RunOutcome, InvokerError>,
+    events: Vec<RunEvent>,
+    service: Service,
+}
+
+fn fresh_run(handler: HandlerCommand, timeout: Duration, page_size: usize) -> Run {
+    let rec = Recorded::new(support::input_only(r#"{"orderId":"123"}"#));
+    let exec_op = rec.execution_op("inv-test", Ts(0));
+    let state = ExecState::new(
+        "arn:aws:lambda:us-east-1:000000000000:function:test/durable-execution/t/1".into(),
+        exec_op,
+        Vec::new(),
+    );
+    let creds = Credentials::generate();
+    let service = Service::start(state, creds.access_key_id.clone()).unwrap();
+    let mut config = InvokerConfig::new(handler);
+    config.timeout = timeout;
+    config.page_size = page_size;
+    let stopper = Stopper::new();
+    let hold = HoldMeter::new();
+    let mut events = Vec::new();
+    let outcome = Invoker {
+        config: &config,
+        service: &service,
+        credentials: &creds,
+        answerer: &NoAnswers,
+        stopper: &stopper,
+        hold: &hold,
+        run_label: "test".into(),
+    }
+    .run(&mut |e| events.push(e));
+    Run {
+        outcome,
+        events,
+        service,
+    }
+}
+
+fn ended(events: &[RunEvent]) -> Vec<&durable_lens::rerun::InvocationRecord> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::InvocationEnded(r) => Some(&**r),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn js_handler_runs_to_completion_against_the_local_service() {
+    let run = fresh_run(
+        support::node_handler("order-flow.mjs", &[]),
+        Duration::from_secs(60),
+        1000,
+    );
+    let recs = ended(&run.events);
+    for r in &recs {
+        eprintln!(
+            "--- invocation {} stdout:\n{}\nstderr:\n{}",
+            r.index, r.stdout, r.stderr
+        );
+    }
+    let outcome = run.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
+    assert_eq!(recs.len(), 2, "one invocation before the wait, one after");
+    let names: Vec<String> = run.service.with_state(|s| {
+        s.operations()
+            .iter()
+            .filter_map(|o| o.name.clone())
+            .collect()
+    });
+    assert_eq!(
+        names[..4],
+        ["create-order", "process-payment", "cool-off", "notify"]
+    );
+}
+
+#[test]
+fn python_handler_runs_to_completion_and_pages_its_state() {
+    // A page size of 2 makes the SDK fetch the rest through GetDurableExecutionState.
+    let run = fresh_run(
+        support::python_handler("order_flow:handler", &[]),
+        Duration::from_secs(60),
+        2,
+    );
+    let recs = ended(&run.events);
+    for r in &recs {
+        eprintln!(
+            "--- invocation {} stdout:\n{}\nstderr:\n{}",
+            r.index, r.stdout, r.stderr
+        );
+    }
+    let outcome = run.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
+    assert_eq!(recs.len(), 2);
+    let names: Vec<String> = run.service.with_state(|s| {
+        s.operations()
+            .iter()
+            .filter_map(|o| o.name.clone())
+            .collect()
+    });
+    assert!(
+        names.starts_with(&[
+            "create-order".into(),
+            "process-payment".into(),
+            "cool-off".into()
+        ]),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_callback_is_answered_with_the_supplied_result_between_invocations() {
+    use durable_lens::rerun::{run_headless, SessionConfig};
+    let mut config = SessionConfig::new(
+        support::input_only(r#"{"orderId":"7"}"#),
+        support::node_handler("callback-flow.mjs", &[]),
+    );
+    config
+        .answers
+        .insert("approval".into(), Answer::Succeed(r#""approved""#.into()));
+    let report = run_headless(config, &mut |_| {}).unwrap();
+    for r in &report.invocations {
+        eprintln!("--- {}: {}\n{}", r.index, r.stdout, r.stderr);
+    }
+    assert_eq!(report.error, None);
+    let outcome = report.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded);
+    assert!(outcome.result.unwrap_or_default().contains("approved"));
+    assert_eq!(
+        report.invocations.len(),
+        2,
+        "suspended at the callback, resumed with the answer"
+    );
+}
