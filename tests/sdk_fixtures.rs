@@ -314,7 +314,11 @@ fn every_sample_history_loads_with_the_documented_counts() {
         if format != Format::Operations {
             assert_eq!(exec.status, Some(status), "{name}: status");
         }
-        assert!(h.warnings.is_empty(), "{name}: unexpected warnings {:?}", h.warnings);
+        // The JS runner records a submitter step that returned `undefined` as
+        // `"Result": {}` (no Payload); the loader flags that as an absent
+        // payload. Every other sample is complete: no gap, nothing truncated.
+        let expected_warnings = usize::from(name == "callback-flow.history.json");
+        assert_eq!(h.warnings.len(), expected_warnings, "{name}: warnings {:?}", h.warnings);
     }
     let db = dir.join("python-store.db");
     let h = load(&db);
