@@ -130,6 +130,15 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
                 "{}: decoded result (Python envelope removed)",
                 path.display()
             );
+            // Invocation 2 replays create-order, process-payment and the wait,
+            // then executes send-notification: the switch is at position 4.
+            let a = analyze(exec);
+            let switches: Vec<Option<u32>> = a
+                .invocations
+                .iter()
+                .map(|i| i.root_switch().map(|s| s.position))
+                .collect();
+            assert_eq!(switches, vec![Some(1), Some(4)], "{}: switch positions", path.display());
         }
         "retries" => {
             let charge = named("charge-card");
