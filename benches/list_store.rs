@@ -89,7 +89,9 @@ fn main() {
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(3))
             .configure_from_args();
-        c.bench_function("select_count/10k_executions", |b| b.iter(|| count_rows(&db)));
+        c.bench_function("select_count/10k_executions", |b| {
+            b.iter(|| count_rows(&db))
+        });
         c.bench_function("list_store/10k_executions", |b| {
             b.iter(|| durable_lens::load::list_store(black_box(&db)))
         });
@@ -101,7 +103,11 @@ fn main() {
     println!(
         "list_store: mean {:.2} ms over {runs} runs (target < 100 ms){}",
         ms(list),
-        if bench_mode { "" } else { " (smoke run: debug build, small store)" }
+        if bench_mode {
+            ""
+        } else {
+            " (smoke run: debug build, small store)"
+        }
     );
     println!(
         "RATIO list_store_{k}k = {:.2}x SELECT count(*) ({:.2} ms)",

@@ -126,10 +126,15 @@ fn main() {
 
     let runs = if bench_mode { 7 } else { 1 };
     let baseline = median_time(runs, || {
-        let _ = black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)));
+        let _ = black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(
+            &bytes,
+        )));
     });
     let load = median_time(runs, || {
-        let _ = black_box(durable_lens::load::load_bytes("generated", black_box(&bytes)));
+        let _ = black_box(durable_lens::load::load_bytes(
+            "generated",
+            black_box(&bytes),
+        ));
     });
     let ratio = load.as_secs_f64() / baseline.as_secs_f64().max(1e-9);
 
@@ -154,7 +159,11 @@ fn main() {
         "load_bytes: {:.1} ms, raw parse (IgnoredAny): {:.1} ms{}",
         load.as_secs_f64() * 1e3,
         baseline.as_secs_f64() * 1e3,
-        if bench_mode { "" } else { " (smoke run: debug build, small input)" }
+        if bench_mode {
+            ""
+        } else {
+            " (smoke run: debug build, small input)"
+        }
     );
     println!("RATIO load_events_{k}k = {ratio:.2}x raw parse (target <= 3x)");
     println!(

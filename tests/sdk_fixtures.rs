@@ -32,7 +32,8 @@ fn regenerated() -> &'static Path {
         let script = manifest.join("tests/sdk/regenerate.sh");
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sdk-fixtures");
         if out.exists() {
-            std::fs::remove_dir_all(&out).map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
+            std::fs::remove_dir_all(&out)
+                .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
         }
         let run = Command::new("bash")
             .arg(&script)
@@ -73,7 +74,12 @@ fn load(path: &Path) -> History {
 }
 
 fn only_execution(h: &History) -> &Execution {
-    assert_eq!(h.executions.len(), 1, "{}: one execution expected", h.source);
+    assert_eq!(
+        h.executions.len(),
+        1,
+        "{}: one execution expected",
+        h.source
+    );
     &h.executions[0]
 }
 
@@ -97,14 +103,29 @@ fn check_history(path: &Path, scenario: &str, format: Format) -> Execution {
     assert_eq!(h.format, format, "{}: format detected", path.display());
     let exec = only_execution(&h).clone();
     let (ops, invocations, status) = expected(scenario);
-    assert_eq!(exec.operations.len(), ops, "{}: operation count", path.display());
-    assert_eq!(exec.invocations.len(), invocations, "{}: invocation count", path.display());
+    assert_eq!(
+        exec.operations.len(),
+        ops,
+        "{}: operation count",
+        path.display()
+    );
+    assert_eq!(
+        exec.invocations.len(),
+        invocations,
+        "{}: invocation count",
+        path.display()
+    );
     assert!(
         exec.invocations.iter().all(|i| !i.inferred),
         "{}: invocations are recorded, not inferred",
         path.display()
     );
-    assert_eq!(exec.status, Some(status), "{}: execution status", path.display());
+    assert_eq!(
+        exec.status,
+        Some(status),
+        "{}: execution status",
+        path.display()
+    );
     check_shape(&exec, scenario, path);
     exec
 }
@@ -138,15 +159,28 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
                 .iter()
                 .map(|i| i.root_switch().map(|s| s.position))
                 .collect();
-            assert_eq!(switches, vec![Some(1), Some(4)], "{}: switch positions", path.display());
+            assert_eq!(
+                switches,
+                vec![Some(1), Some(4)],
+                "{}: switch positions",
+                path.display()
+            );
         }
         "retries" => {
             let charge = named("charge-card");
-            assert_eq!(charge.attempts.len(), 3, "{}: every attempt kept", path.display());
+            assert_eq!(
+                charge.attempts.len(),
+                3,
+                "{}: every attempt kept",
+                path.display()
+            );
             assert_eq!(charge.attempts[0].status, OpStatus::Failed);
             assert_eq!(charge.attempts[1].status, OpStatus::Failed);
             assert_eq!(charge.attempts[2].status, OpStatus::Succeeded);
-            let msg = charge.attempts[0].error.as_ref().and_then(|e| e.message.clone());
+            let msg = charge.attempts[0]
+                .error
+                .as_ref()
+                .and_then(|e| e.message.clone());
             assert_eq!(msg.as_deref(), Some("payment gateway timeout (attempt 1)"));
         }
         "callback-flow" => {
@@ -158,7 +192,11 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
                 .find(|o| o.op_type == OpType::Callback)
                 .unwrap_or_else(|| panic!("no callback"));
             assert!(cb.callback_id.is_some(), "{}: callback id", path.display());
-            assert!(cb.parent_id.is_some(), "{}: callback nested in its context", path.display());
+            assert!(
+                cb.parent_id.is_some(),
+                "{}: callback nested in its context",
+                path.display()
+            );
         }
         "fanout" => {
             let sub = |s: &str| {
@@ -176,9 +214,16 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
             assert_eq!(count(OpType::Wait), 1);
         }
         "nondeterministic" => {
-            let err = exec.error.as_ref().unwrap_or_else(|| panic!("no execution error"));
+            let err = exec
+                .error
+                .as_ref()
+                .unwrap_or_else(|| panic!("no execution error"));
             let ty = err.error_type.as_deref().unwrap_or("");
-            assert!(ty.ends_with("NonDeterministicExecutionError"), "{}: {ty}", path.display());
+            assert!(
+                ty.ends_with("NonDeterministicExecutionError"),
+                "{}: {ty}",
+                path.display()
+            );
             let a = analyze(exec);
             assert!(
                 !a.diagnoses.is_empty(),
@@ -188,7 +233,10 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
         }
         "chained-invoke" => {
             assert_eq!(count(OpType::ChainedInvoke), 1);
-            let r = named("get-price").result.as_ref().and_then(|p| p.value.clone());
+            let r = named("get-price")
+                .result
+                .as_ref()
+                .and_then(|p| p.value.clone());
             assert_eq!(r, Some(serde_json::json!({"price": 42, "sku": "sku-1"})));
         }
         _ => {}
@@ -198,7 +246,11 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
 #[test]
 fn js_history_events_load_with_exact_counts() {
     for s in SCENARIOS {
-        check_history(&file("js-sdk", &format!("{s}.history.json")), s, Format::HistoryEvents);
+        check_history(
+            &file("js-sdk", &format!("{s}.history.json")),
+            s,
+            Format::HistoryEvents,
+        );
     }
 }
 
@@ -209,7 +261,12 @@ fn js_operation_lists_load_with_exact_counts() {
         let h = load(&path);
         assert_eq!(h.format, Format::Operations, "{}", path.display());
         let exec = only_execution(&h);
-        assert_eq!(exec.operations.len(), expected(s).0, "{}: operation count", path.display());
+        assert_eq!(
+            exec.operations.len(),
+            expected(s).0,
+            "{}: operation count",
+            path.display()
+        );
     }
 }
 
@@ -227,21 +284,33 @@ fn js_invocation_list_is_refused_with_a_pointer_to_the_history() {
 #[test]
 fn python_history_events_load_with_exact_counts() {
     for s in SCENARIOS {
-        check_history(&file("python-sdk", &format!("{s}.history.json")), s, Format::HistoryEvents);
+        check_history(
+            &file("python-sdk", &format!("{s}.history.json")),
+            s,
+            Format::HistoryEvents,
+        );
     }
 }
 
 #[test]
 fn python_cli_printed_histories_load_with_exact_counts() {
     for s in SCENARIOS {
-        check_history(&file("python-sdk", &format!("{s}.history-cli.json")), s, Format::HistoryEvents);
+        check_history(
+            &file("python-sdk", &format!("{s}.history-cli.json")),
+            s,
+            Format::HistoryEvents,
+        );
     }
 }
 
 #[test]
 fn python_store_files_load_with_exact_counts() {
     for s in SCENARIOS {
-        check_history(&file("python-sdk", &format!("{s}.store.json")), s, Format::PythonStoreJson);
+        check_history(
+            &file("python-sdk", &format!("{s}.store.json")),
+            s,
+            Format::PythonStoreJson,
+        );
     }
 }
 
@@ -262,7 +331,11 @@ fn python_sqlite_store_lists_and_loads_every_execution() {
             .unwrap_or_else(|| panic!("{}: no execution of {function}", db.display()));
         let (ops, invocations, status) = expected(s);
         assert_eq!(exec.operations.len(), ops, "{function}: operation count");
-        assert_eq!(exec.invocations.len(), invocations, "{function}: invocation count");
+        assert_eq!(
+            exec.invocations.len(),
+            invocations,
+            "{function}: invocation count"
+        );
         assert_eq!(exec.status, Some(status), "{function}: status");
     }
 }
@@ -294,21 +367,111 @@ fn every_sample_history_loads_with_the_documented_counts() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-histories");
     // (file, format, operations, invocations, status); None = not recorded.
     let samples: [(&str, Format, usize, Option<usize>, OpStatus); 15] = [
-        ("order-flow.history.json", Format::HistoryEvents, 4, Some(2), OpStatus::Succeeded),
-        ("order-flow.operations.json", Format::Operations, 4, None, OpStatus::Succeeded),
-        ("order-flow.python.history.json", Format::HistoryEvents, 4, Some(2), OpStatus::Succeeded),
-        ("order-flow.python.store.json", Format::PythonStoreJson, 4, Some(2), OpStatus::Succeeded),
-        ("retries.history.json", Format::HistoryEvents, 2, Some(3), OpStatus::Succeeded),
-        ("retries.python.history-cli.json", Format::HistoryEvents, 2, Some(3), OpStatus::Succeeded),
-        ("callback-flow.history.json", Format::HistoryEvents, 5, Some(2), OpStatus::Succeeded),
-        ("callback-flow.python.history.json", Format::HistoryEvents, 5, Some(2), OpStatus::Succeeded),
-        ("fanout.history.json", Format::HistoryEvents, 18, Some(2), OpStatus::Succeeded),
-        ("fanout.python.store.json", Format::PythonStoreJson, 18, Some(2), OpStatus::Succeeded),
-        ("chained-invoke.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Succeeded),
-        ("chained-invoke.python.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Succeeded),
-        ("nondeterministic.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Failed),
-        ("nondeterministic.python.history.json", Format::HistoryEvents, 3, Some(2), OpStatus::Failed),
-        ("large-3000.history.json", Format::HistoryEvents, 3000, Some(48), OpStatus::Succeeded),
+        (
+            "order-flow.history.json",
+            Format::HistoryEvents,
+            4,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "order-flow.operations.json",
+            Format::Operations,
+            4,
+            None,
+            OpStatus::Succeeded,
+        ),
+        (
+            "order-flow.python.history.json",
+            Format::HistoryEvents,
+            4,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "order-flow.python.store.json",
+            Format::PythonStoreJson,
+            4,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "retries.history.json",
+            Format::HistoryEvents,
+            2,
+            Some(3),
+            OpStatus::Succeeded,
+        ),
+        (
+            "retries.python.history-cli.json",
+            Format::HistoryEvents,
+            2,
+            Some(3),
+            OpStatus::Succeeded,
+        ),
+        (
+            "callback-flow.history.json",
+            Format::HistoryEvents,
+            5,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "callback-flow.python.history.json",
+            Format::HistoryEvents,
+            5,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "fanout.history.json",
+            Format::HistoryEvents,
+            18,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "fanout.python.store.json",
+            Format::PythonStoreJson,
+            18,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "chained-invoke.history.json",
+            Format::HistoryEvents,
+            3,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "chained-invoke.python.history.json",
+            Format::HistoryEvents,
+            3,
+            Some(2),
+            OpStatus::Succeeded,
+        ),
+        (
+            "nondeterministic.history.json",
+            Format::HistoryEvents,
+            3,
+            Some(2),
+            OpStatus::Failed,
+        ),
+        (
+            "nondeterministic.python.history.json",
+            Format::HistoryEvents,
+            3,
+            Some(2),
+            OpStatus::Failed,
+        ),
+        (
+            "large-3000.history.json",
+            Format::HistoryEvents,
+            3000,
+            Some(48),
+            OpStatus::Succeeded,
+        ),
     ];
     for (name, format, ops, invocations, status) in samples {
         let path = dir.join(name);
@@ -327,10 +490,19 @@ fn every_sample_history_loads_with_the_documented_counts() {
         // `"Result": {}` (no Payload); the loader flags that as an absent
         // payload. Every other sample is complete: no gap, nothing truncated.
         let expected_warnings = usize::from(name == "callback-flow.history.json");
-        assert_eq!(h.warnings.len(), expected_warnings, "{name}: warnings {:?}", h.warnings);
+        assert_eq!(
+            h.warnings.len(),
+            expected_warnings,
+            "{name}: warnings {:?}",
+            h.warnings
+        );
     }
     let db = dir.join("python-store.db");
     let h = load(&db);
     assert_eq!(h.format, Format::PythonStoreSqlite);
-    assert_eq!(h.executions.len(), SCENARIOS.len(), "python-store.db: one row per scenario");
+    assert_eq!(
+        h.executions.len(),
+        SCENARIOS.len(),
+        "python-store.db: one row per scenario"
+    );
 }

@@ -325,7 +325,8 @@ impl Builder {
                 let items = (2 + self.rng.below(5) as usize).min((left - 1) / 2);
                 self.map(items);
             } else if roll < 20 {
-                let (op, _) = self.new_root_op(format!("call-api-{}", self.root_counter + 1), "Step");
+                let (op, _) =
+                    self.new_root_op(format!("call-api-{}", self.root_counter + 1), "Step");
                 let failures = 1 + self.rng.below(2) as u32;
                 self.retried_step(&op, failures);
             } else {
@@ -335,9 +336,13 @@ impl Builder {
         }
         self.end_invocation();
         let exec_id = self.exec_id.clone();
-        self.push_execution_event("ExecutionSucceeded", &exec_id, json!({
-            "Result": {"Payload": format!("{{\"operations\":{}}}", self.spec.operations)}
-        }));
+        self.push_execution_event(
+            "ExecutionSucceeded",
+            &exec_id,
+            json!({
+                "Result": {"Payload": format!("{{\"operations\":{}}}", self.spec.operations)}
+            }),
+        );
         json!({ "Events": self.events })
     }
 

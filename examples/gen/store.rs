@@ -50,7 +50,8 @@ fn envelope(seq: usize, payload_bytes: usize) -> String {
         .nth(1)
         .unwrap_or("")
         .trim_end_matches("\"}");
-    json!({"t": "m", "v": {"item": {"t": "i", "v": seq}, "data": {"t": "s", "v": data}}}).to_string()
+    json!({"t": "m", "v": {"item": {"t": "i", "v": seq}, "data": {"t": "s", "v": data}}})
+        .to_string()
 }
 
 /// One row: (arn, function_name, execution_name, status, start s, end s, data).
@@ -97,8 +98,10 @@ pub fn store_execution_json(rng: &mut Rng, index: usize) -> StoreRow {
                 "StartTimestamp": started, "EndTimestamp": end, "SubType": "Wait",
                 "WaitDetails": {"ScheduledEndTimestamp": end}
             }));
-            updates.push(json!({"Id": id, "Type": "WAIT", "Action": "START", "Name": "cool-off",
-                                "SubType": "Wait", "WaitOptions": {"WaitSeconds": secs}}));
+            updates.push(
+                json!({"Id": id, "Type": "WAIT", "Action": "START", "Name": "cool-off",
+                                "SubType": "Wait", "WaitOptions": {"WaitSeconds": secs}}),
+            );
             update_ts.push(super::iso_ms(started).replace('Z', "+00:00"));
             completions.push(json!({"StartTimestamp": invocation_start,
                 "EndTimestamp": started + 100, "RequestId": "test-invoke-12345"}));
@@ -112,9 +115,13 @@ pub fn store_execution_json(rng: &mut Rng, index: usize) -> StoreRow {
             "StartTimestamp": started, "EndTimestamp": started + 1, "SubType": "Step",
             "StepDetails": {"Attempt": 1, "Result": result}
         }));
-        updates.push(json!({"Id": id, "Type": "STEP", "Action": "START", "Name": name, "SubType": "Step"}));
-        updates.push(json!({"Id": id, "Type": "STEP", "Action": "SUCCEED", "Name": name,
-                            "SubType": "Step", "Payload": result}));
+        updates.push(
+            json!({"Id": id, "Type": "STEP", "Action": "START", "Name": name, "SubType": "Step"}),
+        );
+        updates.push(
+            json!({"Id": id, "Type": "STEP", "Action": "SUCCEED", "Name": name,
+                            "SubType": "Step", "Payload": result}),
+        );
         for _ in 0..2 {
             update_ts.push(super::iso_ms(started).replace('Z', "+00:00"));
         }
@@ -122,8 +129,10 @@ pub fn store_execution_json(rng: &mut Rng, index: usize) -> StoreRow {
     }
     let end_ms = (status != "RUNNING").then_some(now + 1);
     if let Some(end) = end_ms {
-        completions.push(json!({"StartTimestamp": invocation_start, "EndTimestamp": end,
-                                "RequestId": "test-invoke-12345"}));
+        completions.push(
+            json!({"StartTimestamp": invocation_start, "EndTimestamp": end,
+                                "RequestId": "test-invoke-12345"}),
+        );
     }
     let mut exec_op = json!({
         "Id": invocation_id, "Type": "EXECUTION", "Status": status, "Name": execution_name,
