@@ -159,3 +159,36 @@ fn export_then_inspect_round_trips() {
     }
     assert_eq!(a, b);
 }
+
+#[test]
+fn execution_selectors_are_one_based_and_name_aware() {
+    let db = fixture("python-sdk/emulator-store.db");
+    let o = run(&["inspect", "--json", "--execution", "4", &db]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["executions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["executions"][0]["name"], "retries-1",
+        "the 4th execution `list` shows"
+    );
+    let o = run(&["inspect", "--json", "--execution", "fanout-1", &db]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["executions"][0]["operations"], 13);
+    let o = run(&[
+        "inspect",
+        "--execution",
+        "2",
+        &fixture("python-sdk/order-flow.history.json"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a one-execution file has no execution 2"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no execution matches '2'"));
+}

@@ -58,10 +58,13 @@ const PY_RUNS: [&str; 5] = [
     "nondeterministic",
 ];
 
+/// File, format, executions, operations and invocations of the first, status.
+type Expected = (&'static str, Format, usize, usize, usize, Option<OpStatus>);
+
 #[test]
 fn every_fixture_loads_with_exact_counts() {
     // (file, format, executions, operations of the first, invocations, status)
-    let table: &[(&str, Format, usize, usize, usize, Option<OpStatus>)] = &[
+    let table: &[Expected] = &[
         (
             "js-sdk/order-flow.history.json",
             Format::HistoryEvents,
@@ -75,7 +78,7 @@ fn every_fixture_loads_with_exact_counts() {
             Format::Operations,
             1,
             4,
-            0,
+            2,
             None,
         ),
         (
@@ -334,7 +337,9 @@ fn js_order_flow_history_and_operations() {
 
     let ops = one("js-sdk/order-flow.operations.json");
     assert_eq!(ops.sdk, Sdk::Js);
-    assert!(ops.invocations.is_empty());
+    // The invocation list next to it gives the windows; the operations'
+    // timestamps place each one, as the history's events do.
+    assert_eq!(ops.invocations, e.invocations);
     for (a, b) in e.operations.iter().zip(&ops.operations) {
         assert_eq!(
             (&a.id, &a.name, a.op_type, a.status),
@@ -345,7 +350,38 @@ fn js_order_flow_history_and_operations() {
             b.result.as_ref().map(|p| &p.value)
         );
         assert_eq!(a.start, b.start);
+        assert_eq!(
+            (a.started_in, a.finished_in),
+            (b.started_in, b.finished_in),
+            "{:?}",
+            a.name
+        );
+        let inv = |o: &durable_lens::model::Operation| {
+            o.attempts.iter().map(|x| x.invocation).collect::<Vec<_>>()
+        };
+        assert_eq!(inv(a), inv(b));
     }
+
+    // Alone (no invocation list beside it), the boundaries are unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("run.operations.json");
+    std::fs::copy(fx("js-sdk/order-flow.operations.json"), &alone).unwrap();
+    let h = load_path(&alone).unwrap();
+    assert!(h.executions[0].invocations.is_empty());
+    assert!(h.executions[0]
+        .operations
+        .iter()
+        .all(|o| o.started_in.is_none()));
+    // A broken list beside it is a warning, not a failure.
+    std::fs::write(dir.path().join("run.invocations.json"), "[{").unwrap();
+    let h = load_path(&alone).unwrap();
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.contains("run.invocations.json")),
+        "{:?}",
+        h.warnings
+    );
 }
 
 #[test]
@@ -888,4 +924,96 @@ fn formats_are_detected_by_content_not_extension() {
         detect(&std::fs::read(&p).unwrap()).unwrap(),
         Format::PythonStoreSqlite
     );
+}
+
+fn events_of(rel: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(fx(rel)).unwrap()).unwrap();
+    v["Events"].as_array().unwrap().clone()
+}
+
+#[test]
+fn invocation_boundaries_from_bare_and_missing_invocation_completed_events() {
+    // Python writes the bare event: an invocation starts where the previous ended.
+    let e = one("python-sdk/order-flow.history.json");
+    assert_eq!(e.invocations[1].start, e.invocations[0].end);
+    assert_eq!(e.invocations[0].start, e.start);
+    assert_eq!(e.invocations[1].end, Ts::from_epoch_seconds(1795534719.358));
+
+    // A history cut before the last InvocationCompleted: the running
+    // invocation is added as inferred, with no end, and flagged.
+    let mut evs = events_of("python-sdk/order-flow.history.json");
+    evs.truncate(10);
+    let h = load_bytes(
+        "running.json",
+        json!({ "Events": evs }).to_string().as_bytes(),
+    )
+    .unwrap();
+    let e = &h.executions[0];
+    assert_eq!(e.status, None);
+    assert_eq!(e.invocations.len(), 2);
+    assert!(e.invocations[1].inferred && e.invocations[1].end.is_none());
+    assert_eq!(op(e, "send-notification").started_in, Some(1));
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.contains("invocation 2 has no InvocationCompleted")),
+        "{:?}",
+        h.warnings
+    );
+
+    // No InvocationCompleted at all: boundaries unknown, left to the replay analysis.
+    let evs: Vec<_> = events_of("python-sdk/retries.history.json")
+        .into_iter()
+        .filter(|e| e["EventType"] != "InvocationCompleted")
+        .enumerate()
+        .map(|(i, mut e)| {
+            e["EventId"] = json!(i + 1);
+            e
+        })
+        .collect();
+    let h = load_bytes("no-invocations.json", json!(evs).to_string().as_bytes()).unwrap();
+    let e = &h.executions[0];
+    assert!(e.invocations.is_empty());
+    let step = &e.operations[0];
+    assert_eq!((step.started_in, step.finished_in), (None, None));
+    assert_eq!(step.attempts.len(), 3);
+    assert!(step.attempts.iter().all(|a| a.invocation.is_none()));
+}
+
+#[test]
+fn listing_ten_thousand_executions_reads_only_the_indexed_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("big.db");
+    let mut c = rusqlite::Connection::open(&db).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.execute_batch(
+        "CREATE TABLE executions (durable_execution_arn TEXT PRIMARY KEY, function_name TEXT NOT NULL,
+         execution_name TEXT, status TEXT NOT NULL, start_timestamp REAL, end_timestamp REAL, data TEXT NOT NULL);
+         CREATE INDEX idx_start_timestamp ON executions(start_timestamp);",
+    )
+    .unwrap();
+    // `data` is not JSON at all: listing must never parse it.
+    let blob = "not json ".repeat(200);
+    let tx = c.transaction().unwrap();
+    for i in 0..10_000 {
+        tx.execute(
+            "INSERT INTO executions VALUES (?1, 'f', ?2, 'SUCCEEDED', ?3, ?3, ?4)",
+            rusqlite::params![
+                format!("arn-{i:05}"),
+                format!("run-{i}"),
+                1795534418.0 + i as f64,
+                blob
+            ],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let t = std::time::Instant::now();
+    let list = list_store(&db).unwrap();
+    let took = t.elapsed();
+    println!("listed 10,000 executions in {took:?}");
+    assert_eq!(list.len(), 10_000);
+    assert_eq!(list[9_999].arn, "arn-09999");
+    let bound = if cfg!(debug_assertions) { 1000 } else { 100 };
+    assert!(took.as_millis() < bound, "listing took {took:?}");
 }

@@ -47,10 +47,17 @@ fn expect_err(name: &str, kind: fn(&LoadError) -> bool, places: &[&str]) -> Resu
     Ok(())
 }
 
+/// File, expected kind, fragments the message must contain.
+type Case = (
+    &'static str,
+    fn(&LoadError) -> bool,
+    &'static [&'static str],
+);
+
 #[test]
 fn corpus_errors_name_the_file_the_place_and_what_was_expected() {
     use LoadError as E;
-    let cases: &[(&str, fn(&LoadError) -> bool, &[&str])] = &[
+    let cases: &[Case] = &[
         ("empty.json", |e| matches!(e, E::Empty { .. }), &["empty"]),
         (
             "whitespace-only.json",
@@ -438,4 +445,58 @@ fn folders_and_paths_without_stores() {
     let err = load_path(&missing).unwrap_err();
     assert!(matches!(err, LoadError::Io { .. }), "{err}");
     assert!(err.to_string().contains("nope.json"), "{err}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    for doc in [
+        "[".repeat(100_000),
+        format!("{{\"Events\": {}", "[".repeat(100_000)),
+        format!(
+            "[{{\"EventType\": \"StepStarted\", \"x\": {}}}]",
+            "[".repeat(50_000)
+        ),
+    ] {
+        let err = load_bytes("deep.json", doc.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, LoadError::Syntax { .. } | LoadError::Shape { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("deep.json"), "{err}");
+    }
+}
+
+/// Every prefix of real files, and bytes flipped all over them, give a
+/// result or a typed error: never a panic.
+#[test]
+fn truncations_and_flipped_bytes_never_panic() {
+    for rel in [
+        "python-sdk/retries.store.json",
+        "python-sdk/callback-flow.history.json",
+        "js-sdk/order-flow.history.json",
+        "js-sdk/order-flow.operations.json",
+    ] {
+        let bytes = std::fs::read(fixture(rel)).unwrap();
+        for cut in 0..bytes.len() {
+            if let Err(e) = load_bytes("cut.json", &bytes[..cut]) {
+                assert!(
+                    e.to_string().contains("cut.json"),
+                    "{rel} cut at {cut}: {e}"
+                );
+            }
+        }
+        for (i, flip) in (0..bytes.len())
+            .step_by(7)
+            .zip([b'}', b'"', 0xff, b'1', b'[', b'\\', b'x'].iter().cycle())
+        {
+            let mut b = bytes.clone();
+            b[i] = *flip;
+            if let Err(e) = load_bytes("flip.json", &b) {
+                assert!(
+                    e.to_string().contains("flip.json"),
+                    "{rel} flip at {i}: {e}"
+                );
+            }
+        }
+    }
 }

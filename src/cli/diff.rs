@@ -1,6 +1,6 @@
 //! `durable-lens diff LEFT RIGHT`, each side `FILE[#EXECUTION][@INVOCATION]`.
 
-use super::output::{load, pad, select, Style};
+use super::output::{load, pad, Style};
 use crate::diff::{diff, execution_sequence, invocation_sequence, DiffOptions, RowKind, SeqOp};
 use crate::replay::analyze;
 use anyhow::{bail, Result};
@@ -46,8 +46,7 @@ pub fn parse_side(s: &str) -> Result<SideSpec> {
 
 fn sequence(spec: &SideSpec) -> Result<(String, Vec<SeqOp>)> {
     let history = load(&spec.file, spec.execution.as_deref())?;
-    let selected = select(&history, spec.execution.as_deref())?;
-    let Some(&(_, exec)) = selected.first() else {
+    let Some(exec) = history.executions.first() else {
         bail!("{}: holds no execution", spec.file.display());
     };
     let a = analyze(exec);

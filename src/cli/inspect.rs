@@ -1,7 +1,7 @@
 //! `durable-lens inspect`: what a history holds and what replay did on each
 //! invocation, as aligned text or a stable JSON document (schema in README).
 
-use super::output::{load, pad, select, Style};
+use super::output::{load, pad, Style};
 use crate::model::{format_duration_micros, Execution, History};
 use crate::replay::{analyze, Analysis, Outcome};
 use anyhow::Result;
@@ -10,9 +10,10 @@ use std::path::Path;
 
 pub fn run(path: &Path, execution: Option<&str>, as_json: bool, style: Style) -> Result<i32> {
     let history = load(path, execution)?;
-    let selected = select(&history, execution)?;
-    let reports: Vec<(usize, &Execution, Analysis)> = selected
-        .into_iter()
+    let reports: Vec<(usize, &Execution, Analysis)> = history
+        .executions
+        .iter()
+        .enumerate()
         .map(|(i, e)| (i, e, analyze(e)))
         .collect();
     if as_json {

@@ -1,8 +1,8 @@
 //! `durable-lens list` (the executions of a store) and `durable-lens export`.
 
-use super::output::{load, pad, select, Style};
+use super::output::{load, pad, Style};
 use crate::load::{list_store, to_lens_json};
-use crate::model::{format_duration_micros, History};
+use crate::model::format_duration_micros;
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::Path;
@@ -79,16 +79,6 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
 
 pub fn export(path: &Path, out: &Path, execution: Option<&str>) -> Result<i32> {
     let h = load(path, execution)?;
-    let h = match execution {
-        Some(_) => History {
-            executions: select(&h, execution)?
-                .into_iter()
-                .map(|(_, e)| e.clone())
-                .collect(),
-            ..h.clone()
-        },
-        None => h,
-    };
     std::fs::write(out, to_lens_json(&h))
         .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!(

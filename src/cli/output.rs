@@ -2,7 +2,7 @@
 //! and execution selection shared by the subcommands.
 
 use crate::load;
-use crate::model::{Execution, History};
+use crate::model::{Execution, Format, History};
 use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -45,17 +45,41 @@ impl Style {
     }
 }
 
-/// Load a file, folder or store, naming the path in any error.
-pub fn load(path: &Path, execution: Option<&str>) -> Result<History> {
+/// Load a file, folder or store, naming the path in any error, and keep the
+/// executions `sel` picks (a 1-based index, ARN, ARN suffix or name). A store
+/// is asked for the one execution only, so a 10,000-execution store is not
+/// parsed whole; other files are loaded and then selected from.
+pub fn load(path: &Path, sel: Option<&str>) -> Result<History> {
+    // The loader counts store executions from 0; users count from 1.
+    let for_loader = sel.map(|s| match s.parse::<usize>() {
+        Ok(n) if n >= 1 => (n - 1).to_string(),
+        _ => s.to_string(),
+    });
     let opts = load::LoadOptions {
-        execution: execution.map(str::to_string),
+        execution: for_loader,
         ..Default::default()
     };
-    load::load_path_with(path, &opts).with_context(|| format!("cannot read {}", path.display()))
+    let history = load::load_path_with(path, &opts)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let store = matches!(
+        history.format,
+        Format::PythonStoreSqlite | Format::PythonStoreDir
+    );
+    if sel.is_none() || store {
+        return Ok(history);
+    }
+    let executions = select(&history, sel)?
+        .into_iter()
+        .map(|(_, e)| e.clone())
+        .collect();
+    Ok(History {
+        executions,
+        ..history
+    })
 }
 
 /// Pick executions by a selector: 1-based index, ARN, ARN suffix or name.
-pub fn select<'a>(history: &'a History, sel: Option<&str>) -> Result<Vec<(usize, &'a Execution)>> {
+fn select<'a>(history: &'a History, sel: Option<&str>) -> Result<Vec<(usize, &'a Execution)>> {
     let all = history.executions.iter().enumerate();
     let Some(sel) = sel else {
         return Ok(all.collect());
@@ -67,10 +91,11 @@ pub fn select<'a>(history: &'a History, sel: Option<&str>) -> Result<Vec<(usize,
     }
     let found: Vec<_> = all
         .filter(|(_, e)| {
-            e.arn
-                .as_deref()
-                .is_some_and(|a| a == sel || a.ends_with(sel))
-                || e.name.as_deref() == Some(sel)
+            // A suffix must start at an ARN separator: a bare "2" must not
+            // match every ARN that happens to end in 2.
+            e.arn.as_deref().is_some_and(|a| {
+                a == sel || a.ends_with(&format!("/{sel}")) || a.ends_with(&format!(":{sel}"))
+            }) || e.name.as_deref() == Some(sel)
                 || e.execution_op_id.as_deref() == Some(sel)
         })
         .collect();

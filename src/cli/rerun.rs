@@ -3,7 +3,7 @@
 //! divergence, and exit 0 (same behaviour), 1 (divergence) or 2 (error) so a
 //! CI job can replay a folder of recordings against a new build.
 
-use super::output::{load, select, Style};
+use super::output::{load, Style};
 use crate::load::to_lens_json;
 use crate::rerun::{run_headless, HandlerCommand, Report, SessionConfig, SessionEvent, StartPoint};
 use anyhow::{bail, Context, Result};
@@ -42,12 +42,11 @@ pub struct RerunArgs {
 pub fn run(args: &RerunArgs) -> Result<i32> {
     let style = Style::detect();
     let history = load(&args.history, args.execution.as_deref())?;
-    let picked = select(&history, args.execution.as_deref())?;
-    let [(_, recorded)] = picked.as_slice() else {
+    let [recorded] = history.executions.as_slice() else {
         bail!(
             "{} holds {} executions: pick one with --execution (1-based index, ARN or name)",
             args.history.display(),
-            picked.len()
+            history.executions.len()
         );
     };
     if !(args.timeout.is_finite() && args.timeout > 0.0) {

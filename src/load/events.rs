@@ -1,30 +1,34 @@
 //! History events (GetDurableExecutionHistory): `{"Events": [...]}`, a bare
-//! event array, or several pages. Events are checked (ids unique, contiguous,
-//! in order), then replayed in EventId order into operations, step attempts
-//! and invocations (`InvocationCompleted` marks the end of each).
+//! event array, or several pages. The `Builder` replays events in EventId
+//! order into operations, step attempts and invocations
+//! (`InvocationCompleted` marks the end of each); `sink` feeds it.
 
-use super::error::LoadError;
 use super::operations::empty_execution;
-use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs};
-use super::top::doc_prefix;
+use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs, Text};
+use super::sink::Place;
 use crate::model::{
     Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts,
 };
 use serde::Deserialize;
-use std::collections::HashMap;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct RawEvent {
-    pub event_type: Option<String>,
+pub(crate) struct RawEvent<'a> {
+    #[serde(borrow)]
+    pub event_type: Option<Text<'a>>,
     pub event_id: Option<u64>,
     pub event_timestamp: Option<RawTs>,
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub sub_type: Option<String>,
-    pub parent_id: Option<String>,
+    #[serde(borrow)]
+    pub id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub sub_type: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub parent_id: Option<Text<'a>>,
     /// The one `<EventType>Details` object; they share field names.
     #[serde(
+        borrow,
         alias = "ExecutionStartedDetails",
         alias = "ExecutionSucceededDetails",
         alias = "ExecutionFailedDetails",
@@ -50,15 +54,18 @@ pub(crate) struct RawEvent {
         alias = "ChainedInvokeStoppedDetails",
         alias = "InvocationCompletedDetails"
     )]
-    pub details: Option<RawEventDetails>,
+    pub details: Option<RawEventDetails<'a>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct RawEventDetails {
-    pub input: Option<RawPayload>,
-    pub result: Option<RawPayload>,
-    pub error: Option<RawErrorWrap>,
+pub(crate) struct RawEventDetails<'a> {
+    #[serde(borrow)]
+    pub input: Option<RawPayload<'a>>,
+    #[serde(borrow)]
+    pub result: Option<RawPayload<'a>>,
+    /// Boxed: errors are rare and large, events are many.
+    pub error: Option<Box<RawErrorWrap>>,
     pub retry_details: Option<RawRetry>,
     pub duration: Option<f64>,
     pub scheduled_end_timestamp: Option<RawTs>,
@@ -75,108 +82,11 @@ pub(crate) struct RawRetry {
     pub next_attempt_delay_seconds: Option<f64>,
 }
 
-/// Where an event sits in the file, to build a JSON pointer on error.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Place {
-    pub doc: usize,
-    /// Index in an array of pages, when the document was one.
-    pub page: Option<usize>,
-    /// Whether the events sat under an `Events` key (vs a bare array).
-    pub wrapped: bool,
-    pub index: usize,
-}
-
-impl Place {
-    pub fn pointer(&self) -> String {
-        let mut s = doc_prefix(self.doc);
-        if let Some(p) = self.page {
-            s.push_str(&format!("/{p}"));
-        }
-        if self.wrapped {
-            s.push_str("/Events");
-        }
-        s.push_str(&format!("/{}", self.index));
-        s
-    }
-}
-
-/// Build one execution from every event of one history.
-pub(crate) fn build(
-    file: &str,
-    mut events: Vec<(RawEvent, Place)>,
-    warnings: &mut Vec<String>,
-) -> Result<Execution, LoadError> {
-    let mut ids = Vec::with_capacity(events.len());
-    for (ev, place) in &events {
-        let Some(id) = ev.event_id else {
-            return Err(LoadError::invalid(
-                file,
-                place.pointer() + "/EventId",
-                "an EventId (integer)",
-                "none",
-            ));
-        };
-        if ev.event_type.is_none() {
-            return Err(LoadError::invalid(
-                file,
-                place.pointer() + "/EventType",
-                "an EventType (string)",
-                "none",
-            ));
-        }
-        ids.push(id);
-    }
-    if let Some(w) = ids.windows(2).position(|w| w[0] > w[1]) {
-        warnings.push(format!(
-            "events are out of order (EventId {} comes after {} at {}): sorted by EventId",
-            ids[w + 1],
-            ids[w],
-            events[w + 1].1.pointer()
-        ));
-        // Stable, so duplicate ids keep their file order for the error below.
-        events.sort_by_key(|(e, _)| e.event_id);
-    }
-    check_ids(file, &events, warnings)?;
-    Ok(Builder::default().run(events, warnings))
-}
-
-fn check_ids(
-    file: &str,
-    events: &[(RawEvent, Place)],
-    warnings: &mut Vec<String>,
-) -> Result<(), LoadError> {
-    let mut prev: Option<(u64, Place)> = None;
-    for (ev, place) in events {
-        let id = ev.event_id.unwrap_or(0);
-        let expected_next = prev.map(|(p, _)| p + 1).unwrap_or(1);
-        if let Some((p, first)) = prev {
-            if p == id {
-                return Err(LoadError::DuplicateEventId {
-                    file: file.to_string(),
-                    event_id: id,
-                    first: first.pointer(),
-                    second: place.pointer(),
-                });
-            }
-        }
-        if id > expected_next {
-            let range = if id - 1 == expected_next {
-                format!("event {expected_next} is missing")
-            } else {
-                format!("events {expected_next}–{} are missing", id - 1)
-            };
-            warnings.push(format!("{range} (a page was not fetched?)"));
-        }
-        prev = Some((id, *place));
-    }
-    Ok(())
-}
-
 #[derive(Default)]
-struct Builder {
+pub(crate) struct Builder {
     exec: Option<Execution>,
     ops: Vec<Operation>,
-    index: HashMap<String, usize>,
+    index: super::sink::FastMap<usize>,
     invocations: Vec<Invocation>,
     truncated: Vec<String>,
     absent: usize,
@@ -212,7 +122,11 @@ fn terminal_status(action: &str) -> Option<OpStatus> {
 }
 
 impl Builder {
-    fn payload(&mut self, p: Option<RawPayload>, what: impl FnOnce() -> String) -> Option<Payload> {
+    fn payload(
+        &mut self,
+        p: Option<RawPayload<'_>>,
+        what: impl FnOnce() -> String,
+    ) -> Option<Payload> {
         match p?.into_outcome() {
             PayloadOutcome::Present(p) => {
                 if p.truncated {
@@ -229,7 +143,7 @@ impl Builder {
 
     fn error(
         &mut self,
-        e: Option<RawErrorWrap>,
+        e: Option<Box<RawErrorWrap>>,
         what: impl FnOnce() -> String,
     ) -> Option<ErrorInfo> {
         let info = e?.into_info()?;
@@ -239,44 +153,54 @@ impl Builder {
         Some(info)
     }
 
-    fn run(mut self, events: Vec<(RawEvent, Place)>, warnings: &mut Vec<String>) -> Execution {
-        for (ev, place) in events {
-            let et = ev.event_type.clone().unwrap_or_default();
-            match split_type(&et) {
-                Some(("Execution", action)) => self.execution_event(ev, action),
-                Some(("Invocation", "Completed")) => self.invocation_completed(ev),
-                Some((prefix, action)) if prefix != "Invocation" => {
-                    let op_type = match prefix {
-                        "Step" => OpType::Step,
-                        "Wait" => OpType::Wait,
-                        "Callback" => OpType::Callback,
-                        "Context" => OpType::Context,
-                        _ => OpType::ChainedInvoke,
-                    };
-                    self.op_event(ev, op_type, action, place, warnings);
-                }
-                _ => {
-                    if !self.unknown_types.contains(&et) {
-                        self.unknown_types.push(et);
-                    }
-                }
-            }
+    pub(crate) fn run(
+        mut self,
+        events: Vec<(RawEvent<'_>, Place)>,
+        warnings: &mut Vec<String>,
+    ) -> Execution {
+        for (mut ev, place) in events {
+            self.feed(&mut ev, place, warnings);
         }
         self.finish(warnings)
     }
 
-    fn execution_event(&mut self, ev: RawEvent, action: &str) {
+    /// Apply one event (events must come in EventId order).
+    pub(crate) fn feed(&mut self, ev: &mut RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
+        let et = ev.event_type.take();
+        let et = et.as_ref().map(Text::as_str).unwrap_or("");
+        match split_type(et) {
+            Some(("Execution", action)) => self.execution_event(ev, action),
+            Some(("Invocation", "Completed")) => self.invocation_completed(ev),
+            Some((prefix, action)) if prefix != "Invocation" => {
+                let op_type = match prefix {
+                    "Step" => OpType::Step,
+                    "Wait" => OpType::Wait,
+                    "Callback" => OpType::Callback,
+                    "Context" => OpType::Context,
+                    _ => OpType::ChainedInvoke,
+                };
+                self.op_event(ev, op_type, action, place, warnings);
+            }
+            _ => {
+                if !self.unknown_types.iter().any(|t| t == et) {
+                    self.unknown_types.push(et.to_string());
+                }
+            }
+        }
+    }
+
+    fn execution_event(&mut self, ev: &mut RawEvent<'_>, action: &str) {
         let at = ts(ev.event_timestamp);
-        let d = ev.details.unwrap_or_default();
+        let d = ev.details.take().unwrap_or_default();
         let input = self.payload(d.input, || "execution input".into());
         let result = self.payload(d.result, || "execution result".into());
         let error = self.error(d.error, || "execution error".into());
         let exec = self.exec.get_or_insert_with(empty_execution);
         if exec.execution_op_id.is_none() {
-            exec.execution_op_id = ev.id;
+            exec.execution_op_id = ev.id.take().map(Text::into_string);
         }
         if exec.name.is_none() {
-            exec.name = ev.name;
+            exec.name = ev.name.take().map(Text::into_string);
         }
         if action == "Started" {
             exec.start = at;
@@ -289,9 +213,9 @@ impl Builder {
         }
     }
 
-    fn invocation_completed(&mut self, ev: RawEvent) {
+    fn invocation_completed(&mut self, ev: &mut RawEvent<'_>) {
         let at = ts(ev.event_timestamp);
-        let d = ev.details.unwrap_or_default();
+        let d = ev.details.take().unwrap_or_default();
         let error = self.error(d.error, || "invocation error".into());
         // The Python tool writes the bare event: the invocation then starts
         // where the previous one ended (or with the execution).
@@ -310,13 +234,13 @@ impl Builder {
 
     fn op_event(
         &mut self,
-        ev: RawEvent,
+        ev: &mut RawEvent<'_>,
         op_type: OpType,
         action: &str,
         place: Place,
         warnings: &mut Vec<String>,
     ) {
-        let Some(id) = ev.id else {
+        let Some(id) = ev.id.take() else {
             warnings.push(format!(
                 "{}: operation event without an Id ignored",
                 place.pointer()
@@ -325,15 +249,15 @@ impl Builder {
         };
         let inv = self.invocations.len();
         let at = ts(ev.event_timestamp);
-        let idx = match self.index.get(&id) {
+        let idx = match self.index.get(id.as_str()) {
             Some(&i) => i,
             None => {
                 self.ops.push(Operation {
-                    id: id.clone(),
-                    parent_id: ev.parent_id.clone(),
-                    name: ev.name.clone(),
+                    id: id.as_str().to_string(),
+                    parent_id: ev.parent_id.as_ref().map(|t| t.as_str().to_string()),
+                    name: ev.name.as_ref().map(|t| t.as_str().to_string()),
                     op_type,
-                    sub_type: ev.sub_type.clone(),
+                    sub_type: ev.sub_type.as_ref().map(|t| t.as_str().to_string()),
                     status: OpStatus::Started,
                     start: at,
                     end: None,
@@ -347,32 +271,39 @@ impl Builder {
                     started_in: Some(inv),
                     finished_in: None,
                 });
-                self.index.insert(id.clone(), self.ops.len() - 1);
+                self.index
+                    .insert(id.as_str().to_string(), self.ops.len() - 1);
                 self.ops.len() - 1
             }
         };
         if self.ops[idx].op_type != op_type {
             warnings.push(format!(
-                "{}: operation {id} was first seen as {} but this event is {}{action}; event ignored",
+                "{}: operation {} was first seen as {} but this event is a {op_type} event; ignored",
                 place.pointer(),
+                id.as_str(),
                 self.ops[idx].op_type,
-                ev.event_type.as_deref().unwrap_or("")
             ));
             return;
         }
-        let d = ev.details.unwrap_or_default();
-        let label = || format!("{} {:?}", op_type, ev.name.as_deref().unwrap_or(&id));
+        let d = ev.details.take().unwrap_or_default();
+        let label = || {
+            format!(
+                "{} {:?}",
+                op_type,
+                ev.name.as_ref().map(Text::as_str).unwrap_or(id.as_str())
+            )
+        };
         let result = self.payload(d.result, label);
         let error = self.error(d.error, label);
         let op = &mut self.ops[idx];
         if op.name.is_none() {
-            op.name = ev.name;
+            op.name = ev.name.take().map(Text::into_string);
         }
         if op.sub_type.is_none() {
-            op.sub_type = ev.sub_type;
+            op.sub_type = ev.sub_type.take().map(Text::into_string);
         }
         if op.parent_id.is_none() {
-            op.parent_id = ev.parent_id;
+            op.parent_id = ev.parent_id.take().map(Text::into_string);
         }
         // Service-side completions happen between invocations: a wait timer,
         // a callback answered from outside, a chained invoke finishing.
@@ -465,7 +396,7 @@ impl Builder {
         }
     }
 
-    fn finish(self, warnings: &mut Vec<String>) -> Execution {
+    pub(crate) fn finish(self, warnings: &mut Vec<String>) -> Execution {
         let mut exec = self.exec.unwrap_or_else(empty_execution);
         if exec.arn.is_none() {
             exec.arn = exec.execution_op_id.clone();

@@ -22,11 +22,11 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(files)
 }
 
+/// Executions, warnings, and why other files were skipped.
+type Loaded = (Vec<Execution>, Vec<String>, Vec<String>);
+
 /// Load each store file; others are collected as skipped reasons.
-fn load_files(
-    dir: &Path,
-    opts: &LoadOptions,
-) -> Result<(Vec<Execution>, Vec<String>, Vec<String>), LoadError> {
+fn load_files(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let file = dir.display().to_string();
     let files = json_files(dir)?;
     let mut execs = Vec::new();

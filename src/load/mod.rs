@@ -11,10 +11,12 @@
 mod error;
 mod events;
 mod folder;
+mod js_runner;
 mod lens;
 mod normalise;
 mod operations;
 mod raw;
+mod sink;
 mod sqlite;
 mod store;
 mod top;
@@ -25,9 +27,10 @@ pub use lens::{to_lens_json, LENS_VERSION};
 use crate::model::{Execution, Format, History, Ts};
 use error::ALL_FORMATS;
 use serde::Serialize;
+use sink::{EventSink, SinkMode};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use top::{Doc, TopObject};
+use top::Doc;
 
 /// How to load: progress reports, cancellation, and which execution of a
 /// store to load.
@@ -91,7 +94,13 @@ pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadEr
     check_cancel(opts, &file)?;
     let parsed = parse_bytes(&file, &bytes)?;
     check_cancel(opts, &file)?;
-    build_parsed(&file, parsed)
+    let mut h = build_parsed(&file, parsed)?;
+    if h.format == Format::Operations {
+        if let Some(exec) = h.executions.first_mut() {
+            js_runner::attach_invocations(path, exec, &mut h.warnings);
+        }
+    }
+    Ok(h)
 }
 
 /// Load a document held in memory; `source` names it in errors.
@@ -226,14 +235,17 @@ fn read_with_progress(path: &Path, len: u64, opts: &LoadOptions) -> Result<Vec<u
 }
 
 /// A parsed JSON input whose format is known.
-pub(crate) struct Parsed {
+pub(crate) struct Parsed<'a> {
     pub format: Format,
     docs: Vec<Doc>,
+    /// The history events, already streamed into operations.
+    events: EventSink<'a>,
+    bytes: &'a [u8],
 }
 
 /// Check the bytes are a JSON document (not empty, UTF-8, starting with an
 /// object or array), parse every top-level document and detect the format.
-pub(crate) fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, LoadError> {
+pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>, LoadError> {
     if bytes.starts_with(sqlite::MAGIC) {
         return Err(LoadError::NeedsPath {
             file: file.to_string(),
@@ -253,25 +265,39 @@ pub(crate) fn parse_bytes(file: &str, bytes: &[u8]) -> Result<Parsed, LoadError>
             tried: ALL_FORMATS.to_vec(),
         });
     }
-    if let Err(e) = std::str::from_utf8(body) {
-        let (line, column) = error::line_col(body, e.valid_up_to());
-        return Err(LoadError::NotUtf8 {
-            file: file.to_string(),
-            line,
-            column,
-            offset: e.valid_up_to(),
-        });
-    }
-    let docs = top::parse_docs(file, body)?.docs;
+    // serde_json checks the UTF-8 of every string it reads; the whole-file
+    // check only runs to explain a failure (it would cost a pass over every
+    // large file otherwise).
+    let mut events = EventSink::new(file, SinkMode::Stream);
+    let docs = match top::parse_docs(file, body, &mut events) {
+        Ok(d) => d,
+        Err(parse_error) => {
+            if let Err(e) = std::str::from_utf8(body) {
+                let (line, column) = error::line_col(body, e.valid_up_to());
+                return Err(LoadError::NotUtf8 {
+                    file: file.to_string(),
+                    line,
+                    column,
+                    offset: e.valid_up_to(),
+                });
+            }
+            return Err(parse_error);
+        }
+    };
     let format = classify(file, &docs)?;
-    Ok(Parsed { format, docs })
+    Ok(Parsed {
+        format,
+        docs,
+        events,
+        bytes: body,
+    })
 }
 
 fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
     let one = |d: &Doc| -> Result<Format, String> {
         match d {
             Doc::Object(t) => t.format(),
-            Doc::Events(_) | Doc::Pages(_) => Ok(Format::HistoryEvents),
+            Doc::Events | Doc::Pages { .. } => Ok(Format::HistoryEvents),
             Doc::Ops(_) => Ok(Format::Operations),
             Doc::Checkpoints(_) => Ok(Format::CheckpointList),
             Doc::EmptyArray => Err("an empty array (no events or operations)".to_string()),
@@ -312,14 +338,23 @@ fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
 }
 
 /// Build the history of a parsed input.
-pub(crate) fn build_parsed(file: &str, parsed: Parsed) -> Result<History, LoadError> {
+pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, LoadError> {
     let mut warnings = Vec::new();
     let format = parsed.format;
     let mut docs = parsed.docs;
     let exec = match format {
         Format::HistoryEvents => {
-            let events = gather_events(file, docs, &mut warnings)?;
-            events::build(file, events, &mut warnings)?
+            check_pages(file, &docs, &mut warnings)?;
+            match parsed.events.finish(&mut warnings)? {
+                Some(exec) => exec,
+                None => {
+                    // Out of order or repeated EventIds: read again keeping
+                    // every event, to sort and check them.
+                    let mut collector = EventSink::new(file, SinkMode::Collect);
+                    top::parse_docs(file, parsed.bytes, &mut collector)?;
+                    sink::build(file, collector.into_collected(), &mut warnings)?
+                }
+            }
         }
         Format::Operations => match docs.pop() {
             Some(Doc::Ops(v)) => operations::build(file, "", v)?,
@@ -376,43 +411,28 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed) -> Result<History, LoadEr
     })
 }
 
-/// Every event of every page, with its place for error messages.
-fn gather_events(
-    file: &str,
-    docs: Vec<Doc>,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<(events::RawEvent, events::Place)>, LoadError> {
-    let mut out = Vec::new();
-    let n_docs = docs.len();
+/// Every page has events, and the last page has no NextMarker left.
+fn check_pages(file: &str, docs: &[Doc], warnings: &mut Vec<String>) -> Result<(), LoadError> {
     let mut last_marker = None;
-    for (doc, d) in docs.into_iter().enumerate() {
+    for (i, d) in docs.iter().enumerate() {
         match d {
-            Doc::Object(t) => last_marker = take_page(file, &mut out, doc, None, *t)?,
-            Doc::Pages(pages) => {
-                for (p, t) in pages.into_iter().enumerate() {
-                    last_marker = take_page(file, &mut out, doc, Some(p), t)?;
-                }
-            }
-            Doc::Events(evs) => {
-                last_marker = None;
-                for (index, ev) in evs.into_iter().enumerate() {
-                    out.push((
-                        ev,
-                        events::Place {
-                            doc,
-                            page: None,
-                            wrapped: false,
-                            index,
-                        },
+            Doc::Object(t) => last_marker = t.next_marker.as_ref(),
+            Doc::Pages {
+                missing_events,
+                last_marker: m,
+            } => {
+                if let Some(p) = missing_events {
+                    let at = format!("{}/{p}/Events", top::doc_prefix(i));
+                    return Err(LoadError::invalid(
+                        file,
+                        at,
+                        "an Events array in every page",
+                        "none",
                     ));
                 }
+                last_marker = m.as_ref();
             }
-            _ => {
-                return Err(top::unrecognised(
-                    file,
-                    format!("{n_docs} documents that are not all event pages"),
-                ))
-            }
+            _ => last_marker = None,
         }
     }
     if let Some(serde_json::Value::String(m)) = last_marker {
@@ -421,37 +441,5 @@ fn gather_events(
                 .push("the last page has a NextMarker: later events were not fetched".to_string());
         }
     }
-    Ok(out)
-}
-
-/// Append one `{"Events": [...]}` page; returns its NextMarker.
-fn take_page(
-    file: &str,
-    out: &mut Vec<(events::RawEvent, events::Place)>,
-    doc: usize,
-    page: Option<usize>,
-    t: TopObject,
-) -> Result<Option<serde_json::Value>, LoadError> {
-    let Some(evs) = t.events else {
-        let at =
-            top::doc_prefix(doc) + &page.map(|p| format!("/{p}")).unwrap_or_default() + "/Events";
-        return Err(LoadError::invalid(
-            file,
-            at,
-            "an Events array in every page",
-            "none",
-        ));
-    };
-    for (index, ev) in evs.into_iter().enumerate() {
-        out.push((
-            ev,
-            events::Place {
-                doc,
-                page,
-                wrapped: true,
-                index,
-            },
-        ));
-    }
-    Ok(t.next_marker)
+    Ok(())
 }

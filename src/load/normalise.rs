@@ -9,8 +9,10 @@
 //! than moving the child to the root) leaves the replay analysis to put the
 //! child in its own context, so positions in the root are not disturbed.
 
+use super::sink::Fx;
 use crate::model::{Execution, Sdk};
 use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 
 pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
     let root = exec.execution_op_id.clone();
@@ -23,7 +25,8 @@ pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
             op.parent_id = None;
         }
     }
-    let ids: HashSet<&str> = exec.operations.iter().map(|o| o.id.as_str()).collect();
+    let ids: HashSet<&str, BuildHasherDefault<Fx>> =
+        exec.operations.iter().map(|o| o.id.as_str()).collect();
     let dangling: Vec<String> = exec
         .operations
         .iter()

@@ -7,7 +7,47 @@
 use crate::model::{ErrorInfo, Payload, Ts};
 use serde::de::{self, Deserializer, Unexpected, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
+
+/// A string borrowed from the input when it has no escapes. serde borrows
+/// a `Cow<str>` field only when it is not wrapped (`Option<Cow<str>>`
+/// always allocates), hence this newtype; it saves most allocations of ids,
+/// names and event types in large histories.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Text<'a>(pub Cow<'a, str>);
+
+impl<'a> Text<'a> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
 
 /// A timestamp in any of the three forms real files use: epoch seconds as a
 /// float, epoch milliseconds as an integer, or an ISO-8601 string.
@@ -61,10 +101,11 @@ pub(crate) fn ts(t: Option<RawTs>) -> Option<Ts> {
 /// `{"Truncated": false, "Payload": "<json text>"}` as history events carry it.
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct RawPayload {
+pub(crate) struct RawPayload<'a> {
     #[serde(default)]
     pub truncated: bool,
-    pub payload: Option<String>,
+    #[serde(borrow)]
+    pub payload: Option<Text<'a>>,
 }
 
 /// What became of one payload wrapper: the model payload plus what the
@@ -75,9 +116,9 @@ pub(crate) enum PayloadOutcome {
     Absent,
 }
 
-impl RawPayload {
+impl RawPayload<'_> {
     pub fn into_outcome(self) -> PayloadOutcome {
-        match (self.payload, self.truncated) {
+        match (self.payload.map(Text::into_string), self.truncated) {
             (Some(text), false) => PayloadOutcome::Present(Payload::new(text)),
             (Some(text), true) => PayloadOutcome::Present(Payload::truncated(text)),
             (None, true) => PayloadOutcome::Present(Payload::truncated(String::new())),

@@ -133,7 +133,7 @@ pub(crate) fn build(
 
 /// Index of the invocation window holding `t`: the last one that started at
 /// or before it (windows are in time order).
-fn window_of(invocations: &[Invocation], t: Ts) -> Option<usize> {
+pub(crate) fn window_of(invocations: &[Invocation], t: Ts) -> Option<usize> {
     if invocations.is_empty() {
         return None;
     }
@@ -227,5 +227,31 @@ fn apply_updates(
         warnings.push(format!(
             "{unknown} checkpoint update(s) name operations that are not in Operations; ignored"
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(start: i64, end: i64) -> Invocation {
+        Invocation {
+            start: Some(Ts(start)),
+            end: Some(Ts(end)),
+            request_id: None,
+            error: None,
+            inferred: false,
+        }
+    }
+
+    #[test]
+    fn updates_fall_in_the_window_that_started_last() {
+        let w = [inv(10, 20), inv(30, 40)];
+        assert_eq!(window_of(&w, Ts(15)), Some(0));
+        assert_eq!(window_of(&w, Ts(30)), Some(1));
+        assert_eq!(window_of(&w, Ts(99)), Some(1));
+        // Before the first window (clock skew): the first invocation.
+        assert_eq!(window_of(&w, Ts(5)), Some(0));
+        assert_eq!(window_of(&[], Ts(5)), None);
     }
 }

@@ -7,20 +7,27 @@ use super::error::{strip_position, LoadError, JSON_FORMATS};
 use super::events::RawEvent;
 use super::operations::RawCheckpoint;
 use super::raw::{RawOp, RawTs};
+use super::sink::{EventSink, SinkMode};
 use super::store::{RawStartInput, RawUpdate, RawWindow};
 use crate::model::{Format, History};
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt;
 
-/// One top-level JSON document.
+/// One top-level JSON document. History events are not kept here: they
+/// stream into an [`EventSink`] while the document is parsed.
 pub(crate) enum Doc {
     Object(Box<TopObject>),
-    Events(Vec<RawEvent>),
+    /// A bare array of events.
+    Events,
     /// An array of `{"Events": [...]}` pages.
-    Pages(Vec<TopObject>),
+    Pages {
+        /// Index of the first page without an `Events` key.
+        missing_events: Option<usize>,
+        last_marker: Option<Value>,
+    },
     Ops(Vec<RawOp>),
     Checkpoints(Vec<RawCheckpoint>),
     EmptyArray,
@@ -31,7 +38,8 @@ pub(crate) enum Doc {
 /// Every top-level key any object format uses; the rest are skipped unread.
 #[derive(Default)]
 pub(crate) struct TopObject {
-    pub events: Option<Vec<RawEvent>>,
+    /// Had an `Events` array (its events went to the sink).
+    pub has_events: bool,
     pub operations: Option<Vec<RawOp>>,
     pub initial_state: Option<InitialState>,
     pub arn: Option<String>,
@@ -64,7 +72,7 @@ impl TopObject {
         if self.format.as_deref() == Some("durable-lens") {
             return Ok(Format::DurableLens);
         }
-        if self.events.is_some() {
+        if self.has_events {
             return Ok(Format::HistoryEvents);
         }
         if self.initial_state.is_some() {
@@ -99,15 +107,20 @@ impl TopObject {
     }
 }
 
-impl<'de> Deserialize<'de> for TopObject {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(TopObjectVisitor)
+/// Reads one top-level object, streaming its `Events` into the sink.
+struct TopObjectSeed<'s, 'de> {
+    sink: &'s mut EventSink<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopObjectSeed<'_, 'de> {
+    type Value = TopObject;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TopObject, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-struct TopObjectVisitor;
-
-impl<'de> Visitor<'de> for TopObjectVisitor {
+impl<'de> Visitor<'de> for TopObjectSeed<'_, 'de> {
     type Value = TopObject;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -118,7 +131,13 @@ impl<'de> Visitor<'de> for TopObjectVisitor {
         let mut t = TopObject::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
-                "Events" => t.events = map.next_value()?,
+                "Events" => {
+                    self.sink.wrapped = true;
+                    map.next_value_seed(EventsSeed {
+                        sink: &mut *self.sink,
+                    })?;
+                    t.has_events = true;
+                }
                 "Operations" => t.operations = map.next_value()?,
                 "InitialExecutionState" => t.initial_state = map.next_value()?,
                 "DurableExecutionArn" => t.arn = map.next_value()?,
@@ -153,17 +172,52 @@ impl<'de> Visitor<'de> for TopObjectVisitor {
     }
 }
 
-impl<'de> Deserialize<'de> for Doc {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(DocVisitor)
+/// An array of events, each handed to the sink as soon as it is read.
+struct EventsSeed<'s, 'de> {
+    sink: &'s mut EventSink<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for EventsSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
     }
 }
 
-struct DocVisitor;
+impl<'de> Visitor<'de> for EventsSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sequence of events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(ev) = seq.next_element::<RawEvent<'de>>()? {
+            self.sink.push(ev, index);
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Reads one top-level document.
+pub(crate) struct DocSeed<'s, 'de> {
+    pub sink: &'s mut EventSink<'de>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_, 'de> {
+    type Value = Doc;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Doc, D::Error> {
+        d.deserialize_any(self)
+    }
+}
 
 /// Reads the rest of an array whose first element (already parsed as a
 /// `Value`, it is small) told the element type.
-fn rest_of<'de, T: DeserializeOwned, A: SeqAccess<'de>>(
+fn rest_of<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(
     first: Value,
     mut seq: A,
 ) -> Result<Vec<T>, A::Error> {
@@ -175,7 +229,7 @@ fn rest_of<'de, T: DeserializeOwned, A: SeqAccess<'de>>(
     Ok(out)
 }
 
-impl<'de> Visitor<'de> for DocVisitor {
+impl<'de> Visitor<'de> for DocSeed<'_, 'de> {
     type Value = Doc;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -183,7 +237,8 @@ impl<'de> Visitor<'de> for DocVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Doc, A::Error> {
-        let t = TopObjectVisitor.visit_map(map)?;
+        self.sink.page = None;
+        let t = TopObjectSeed { sink: self.sink }.visit_map(map)?;
         Ok(Doc::Object(Box::new(t)))
     }
 
@@ -192,11 +247,43 @@ impl<'de> Visitor<'de> for DocVisitor {
             return Ok(Doc::EmptyArray);
         };
         let has = |k: &str| first.as_object().is_some_and(|o| o.contains_key(k));
+        let elem0 = |e: serde_json::Error| de::Error::custom(format!("element 0: {e}"));
         if has("EventType") {
-            return rest_of(first, seq).map(Doc::Events);
+            let sink = self.sink;
+            sink.page = None;
+            sink.wrapped = false;
+            sink.push(RawEvent::deserialize(first).map_err(elem0)?, 0);
+            let mut index = 1;
+            while let Some(ev) = seq.next_element::<RawEvent<'de>>()? {
+                sink.push(ev, index);
+                index += 1;
+            }
+            return Ok(Doc::Events);
         }
         if has("Events") {
-            return rest_of(first, seq).map(Doc::Pages);
+            let sink = self.sink;
+            sink.page = Some(0);
+            let t = TopObjectSeed { sink: &mut *sink }
+                .deserialize(first)
+                .map_err(elem0)?;
+            let mut missing_events = (!t.has_events).then_some(0);
+            let mut last_marker = t.next_marker;
+            let mut page = 1;
+            loop {
+                sink.page = Some(page);
+                let Some(t) = seq.next_element_seed(TopObjectSeed { sink: &mut *sink })? else {
+                    break;
+                };
+                if !t.has_events && missing_events.is_none() {
+                    missing_events = Some(page);
+                }
+                last_marker = t.next_marker;
+                page += 1;
+            }
+            return Ok(Doc::Pages {
+                missing_events,
+                last_marker,
+            });
         }
         if has("operationId") {
             return rest_of(first, seq).map(Doc::Checkpoints);
@@ -205,7 +292,7 @@ impl<'de> Visitor<'de> for DocVisitor {
             return rest_of(first, seq).map(Doc::Ops);
         }
         let what = if has("requestId") || has("startTimestamp") {
-            "a JS test runner invocation list (startTimestamp, endTimestamp, requestId): it has no operations; load the operations or history file of the same run".to_string()
+            "a JS test runner invocation list (startTimestamp, endTimestamp, requestId): it has no operations; load the operations file of the same run (X.operations.json next to X.invocations.json picks it up) or its history".to_string()
         } else {
             match &first {
                 Value::Object(o) => {
@@ -231,54 +318,36 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// All documents in `bytes` (one, or several concatenated pages).
-pub(crate) struct Docs {
-    pub docs: Vec<Doc>,
-}
-
-/// Parse every top-level document. `bytes` must already be checked for
-/// UTF-8, emptiness and a leading `{` / `[`.
-pub(crate) fn parse_docs(file: &str, bytes: &[u8]) -> Result<Docs, LoadError> {
+/// Parse every top-level document (one, or several concatenated pages),
+/// streaming history events into `sink`. `bytes` must already be checked
+/// for emptiness and a leading `{` / `[`.
+pub(crate) fn parse_docs<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    sink: &mut EventSink<'a>,
+) -> Result<Vec<Doc>, LoadError> {
     let mut docs = Vec::new();
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Doc>();
-    let mut start = 0usize;
-    loop {
-        match stream.next() {
-            None => break,
-            Some(Ok(doc)) => {
-                docs.push(doc);
-                start = stream.byte_offset();
-            }
-            Some(Err(e)) => return Err(json_error(file, bytes, start, docs.len(), e)),
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // `end` fails while anything but whitespace is left: another document.
+    while de.end().is_err() {
+        sink.doc = docs.len();
+        match (DocSeed { sink: &mut *sink }).deserialize(&mut de) {
+            Ok(doc) => docs.push(doc),
+            Err(e) => return Err(json_error(file, bytes, docs.len(), e)),
         }
     }
-    Ok(Docs { docs })
+    Ok(docs)
 }
 
 /// Turn a serde_json error into a `LoadError`. Type errors are parsed a
 /// second time with path tracking to name the JSON pointer: errors are rare,
 /// so the fast path never pays for tracking.
-fn json_error(
-    file: &str,
-    bytes: &[u8],
-    start: usize,
-    doc_index: usize,
-    e: serde_json::Error,
-) -> LoadError {
+fn json_error(file: &str, bytes: &[u8], doc_index: usize, e: serde_json::Error) -> LoadError {
     use serde_json::error::Category;
     let (line, column) = (e.line(), e.column());
     match e.classify() {
         Category::Data => {
-            let mut de = serde_json::Deserializer::from_slice(&bytes[start..]);
-            let pointer = match serde_path_to_error::deserialize::<_, Doc>(&mut de) {
-                Err(pe) => to_pointer(pe.path()),
-                Ok(_) => String::new(),
-            };
-            let pointer = if pointer.is_empty() {
-                "/".to_string()
-            } else {
-                pointer
-            };
+            let pointer = pointer_of_failure(file, bytes);
             LoadError::Shape {
                 file: file.to_string(),
                 pointer: doc_prefix(doc_index) + &pointer,
@@ -300,6 +369,22 @@ fn json_error(
             message: strip_position(&e.to_string()),
         },
     }
+}
+
+/// Parse again with path tracking, up to the failing document, and return
+/// the JSON pointer of the value that did not fit.
+fn pointer_of_failure(file: &str, bytes: &[u8]) -> String {
+    let mut sink = EventSink::new(file, SinkMode::Discard);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    while de.end().is_err() {
+        let mut track = serde_path_to_error::Track::new();
+        let tracked = serde_path_to_error::Deserializer::new(&mut de, &mut track);
+        if (DocSeed { sink: &mut sink }).deserialize(tracked).is_err() {
+            let p = to_pointer(&track.path());
+            return if p.is_empty() { "/".to_string() } else { p };
+        }
+    }
+    "/".to_string()
 }
 
 /// `document 2 ` when pages were concatenated (0-based index 1), else empty.

@@ -1,0 +1,290 @@
+//! Event order and streaming: history events go to an `EventSink` as the
+//! parser reads them. In EventId order (the normal case) they are applied
+//! at once and never kept; otherwise they are collected, sorted and checked
+//! (duplicates are an error, gaps and disorder are warnings) first.
+
+use super::error::LoadError;
+use super::events::{Builder, RawEvent};
+use super::top::doc_prefix;
+use crate::model::Execution;
+use std::collections::HashMap;
+
+/// Where an event sits in the file, to build a JSON pointer on error.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place {
+    pub doc: usize,
+    /// Index in an array of pages, when the document was one.
+    pub page: Option<usize>,
+    /// Whether the events sat under an `Events` key (vs a bare array).
+    pub wrapped: bool,
+    pub index: usize,
+}
+
+impl Place {
+    pub fn pointer(&self) -> String {
+        let mut s = doc_prefix(self.doc);
+        if let Some(p) = self.page {
+            s.push_str(&format!("/{p}"));
+        }
+        if self.wrapped {
+            s.push_str("/Events");
+        }
+        s.push_str(&format!("/{}", self.index));
+        s
+    }
+}
+
+/// Build one execution from every event of one history.
+pub(crate) fn build(
+    file: &str,
+    mut events: Vec<(RawEvent<'_>, Place)>,
+    warnings: &mut Vec<String>,
+) -> Result<Execution, LoadError> {
+    let mut ids = Vec::with_capacity(events.len());
+    for (ev, place) in &events {
+        let Some(id) = ev.event_id else {
+            return Err(missing(file, place, "EventId", "an EventId (integer)"));
+        };
+        if ev.event_type.is_none() {
+            return Err(missing(file, place, "EventType", "an EventType (string)"));
+        }
+        ids.push(id);
+    }
+    if let Some(w) = ids.windows(2).position(|w| w[0] > w[1]) {
+        warnings.push(format!(
+            "events are out of order (EventId {} comes after {} at {}): sorted by EventId",
+            ids[w + 1],
+            ids[w],
+            events[w + 1].1.pointer()
+        ));
+        // Stable, so duplicate ids keep their file order for the error below.
+        events.sort_by_key(|(e, _)| e.event_id);
+    }
+    check_ids(file, &events, warnings)?;
+    Ok(Builder::default().run(events, warnings))
+}
+
+fn check_ids(
+    file: &str,
+    events: &[(RawEvent<'_>, Place)],
+    warnings: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    let mut prev: Option<(u64, Place)> = None;
+    for (ev, place) in events {
+        let id = ev.event_id.unwrap_or(0);
+        let expected_next = prev.map(|(p, _)| p + 1).unwrap_or(1);
+        if let Some((p, first)) = prev {
+            if p == id {
+                return Err(LoadError::DuplicateEventId {
+                    file: file.to_string(),
+                    event_id: id,
+                    first: first.pointer(),
+                    second: place.pointer(),
+                });
+            }
+        }
+        if id > expected_next {
+            warnings.push(gap_warning(expected_next, id));
+        }
+        prev = Some((id, *place));
+    }
+    Ok(())
+}
+
+fn gap_warning(expected: u64, found: u64) -> String {
+    let range = if found - 1 == expected {
+        format!("event {expected} is missing")
+    } else {
+        format!("events {expected}–{} are missing", found - 1)
+    };
+    format!("{range} (a page was not fetched?)")
+}
+
+fn missing(file: &str, place: &Place, key: &str, what: &str) -> LoadError {
+    LoadError::invalid(file, format!("{}/{key}", place.pointer()), what, "none")
+}
+
+/// What an [`EventSink`] does with each event as the parser reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum SinkMode {
+    /// Build operations on the fly: no event is kept, so a large history
+    /// costs little more than its parse. Events out of EventId order stop
+    /// the streaming (`needs_sorting`) and the caller collects instead.
+    Stream,
+    /// Keep every event, to sort and check them first.
+    Collect,
+    /// Drop them (re-parsing only to locate an error).
+    Discard,
+}
+
+/// Receives history events while the document is parsed.
+pub(crate) struct EventSink<'de> {
+    file: String,
+    mode: SinkMode,
+    /// Where the parser is, for the `Place` of each event.
+    pub doc: usize,
+    pub page: Option<usize>,
+    pub wrapped: bool,
+    last: Option<u64>,
+    needs_sorting: bool,
+    error: Option<LoadError>,
+    builder: Builder,
+    collected: Vec<(RawEvent<'de>, Place)>,
+    warnings: Vec<String>,
+}
+
+impl<'de> EventSink<'de> {
+    pub fn new(file: &str, mode: SinkMode) -> Self {
+        EventSink {
+            file: file.to_string(),
+            mode,
+            doc: 0,
+            page: None,
+            wrapped: false,
+            last: None,
+            needs_sorting: false,
+            error: None,
+            builder: Builder::default(),
+            collected: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, ev: RawEvent<'de>, index: usize) {
+        let place = Place {
+            doc: self.doc,
+            page: self.page,
+            wrapped: self.wrapped,
+            index,
+        };
+        match self.mode {
+            SinkMode::Discard => {}
+            SinkMode::Collect => self.collected.push((ev, place)),
+            SinkMode::Stream => {
+                if self.needs_sorting || self.error.is_some() {
+                    return;
+                }
+                let Some(id) = ev.event_id else {
+                    self.error = Some(missing(
+                        &self.file,
+                        &place,
+                        "EventId",
+                        "an EventId (integer)",
+                    ));
+                    return;
+                };
+                if ev.event_type.is_none() {
+                    self.error = Some(missing(
+                        &self.file,
+                        &place,
+                        "EventType",
+                        "an EventType (string)",
+                    ));
+                    return;
+                }
+                if self.last.is_some_and(|prev| id <= prev) {
+                    // Out of order or repeated: sort and check all of them.
+                    self.needs_sorting = true;
+                    return;
+                }
+                let expected = self.last.map(|p| p + 1).unwrap_or(1);
+                if id > expected {
+                    self.warnings.push(gap_warning(expected, id));
+                }
+                self.last = Some(id);
+                let mut ev = ev;
+                self.builder.feed(&mut ev, place, &mut self.warnings);
+            }
+        }
+    }
+
+    /// The streamed execution, or `None` when the events must be collected
+    /// and sorted first (parse again with [`SinkMode::Collect`]).
+    pub fn finish(self, warnings: &mut Vec<String>) -> Result<Option<Execution>, LoadError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.needs_sorting {
+            return Ok(None);
+        }
+        let mut own = self.warnings;
+        let exec = self.builder.finish(&mut own);
+        warnings.append(&mut own);
+        Ok(Some(exec))
+    }
+
+    pub fn into_collected(self) -> Vec<(RawEvent<'de>, Place)> {
+        self.collected
+    }
+}
+
+/// An Fx-style hash (word at a time): ids are short strings made by the
+/// SDKs, not attacker-chosen keys, and SipHash was a visible share of
+/// loading a large history.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        // Mix high bits down: the multiply leaves the low bits (the table
+        // index) depending only on the low bits of each word.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+}
+
+pub(crate) type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fx>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+
+    #[test]
+    fn gaps_name_the_missing_range() {
+        assert_eq!(
+            gap_warning(7, 10),
+            "events 7–9 are missing (a page was not fetched?)"
+        );
+        assert_eq!(
+            gap_warning(3, 4),
+            "event 3 is missing (a page was not fetched?)"
+        );
+    }
+
+    #[test]
+    fn id_hash_spreads_sequential_hex_ids() {
+        let b = BuildHasherDefault::<Fx>::default();
+        let low: std::collections::HashSet<u64> = (0..4096u32)
+            .map(|i| b.hash_one(format!("{i:016x}")) & 0xfff)
+            .collect();
+        assert!(low.len() > 2000, "only {} distinct low bits", low.len());
+    }
+}
