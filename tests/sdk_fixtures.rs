@@ -267,6 +267,13 @@ fn js_operation_lists_load_with_exact_counts() {
             "{}: operation count",
             path.display()
         );
+        // The runner's X.invocations.json beside it gives the invocations.
+        assert_eq!(
+            exec.invocations.len(),
+            expected(s).1,
+            "{}: invocation count from {s}.invocations.json",
+            path.display()
+        );
     }
 }
 
@@ -378,7 +385,7 @@ fn every_sample_history_loads_with_the_documented_counts() {
             "order-flow.operations.json",
             Format::Operations,
             4,
-            None,
+            Some(2),
             OpStatus::Succeeded,
         ),
         (
