@@ -144,7 +144,7 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
             assert_eq!(count(OpType::Step), 3);
             assert_eq!(count(OpType::Wait), 1);
             let payment = named("process-payment");
-            let result = payment.result.as_ref().and_then(|p| p.value.clone());
+            let result = payment.result.as_ref().and_then(|p| p.value().cloned());
             assert_eq!(
                 result,
                 Some(serde_json::json!({"transactionId": "txn-456", "status": "success"})),
@@ -236,7 +236,7 @@ fn check_shape(exec: &Execution, scenario: &str, path: &Path) {
             let r = named("get-price")
                 .result
                 .as_ref()
-                .and_then(|p| p.value.clone());
+                .and_then(|p| p.value().cloned());
             assert_eq!(r, Some(serde_json::json!({"price": 42, "sku": "sku-1"})));
         }
         _ => {}
