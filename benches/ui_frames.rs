@@ -1,0 +1,130 @@
+//! Frame cost of the app's UI at scale: runs the real `App::ui` headless
+//! (egui::Context::run, no window) for a fixed number of frames on a
+//! generated 100-operation and 50,000-operation history, and prints the ratio
+//! of mean frame times. Target: ≤ 1.5 (per-frame work depends on what is
+//! visible, not on the total).
+
+use durable_lens::model::{Attempt, Execution, History, Format, Invocation, OpStatus, OpType, Operation, Payload, Sdk, Ts};
+use durable_lens::ui::app::{App, Persisted};
+use durable_lens::ui::Doc;
+use std::time::{Duration, Instant};
+
+const WARMUP: usize = 10;
+
+/// Batches of 100: one map-like CONTEXT followed by 99 steps inside it (each
+/// batch its own lane), every 7th step retried once; 50 invocations.
+fn history(n: usize) -> History {
+    let t0 = 1_795_000_000_000_000i64;
+    let invocations = 50.min(n.max(1));
+    let mut ops = Vec::with_capacity(n);
+    let mut parent: Option<String> = None;
+    for i in 0..n {
+        let start = t0 + i as i64 * 10_000;
+        let end = start + 6_000;
+        let inv = i * invocations / n.max(1);
+        let is_ctx = i % 100 == 0;
+        let id = format!("{i:016x}");
+        let attempts = if !is_ctx && i % 7 == 0 {
+            vec![
+                Attempt { number: 1, start: Some(Ts(start)), end: Some(Ts(start + 1_000)), status: OpStatus::Failed, error: None, next_attempt_at: Some(Ts(start + 3_000)), invocation: Some(inv) },
+                Attempt { number: 2, start: Some(Ts(start + 3_000)), end: Some(Ts(end)), status: OpStatus::Succeeded, error: None, next_attempt_at: None, invocation: Some(inv) },
+            ]
+        } else {
+            Vec::new()
+        };
+        ops.push(Operation {
+            id: id.clone(),
+            parent_id: if is_ctx { None } else { parent.clone() },
+            name: Some(if is_ctx { format!("batch-{}", i / 100) } else { format!("step-{i}") }),
+            op_type: if is_ctx { OpType::Context } else { OpType::Step },
+            sub_type: Some(if is_ctx { "Map".into() } else { "Step".into() }),
+            status: OpStatus::Succeeded,
+            start: Some(Ts(start)),
+            end: Some(Ts(if is_ctx { start + 1_000_000 } else { end })),
+            result: Some(Payload::new(format!("{{\"i\":{i},\"ok\":true}}"))),
+            error: None,
+            attempts,
+            scheduled_end: None,
+            wait_seconds: None,
+            callback_id: None,
+            next_attempt_at: None,
+            started_in: Some(inv),
+            finished_in: Some(inv),
+        });
+        if is_ctx {
+            parent = Some(id);
+        }
+    }
+    let span = n as i64 * 10_000 / invocations as i64;
+    let invs = (0..invocations)
+        .map(|k| Invocation {
+            start: Some(Ts(t0 + k as i64 * span)),
+            end: Some(Ts(t0 + (k as i64 + 1) * span - 1)),
+            request_id: Some(format!("req-{k}")),
+            error: None,
+            inferred: false,
+        })
+        .collect();
+    History {
+        source: format!("generated {n}"),
+        format: Format::Operations,
+        warnings: Vec::new(),
+        executions: vec![Execution {
+            arn: Some(format!("arn:generated:{n}")),
+            execution_op_id: None,
+            name: Some(format!("generated-{n}")),
+            function_name: Some("bench".into()),
+            status: Some(OpStatus::Succeeded),
+            start: Some(Ts(t0)),
+            end: Some(Ts(t0 + n as i64 * 10_000)),
+            input: None,
+            result: None,
+            error: None,
+            operations: ops,
+            invocations: invs,
+            sdk: Sdk::Js,
+        }],
+    }
+}
+
+fn input(frame: usize) -> egui::RawInput {
+    let mut raw = egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1400.0, 900.0))),
+        time: Some(frame as f64 / 60.0),
+        ..Default::default()
+    };
+    // Hover the time view so its hit-testing runs every frame too.
+    raw.events.push(egui::Event::PointerMoved(egui::pos2(600.0, 750.0)));
+    raw
+}
+
+/// Mean frame time of the full app UI with `n` operations.
+fn mean_frame(n: usize, frames: usize) -> Duration {
+    let mut app = App::new(Persisted::default());
+    let doc = Doc::build(history(n), 0, None, None);
+    app.set_doc(doc);
+    // Something selected and an invocation focused: the realistic state.
+    app.select(n / 2);
+    app.set_invocation(Some(25.min(n.saturating_sub(1))));
+    let ctx = egui::Context::default();
+    for f in 0..WARMUP {
+        let _ = ctx.run(input(f), |c| app.ui(c));
+    }
+    let start = Instant::now();
+    for f in 0..frames {
+        let _ = ctx.run(input(WARMUP + f), |c| app.ui(c));
+    }
+    start.elapsed() / frames.max(1) as u32
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a
+    // quick smoke test instead of the full measurement.
+    let frames = if std::env::args().any(|a| a == "--bench") { 120 } else { 5 };
+    let small = mean_frame(100, frames);
+    let large = mean_frame(50_000, frames);
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    println!("ui_frames: 100 ops: {:.3} ms/frame", small.as_secs_f64() * 1e3);
+    println!("ui_frames: 50,000 ops: {:.3} ms/frame", large.as_secs_f64() * 1e3);
+    println!("ui_frames: ratio 50,000 / 100 = {ratio:.2} (target <= 1.5) {}", if ratio <= 1.5 { "OK" } else { "OVER TARGET" });
+}

@@ -1,0 +1,521 @@
+//! The eframe application: owns the opened document and the views, applies
+//! the intents the views push, handles keyboard shortcuts, drag-and-drop and
+//! background jobs, and persists recent files, theme and layout.
+
+use super::diff::DiffView;
+use super::doc::Doc;
+use super::inspector::InspectorView;
+use super::jobs::{pick_path, DialogResult, Job, JobOutput};
+use super::picker::PickerView;
+use super::table::TableView;
+use super::timeline::TimelineView;
+use super::{loader, style, Intent};
+
+mod chrome;
+use egui::{Key, Modifiers};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+const MAX_RECENT: usize = 10;
+
+/// What survives a restart (eframe storage).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub recent: Vec<PathBuf>,
+    pub dark: bool,
+    pub show_inspector: bool,
+    pub show_timeline: bool,
+    pub timeline_height: f32,
+}
+
+impl Default for Persisted {
+    fn default() -> Self {
+        Persisted {
+            recent: Vec::new(),
+            dark: true,
+            show_inspector: true,
+            show_timeline: true,
+            timeline_height: 280.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Timeline,
+    Diff,
+}
+
+pub struct App {
+    pub persisted: Persisted,
+    pub doc: Option<Doc>,
+    doc_gen: u64,
+    pub picker: Option<PickerView>,
+    pub show_picker: bool,
+    job: Option<Job>,
+    pub error: Option<String>,
+    pub selected: Option<usize>,
+    /// Selected invocation (index), `None` = no invocation focus.
+    pub invocation: Option<usize>,
+    pub table: TableView,
+    pub timeline: TimelineView,
+    pub inspector: InspectorView,
+    pub diff: DiffView,
+    pub view: View,
+    pub filter: String,
+    focus_filter: bool,
+    pub path_field: String,
+    dialog: Option<Receiver<DialogResult>>,
+    pub dialog_note: Option<String>,
+    repaint: Option<egui::Context>,
+    /// Selection to restore after a reload: (op id, invocation).
+    restore: Option<(Option<String>, Option<usize>)>,
+    /// Reveal the selection in the table and time view next frame.
+    reveal: bool,
+    intents: Vec<Intent>,
+    styled_dark: Option<bool>,
+}
+
+impl App {
+    pub fn new(persisted: Persisted) -> App {
+        App {
+            persisted,
+            doc: None,
+            doc_gen: 0,
+            picker: None,
+            show_picker: false,
+            job: None,
+            error: None,
+            selected: None,
+            invocation: None,
+            table: TableView::default(),
+            timeline: TimelineView::default(),
+            inspector: InspectorView::default(),
+            diff: DiffView::default(),
+            view: View::Timeline,
+            filter: String::new(),
+            focus_filter: false,
+            path_field: String::new(),
+            dialog: None,
+            dialog_note: None,
+            repaint: None,
+            restore: None,
+            reveal: false,
+            intents: Vec::new(),
+            styled_dark: None,
+        }
+    }
+
+    /// From eframe: restore persisted state, open `path` or the bundled sample.
+    pub fn from_creation(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> App {
+        let persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value::<Persisted>(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let mut app = App::new(persisted);
+        app.repaint = Some(cc.egui_ctx.clone());
+        if let Some(p) = path.or_else(super::default_sample) {
+            app.open(p);
+        }
+        app
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Start loading `path` in the background.
+    pub fn open(&mut self, path: PathBuf) {
+        self.start_open(path, None, false);
+    }
+
+    fn start_open(&mut self, path: PathBuf, arn: Option<String>, keep_selection: bool) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.error = None;
+        if !keep_selection {
+            self.restore = None;
+        }
+        let label = format!("opening {}", path.display());
+        let p = path.clone();
+        self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| loader::open(jc, p, arn)));
+        self.remember(&path);
+    }
+
+    /// Load another file as the right side of the diff.
+    pub fn open_diff_side(&mut self, path: PathBuf) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        let p = path.clone();
+        self.job = Some(Job::spawn(
+            format!("opening {} for the diff", path.display()),
+            self.repaint.clone(),
+            move |jc| match loader::open(jc, p, None) {
+                JobOutput::Doc(d) => JobOutput::DiffSide(d),
+                JobOutput::Store { .. } => {
+                    JobOutput::Failed("diff against a store: open one execution file instead".into())
+                }
+                other => other,
+            },
+        ));
+    }
+
+    /// Load synchronously (tests, benchmark): same path as the UI's job.
+    pub fn open_blocking(&mut self, path: PathBuf) -> Result<(), String> {
+        self.start_open(path, None, false);
+        self.finish_job_blocking()
+    }
+
+    /// Wait for the running job and apply it (tests, benchmark only).
+    pub fn finish_job_blocking(&mut self) -> Result<(), String> {
+        if let Some(mut j) = self.job.take() {
+            match j.wait(Duration::from_secs(120)) {
+                Some(out) => self.apply_output(out),
+                None => return Err("timed out".into()),
+            }
+        }
+        match &self.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// Install a ready document (also used by the benchmark).
+    pub fn set_doc(&mut self, doc: Doc) {
+        let restore = self.restore.take();
+        let same_file = self.doc.as_ref().map(|d| (&d.path, &d.arn)) == Some((&doc.path, &doc.arn));
+        self.doc_gen += 1;
+        self.table.reset();
+        if !(restore.is_some() && same_file) {
+            self.timeline.reset();
+        }
+        self.selected = None;
+        self.invocation = if doc.analysis.invocations.is_empty() { None } else { Some(0) };
+        self.show_picker = false;
+        self.diff = DiffView::default();
+        if let Some(title) = doc.path.as_ref().and_then(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()) {
+            if let Some(c) = &self.repaint {
+                c.send_viewport_cmd(egui::ViewportCommand::Title(format!("durable-lens — {title}")));
+            }
+        }
+        if let Some((id, inv)) = restore {
+            self.selected = id.and_then(|id| doc.ops().iter().position(|o| o.id == id));
+            if let Some(i) = inv.filter(|&i| i < doc.analysis.invocations.len()) {
+                self.invocation = Some(i);
+            }
+        } else if let Some(d) = doc.analysis.diagnoses.first() {
+            // A non-deterministic failure opens on its diagnosis.
+            self.selected = doc.diagnosis_target(d);
+            if let Some(i) = d.invocation.filter(|&i| i < doc.analysis.invocations.len()) {
+                self.invocation = Some(i);
+            }
+        }
+        self.doc = Some(doc);
+        self.reveal = self.selected.is_some();
+    }
+
+    fn remember(&mut self, path: &Path) {
+        let p = path.to_path_buf();
+        self.persisted.recent.retain(|r| r != &p);
+        self.persisted.recent.insert(0, p);
+        self.persisted.recent.truncate(MAX_RECENT);
+    }
+
+    pub fn reload(&mut self) {
+        let Some(d) = &self.doc else {
+            if let Some(p) = self.picker.as_ref().map(|p| p.path.clone()) {
+                self.start_open(p, None, false);
+            }
+            return;
+        };
+        let Some(path) = d.path.clone() else { return };
+        let id = self.selected.and_then(|s| d.ops().get(s)).map(|o| o.id.clone());
+        self.restore = Some((id, self.invocation));
+        let arn = d.arn.clone();
+        self.start_open(path, arn, true);
+    }
+
+    fn apply_output(&mut self, out: JobOutput) {
+        match out {
+            JobOutput::Doc(d) => self.set_doc(*d),
+            JobOutput::Store { path, rows } => {
+                self.picker = Some(PickerView::new(path, rows));
+                self.show_picker = true;
+            }
+            JobOutput::DiffSide(d) => {
+                self.diff.set_other(*d);
+                self.view = View::Diff;
+            }
+            JobOutput::Failed(e) => self.error = Some(e),
+        }
+    }
+
+    pub fn select(&mut self, op: usize) {
+        self.selected = Some(op);
+        self.reveal = true;
+    }
+
+    pub fn set_invocation(&mut self, inv: Option<usize>) {
+        self.invocation = inv;
+    }
+
+    fn step_invocation(&mut self, delta: i64) {
+        let Some(d) = &self.doc else { return };
+        let n = d.analysis.invocations.len() as i64;
+        if n == 0 {
+            return;
+        }
+        let cur = self.invocation.map(|i| i as i64).unwrap_or(if delta > 0 { -1 } else { n });
+        self.invocation = Some((cur + delta).clamp(0, n - 1) as usize);
+    }
+
+    fn apply_intents(&mut self) {
+        for it in std::mem::take(&mut self.intents) {
+            match it {
+                Intent::Select { op, from_timeline } => {
+                    self.selected = Some(op);
+                    if from_timeline {
+                        if let Some(d) = &self.doc {
+                            self.table.expand_to(d, op);
+                        }
+                        self.table.scroll_to_op = Some(op);
+                    } else if let Some(d) = &self.doc {
+                        self.timeline.reveal(&d.timeline, op);
+                    }
+                }
+                Intent::Invocation(i) => self.invocation = i,
+                Intent::Open(p) => self.open(p),
+                Intent::OpenExecution { path, arn } => self.start_open(path, Some(arn), false),
+                Intent::DiffFile(p) => self.open_diff_side(p),
+                Intent::Reload => self.reload(),
+            }
+        }
+    }
+
+    fn poll_background(&mut self, ctx: &egui::Context) {
+        if let Some(j) = &mut self.job {
+            if let Some(out) = j.poll() {
+                self.job = None;
+                self.apply_output(out);
+            } else {
+                // Keep the spinner moving even if the loader reports nothing.
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+        }
+        if let Some(rx) = &self.dialog {
+            if let Ok(r) = rx.try_recv() {
+                self.dialog = None;
+                match r {
+                    DialogResult::Picked(p) => self.open(p),
+                    DialogResult::Cancelled => {}
+                    DialogResult::Unavailable => {
+                        self.dialog_note = Some(
+                            "No native file dialog is available here (no desktop portal or display session). \
+                             Type or paste a path below and press Enter."
+                                .into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let typing = ctx.wants_keyboard_input();
+        let mut open = false;
+        let mut reload = false;
+        let mut find = false;
+        let mut diff = false;
+        ctx.input_mut(|i| {
+            open = i.consume_key(Modifiers::COMMAND, Key::O);
+            reload = i.consume_key(Modifiers::NONE, Key::F5);
+            find = i.consume_key(Modifiers::COMMAND, Key::F);
+            diff = i.consume_key(Modifiers::COMMAND, Key::D);
+        });
+        if open {
+            self.open_dialog(ctx);
+        }
+        if reload {
+            self.reload();
+        }
+        if find {
+            self.focus_filter = true;
+        }
+        if diff && self.doc.is_some() {
+            self.view = if self.view == View::Diff { View::Timeline } else { View::Diff };
+        }
+        if typing {
+            return;
+        }
+        let mut keys = Vec::new();
+        ctx.input_mut(|i| {
+            for (m, k) in [
+                (Modifiers::NONE, Key::OpenBracket),
+                (Modifiers::NONE, Key::CloseBracket),
+                (Modifiers::NONE, Key::ArrowUp),
+                (Modifiers::NONE, Key::ArrowDown),
+                (Modifiers::NONE, Key::F),
+                (Modifiers::NONE, Key::Home),
+                (Modifiers::NONE, Key::Plus),
+                (Modifiers::NONE, Key::Equals),
+                (Modifiers::NONE, Key::Minus),
+                (Modifiers::SHIFT, Key::ArrowLeft),
+                (Modifiers::SHIFT, Key::ArrowRight),
+                (Modifiers::NONE, Key::Escape),
+            ] {
+                if i.consume_key(m, k) {
+                    keys.push(k);
+                }
+            }
+        });
+        for k in keys {
+            match k {
+                Key::OpenBracket => self.step_invocation(-1),
+                Key::CloseBracket => self.step_invocation(1),
+                Key::ArrowUp | Key::ArrowDown => {
+                    if let Some(d) = &self.doc {
+                        let delta = if k == Key::ArrowUp { -1 } else { 1 };
+                        if let Some(op) = self.table.step(d, self.selected, delta) {
+                            self.selected = Some(op);
+                            self.table.scroll_to_op = Some(op);
+                            self.timeline.reveal(&d.timeline, op);
+                        }
+                    }
+                }
+                Key::F | Key::Home => {
+                    if let Some(d) = &self.doc {
+                        self.timeline.fit(&d.timeline);
+                    }
+                }
+                Key::Plus | Key::Equals => self.timeline.zoom(1.5, 0.5),
+                Key::Minus => self.timeline.zoom(1.0 / 1.5, 0.5),
+                Key::ArrowLeft => self.timeline.pan(-0.2),
+                Key::ArrowRight => self.timeline.pan(0.2),
+                Key::Escape => {
+                    self.filter.clear();
+                    self.show_picker = false;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub fn open_dialog(&mut self, ctx: &egui::Context) {
+        if self.dialog.is_none() {
+            self.dialog = Some(pick_path(ctx.clone(), false));
+        }
+    }
+
+    fn drag_and_drop(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().filter_map(|f| f.path.clone()).collect());
+        if let Some(p) = dropped.into_iter().next() {
+            self.open(p);
+        }
+        let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
+        if hovering {
+            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::new("dnd")));
+            let rect = ctx.content_rect();
+            painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+            painter.text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "Drop a history file or store folder to open it",
+                egui::FontId::proportional(20.0),
+                egui::Color32::WHITE,
+            );
+        }
+    }
+
+    /// One frame of the whole UI (eframe and the headless tests call this).
+    pub fn ui(&mut self, ctx: &egui::Context) {
+        if self.repaint.is_none() {
+            self.repaint = Some(ctx.clone());
+        }
+        if self.styled_dark != Some(self.persisted.dark) {
+            style::apply(ctx, self.persisted.dark);
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+            self.styled_dark = Some(self.persisted.dark);
+        }
+        self.poll_background(ctx);
+        self.shortcuts(ctx);
+        self.drag_and_drop(ctx);
+        if self.reveal {
+            self.reveal = false;
+            if let (Some(d), Some(op)) = (&self.doc, self.selected) {
+                self.table.expand_to(d, op);
+                self.table.scroll_to_op = Some(op);
+                self.timeline.reveal(&d.timeline, op);
+            }
+        }
+
+        self.toolbar(ctx);
+        self.status_bar(ctx);
+        if self.doc.is_none() || self.show_picker {
+            egui::CentralPanel::default().show(ctx, |ui| {
+                if self.show_picker {
+                    if let Some(p) = &mut self.picker {
+                        p.ui(ui, &mut self.intents);
+                    }
+                } else {
+                    super::start::ui(ui, self);
+                }
+            });
+            self.apply_intents();
+            return;
+        }
+        self.banner(ctx);
+        if self.view == View::Diff {
+            egui::CentralPanel::default().show(ctx, |ui| {
+                if let Some(d) = &self.doc {
+                    self.diff.ui(ui, d, &mut self.intents);
+                }
+            });
+            self.apply_intents();
+            return;
+        }
+        self.scrubber(ctx);
+        if self.persisted.show_inspector {
+            egui::SidePanel::right("inspector").resizable(true).default_width(360.0).min_width(220.0).show(ctx, |ui| {
+                egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+                    if let Some(d) = &self.doc {
+                        self.inspector.ui(ui, d, self.selected, self.invocation);
+                    }
+                });
+            });
+        }
+        if self.persisted.show_timeline {
+            let resp = egui::TopBottomPanel::bottom("timeline")
+                .resizable(true)
+                .default_height(self.persisted.timeline_height)
+                .min_height(80.0)
+                .show(ctx, |ui| {
+                    if let Some(d) = &self.doc {
+                        self.timeline.ui(ui, d, self.selected, self.invocation, &mut self.intents);
+                    }
+                });
+            self.persisted.timeline_height = resp.response.rect.height();
+        }
+        egui::CentralPanel::default().show(ctx, |ui| {
+            if let Some(d) = &self.doc {
+                self.table.refresh(d, self.doc_gen, &self.filter, self.invocation);
+                self.table.ui(ui, d, self.selected, self.invocation, &mut self.intents);
+            }
+        });
+        self.apply_intents();
+    }
+}
+
+impl eframe::App for App {
+    fn update(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.ui(ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
+    }
+}

@@ -1,0 +1,200 @@
+//! One opened execution and everything the views need precomputed from it:
+//! the replay analysis, the tree order of the table and the time-view
+//! layout. Built once per load on the job thread, never per frame.
+
+use crate::model::{format_duration_micros, Execution, History, Operation};
+use crate::replay::{analyze, Analysis};
+use std::path::PathBuf;
+
+use super::timeline::TimelineLayout;
+
+/// One row of the operation tree, in display (depth-first) order.
+#[derive(Debug, Clone)]
+pub struct TreeRow {
+    pub op: usize,
+    pub depth: u32,
+    /// Index of the row's last descendant + 1 (for collapsing).
+    pub subtree_end: usize,
+    pub has_children: bool,
+}
+
+pub struct Doc {
+    /// Where it was loaded from (for reload and the title).
+    pub path: Option<PathBuf>,
+    /// For stores: which execution (ARN) was picked, kept across reloads.
+    pub arn: Option<String>,
+    pub history: History,
+    pub exec: usize,
+    pub analysis: Analysis,
+    pub tree: Vec<TreeRow>,
+    /// Operation index → row index in `tree`.
+    pub row_of_op: Vec<usize>,
+    /// Per operation: the dotted position path (`3.2`).
+    pub position_labels: Vec<String>,
+    /// Per operation: duration text, precomputed.
+    pub durations: Vec<String>,
+    pub timeline: TimelineLayout,
+    /// Per invocation: (replayed, executed) counts, so the scrubber does not
+    /// count 50,000 roles every frame.
+    pub role_counts: Vec<(usize, usize)>,
+}
+
+impl Doc {
+    /// Analyse execution `exec` of `history` and precompute the views.
+    pub fn build(history: History, exec: usize, path: Option<PathBuf>, arn: Option<String>) -> Doc {
+        let exec = exec.min(history.executions.len().saturating_sub(1));
+        let empty = Execution::default();
+        let e = history.executions.get(exec).unwrap_or(&empty);
+        let analysis = analyze(e);
+        let (tree, row_of_op) = build_tree(e, &analysis);
+        let position_labels = e
+            .operations
+            .iter()
+            .enumerate()
+            .map(|(i, _)| position_label(&analysis, i))
+            .collect();
+        let durations = e.operations.iter().map(duration_text).collect();
+        let timeline = TimelineLayout::build(e, &analysis);
+        let role_counts = analysis.invocations.iter().map(|r| (r.replayed().count(), r.executed().count())).collect();
+        Doc {
+            path,
+            arn,
+            history,
+            exec,
+            analysis,
+            tree,
+            row_of_op,
+            position_labels,
+            durations,
+            timeline,
+            role_counts,
+        }
+    }
+
+    pub fn execution(&self) -> Option<&Execution> {
+        self.history.executions.get(self.exec)
+    }
+
+    pub fn ops(&self) -> &[Operation] {
+        self.execution().map(|e| e.operations.as_slice()).unwrap_or(&[])
+    }
+
+    /// Invocation column text: `1`, or `1…2` when it finished in a later one
+    /// (the default fonts have no arrow glyph).
+    pub fn invocation_text(&self, op: usize) -> String {
+        let Some(o) = self.ops().get(op) else {
+            return String::new();
+        };
+        match (o.started_in, o.finished_in) {
+            (Some(s), Some(f)) if s != f => format!("{}…{}", s + 1, f + 1),
+            (Some(s), _) => format!("{}", s + 1),
+            (None, Some(f)) => format!("…{}", f + 1),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// Context path of an operation's context (`root`, `process › item-0`).
+    pub fn context_path(&self, op: usize) -> String {
+        self.analysis
+            .places
+            .get(op)
+            .and_then(|p| self.analysis.contexts.get(p.context))
+            .map(|c| c.path_label())
+            .unwrap_or_else(|| "root".into())
+    }
+
+    /// The operation a diagnosis points at: its recorded op, else the one at
+    /// its context and position.
+    pub fn diagnosis_target(&self, d: &crate::replay::Diagnosis) -> Option<usize> {
+        if d.op.is_some() {
+            return d.op;
+        }
+        let ctx = self.analysis.contexts.get(d.context.unwrap_or(0))?;
+        let pos = usize::try_from(d.position?).ok()?.checked_sub(1)?;
+        ctx.children.get(pos).copied()
+    }
+}
+
+/// Depth-first order of the context tree: each context operation is followed
+/// by its children. Iterative so deep nesting cannot overflow the stack.
+fn build_tree(e: &Execution, a: &Analysis) -> (Vec<TreeRow>, Vec<usize>) {
+    let n = e.operations.len();
+    let mut ctx_of_op: Vec<Option<usize>> = vec![None; n];
+    for (ci, c) in a.contexts.iter().enumerate() {
+        if let Some(op) = c.op {
+            if op < n {
+                ctx_of_op[op] = Some(ci);
+            }
+        }
+    }
+    let mut rows: Vec<TreeRow> = Vec::with_capacity(n);
+    let mut row_of_op = vec![usize::MAX; n];
+    // Stack of (context, next child index, row that opened it).
+    let mut stack: Vec<(usize, usize, Option<usize>)> = vec![(0, 0, None)];
+    while let Some(top) = stack.last_mut() {
+        let (ci, next, opener) = *top;
+        let children = a.contexts.get(ci).map(|c| c.children.as_slice()).unwrap_or(&[]);
+        if next >= children.len() {
+            if let Some(r) = opener {
+                rows[r].subtree_end = rows.len();
+            }
+            stack.pop();
+            continue;
+        }
+        top.1 += 1;
+        let op = children[next];
+        if op >= n || row_of_op[op] != usize::MAX {
+            continue;
+        }
+        let depth = a.places.get(op).map(|p| p.depth).unwrap_or(0);
+        let row = rows.len();
+        row_of_op[op] = row;
+        let child_ctx = ctx_of_op[op];
+        let has_children = child_ctx
+            .and_then(|c| a.contexts.get(c))
+            .map(|c| !c.children.is_empty())
+            .unwrap_or(false);
+        rows.push(TreeRow {
+            op,
+            depth,
+            subtree_end: row + 1,
+            has_children,
+        });
+        if let Some(c) = child_ctx {
+            stack.push((c, 0, Some(row)));
+        }
+    }
+    // Operations the analysis left out of every context still get a row.
+    for (op, r) in row_of_op.iter_mut().enumerate() {
+        if *r == usize::MAX {
+            *r = rows.len();
+            rows.push(TreeRow {
+                op,
+                depth: 0,
+                subtree_end: rows.len() + 1,
+                has_children: false,
+            });
+        }
+    }
+    (rows, row_of_op)
+}
+
+fn position_label(a: &Analysis, op: usize) -> String {
+    let Some(p) = a.places.get(op) else {
+        return String::new();
+    };
+    let mut parts: Vec<String> = a
+        .contexts
+        .get(p.context)
+        .map(|c| c.key.iter().map(|k| k.to_string()).collect())
+        .unwrap_or_default();
+    parts.push(p.position.to_string());
+    parts.join(".")
+}
+
+fn duration_text(o: &Operation) -> String {
+    match (o.start, o.end) {
+        (Some(s), Some(e)) => format_duration_micros(e.micros() - s.micros()),
+        _ => String::new(),
+    }
+}

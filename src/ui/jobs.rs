@@ -1,0 +1,192 @@
+//! Background work: loading, analysing and laying out a history runs on a
+//! thread; the UI polls a channel each frame and the thread asks for a
+//! repaint when it reports, so the window never freezes. Cancel drops the
+//! result (and tells the loader to stop early where it can).
+
+use super::doc::Doc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One row of a store's execution picker (copied from the loader's summary so
+/// the picker does not depend on its exact type).
+#[derive(Debug, Clone)]
+pub struct StoreRow {
+    pub arn: String,
+    pub function_name: String,
+    pub name: String,
+    pub status: String,
+    pub start: Option<crate::model::Ts>,
+    pub end: Option<crate::model::Ts>,
+    /// `None` when the store lists executions without reading them.
+    pub operation_count: Option<usize>,
+}
+
+pub enum JobOutput {
+    Doc(Box<Doc>),
+    /// A store with several executions: show the picker.
+    Store { path: PathBuf, rows: Vec<StoreRow> },
+    /// A second history for the diff view.
+    DiffSide(Box<Doc>),
+    Failed(String),
+}
+
+enum Msg {
+    Progress(f32, String),
+    Done(JobOutput),
+}
+
+/// Handle the job thread uses to report and to check for cancellation.
+pub struct JobCtx {
+    tx: Sender<Msg>,
+    cancel: Arc<AtomicBool>,
+    repaint: Option<egui::Context>,
+}
+
+impl JobCtx {
+    /// `fraction` in 0..=1, or negative when unknown.
+    pub fn progress(&self, fraction: f32, what: impl Into<String>) {
+        let _ = self.tx.send(Msg::Progress(fraction, what.into()));
+        if let Some(c) = &self.repaint {
+            c.request_repaint();
+        }
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+}
+
+pub struct Job {
+    pub label: String,
+    pub progress: f32,
+    pub status: String,
+    pub started: Instant,
+    rx: Receiver<Msg>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Job {
+    /// Run `work` on a new thread. `repaint` wakes the UI when it reports
+    /// (`None` in headless tests that poll).
+    pub fn spawn(
+        label: impl Into<String>,
+        repaint: Option<egui::Context>,
+        work: impl FnOnce(&JobCtx) -> JobOutput + Send + 'static,
+    ) -> Job {
+        let (tx, rx) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let jc = JobCtx {
+            tx,
+            cancel: cancel.clone(),
+            repaint,
+        };
+        let label = label.into();
+        let thread_label = label.clone();
+        let spawned = std::thread::Builder::new()
+            .name("durable-lens-job".into())
+            .spawn(move || {
+                // A panic in a loader must surface as an error, not a hung spinner.
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&jc)))
+                    .unwrap_or_else(|_| JobOutput::Failed(format!("internal error while {thread_label}")));
+                let _ = jc.tx.send(Msg::Done(out));
+                if let Some(c) = &jc.repaint {
+                    c.request_repaint();
+                }
+            });
+        let job = Job {
+            label,
+            progress: -1.0,
+            status: String::new(),
+            started: Instant::now(),
+            rx,
+            cancel,
+        };
+        if let Err(e) = spawned {
+            // Report through the same channel shape: a job that failed at once.
+            let (tx, rx) = channel();
+            let _ = tx.send(Msg::Done(JobOutput::Failed(format!("could not start a thread: {e}"))));
+            return Job { rx, ..job };
+        }
+        job
+    }
+
+    /// Drain reports; returns the output once the job is done.
+    pub fn poll(&mut self) -> Option<JobOutput> {
+        loop {
+            match self.rx.try_recv() {
+                Ok(Msg::Progress(p, s)) => {
+                    self.progress = p;
+                    self.status = s;
+                }
+                Ok(Msg::Done(out)) => return Some(out),
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => {
+                    return Some(JobOutput::Failed(format!("{}: the worker stopped unexpectedly", self.label)))
+                }
+            }
+        }
+    }
+
+    /// Block until done (tests and the benchmark only; never on the UI thread).
+    pub fn wait(&mut self, timeout: Duration) -> Option<JobOutput> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(o) = self.poll() {
+                return Some(o);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Outcome of the native file dialog, run on its own thread.
+pub enum DialogResult {
+    Picked(PathBuf),
+    Cancelled,
+    /// The dialog could not be shown (no portal, headless): use the path field.
+    Unavailable,
+}
+
+/// Open the native dialog off the UI thread. rfd cannot tell "cancelled"
+/// from "no dialog backend", so an answer faster than a human can click is
+/// treated as "unavailable".
+pub fn pick_path(repaint: egui::Context, folder: bool) -> Receiver<DialogResult> {
+    let (tx, rx) = channel();
+    let _ = std::thread::Builder::new().name("durable-lens-dialog".into()).spawn(move || {
+        let started = Instant::now();
+        let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+            && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        let picked = if no_session {
+            None
+        } else {
+            let d = rfd::FileDialog::new().set_title("Open a durable execution history or store");
+            if folder {
+                d.pick_folder()
+            } else {
+                d.add_filter("histories", &["json", "db", "sqlite", "sqlite3"]).add_filter("all", &["*"]).pick_file()
+            }
+        };
+        let r = match picked {
+            Some(p) => DialogResult::Picked(p),
+            None if no_session || started.elapsed() < Duration::from_millis(400) => DialogResult::Unavailable,
+            None => DialogResult::Cancelled,
+        };
+        let _ = tx.send(r);
+        repaint.request_repaint();
+    });
+    rx
+}

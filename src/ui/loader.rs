@@ -1,0 +1,86 @@
+//! The UI's only door to `crate::load`: opening a path (file, folder or
+//! SQLite store) into either a ready `Doc` or a store's execution list.
+//! Runs on a job thread.
+
+use super::doc::Doc;
+use super::jobs::{JobCtx, JobOutput, StoreRow};
+use crate::load;
+use anyhow::Context as _;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// A folder, or a file whose content starts like an SQLite database.
+pub fn is_store(path: &Path) -> bool {
+    if path.is_dir() {
+        return true;
+    }
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map(|_| &head == b"SQLite format 3\0")
+        .unwrap_or(false)
+}
+
+/// Open `path`: a store with several executions yields the picker rows
+/// (unless `arn` names the one to open); anything else a `Doc`.
+pub fn open(jc: &JobCtx, path: PathBuf, arn: Option<String>) -> JobOutput {
+    match open_inner(jc, &path, arn) {
+        Ok(o) => o,
+        Err(e) => JobOutput::Failed(format!("{e:#}")),
+    }
+}
+
+fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<JobOutput> {
+    if is_store(path) {
+        if let Some(arn) = arn {
+            jc.progress(-1.0, "reading the execution from the store");
+            let h = load::load_store_execution(path, &arn)
+                .with_context(|| format!("opening execution {arn} in {}", path.display()))?;
+            return Ok(finish(jc, h, path, Some(arn)));
+        }
+        jc.progress(-1.0, "listing the store's executions");
+        let list = load::list_store(path).with_context(|| format!("listing {}", path.display()))?;
+        if list.len() != 1 {
+            let rows = list
+                .into_iter()
+                .map(|s| StoreRow {
+                    arn: s.arn,
+                    function_name: s.function_name.unwrap_or_default(),
+                    name: s.name.unwrap_or_default(),
+                    status: s.status.unwrap_or_else(|| "RUNNING".into()),
+                    start: s.start,
+                    end: s.end,
+                    operation_count: s.operation_count,
+                })
+                .collect();
+            return Ok(JobOutput::Store { path: path.to_path_buf(), rows });
+        }
+        let arn = list.into_iter().next().map(|s| s.arn);
+        if let Some(arn) = arn {
+            let h = load::load_store_execution(path, &arn)
+                .with_context(|| format!("opening execution {arn} in {}", path.display()))?;
+            return Ok(finish(jc, h, path, Some(arn)));
+        }
+    }
+    jc.progress(-1.0, format!("reading {}", path.display()));
+    let cancel = jc.cancel_flag();
+    let report = |p: load::Progress| {
+        let f = if p.total > 0 { p.done as f32 / p.total as f32 * 0.6 } else { -1.0 };
+        jc.progress(f, p.what);
+    };
+    let opts = load::LoadOptions {
+        progress: Some(&report),
+        cancel: Some(&cancel),
+        execution: None,
+    };
+    let h = load::load_path_with(path, &opts).with_context(|| format!("opening {}", path.display()))?;
+    if jc.cancelled() {
+        anyhow::bail!("cancelled");
+    }
+    Ok(finish(jc, h, path, None))
+}
+
+fn finish(jc: &JobCtx, h: crate::model::History, path: &Path, arn: Option<String>) -> JobOutput {
+    jc.progress(0.7, "analysing replay");
+    JobOutput::Doc(Box::new(Doc::build(h, 0, Some(path.to_path_buf()), arn)))
+}

@@ -1,0 +1,287 @@
+//! The operation table/tree: virtualised rows (only visible rows are laid
+//! out), nested by context and collapsible, with the selected invocation's
+//! replay roles and a labelled "replay | execution" marker row where each
+//! context switched to execution. The visible row list is rebuilt only when
+//! the document, collapse state, filter or invocation changes.
+
+use super::doc::Doc;
+use super::style;
+use super::Intent;
+use crate::replay::Role;
+use egui::{Align, Layout, RichText, Sense};
+use egui_extras::{Column, TableBuilder};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    /// A row of `Doc::tree`.
+    Op(usize),
+    /// A switch marker before operation `op` (index into the invocation's switches).
+    Switch { switch: usize, op: usize },
+}
+
+#[derive(Default)]
+pub struct TableView {
+    pub collapsed: HashSet<usize>,
+    items: Vec<Item>,
+    key: Option<(u64, String, Option<usize>, u64)>,
+    collapse_gen: u64,
+    /// Scroll this operation into view on the next frame.
+    pub scroll_to_op: Option<usize>,
+}
+
+impl TableView {
+    pub fn reset(&mut self) {
+        self.collapsed.clear();
+        self.key = None;
+        self.items.clear();
+        self.collapse_gen += 1;
+    }
+
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Rebuild the visible rows if anything they depend on changed.
+    pub fn refresh(&mut self, doc: &Doc, doc_gen: u64, filter: &str, inv: Option<usize>) {
+        let key = (self.collapse_gen, filter.to_string(), inv, doc_gen);
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        self.key = Some(key);
+        self.items.clear();
+        let ops = doc.ops();
+        let switches = inv.and_then(|i| doc.analysis.invocations.get(i));
+        let mut switch_at = std::collections::HashMap::new();
+        if let Some(r) = switches {
+            for (si, s) in r.switches.iter().enumerate() {
+                switch_at.insert(s.op, si);
+            }
+        }
+        let needle = filter.trim().to_lowercase();
+        let mut row = 0;
+        while row < doc.tree.len() {
+            let tr = &doc.tree[row];
+            let op = tr.op;
+            let visible = if needle.is_empty() {
+                true
+            } else {
+                ops.get(op).map(|o| matches(o, &needle)).unwrap_or(false)
+            };
+            if visible {
+                if let Some(&si) = switch_at.get(&op) {
+                    self.items.push(Item::Switch { switch: si, op });
+                }
+                self.items.push(Item::Op(row));
+            }
+            row = if needle.is_empty() && self.collapsed.contains(&op) {
+                tr.subtree_end.max(row + 1)
+            } else {
+                row + 1
+            };
+        }
+    }
+
+    pub fn toggle(&mut self, op: usize) {
+        if !self.collapsed.remove(&op) {
+            self.collapsed.insert(op);
+        }
+        self.collapse_gen += 1;
+    }
+
+    /// Expand every ancestor of `op` so its row is visible.
+    pub fn expand_to(&mut self, doc: &Doc, op: usize) {
+        let mut ctx = doc.analysis.places.get(op).map(|p| p.context);
+        let mut changed = false;
+        let mut guard = 0;
+        while let Some(c) = ctx {
+            guard += 1;
+            let Some(context) = doc.analysis.contexts.get(c) else { break };
+            if guard > 10_000 {
+                break;
+            }
+            if let Some(opener) = context.op {
+                changed |= self.collapsed.remove(&opener);
+            }
+            ctx = context.parent;
+        }
+        if changed {
+            self.collapse_gen += 1;
+        }
+    }
+
+    /// The operation `delta` rows away from `from` among visible rows.
+    pub fn step(&self, doc: &Doc, from: Option<usize>, delta: i32) -> Option<usize> {
+        let ops: Vec<usize> = self
+            .items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Op(r) => doc.tree.get(*r).map(|t| t.op),
+                Item::Switch { .. } => None,
+            })
+            .collect();
+        if ops.is_empty() {
+            return None;
+        }
+        let cur = from.and_then(|f| ops.iter().position(|&o| o == f));
+        let next = match cur {
+            None => 0,
+            Some(c) => (c as i64 + delta as i64).clamp(0, ops.len() as i64 - 1) as usize,
+        };
+        ops.get(next).copied()
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Doc,
+        selected: Option<usize>,
+        inv: Option<usize>,
+        intents: &mut Vec<Intent>,
+    ) {
+        let ops = doc.ops();
+        let replay = inv.and_then(|i| doc.analysis.invocations.get(i));
+        let dark = ui.visuals().dark_mode;
+        let muted = style::muted(ui.visuals());
+        let switch_c = style::switch_color(dark);
+        let scroll_row = self
+            .scroll_to_op
+            .take()
+            .and_then(|op| self.items.iter().position(|it| matches!(it, Item::Op(r) if doc.tree.get(*r).map(|t| t.op) == Some(op))));
+        // Labels must not swallow clicks meant for the row.
+        ui.style_mut().interaction.selectable_labels = false;
+        let mut tb = TableBuilder::new(ui)
+            .id_salt("ops-table")
+            .striped(true)
+            .resizable(true)
+            .sense(Sense::click())
+            .cell_layout(Layout::left_to_right(Align::Center))
+            .column(Column::initial(54.0).at_least(30.0).clip(true))
+            .column(Column::initial(230.0).at_least(100.0).clip(true))
+            .column(Column::initial(92.0).at_least(40.0).clip(true))
+            .column(Column::initial(110.0).at_least(40.0).clip(true))
+            .column(Column::initial(104.0).at_least(40.0).clip(true))
+            .column(Column::initial(96.0).at_least(40.0).clip(true))
+            .column(Column::initial(52.0).at_least(30.0).clip(true))
+            .column(Column::initial(70.0).at_least(30.0).clip(true))
+            .column(Column::remainder().at_least(30.0).clip(true))
+            .min_scrolled_height(0.0);
+        if let Some(r) = scroll_row {
+            tb = tb.scroll_to_row(r, Some(Align::Center));
+        }
+        let mut toggles = Vec::new();
+        tb.header(20.0, |mut h| {
+            for t in ["#", "name", "type", "subtype", "status", "this invocation", "tries", "duration", "inv"] {
+                h.col(|ui| {
+                    ui.strong(t);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(18.0, self.items.len(), |mut row| {
+                let Some(item) = self.items.get(row.index()).copied() else { return };
+                match item {
+                    Item::Switch { switch, op } => {
+                        let sw = replay.and_then(|r| r.switches.get(switch));
+                        let ctx = sw
+                            .and_then(|s| doc.analysis.contexts.get(s.context))
+                            .map(|c| c.path_label())
+                            .unwrap_or_default();
+                        let pos = sw.map(|s| s.position).unwrap_or(0);
+                        row.col(|ui| {
+                            ui.label(RichText::new("»»").strong().color(switch_c));
+                        });
+                        row.col(|ui| {
+                            let indent = doc.row_of_op.get(op).and_then(|&r| doc.tree.get(r)).map(|t| t.depth).unwrap_or(0);
+                            ui.add_space(indent as f32 * 14.0);
+                            ui.label(RichText::new("replay | execution").strong().color(switch_c));
+                        });
+                        row.col(|ui| {
+                            ui.label(RichText::new("switch").color(switch_c));
+                        });
+                        row.col(|ui| {
+                            ui.label(RichText::new(ctx).color(switch_c));
+                        });
+                        row.col(|ui| {
+                            ui.label(RichText::new(format!("position {pos}")).color(switch_c));
+                        });
+                        for _ in 0..4 {
+                            row.col(|_| {});
+                        }
+                    }
+                    Item::Op(r) => {
+                        let Some(tr) = doc.tree.get(r) else { return };
+                        let Some(o) = ops.get(tr.op) else { return };
+                        let role = replay.and_then(|rp| rp.roles.get(tr.op)).copied();
+                        let weak = matches!(role, Some(Role::Replayed) | Some(Role::NotReached));
+                        let txt = |s: String| {
+                            let t = RichText::new(s);
+                            if weak {
+                                t.color(muted)
+                            } else {
+                                t
+                            }
+                        };
+                        row.set_selected(selected == Some(tr.op));
+                        row.col(|ui| {
+                            ui.label(txt(doc.position_labels[tr.op].clone()));
+                        });
+                        row.col(|ui| {
+                            ui.add_space(tr.depth as f32 * 14.0);
+                            if tr.has_children {
+                                let open = !self.collapsed.contains(&tr.op);
+                                let icon = if open { "⏷" } else { "⏵" };
+                                if ui.small_button(icon).on_hover_text("collapse / expand").clicked() {
+                                    toggles.push(tr.op);
+                                }
+                            } else {
+                                ui.add_space(16.0);
+                            }
+                            ui.label(txt(o.display_name().to_string()));
+                        });
+                        row.col(|ui| {
+                            ui.label(txt(o.op_type.as_str().to_string()));
+                        });
+                        row.col(|ui| {
+                            ui.label(txt(o.sub_type.clone().unwrap_or_default()));
+                        });
+                        row.col(|ui| {
+                            let c = style::status_color(o.status, dark);
+                            let c = if weak { c.gamma_multiply(0.6) } else { c };
+                            ui.label(RichText::new(style::status_label(o.status)).color(c));
+                        });
+                        row.col(|ui| {
+                            if let Some(r) = role {
+                                ui.label(txt(style::role_label(r).to_string()));
+                            }
+                        });
+                        row.col(|ui| {
+                            if !o.attempts.is_empty() {
+                                ui.label(txt(o.attempts.len().to_string()));
+                            }
+                        });
+                        row.col(|ui| {
+                            ui.label(txt(doc.durations[tr.op].clone()));
+                        });
+                        row.col(|ui| {
+                            ui.label(txt(doc.invocation_text(tr.op)));
+                        });
+                        if row.response().clicked() {
+                            intents.push(Intent::Select { op: tr.op, from_timeline: false });
+                        }
+                    }
+                }
+            });
+        });
+        for t in toggles {
+            self.toggle(t);
+        }
+    }
+}
+
+fn matches(o: &crate::model::Operation, needle: &str) -> bool {
+    o.display_name().to_lowercase().contains(needle)
+        || o.op_type.as_str().to_lowercase().contains(needle)
+        || o.sub_type.as_deref().map(|s| s.to_lowercase().contains(needle)).unwrap_or(false)
+        || o.status.as_str().to_lowercase().contains(needle)
+}

@@ -1,0 +1,428 @@
+//! The time-axis view: one band per invocation, one lane per context, spans
+//! painted with culling to the clip rect (binary search per visible lane), so
+//! a frame costs what is visible. Zoom (ctrl+wheel, +/-), pan (drag, wheel,
+//! shift+arrows), fit (F/Home). The replay | execution switch is a labelled
+//! vertical marker in its lane for every invocation.
+
+mod layout;
+
+pub use layout::{Band, Lane, Marker, Span, TimelineLayout};
+
+use super::doc::Doc;
+use super::style;
+use super::Intent;
+use crate::model::{format_duration_micros, OpType};
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
+
+const LABEL_W: f32 = 150.0;
+const RULER_H: f32 = 16.0;
+const BAND_H: f32 = 20.0;
+const LANE_H: f32 = 22.0;
+
+/// Pan/zoom state. Seconds relative to the execution start.
+#[derive(Debug, Clone)]
+pub struct TimelineView {
+    pub t_start: f64,
+    pub secs_per_px: f64,
+    pub scroll_y: f32,
+    fitted: bool,
+    plot_w: f32,
+    plot_h: f32,
+}
+
+impl Default for TimelineView {
+    fn default() -> Self {
+        TimelineView {
+            t_start: 0.0,
+            secs_per_px: 0.001,
+            scroll_y: 0.0,
+            fitted: false,
+            plot_w: 600.0,
+            plot_h: 200.0,
+        }
+    }
+}
+
+impl TimelineView {
+    /// Forget the view so the next frame fits the new document.
+    pub fn reset(&mut self) {
+        self.fitted = false;
+        self.scroll_y = 0.0;
+    }
+
+    pub fn fit(&mut self, l: &TimelineLayout) {
+        let span = (l.t_max - l.t_min).max(1e-6);
+        let w = self.plot_w.max(50.0) as f64;
+        self.secs_per_px = span * 1.04 / w;
+        self.t_start = l.t_min - span * 0.02;
+        self.fitted = true;
+    }
+
+    /// Zoom by `factor` (>1 = in) around the screen x fraction `at` (0..1).
+    pub fn zoom(&mut self, factor: f64, at: f64) {
+        let w = self.plot_w as f64;
+        let pivot = self.t_start + at * w * self.secs_per_px;
+        self.secs_per_px = (self.secs_per_px / factor).clamp(1e-7, 1e7);
+        self.t_start = pivot - at * w * self.secs_per_px;
+    }
+
+    /// Pan by a fraction of the visible width.
+    pub fn pan(&mut self, frac: f64) {
+        self.t_start += frac * self.plot_w as f64 * self.secs_per_px;
+    }
+
+    /// Bring an operation into view (pan, and scroll to its lane).
+    pub fn reveal(&mut self, l: &TimelineLayout, op: usize) {
+        if let Some(&lane) = l.lane_of_op.get(op) {
+            let y = lane as f32 * LANE_H;
+            if y < self.scroll_y || y + LANE_H > self.scroll_y + self.plot_h {
+                self.scroll_y = (y - self.plot_h / 2.0).max(0.0);
+            }
+        }
+        if let Some((li, si)) = l.span_of_op.get(op).copied().flatten() {
+            let s = &l.lanes[li].spans[si];
+            let t_end = self.t_start + self.plot_w as f64 * self.secs_per_px;
+            if s.start < self.t_start || s.start > t_end {
+                self.t_start = s.start - 0.25 * self.plot_w as f64 * self.secs_per_px;
+            }
+        }
+    }
+
+    fn x_of(&self, plot: Rect, t: f64) -> f32 {
+        plot.left() + ((t - self.t_start) / self.secs_per_px) as f32
+    }
+
+    fn t_of(&self, plot: Rect, x: f32) -> f64 {
+        self.t_start + (x - plot.left()) as f64 * self.secs_per_px
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Doc,
+        selected: Option<usize>,
+        invocation: Option<usize>,
+        intents: &mut Vec<Intent>,
+    ) {
+        let l = &doc.timeline;
+        let rect = ui.available_rect_before_wrap();
+        let resp = ui.allocate_rect(rect, Sense::click_and_drag());
+        let plot = Rect::from_min_max(
+            Pos2::new(rect.left() + LABEL_W, rect.top() + RULER_H + BAND_H),
+            rect.max,
+        );
+        self.plot_w = plot.width().max(1.0);
+        self.plot_h = plot.height().max(1.0);
+        if !self.fitted {
+            self.fit(l);
+        }
+        let dark = ui.visuals().dark_mode;
+        let painter = ui.painter_at(rect);
+        let text_color = ui.visuals().text_color();
+        let weak = ui.visuals().weak_text_color();
+        let grid = ui.visuals().widgets.noninteractive.bg_stroke.color;
+        let small = FontId::proportional(11.0);
+
+        if !l.has_times {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "This source records no timestamps: the time view is empty (the table still shows every operation).",
+                small,
+                weak,
+            );
+            return;
+        }
+
+        self.handle_input(ui, &resp, plot, l);
+
+        let t_end = self.t_of(plot, plot.right());
+        let lanes_h = l.lanes.len() as f32 * LANE_H;
+        self.scroll_y = self.scroll_y.clamp(0.0, (lanes_h - self.plot_h + LANE_H).max(0.0));
+
+        // Invocation bands: shaded columns behind the lanes, a labelled header row.
+        let band_row = Rect::from_min_max(
+            Pos2::new(plot.left(), rect.top() + RULER_H),
+            Pos2::new(plot.right(), plot.top()),
+        );
+        let plot_painter = painter.with_clip_rect(plot);
+        let band_painter = painter.with_clip_rect(band_row);
+        for (i, b) in l.bands.iter().enumerate() {
+            let Some(b) = b else { continue };
+            if b.end < self.t_start || b.start > t_end {
+                continue;
+            }
+            let x0 = self.x_of(plot, b.start);
+            let x1 = self.x_of(plot, b.end).max(x0 + 2.0);
+            let is_sel = invocation == Some(i);
+            let base = if dark { Color32::from_rgb(60, 90, 130) } else { Color32::from_rgb(170, 200, 240) };
+            let col_alpha = if is_sel { 0.28 } else { 0.10 };
+            plot_painter.rect_filled(
+                Rect::from_x_y_ranges(x0..=x1, plot.y_range()),
+                0.0,
+                base.gamma_multiply(col_alpha),
+            );
+            let head = Rect::from_x_y_ranges(x0..=x1, band_row.top() + 2.0..=band_row.bottom() - 2.0);
+            band_painter.rect_filled(head, 2.0, base.gamma_multiply(if is_sel { 0.9 } else { 0.45 }));
+            if is_sel {
+                band_painter.rect_stroke(head, 2.0, Stroke::new(1.5, text_color), StrokeKind::Inside);
+            }
+            let label = if x1 - x0 > 170.0 { b.label.clone() } else { format!("#{}", i + 1) };
+            if x1 - x0 > 14.0 {
+                band_painter.text(
+                    Pos2::new(x0.max(plot.left()) + 3.0, head.center().y),
+                    Align2::LEFT_CENTER,
+                    label,
+                    small.clone(),
+                    text_color,
+                );
+            }
+        }
+        painter.text(
+            Pos2::new(rect.left() + 4.0, band_row.center().y),
+            Align2::LEFT_CENTER,
+            "invocations",
+            small.clone(),
+            weak,
+        );
+
+        self.paint_ruler(&painter, rect, plot, weak, grid);
+
+        // Lanes: only the visible ones.
+        let first = (self.scroll_y / LANE_H).floor() as usize;
+        let count = (self.plot_h / LANE_H).ceil() as usize + 1;
+        let label_painter = painter.with_clip_rect(Rect::from_min_max(
+            Pos2::new(rect.left(), plot.top()),
+            Pos2::new(plot.left(), plot.bottom()),
+        ));
+        let switch_col = style::switch_color(dark);
+        let hover = resp.hover_pos();
+        let mut hovered: Option<usize> = None;
+        for li in first..(first + count).min(l.lanes.len()) {
+            let lane = &l.lanes[li];
+            let y0 = plot.top() + li as f32 * LANE_H - self.scroll_y;
+            let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
+            plot_painter.hline(plot.x_range(), y0 + LANE_H, Stroke::new(0.5, grid));
+            label_painter.text(
+                Pos2::new(rect.left() + 4.0 + lane.depth as f32 * 10.0, y0 + LANE_H / 2.0),
+                Align2::LEFT_CENTER,
+                &lane.label,
+                small.clone(),
+                text_color,
+            );
+            let min_dt = self.secs_per_px;
+            for si in l.visible_spans(li, self.t_start, t_end, min_dt) {
+                let s = &lane.spans[si];
+                let r = self.paint_span(&plot_painter, doc, plot, lane_rect, s, selected == Some(s.op), dark);
+                if let Some(h) = hover {
+                    if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
+                        hovered = Some(s.op);
+                    }
+                }
+            }
+            // Switch markers: selected invocation bold and labelled; others thin.
+            let mut last_label_x = f32::NEG_INFINITY;
+            for m in &lane.markers {
+                if m.t < self.t_start || m.t > t_end {
+                    continue;
+                }
+                let x = self.x_of(plot, m.t) - 1.0;
+                let sel = invocation == Some(m.invocation);
+                let (w, c) = if sel { (2.5, switch_col) } else { (1.0, switch_col.gamma_multiply(0.55)) };
+                plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
+                if sel || x - last_label_x > 130.0 {
+                    last_label_x = x;
+                    let font = FontId::proportional(if sel { 11.0 } else { 10.0 });
+                    plot_painter.text(Pos2::new(x - 3.0, y0 + 1.0), Align2::RIGHT_TOP, "replay", font.clone(), c);
+                    plot_painter.text(Pos2::new(x + 3.0, y0 + 1.0), Align2::LEFT_TOP, "execution", font, c);
+                }
+            }
+        }
+        if l.lanes.len() > count {
+            painter.text(
+                Pos2::new(rect.left() + 4.0, rect.top() + 2.0),
+                Align2::LEFT_TOP,
+                format!("lanes {}–{} of {}", first + 1, (first + count).min(l.lanes.len()), l.lanes.len()),
+                small.clone(),
+                weak,
+            );
+        }
+        painter.vline(plot.left(), rect.y_range(), Stroke::new(1.0, grid));
+
+        if let Some(op) = hovered {
+            if let Some(o) = doc.ops().get(op) {
+                resp.clone().on_hover_ui_at_pointer(|ui| {
+                    ui.label(format!("{}  ({})", o.display_name(), doc.position_labels[op]));
+                    ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
+                    if !doc.durations[op].is_empty() {
+                        ui.label(format!("duration {}", doc.durations[op]));
+                    }
+                    if o.attempts.len() > 1 {
+                        ui.label(format!("{} attempts", o.attempts.len()));
+                    }
+                });
+            }
+        }
+        if resp.clicked() {
+            if let Some(op) = hovered {
+                intents.push(Intent::Select { op, from_timeline: true });
+            }
+        }
+    }
+
+    fn handle_input(&mut self, ui: &egui::Ui, resp: &egui::Response, plot: Rect, l: &TimelineLayout) {
+        if resp.dragged() {
+            let d = resp.drag_delta();
+            self.t_start -= d.x as f64 * self.secs_per_px;
+            self.scroll_y -= d.y;
+        }
+        if resp.double_clicked() {
+            self.fit(l);
+        }
+        if !resp.hovered() {
+            return;
+        }
+        let (zoom, scroll, pointer) =
+            ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta, i.pointer.hover_pos()));
+        let at = pointer
+            .map(|p| ((p.x - plot.left()) / plot.width()).clamp(0.0, 1.0) as f64)
+            .unwrap_or(0.5);
+        if zoom != 1.0 {
+            self.zoom(zoom as f64, at);
+        }
+        if scroll.x != 0.0 {
+            self.t_start -= scroll.x as f64 * self.secs_per_px;
+        }
+        if scroll.y != 0.0 {
+            self.scroll_y -= scroll.y;
+        }
+    }
+
+    fn paint_ruler(&self, painter: &egui::Painter, rect: Rect, plot: Rect, weak: Color32, grid: Color32) {
+        // A "nice" tick step (1, 2, 5 × 10^k seconds) about every 110 px.
+        let target = self.secs_per_px * 110.0;
+        let mut step = 10f64.powf(target.log10().floor());
+        for m in [1.0, 2.0, 5.0, 10.0] {
+            if step * m >= target {
+                step *= m;
+                break;
+            }
+        }
+        let t_end = self.t_of(plot, plot.right());
+        let mut t = (self.t_start / step).floor() * step;
+        let ruler_p = painter.with_clip_rect(Rect::from_x_y_ranges(plot.x_range(), rect.y_range()));
+        let mut guard = 0;
+        while t <= t_end && guard < 200 {
+            guard += 1;
+            let x = self.x_of(plot, t);
+            ruler_p.vline(x, rect.top()..=rect.top() + RULER_H, Stroke::new(1.0, weak));
+            ruler_p.vline(x, plot.y_range(), Stroke::new(0.5, grid.gamma_multiply(0.5)));
+            ruler_p.text(
+                Pos2::new(x + 3.0, rect.top()),
+                Align2::LEFT_TOP,
+                format!("+{}", format_duration_micros((t * 1e6).round() as i64)),
+                FontId::proportional(10.0),
+                weak,
+            );
+            t += step;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn paint_span(
+        &self,
+        p: &egui::Painter,
+        doc: &Doc,
+        plot: Rect,
+        lane: Rect,
+        s: &Span,
+        selected: bool,
+        dark: bool,
+    ) -> Rect {
+        let Some(o) = doc.ops().get(s.op) else {
+            return Rect::NOTHING;
+        };
+        let x0 = self.x_of(plot, s.start);
+        let x1 = self.x_of(plot, s.end).max(x0 + 3.0);
+        let r = Rect::from_x_y_ranges(x0..=x1, lane.top() + 4.0..=lane.bottom() - 4.0);
+        let fill = style::type_fill(o.op_type, dark);
+        let status_c = style::status_color(o.status, dark);
+        let text_c = if dark { Color32::WHITE } else { Color32::BLACK };
+        match o.op_type {
+            OpType::Wait => {
+                // A waiting span: outlined with a hatched middle line.
+                p.rect_filled(r, 2.0, fill.gamma_multiply(0.18));
+                p.rect_stroke(r, 2.0, Stroke::new(1.0, fill), StrokeKind::Inside);
+                p.extend(Shape::dashed_line(
+                    &[Pos2::new(r.left(), r.center().y), Pos2::new(r.right(), r.center().y)],
+                    Stroke::new(1.0, fill),
+                    4.0,
+                    3.0,
+                ));
+            }
+            OpType::Context => {
+                let thin = Rect::from_x_y_ranges(r.x_range(), r.center().y - 3.0..=r.center().y + 3.0);
+                p.rect_filled(thin, 1.0, fill.gamma_multiply(0.7));
+            }
+            OpType::Callback | OpType::ChainedInvoke => {
+                p.rect_filled(r, 2.0, fill.gamma_multiply(0.55));
+                // Diamonds at creation and completion.
+                for x in [r.left(), r.right()] {
+                    let c = Pos2::new(x, r.center().y);
+                    p.add(Shape::convex_polygon(
+                        vec![c + Vec2::new(0.0, -5.0), c + Vec2::new(4.0, 0.0), c + Vec2::new(0.0, 5.0), c + Vec2::new(-4.0, 0.0)],
+                        fill,
+                        Stroke::NONE,
+                    ));
+                }
+            }
+            _ if !s.attempts.is_empty() => {
+                // Retries: attempt segments, dashed backoff gaps between them.
+                let mut prev_end: Option<f32> = None;
+                for &(a0, a1, failed) in &s.attempts {
+                    let ax0 = self.x_of(plot, a0);
+                    let ax1 = self.x_of(plot, a1).max(ax0 + 3.0);
+                    if let Some(pe) = prev_end {
+                        p.extend(Shape::dashed_line(
+                            &[Pos2::new(pe, r.center().y), Pos2::new(ax0, r.center().y)],
+                            Stroke::new(1.0, status_c),
+                            3.0,
+                            3.0,
+                        ));
+                    }
+                    let ar = Rect::from_x_y_ranges(ax0..=ax1, r.y_range());
+                    let c = if failed { style::status_color(crate::model::OpStatus::Failed, dark) } else { fill };
+                    p.rect_filled(ar, 2.0, c);
+                    prev_end = Some(ax1);
+                }
+            }
+            _ => {
+                p.rect_filled(r, 2.0, fill);
+            }
+        }
+        // Status shape on the left edge, so status never rests on colour alone.
+        if r.width() > 14.0 {
+            p.text(
+                Pos2::new(r.left() + 2.0, r.center().y),
+                Align2::LEFT_CENTER,
+                style::status_icon(o.status),
+                FontId::proportional(10.0),
+                status_c,
+            );
+        }
+        if r.width() > 40.0 {
+            let label = if s.open { format!("{} …", o.display_name()) } else { o.display_name().to_string() };
+            p.with_clip_rect(r.intersect(plot)).text(
+                Pos2::new(r.left() + 14.0, r.center().y),
+                Align2::LEFT_CENTER,
+                label,
+                FontId::proportional(11.0),
+                text_c,
+            );
+        }
+        if selected {
+            p.rect_stroke(r.expand(2.0), 3.0, Stroke::new(2.0, text_c), StrokeKind::Outside);
+        }
+        r
+    }
+}

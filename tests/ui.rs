@@ -1,0 +1,241 @@
+//! The desktop app driven headless with egui_kittest: real fixtures, rows
+//! found by label, clicks and keys, assertions on what the user would read.
+#![cfg(feature = "gui")]
+
+use durable_lens::ui::app::{App, Persisted, View};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    fixtures().join(rel)
+}
+
+fn app_with(path: &PathBuf) -> App {
+    let mut app = App::new(Persisted::default());
+    app.open_blocking(path.clone()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    app
+}
+
+fn harness(app: App) -> Harness<'static, App> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .with_max_steps(32)
+        .build_state(|ctx, app: &mut App| app.ui(ctx), app);
+    h.run_steps(4);
+    h
+}
+
+fn has_label_containing(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn every_fixture_opens_and_shows_its_operations() {
+    let mut checked = 0;
+    for sdk in ["js-sdk", "python-sdk"] {
+        let dir = fixtures().join(sdk);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".invocations.json") {
+                continue; // an invocation list alone is not a history
+            }
+            let app = app_with(&f);
+            let h = harness(app);
+            if h.state().show_picker {
+                assert!(has_label_containing(&h, "Executions"), "{name}: picker heading");
+                continue;
+            }
+            let doc = h.state().doc.as_ref().unwrap_or_else(|| panic!("{name}: no document"));
+            let first = doc.ops().first().unwrap_or_else(|| panic!("{name}: no operations"));
+            let label = first.display_name().to_string();
+            assert!(h.query_all_by_label(&label).next().is_some(), "{name}: row '{label}' not found");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} fixtures checked");
+}
+
+#[test]
+fn selecting_an_operation_shows_its_decoded_result() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.get_by_label("process-payment").click();
+    h.run_steps(4);
+    let sel = h.state().selected.expect("selected");
+    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "process-payment");
+    assert!(has_label_containing(&h, "transactionId: \"txn-456\""), "decoded result in the inspector");
+}
+
+#[test]
+fn python_envelope_results_are_decoded_in_the_inspector() {
+    let app = app_with(&fixture("python-sdk/order-flow.store.json"));
+    let mut h = harness(app);
+    h.get_by_label("create-order").click();
+    h.run_steps(4);
+    assert!(has_label_containing(&h, "orderId: \"123\""), "decoded Python envelope");
+}
+
+#[test]
+fn invocation_two_of_order_flow_switches_at_position_four() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    assert_eq!(h.state().invocation, Some(0));
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(3);
+    assert_eq!(h.state().invocation, Some(1));
+    assert!(has_label_containing(&h, "Invocation 2 of 2"));
+    assert!(
+        has_label_containing(&h, "replay | execution at position 4 'send-notification'"),
+        "scrubber states the switch"
+    );
+    // The marker row in the table sits at position 4 of the root context.
+    assert!(h.query_by_label("position 4").is_some(), "switch marker row");
+    assert!(has_label_containing(&h, "↺ replayed 3"));
+    assert!(has_label_containing(&h, "succeeded"));
+    // And back with [.
+    h.key_press(egui::Key::OpenBracket);
+    h.run_steps(3);
+    assert_eq!(h.state().invocation, Some(0));
+    assert!(has_label_containing(&h, "pending on wait 'cool-off'"));
+}
+
+#[test]
+fn arrow_keys_move_the_selection_through_operations() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    h.key_press(egui::Key::ArrowDown);
+    h.run_steps(2);
+    let sel = h.state().selected.expect("selected");
+    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "process-payment");
+    h.key_press(egui::Key::ArrowUp);
+    h.run_steps(2);
+    let sel = h.state().selected.expect("selected");
+    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "create-order");
+}
+
+#[test]
+fn filter_keeps_only_matching_operations() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.state_mut().filter = "wait".into();
+    h.run_steps(3);
+    assert!(h.query_by_label("cool-off").is_some());
+    assert!(h.query_by_label("create-order").is_none());
+}
+
+#[test]
+fn nondeterministic_execution_opens_on_its_diagnosis() {
+    let app = app_with(&fixture("python-sdk/nondeterministic.history.json"));
+    let h = harness(app);
+    assert!(has_label_containing(&h, "Non-deterministic execution"), "banner");
+    assert!(
+        has_label_containing(&h, "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2"),
+        "plain diagnosis"
+    );
+    assert!(has_label_containing(&h, "Non-deterministic operation identity"), "the SDK's own text");
+    // The offending position is selected in both views.
+    let sel = h.state().selected.expect("offending op selected");
+    let doc = h.state().doc.as_ref().unwrap();
+    assert_eq!(doc.position_labels[sel], "2");
+}
+
+#[test]
+fn diff_of_two_invocations_states_the_violation() {
+    let app = app_with(&fixture("python-sdk/nondeterministic.history.json"));
+    let mut h = harness(app);
+    h.get_by_label("Diff").click();
+    h.run_steps(4);
+    assert_eq!(h.state().view, View::Diff);
+    assert!(
+        has_label_containing(&h, "✖ Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'send-email' of type STEP"),
+        "violation message"
+    );
+    assert_eq!(h.state().diff.selected_row, h.state().diff.report.first_violation_row);
+}
+
+#[test]
+fn diff_of_consistent_invocations_says_so() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.get_by_label("Diff").click();
+    h.run_steps(4);
+    assert!(has_label_containing(&h, "✔ Consistent"));
+}
+
+#[test]
+fn store_database_opens_the_execution_picker() {
+    let mut app = App::new(Persisted::default());
+    app.open_blocking(fixture("python-sdk/emulator-store.db")).expect("store opens");
+    let mut h = harness(app);
+    if !h.state().show_picker {
+        // A store with one execution opens it directly.
+        assert!(h.state().doc.is_some());
+        return;
+    }
+    assert!(has_label_containing(&h, "Executions"));
+    let rows = h.state().picker.as_ref().unwrap().rows.len();
+    assert!(rows > 1);
+    // Filter by status narrows the list.
+    let first_status = h.state().picker.as_ref().unwrap().rows[0].status.clone();
+    h.state_mut().picker.as_mut().unwrap().status = first_status.clone();
+    h.run_steps(2);
+    let vis = h.state_mut().picker.as_mut().unwrap().visible().len();
+    assert!(vis >= 1 && vis <= rows);
+    // Picking a row opens that execution (through a background job).
+    let arn = h.state().picker.as_ref().unwrap().rows[0].arn.clone();
+    let name = h.state().picker.as_ref().unwrap().rows[0].name.clone();
+    h.state_mut().picker.as_mut().unwrap().filter = name.clone();
+    h.run_steps(2);
+    h.get_all_by_label(&name).next().expect("row").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("execution loads");
+    h.run_steps(2);
+    assert!(!h.state().show_picker);
+    assert_eq!(h.state().doc.as_ref().unwrap().arn.as_deref(), Some(arn.as_str()));
+}
+
+#[test]
+fn reload_keeps_the_selection() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.get_by_label("cool-off").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(2);
+    h.key_press(egui::Key::F5);
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("reload");
+    h.run_steps(2);
+    let sel = h.state().selected.expect("selection kept");
+    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "cool-off");
+    assert_eq!(h.state().invocation, Some(1));
+}
+
+#[test]
+fn a_missing_file_reports_an_error_instead_of_crashing() {
+    let mut app = App::new(Persisted::default());
+    let err = app.open_blocking(PathBuf::from("/nonexistent/history.json")).unwrap_err();
+    assert!(err.contains("/nonexistent/history.json"), "{err}");
+    let h = harness(app);
+    assert!(has_label_containing(&h, "/nonexistent/history.json"));
+}
+
+#[test]
+fn theme_toggle_switches_to_light() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    assert!(h.state().persisted.dark);
+    h.get_by_label("☀ Light").click();
+    h.run_steps(3);
+    assert!(!h.state().persisted.dark);
+    assert!(!h.ctx.style().visuals.dark_mode);
+}
