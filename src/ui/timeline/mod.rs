@@ -222,6 +222,13 @@ impl TimelineView {
             }
             // Switch markers: selected invocation bold and labelled; others thin.
             let mut last_label_x = f32::NEG_INFINITY;
+            // Other invocations' labels yield to the selected one's.
+            let sel_x: Vec<f32> = lane
+                .markers
+                .iter()
+                .filter(|m| invocation == Some(m.invocation))
+                .map(|m| self.x_of(plot, m.t))
+                .collect();
             for m in &lane.markers {
                 if m.t < self.t_start || m.t > t_end {
                     continue;
@@ -230,10 +237,14 @@ impl TimelineView {
                 let sel = invocation == Some(m.invocation);
                 let (w, c) = if sel { (2.5, switch_col) } else { (1.0, switch_col.gamma_multiply(0.55)) };
                 plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
-                if sel || x - last_label_x > 130.0 {
+                let crowded = !sel && sel_x.iter().any(|sx| (sx - x).abs() < 130.0);
+                if sel || (!crowded && x - last_label_x > 130.0) {
                     last_label_x = x;
                     let font = FontId::proportional(if sel { 11.0 } else { 10.0 });
-                    plot_painter.text(Pos2::new(x - 3.0, y0 + 1.0), Align2::RIGHT_TOP, "replay", font.clone(), c);
+                    // At the left edge there is no replay part to label.
+                    if x - plot.left() > 40.0 {
+                        plot_painter.text(Pos2::new(x - 3.0, y0 + 1.0), Align2::RIGHT_TOP, "replay", font.clone(), c);
+                    }
                     plot_painter.text(Pos2::new(x + 3.0, y0 + 1.0), Align2::LEFT_TOP, "execution", font, c);
                 }
             }
