@@ -313,3 +313,100 @@ fn selecting_in_the_time_view_reveals_the_row_in_the_table() {
     // Two labels now: the table row and the inspector heading.
     assert_eq!(h.query_all_by_label("square-3").count(), 2, "expanded and shown");
 }
+
+/// Open one execution of the emulator store through its picker.
+fn store_execution(name: &str) -> Harness<'static, App> {
+    let mut app = App::new(Persisted::default());
+    app.open_blocking(fixture("python-sdk/emulator-store.db")).expect("store lists");
+    let mut h = harness(app);
+    assert!(h.state().show_picker, "the store holds several executions");
+    h.get_by_label(name).click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("execution loads");
+    h.run_steps(2);
+    h
+}
+
+/// Pick `label` in the execution combo now showing `current`.
+fn pick_execution(h: &mut Harness<'static, App>, current: &str, label: &str) {
+    h.get_by_value(current).click();
+    h.run_steps(2);
+    h.get_all_by_label(label).last().unwrap_or_else(|| panic!("option {label}")).click();
+    h.run_steps(2);
+    // Store executions load in the background; wait, then draw the result.
+    h.state_mut().diff.finish_loads_blocking();
+    h.run_steps(4);
+}
+
+#[test]
+fn diff_of_two_store_executions_states_the_violation() {
+    let mut h = store_execution("retries-1");
+    h.get_by_label("Diff").click();
+    h.run_steps(2);
+    h.get_by_label("two executions").click();
+    h.run_steps(2);
+    assert!(!h.state().diff.allow_progress, "executions are compared strictly");
+    let labels = h.state().diff.execution_labels(h.state().doc.as_ref().unwrap(), durable_lens::ui::diff::Origin::This);
+    assert!(labels.iter().any(|l| l == "order_flow-1") && labels.iter().any(|l| l == "nondeterministic-1"), "{labels:?}");
+    pick_execution(&mut h, "left: retries-1", "order_flow-1");
+    // The right side starts on the execution after the left's first pick.
+    let right = h.state().diff.right_exec.expect("right side picked");
+    let right_label = format!("right: {}", labels[right]);
+    pick_execution(&mut h, &right_label, "nondeterministic-1");
+    assert!(
+        has_label_containing(
+            &h,
+            "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
+        ),
+        "violation message"
+    );
+    assert!(h.query_by_value("left: order_flow-1").is_some(), "left combo");
+    assert!(h.query_by_value("right: nondeterministic-1").is_some(), "right combo");
+}
+
+#[test]
+fn diff_against_a_store_picks_the_other_execution() {
+    let app = app_with(&fixture("python-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.get_by_label("Diff").click();
+    h.run_steps(2);
+    h.get_by_label("another file").click();
+    h.run_steps(2);
+    h.state_mut().diff.other_path = fixture("python-sdk/emulator-store.db").display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Load").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("store lists");
+    h.run_steps(2);
+    h.state_mut().diff.finish_loads_blocking();
+    h.run_steps(4);
+    // The first execution of the store is picked at first: the same handler.
+    assert!(h.query_by_value("right: order_flow-1").is_some(), "right combo");
+    assert!(has_label_containing(&h, "✔ Consistent"), "same handler, same operations");
+    pick_execution(&mut h, "right: order_flow-1", "nondeterministic-1");
+    assert!(has_label_containing(
+        &h,
+        "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
+    ));
+}
+
+#[test]
+fn diff_of_two_executions_held_in_memory() {
+    // A history loaded whole (an export of several executions): no store
+    // loads, the other execution is analysed when picked.
+    let history = durable_lens::load::load_path(&fixture("python-sdk/emulator-store.db")).expect("loads");
+    let names: Vec<String> = history.executions.iter().map(|e| e.label()).collect();
+    let left = names.iter().position(|n| n == "order_flow-1").expect("order_flow-1");
+    let right = names.iter().position(|n| n == "nondeterministic-1").expect("nondeterministic-1");
+    let mut app = App::new(Persisted::default());
+    app.set_doc(durable_lens::ui::Doc::build(history, left, None, None));
+    app.view = View::Diff;
+    app.diff.set_executions(left, right);
+    let h = harness(app);
+    assert!(h.query_by_value("right: nondeterministic-1").is_some(), "right combo");
+    assert!(has_label_containing(
+        &h,
+        "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
+    ));
+    assert!(!h.state().diff.is_loading());
+}

@@ -158,9 +158,7 @@ impl App {
             self.repaint.clone(),
             move |jc| match loader::open(jc, p, None) {
                 JobOutput::Doc(d) => JobOutput::DiffSide(d),
-                JobOutput::Store { .. } => {
-                    JobOutput::Failed("diff against a store: open one execution file instead".into())
-                }
+                JobOutput::Store { path, rows } => JobOutput::DiffStore { path, rows },
                 other => other,
             },
         ));
@@ -199,6 +197,10 @@ impl App {
         self.invocation = if doc.analysis.invocations.is_empty() { None } else { Some(0) };
         self.show_picker = false;
         self.diff = DiffView::default();
+        // Opened from a store's picker: its other executions can be diffed.
+        if let Some(p) = self.picker.as_ref().filter(|p| doc.path.as_ref() == Some(&p.path)) {
+            self.diff.set_this_store(p.path.clone(), p.rows.clone());
+        }
         if let Some(title) = doc.path.as_ref().and_then(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()) {
             if let Some(c) = &self.repaint {
                 c.send_viewport_cmd(egui::ViewportCommand::Title(format!("durable-lens — {title}")));
@@ -250,6 +252,10 @@ impl App {
             }
             JobOutput::DiffSide(d) => {
                 self.diff.set_other(*d);
+                self.view = View::Diff;
+            }
+            JobOutput::DiffStore { path, rows } => {
+                self.diff.set_other_store(path, rows);
                 self.view = View::Diff;
             }
             JobOutput::Failed(e) => self.error = Some(e),
