@@ -410,3 +410,67 @@ fn diff_of_two_executions_held_in_memory() {
     ));
     assert!(!h.state().diff.is_loading());
 }
+
+/// Press at `from`, move by `by`, release: a mouse drag.
+fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, by: egui::Vec2) {
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.input_mut().events.push(egui::Event::PointerMoved(from));
+    h.run_steps(1);
+    h.input_mut().events.push(button(from, true));
+    h.run_steps(1);
+    for i in 1..=4 {
+        h.input_mut().events.push(egui::Event::PointerMoved(from + by * (i as f32 / 4.0)));
+        h.run_steps(1);
+    }
+    h.input_mut().events.push(button(from + by, false));
+    h.run_steps(2);
+}
+
+fn click_at(h: &mut Harness<'static, App>, pos: egui::Pos2) {
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn time_view_lanes_that_do_not_fit_get_a_scrollbar() {
+    // Every lane fits at the default height: no scrollbar.
+    let h = harness(app_with(&fixture("python-sdk/fanout.history.json")));
+    assert!(h.state().timeline.scrollbar_rect().is_none());
+
+    let mut app = app_with(&fixture("python-sdk/fanout.history.json"));
+    app.persisted.timeline_height = 110.0;
+    let mut h = harness(app);
+    let track = h.state().timeline.scrollbar_rect().expect("scrollbar when lanes overflow");
+    assert!(h.query_by_label("scroll lanes").is_some(), "the scrollbar is a widget");
+    assert_eq!(h.state().timeline.scroll_y, 0.0);
+    // Drag the handle (at the top of the track) down to the end.
+    drag(&mut h, track.center_top() + egui::vec2(0.0, 5.0), egui::vec2(0.0, track.height()));
+    let lanes = h.state().doc.as_ref().unwrap().timeline.lanes.len() as f32;
+    let bottom = h.state().timeline.scroll_y;
+    assert!(bottom > 0.0, "dragged down");
+    assert!(bottom <= lanes * 22.0, "never past the last lane");
+    // A click on the track above the handle pages back up.
+    click_at(&mut h, track.center_top() + egui::vec2(0.0, 1.0));
+    assert!(h.state().timeline.scroll_y < bottom, "paged up: {} {bottom} {track:?}", h.state().timeline.scroll_y);
+    // Revealing an operation in a hidden lane scrolls to it.
+    h.state_mut().timeline.scroll_y = 0.0;
+    let doc = h.state().doc.as_ref().unwrap();
+    let op = doc.ops().iter().position(|o| o.display_name() == "child-b").unwrap();
+    h.state_mut().apply_intent_for_test(durable_lens::ui::Intent::Select { op, from_timeline: false });
+    h.run_steps(2);
+    assert!(h.state().timeline.scroll_y > 0.0, "scrolled to the sub-workflow lane");
+}

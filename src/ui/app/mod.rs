@@ -529,6 +529,13 @@ impl eframe::App for App {
         self.ui(ctx);
     }
 
+    /// eframe's default clear colour is a dark grey, which shows through
+    /// wherever no panel paints (window edges while resizing), even in the
+    /// light theme; clear with the panel colour of the current theme instead.
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
+    }
+
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
     }
