@@ -107,7 +107,10 @@ fn median_luma(px: &dyn Fn(u32, u32) -> [u8; 4], x: std::ops::Range<u32>, y: std
 
 /// Every area of the window: toolbar, scrubber, table, time-view labels and
 /// lanes, inspector, status bar (1400×860 layout).
-const REGIONS: [(&str, (u32, u32), (u32, u32)); 7] = [
+/// Name, x range, y range.
+type Region = (&'static str, (u32, u32), (u32, u32));
+
+const REGIONS: [Region; 7] = [
     ("toolbar", (0, 1400), (0, 22)),
     ("scrubber", (0, 1040), (24, 44)),
     ("table", (0, 1030), (70, 540)),
