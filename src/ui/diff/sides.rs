@@ -218,6 +218,15 @@ impl Sides {
     }
 }
 
+impl Drop for Sides {
+    /// A diff view replaced by a new document stops its loads early.
+    fn drop(&mut self) {
+        for (_, j) in &self.jobs {
+            j.cancel();
+        }
+    }
+}
+
 fn ready(d: &Doc, a: &Analysis) -> SideSeq {
     match d.execution() {
         Some(e) => SideSeq::Ready(execution_sequence(e, a)),
