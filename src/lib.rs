@@ -9,3 +9,5 @@ pub mod load;
 pub mod model;
 pub mod replay;
 pub mod rerun;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -13,7 +13,18 @@ fn main() {
     std::process::exit(code);
 }
 
-// The desktop app lands with the `ui` module.
+#[cfg(feature = "gui")]
+fn open_app(file: Option<std::path::PathBuf>) -> i32 {
+    match durable_lens::ui::run(file) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            2
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
 fn open_app(_file: Option<std::path::PathBuf>) -> i32 {
     eprintln!("error: this build has no desktop app (built without the `gui` feature); use a subcommand, see --help");
     2

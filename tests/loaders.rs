@@ -263,7 +263,7 @@ fn python_order_flow_results_decode_from_the_envelope() {
         assert_eq!(e.sdk, Sdk::Python, "{suffix}");
         let create = op(&e, "create-order");
         assert_eq!(
-            create.result.as_ref().unwrap().value,
+            create.result.as_ref().unwrap().value().cloned(),
             Some(json!({"orderId": "123", "total": 50}))
         );
         assert!(create
@@ -273,15 +273,20 @@ fn python_order_flow_results_decode_from_the_envelope() {
             .raw
             .starts_with("{\"t\":\"m\""));
         assert_eq!(
-            op(&e, "send-notification").result.as_ref().unwrap().value,
+            op(&e, "send-notification")
+                .result
+                .as_ref()
+                .unwrap()
+                .value()
+                .cloned(),
             Some(json!({"sent": true}))
         );
         assert_eq!(
-            e.input.as_ref().unwrap().value,
+            e.input.as_ref().unwrap().value().cloned(),
             Some(json!({"orderId": "123"}))
         );
         assert_eq!(
-            e.result.as_ref().unwrap().value.as_ref().unwrap()["payment"]["transactionId"],
+            e.result.as_ref().unwrap().value().unwrap()["payment"]["transactionId"],
             json!("txn-456")
         );
         assert_eq!(e.name.as_deref(), Some("order_flow-1"));
@@ -319,7 +324,12 @@ fn js_order_flow_history_and_operations() {
         ]
     );
     assert_eq!(
-        op(&e, "create-order").result.as_ref().unwrap().value,
+        op(&e, "create-order")
+            .result
+            .as_ref()
+            .unwrap()
+            .value()
+            .cloned(),
         Some(json!({"orderId": "123", "total": 50}))
     );
     let inv = &e.invocations;
@@ -346,8 +356,8 @@ fn js_order_flow_history_and_operations() {
             (&b.id, &b.name, b.op_type, b.status)
         );
         assert_eq!(
-            a.result.as_ref().map(|p| &p.value),
-            b.result.as_ref().map(|p| &p.value)
+            a.result.as_ref().map(|p| p.value()),
+            b.result.as_ref().map(|p| p.value())
         );
         assert_eq!(a.start, b.start);
         assert_eq!(
@@ -430,7 +440,7 @@ fn retried_step_keeps_every_attempt() {
         );
         assert_eq!((step.started_in, step.finished_in), (Some(0), Some(2)));
         assert_eq!(
-            step.result.as_ref().unwrap().value,
+            step.result.as_ref().unwrap().value().cloned(),
             Some(json!({"charged": 50}))
         );
     }
@@ -471,11 +481,11 @@ fn map_iterations_and_child_context_parents() {
             let square = op(&e, &format!("square-{}", i + 1));
             assert_eq!(square.parent_id.as_deref(), Some(it.id.as_str()));
             assert_eq!(
-                square.result.as_ref().unwrap().value,
+                square.result.as_ref().unwrap().value().cloned(),
                 Some(json!((i + 1) * 10))
             );
         }
-        let batch = map.result.as_ref().unwrap().value.as_ref().unwrap();
+        let batch = map.result.as_ref().unwrap().value().unwrap();
         assert_eq!(batch["all"][3]["result"], json!(40));
         assert_eq!(batch["completionReason"], json!("ALL_COMPLETED"));
         let sub = op(&e, "sub-workflow");
@@ -504,7 +514,7 @@ fn callback_completes_between_invocations() {
         assert!(cb.callback_id.as_deref().unwrap().starts_with("eyJhcm4i"));
         assert_eq!((cb.started_in, cb.finished_in), (Some(0), None), "{suffix}");
         assert_eq!(
-            cb.result.as_ref().unwrap().value,
+            cb.result.as_ref().unwrap().value().cloned(),
             Some(json!({"approved": true, "by": "manager@example.com"}))
         );
         assert_eq!(
@@ -533,7 +543,7 @@ fn history_cli_history_and_store_of_one_run_agree() {
                         o.status,
                         o.started_in,
                         o.finished_in,
-                        o.result.as_ref().map(|p| p.value.clone()),
+                        o.result.as_ref().map(|p| p.value().cloned()),
                         o.attempts
                             .iter()
                             .map(|a| (a.number, a.status, a.invocation))
@@ -550,12 +560,12 @@ fn history_cli_history_and_store_of_one_run_agree() {
         assert_eq!(h, cli, "{run}: history vs CLI history");
         assert_eq!(h.status, store.status);
         assert_eq!(
-            h.result.as_ref().map(|p| &p.value),
-            store.result.as_ref().map(|p| &p.value)
+            h.result.as_ref().map(|p| p.value()),
+            store.result.as_ref().map(|p| p.value())
         );
         assert_eq!(
-            h.input.as_ref().map(|p| &p.value),
-            store.input.as_ref().map(|p| &p.value)
+            h.input.as_ref().map(|p| p.value()),
+            store.input.as_ref().map(|p| p.value())
         );
         assert_eq!(h.invocations.len(), store.invocations.len());
     }
@@ -685,7 +695,7 @@ fn export_round_trip_is_lossless_for_every_fixture() {
             assert!(e
                 .operations
                 .iter()
-                .all(|o| o.result.as_ref().is_none_or(|p| p.value.is_some())));
+                .all(|o| o.result.as_ref().is_none_or(|p| p.value().is_some())));
         }
     }
     let bad = r#"{"format": "durable-lens", "version": 2, "history": {}}"#;
@@ -752,7 +762,7 @@ fn invocation_input_and_checkpoint_list() {
     );
     assert_eq!(e.status, None, "a STARTED execution is still running");
     assert_eq!(
-        e.input.as_ref().unwrap().value,
+        e.input.as_ref().unwrap().value().cloned(),
         Some(json!({"orderId": "123"}))
     );
     assert_eq!(e.operations.len(), 4);
@@ -771,12 +781,12 @@ fn invocation_input_and_checkpoint_list() {
     let e = &h.executions[0];
     assert_eq!(e.operations.len(), 3);
     assert_eq!(
-        e.operations[0].result.as_ref().unwrap().value,
+        e.operations[0].result.as_ref().unwrap().value().cloned(),
         Some(json!({"orderId": "123"}))
     );
     assert_eq!(e.operations[1].op_type, OpType::Step);
     assert_eq!(
-        e.operations[1].result.as_ref().unwrap().value,
+        e.operations[1].result.as_ref().unwrap().value().cloned(),
         Some(json!("paid"))
     );
     assert_eq!(e.operations[2].status, OpStatus::Started);

@@ -90,13 +90,25 @@ fn order_flow_switches_to_execution_after_the_wait_in_both_sdks() {
 
 #[test]
 fn operations_without_invocation_records_get_inferred_boundaries() {
-    let (e, a) = load_one("js-sdk/order-flow.operations.json");
+    // Alone, without the JS runner's invocation list beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("order-flow.operations.json");
+    std::fs::copy(fixture("js-sdk/order-flow.operations.json"), &alone).unwrap();
+    let h = load_path(&alone).unwrap();
+    let e = h.executions.into_iter().next().unwrap();
+    let a = analyze(&e);
     assert!(a.invocations_inferred);
     assert!(a.invocations.iter().all(|i| i.window.inferred));
     let s = summary(&e, &a);
     assert_eq!(s.len(), 2, "the wait splits the run in two invocations");
     assert_eq!(s[1].1, ["send-notification"]);
     assert_eq!(s[1].2, Some(4));
+
+    // With the invocation list beside it, the boundaries are recorded ones
+    // and agree with the inferred ones.
+    let (e2, a2) = load_one("js-sdk/order-flow.operations.json");
+    assert!(!a2.invocations_inferred);
+    assert_eq!(summary(&e2, &a2), s);
 }
 
 #[test]

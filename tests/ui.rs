@@ -15,9 +15,9 @@ fn fixture(rel: &str) -> PathBuf {
     fixtures().join(rel)
 }
 
-fn app_with(path: &PathBuf) -> App {
+fn app_with(path: &std::path::Path) -> App {
     let mut app = App::new(Persisted::default());
-    app.open_blocking(path.clone()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    app.open_blocking(path.to_path_buf()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     app
 }
 
@@ -238,4 +238,239 @@ fn theme_toggle_switches_to_light() {
     h.run_steps(3);
     assert!(!h.state().persisted.dark);
     assert!(!h.ctx.style().visuals.dark_mode);
+}
+
+#[test]
+fn ctrl_o_without_a_dialog_backend_offers_the_path_field() {
+    // Tests run with no desktop session: the dialog cannot be shown.
+    std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
+    std::env::remove_var("WAYLAND_DISPLAY");
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    for _ in 0..50 {
+        h.run_steps(1);
+        if h.state().dialog_note.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.run_steps(2);
+    assert!(has_label_containing(&h, "No native file dialog"), "fallback note shown");
+    // The typed path opens the file.
+    h.state_mut().path_field = fixture("python-sdk/retries.history.json").display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Open").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("typed path opens");
+    h.run_steps(2);
+    assert!(h.query_by_label("charge-card").is_some());
+}
+
+#[test]
+fn dropping_a_file_opens_it_and_remembers_it() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    let dropped = fixture("python-sdk/fanout.history.json");
+    h.input_mut().dropped_files.push(egui::DroppedFile {
+        path: Some(dropped.clone()),
+        ..Default::default()
+    });
+    h.run_steps(1);
+    h.state_mut().finish_job_blocking().expect("dropped file opens");
+    h.run_steps(2);
+    assert!(h.query_all_by_label("process-items").next().is_some());
+    assert_eq!(h.state().persisted.recent.first(), Some(&dropped), "most recent first");
+    assert!(h.state().persisted.recent.contains(&fixture("js-sdk/order-flow.history.json")));
+}
+
+#[test]
+fn time_view_marks_the_switch_of_invocation_two_at_send_notification() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let doc = app.doc.as_ref().expect("doc");
+    let root = &doc.timeline.lanes[0];
+    let m = root.markers.iter().find(|m| m.invocation == 1).expect("marker for invocation 2");
+    assert_eq!(m.position, 4);
+    assert_eq!(doc.ops()[m.op].display_name(), "send-notification");
+    let (lane, span) = doc.timeline.span_of_op[m.op].expect("span");
+    assert_eq!(doc.timeline.lanes[lane].spans[span].start, m.t, "marker sits at the op's start");
+}
+
+#[test]
+fn selecting_in_the_time_view_reveals_the_row_in_the_table() {
+    let app = app_with(&fixture("python-sdk/fanout.history.json"));
+    let mut h = harness(app);
+    let doc = h.state().doc.as_ref().unwrap();
+    let op = doc.ops().iter().position(|o| o.display_name() == "square-3").unwrap();
+    // Collapse the map first: the time view must expand it to show the row.
+    let map = doc.ops().iter().position(|o| o.display_name() == "process-items").unwrap();
+    h.state_mut().table.toggle(map);
+    h.run_steps(2);
+    assert!(h.query_all_by_label("square-3").next().is_none(), "collapsed");
+    h.state_mut().apply_intent_for_test(durable_lens::ui::Intent::Select { op, from_timeline: true });
+    h.run_steps(3);
+    assert_eq!(h.state().selected, Some(op));
+    // Two labels now: the table row and the inspector heading.
+    assert_eq!(h.query_all_by_label("square-3").count(), 2, "expanded and shown");
+}
+
+/// Open one execution of the emulator store through its picker.
+fn store_execution(name: &str) -> Harness<'static, App> {
+    let mut app = App::new(Persisted::default());
+    app.open_blocking(fixture("python-sdk/emulator-store.db")).expect("store lists");
+    let mut h = harness(app);
+    assert!(h.state().show_picker, "the store holds several executions");
+    h.get_by_label(name).click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("execution loads");
+    h.run_steps(2);
+    h
+}
+
+/// Pick `label` in the execution combo now showing `current`.
+fn pick_execution(h: &mut Harness<'static, App>, current: &str, label: &str) {
+    h.get_by_value(current).click();
+    h.run_steps(2);
+    h.get_all_by_label(label).last().unwrap_or_else(|| panic!("option {label}")).click();
+    h.run_steps(2);
+    // Store executions load in the background; wait, then draw the result.
+    h.state_mut().diff.finish_loads_blocking();
+    h.run_steps(4);
+}
+
+#[test]
+fn diff_of_two_store_executions_states_the_violation() {
+    let mut h = store_execution("retries-1");
+    h.get_by_label("Diff").click();
+    h.run_steps(2);
+    h.get_by_label("two executions").click();
+    h.run_steps(2);
+    assert!(!h.state().diff.allow_progress, "executions are compared strictly");
+    let labels = h.state().diff.execution_labels(h.state().doc.as_ref().unwrap(), durable_lens::ui::diff::Origin::This);
+    assert!(labels.iter().any(|l| l == "order_flow-1") && labels.iter().any(|l| l == "nondeterministic-1"), "{labels:?}");
+    pick_execution(&mut h, "left: retries-1", "order_flow-1");
+    // The right side starts on the execution after the left's first pick.
+    let right = h.state().diff.right_exec.expect("right side picked");
+    let right_label = format!("right: {}", labels[right]);
+    pick_execution(&mut h, &right_label, "nondeterministic-1");
+    assert!(
+        has_label_containing(
+            &h,
+            "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
+        ),
+        "violation message"
+    );
+    assert!(h.query_by_value("left: order_flow-1").is_some(), "left combo");
+    assert!(h.query_by_value("right: nondeterministic-1").is_some(), "right combo");
+}
+
+#[test]
+fn diff_against_a_store_picks_the_other_execution() {
+    let app = app_with(&fixture("python-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    h.get_by_label("Diff").click();
+    h.run_steps(2);
+    h.get_by_label("another file").click();
+    h.run_steps(2);
+    h.state_mut().diff.other_path = fixture("python-sdk/emulator-store.db").display().to_string();
+    h.run_steps(1);
+    h.get_by_label("Load").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("store lists");
+    h.run_steps(2);
+    h.state_mut().diff.finish_loads_blocking();
+    h.run_steps(4);
+    // The first execution of the store is picked at first: the same handler.
+    assert!(h.query_by_value("right: order_flow-1").is_some(), "right combo");
+    assert!(has_label_containing(&h, "✔ Consistent"), "same handler, same operations");
+    pick_execution(&mut h, "right: order_flow-1", "nondeterministic-1");
+    assert!(has_label_containing(
+        &h,
+        "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
+    ));
+}
+
+#[test]
+fn diff_of_two_executions_held_in_memory() {
+    // A history loaded whole (an export of several executions): no store
+    // loads, the other execution is analysed when picked.
+    let history = durable_lens::load::load_path(&fixture("python-sdk/emulator-store.db")).expect("loads");
+    let names: Vec<String> = history.executions.iter().map(|e| e.label()).collect();
+    let left = names.iter().position(|n| n == "order_flow-1").expect("order_flow-1");
+    let right = names.iter().position(|n| n == "nondeterministic-1").expect("nondeterministic-1");
+    let mut app = App::new(Persisted::default());
+    app.set_doc(durable_lens::ui::Doc::build(history, left, None, None));
+    app.view = View::Diff;
+    app.diff.set_executions(left, right);
+    let h = harness(app);
+    assert!(h.query_by_value("right: nondeterministic-1").is_some(), "right combo");
+    assert!(has_label_containing(
+        &h,
+        "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
+    ));
+    assert!(!h.state().diff.is_loading());
+}
+
+/// Press at `from`, move by `by`, release: a mouse drag.
+fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, by: egui::Vec2) {
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    h.input_mut().events.push(egui::Event::PointerMoved(from));
+    h.run_steps(1);
+    h.input_mut().events.push(button(from, true));
+    h.run_steps(1);
+    for i in 1..=4 {
+        h.input_mut().events.push(egui::Event::PointerMoved(from + by * (i as f32 / 4.0)));
+        h.run_steps(1);
+    }
+    h.input_mut().events.push(button(from + by, false));
+    h.run_steps(2);
+}
+
+fn click_at(h: &mut Harness<'static, App>, pos: egui::Pos2) {
+    h.input_mut().events.push(egui::Event::PointerMoved(pos));
+    h.run_steps(1);
+    for pressed in [true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(2);
+}
+
+#[test]
+fn time_view_lanes_that_do_not_fit_get_a_scrollbar() {
+    // Every lane fits at the default height: no scrollbar.
+    let h = harness(app_with(&fixture("python-sdk/fanout.history.json")));
+    assert!(h.state().timeline.scrollbar_rect().is_none());
+
+    let mut app = app_with(&fixture("python-sdk/fanout.history.json"));
+    app.persisted.timeline_height = 110.0;
+    let mut h = harness(app);
+    let track = h.state().timeline.scrollbar_rect().expect("scrollbar when lanes overflow");
+    assert!(h.query_by_label("scroll lanes").is_some(), "the scrollbar is a widget");
+    assert_eq!(h.state().timeline.scroll_y, 0.0);
+    // Drag the handle (at the top of the track) down to the end.
+    drag(&mut h, track.center_top() + egui::vec2(0.0, 5.0), egui::vec2(0.0, track.height()));
+    let lanes = h.state().doc.as_ref().unwrap().timeline.lanes.len() as f32;
+    let bottom = h.state().timeline.scroll_y;
+    assert!(bottom > 0.0, "dragged down");
+    assert!(bottom <= lanes * 22.0, "never past the last lane");
+    // A click on the track above the handle pages back up.
+    click_at(&mut h, track.center_top() + egui::vec2(0.0, 1.0));
+    assert!(h.state().timeline.scroll_y < bottom, "paged up: {} {bottom} {track:?}", h.state().timeline.scroll_y);
+    // Revealing an operation in a hidden lane scrolls to it.
+    h.state_mut().timeline.scroll_y = 0.0;
+    let doc = h.state().doc.as_ref().unwrap();
+    let op = doc.ops().iter().position(|o| o.display_name() == "child-b").unwrap();
+    h.state_mut().apply_intent_for_test(durable_lens::ui::Intent::Select { op, from_timeline: false });
+    h.run_steps(2);
+    assert!(h.state().timeline.scroll_y > 0.0, "scrolled to the sub-workflow lane");
 }

@@ -63,6 +63,19 @@ fn snapshot_fanout_light_theme() {
 }
 
 #[test]
+fn snapshot_time_view_scrollbar_light() {
+    // Lanes that do not fit: the scrollbar, in the light theme.
+    let mut app = opened("python-sdk/fanout.history.json");
+    app.persisted.dark = false;
+    app.persisted.timeline_height = 110.0;
+    let mut h = harness(app);
+    h.state_mut().timeline.scroll_y = 30.0;
+    h.run_steps(4);
+    assert!(h.state().timeline.scrollbar_rect().is_some(), "lanes overflow");
+    h.snapshot("time_view_scrollbar_light");
+}
+
+#[test]
 fn snapshot_retries() {
     let mut h = harness(opened("python-sdk/retries.history.json"));
     h.key_press(egui::Key::ArrowDown);
@@ -76,4 +89,64 @@ fn snapshot_store_picker() {
     let mut h = h;
     h.run_steps(2);
     h.snapshot("store_picker");
+}
+
+/// Median luma of a region of a rendered frame: text and spans are a
+/// minority of pixels, so the median is the background.
+fn median_luma(px: &dyn Fn(u32, u32) -> [u8; 4], x: std::ops::Range<u32>, y: std::ops::Range<u32>) -> u8 {
+    let mut v: Vec<u8> = Vec::new();
+    for yy in y.step_by(2) {
+        for xx in x.clone().step_by(2) {
+            let [r, g, b, _] = px(xx, yy);
+            v.push(((r as u32 * 3 + g as u32 * 6 + b as u32) / 10) as u8);
+        }
+    }
+    v.sort_unstable();
+    v[v.len() / 2]
+}
+
+/// Every area of the window: toolbar, scrubber, table, time-view labels and
+/// lanes, inspector, status bar (1400×860 layout).
+/// Name, x range, y range.
+type Region = (&'static str, (u32, u32), (u32, u32));
+
+const REGIONS: [Region; 7] = [
+    ("toolbar", (0, 1400), (0, 22)),
+    ("scrubber", (0, 1040), (24, 44)),
+    ("table", (0, 1030), (70, 540)),
+    ("time-view labels", (0, 155), (570, 835)),
+    ("time-view lanes", (165, 1030), (570, 835)),
+    ("inspector", (1045, 1400), (50, 835)),
+    ("status bar", (0, 1400), (842, 860)),
+];
+
+fn assert_light(h: &mut Harness<'static, App>, what: &str) {
+    let img = h.render().expect("render");
+    let px = |x, y| img.get_pixel(x, y).0;
+    for (name, x, y) in REGIONS {
+        let l = median_luma(&px, x.0..x.1, y.0..y.1);
+        assert!(l > 200, "{what}: the {name} background is dark in the light theme (median luma {l})");
+    }
+}
+
+#[test]
+fn light_theme_paints_every_background_light() {
+    // Started light.
+    let mut app = opened("python-sdk/fanout.history.json");
+    app.persisted.dark = false;
+    let mut h = harness(app);
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(4);
+    assert_light(&mut h, "started light");
+    // Switched from dark at run time.
+    let mut h = harness(opened("python-sdk/fanout.history.json"));
+    h.get_by_label("☀ Light").click();
+    h.run_steps(4);
+    assert_light(&mut h, "switched to light");
+    // And the diff view.
+    h.state_mut().view = View::Diff;
+    h.run_steps(4);
+    let img = h.render().expect("render");
+    let l = median_luma(&|x, y| img.get_pixel(x, y).0, 0..1400, 60..840);
+    assert!(l > 200, "diff view background is dark in the light theme ({l})");
 }

@@ -3,7 +3,6 @@
 //! order into operations, step attempts and invocations
 //! (`InvocationCompleted` marks the end of each); `sink` feeds it.
 
-use super::operations::empty_execution;
 use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs, Text};
 use super::sink::Place;
 use crate::model::{
@@ -195,7 +194,7 @@ impl Builder {
         let input = self.payload(d.input, || "execution input".into());
         let result = self.payload(d.result, || "execution result".into());
         let error = self.error(d.error, || "execution error".into());
-        let exec = self.exec.get_or_insert_with(empty_execution);
+        let exec = self.exec.get_or_insert_with(Execution::default);
         if exec.execution_op_id.is_none() {
             exec.execution_op_id = ev.id.take().map(Text::into_string);
         }
@@ -397,7 +396,7 @@ impl Builder {
     }
 
     pub(crate) fn finish(self, warnings: &mut Vec<String>) -> Execution {
-        let mut exec = self.exec.unwrap_or_else(empty_execution);
+        let mut exec = self.exec.unwrap_or_default();
         if exec.arn.is_none() {
             exec.arn = exec.execution_op_id.clone();
         }

@@ -46,19 +46,7 @@ pub(crate) fn from_top(file: &str, t: TopObject) -> Result<History, LoadError> {
             })
         }
     }
-    let mut h = t
-        .history
-        .ok_or_else(|| LoadError::invalid(file, "/history", "a history object", "none"))?;
-    // `Payload::value` is not stored: rebuild it from the raw text.
-    for e in &mut h.executions {
-        for p in [&mut e.input, &mut e.result].into_iter().flatten() {
-            p.redecode();
-        }
-        for op in &mut e.operations {
-            if let Some(p) = &mut op.result {
-                p.redecode();
-            }
-        }
-    }
-    Ok(h)
+    // `Payload`'s decoded value is not stored; it is rebuilt on first use.
+    t.history
+        .ok_or_else(|| LoadError::invalid(file, "/history", "a history object", "none"))
 }

@@ -443,3 +443,28 @@ fn check_pages(file: &str, docs: &[Doc], warnings: &mut Vec<String>) -> Result<(
     }
     Ok(())
 }
+
+/// An `ErrorObject`, PascalCase or camelCase (`{ErrorType, ErrorMessage, ErrorData, StackTrace}`) as the model keeps it.
+pub fn error_info(v: &serde_json::Value) -> crate::model::ErrorInfo {
+    let s = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    crate::model::ErrorInfo {
+        error_type: s("ErrorType").or_else(|| s("errorType")),
+        message: s("ErrorMessage").or_else(|| s("errorMessage")),
+        data: s("ErrorData"),
+        stack_trace: v
+            .get("StackTrace")
+            .or_else(|| v.get("stackTrace"))
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        truncated: false,
+    }
+}

@@ -11,24 +11,6 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
-pub(crate) fn empty_execution() -> Execution {
-    Execution {
-        arn: None,
-        execution_op_id: None,
-        name: None,
-        function_name: None,
-        status: None,
-        start: None,
-        end: None,
-        input: None,
-        result: None,
-        error: None,
-        operations: Vec::new(),
-        invocations: Vec::new(),
-        sdk: Default::default(),
-    }
-}
-
 const TYPES: &str = "one of EXECUTION, STEP, WAIT, CALLBACK, CHAINED_INVOKE, CONTEXT";
 const STATUSES: &str =
     "one of STARTED, PENDING, READY, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT, STOPPED";
@@ -36,7 +18,7 @@ const STATUSES: &str =
 /// Build an execution from operation records. `base` is the JSON pointer of
 /// the array (`/Operations`, `/InitialExecutionState/Operations`, or empty).
 pub(crate) fn build(file: &str, base: &str, raw: Vec<RawOp>) -> Result<Execution, LoadError> {
-    let mut exec = empty_execution();
+    let mut exec = Execution::default();
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.len());
     exec.operations.reserve(raw.len());
     for (i, r) in raw.into_iter().enumerate() {
@@ -148,7 +130,7 @@ pub(crate) fn build_checkpoints(
     file: &str,
     raw: Vec<RawCheckpoint>,
 ) -> Result<Execution, LoadError> {
-    let mut exec = empty_execution();
+    let mut exec = Execution::default();
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(raw.len());
     for (i, c) in raw.into_iter().enumerate() {
         let at = format!("/{i}");

@@ -9,7 +9,7 @@ use super::error::LoadError;
 use super::operations;
 use super::raw::{ts, RawError, RawTs};
 use super::top::TopObject;
-use crate::model::{Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Payload, Ts};
+use crate::model::{Attempt, Execution, Invocation, OpStatus, OpType, Payload, Ts};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -80,23 +80,8 @@ pub(crate) fn build(
         if let Some(Value::String(s)) = r.get("Result") {
             exec.result = Some(Payload::new(s.clone()));
         }
-        if let Some(Value::Object(e)) = r.get("Error") {
-            let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
-            exec.error = Some(ErrorInfo {
-                error_type: text("ErrorType"),
-                message: text("ErrorMessage"),
-                data: text("ErrorData"),
-                stack_trace: e
-                    .get("StackTrace")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                truncated: false,
-            });
+        if let Some(e @ Value::Object(_)) = r.get("Error") {
+            exec.error = Some(super::error_info(e));
         }
     }
     exec.invocations = t

@@ -281,7 +281,7 @@ pub struct Invocation {
 }
 
 /// One durable execution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Execution {
     /// The execution ARN where known, else the EXECUTION operation id.
     pub arn: Option<String>,

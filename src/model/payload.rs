@@ -1,32 +1,49 @@
 //! Payloads: the raw text as recorded and its decoded JSON value. The Python
 //! SDK wraps values in a typed envelope (`{"t":"m","v":...}`); users see the
 //! plain value, with the raw text one click away.
+//!
+//! The decoded value is built on first use, not at load: a 50,000-operation
+//! history holds tens of thousands of payloads of which a user looks at a
+//! handful, and decoding them all up front doubled load time and memory.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::sync::OnceLock;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Payload {
     /// Exactly the text the source held (empty when only `truncated`).
     pub raw: String,
-    /// The raw text parsed as JSON, with the Python envelope removed.
-    /// `None` when the text is not JSON (it is then shown as a string).
+    /// The raw text parsed as JSON, with the Python envelope removed, once
+    /// asked for; see [`Payload::value`].
     #[serde(skip)]
-    pub value: Option<Value>,
+    decoded: OnceLock<Option<Value>>,
     /// The source marked the payload as truncated.
     #[serde(default)]
     pub truncated: bool,
 }
 
+/// Two payloads are equal when they hold the same text, whether or not
+/// either has been decoded yet.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.raw == other.raw && self.truncated == other.truncated
+    }
+}
+
 impl Payload {
     pub fn new(raw: impl Into<String>) -> Payload {
-        let raw = raw.into();
-        let value = decode(&raw);
         Payload {
-            raw,
-            value,
+            raw: raw.into(),
+            decoded: OnceLock::new(),
             truncated: false,
         }
+    }
+
+    /// The raw text parsed as JSON with the Python envelope removed; `None`
+    /// when the text is not JSON (it is then shown as a string).
+    pub fn value(&self) -> Option<&Value> {
+        self.decoded.get_or_init(|| decode(&self.raw)).as_ref()
     }
 
     pub fn truncated(raw: impl Into<String>) -> Payload {
@@ -35,21 +52,16 @@ impl Payload {
         p
     }
 
-    /// Rebuild the decoded value after deserialising (it is not stored).
-    pub fn redecode(&mut self) {
-        self.value = decode(&self.raw);
-    }
-
     /// The decoded value, or the raw text as a JSON string when it is not JSON.
     pub fn decoded(&self) -> Value {
-        self.value
-            .clone()
+        self.value()
+            .cloned()
             .unwrap_or_else(|| Value::String(self.raw.clone()))
     }
 
     /// Pretty-printed decoded value for display.
     pub fn pretty(&self) -> String {
-        match &self.value {
+        match self.value() {
             Some(v) => serde_json::to_string_pretty(v).unwrap_or_else(|_| self.raw.clone()),
             None => self.raw.clone(),
         }
@@ -124,7 +136,7 @@ mod tests {
             r#"{"t":"m","v":{"orderId":{"t":"s","v":"123"},"total":{"t":"i","v":50}}}"#,
         );
         assert_eq!(
-            p.value,
+            p.value().cloned(),
             Some(serde_json::json!({"orderId": "123", "total": 50}))
         );
         assert!(p.is_python_envelope());
@@ -133,11 +145,11 @@ mod tests {
     #[test]
     fn plain_json_is_kept_and_non_json_is_a_string() {
         assert_eq!(
-            Payload::new(r#"{"t":1}"#).value,
+            Payload::new(r#"{"t":1}"#).value().cloned(),
             Some(serde_json::json!({"t": 1}))
         );
         let p = Payload::new("not json");
-        assert_eq!(p.value, None);
+        assert_eq!(p.value(), None);
         assert_eq!(p.decoded(), Value::String("not json".into()));
     }
 }

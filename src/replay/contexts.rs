@@ -45,8 +45,9 @@ pub struct Place {
 }
 
 /// Build the context tree and every operation's place in it. Parents are
-/// resolved through a map, so this is linear. An operation whose parent is
-/// missing is placed in the root (loaders warn about dangling parents).
+/// resolved through a map, so this is linear. Operations whose parent is not
+/// in the history (a missing page; loaders warn) share a synthetic context per
+/// missing parent, so positions in the root are not disturbed.
 pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
     let ops = &exec.operations;
     let index: HashMap<&str, usize> = ops
@@ -90,6 +91,7 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
         ops.len()
     ];
 
+    let mut orphans: HashMap<String, usize> = HashMap::new();
     // Checkpoint order puts a parent before its children, but a malformed or
     // reordered source may not: resolve each op's context lazily with an
     // explicit stack and a cycle guard instead of assuming the order.
@@ -102,6 +104,11 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
                 continue;
             }
             let parent_ctx = match parent_of[i] {
+                None if ops[i].parent_id.is_some() => orphan_context(
+                    &mut contexts,
+                    &mut orphans,
+                    ops[i].parent_id.as_deref().unwrap_or_default(),
+                ),
                 Some(p) if state[p] == 2 => context_of_op[p].unwrap_or(0),
                 Some(p) if state[p] == 0 => {
                     state[i] = 1;
@@ -141,4 +148,73 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
         }
     }
     (contexts, places)
+}
+
+/// The synthetic context standing for a parent the history does not hold.
+/// Its key starts with 0, a position no real root operation has.
+fn orphan_context(
+    contexts: &mut Vec<Context>,
+    orphans: &mut HashMap<String, usize>,
+    parent_id: &str,
+) -> usize {
+    if let Some(&c) = orphans.get(parent_id) {
+        return c;
+    }
+    let short: String = parent_id.chars().take(12).collect();
+    contexts.push(Context {
+        op: None,
+        parent: Some(0),
+        depth: 1,
+        names: vec![format!("(missing parent {short})")],
+        key: vec![0, orphans.len() as u32 + 1],
+        children: Vec::new(),
+    });
+    orphans.insert(parent_id.to_string(), contexts.len() - 1);
+    contexts.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{OpStatus, Operation};
+
+    fn op(id: &str, parent: Option<&str>) -> Operation {
+        Operation {
+            id: id.into(),
+            parent_id: parent.map(Into::into),
+            name: Some(id.into()),
+            op_type: OpType::Step,
+            sub_type: None,
+            status: OpStatus::Succeeded,
+            start: None,
+            end: None,
+            result: None,
+            error: None,
+            attempts: vec![],
+            scheduled_end: None,
+            wait_seconds: None,
+            callback_id: None,
+            next_attempt_at: None,
+            started_in: None,
+            finished_in: None,
+        }
+    }
+
+    #[test]
+    fn children_of_a_missing_parent_do_not_shift_root_positions() {
+        let exec = Execution {
+            operations: vec![
+                op("a", None),
+                op("x", Some("gone")),
+                op("b", None),
+                op("y", Some("gone")),
+            ],
+            ..Default::default()
+        };
+        let (contexts, places) = build(&exec);
+        assert_eq!(places[2].position, 2, "b stays second in the root");
+        assert_eq!(places[1].context, places[3].context);
+        assert_eq!(places[3].position, 2);
+        assert_eq!(contexts[places[1].context].names, ["(missing parent gone)"]);
+    }
 }

@@ -185,24 +185,6 @@ mod tests {
         assert!(parse_sdk_error("some other failure").is_none());
     }
 
-    fn empty_execution() -> crate::model::Execution {
-        crate::model::Execution {
-            arn: None,
-            execution_op_id: None,
-            name: None,
-            function_name: None,
-            status: None,
-            start: None,
-            end: None,
-            input: None,
-            result: None,
-            error: None,
-            operations: vec![],
-            invocations: vec![],
-            sdk: Sdk::Unknown,
-        }
-    }
-
     #[test]
     fn violations_use_the_plain_wording() {
         let cmp = Comparison::Differs {
@@ -210,7 +192,7 @@ mod tests {
             expected_type: OpType::Step,
         };
         assert_eq!(
-            message(&Recorded::new(empty_execution()), &[2], OpType::Step, Some("send-email"), &cmp),
+            message(&Recorded::new(crate::model::Execution::default()), &[2], OpType::Step, Some("send-email"), &cmp),
             "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'send-email' of type STEP"
         );
     }

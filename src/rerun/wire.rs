@@ -110,26 +110,7 @@ pub fn parse_ts(v: &Value) -> Option<Ts> {
     }
 }
 
-/// An `ErrorObject` (`{ErrorType, ErrorMessage, ErrorData, StackTrace}`) as the model keeps it.
-pub fn error_info(v: &Value) -> ErrorInfo {
-    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    ErrorInfo {
-        error_type: s("ErrorType").or_else(|| s("errorType")),
-        message: s("ErrorMessage").or_else(|| s("errorMessage")),
-        data: s("ErrorData"),
-        stack_trace: v
-            .get("StackTrace")
-            .or_else(|| v.get("stackTrace"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        truncated: false,
-    }
-}
+pub use crate::load::error_info;
 
 /// The model's error back to an `ErrorObject`.
 pub fn error_object(e: &ErrorInfo) -> Value {

@@ -1,19 +1,44 @@
-//! The diff view: two invocations of this history, or this execution against
-//! another file, aligned per context by position (the core's `DiffReport`).
-//! The first divergence is selected, scrolled into view and stated with the
-//! plain violation message; a changed result shows its JSON diff.
+//! The diff view: two invocations of this history, two of its executions
+//! (an export of several, or a store), or one of its executions against one
+//! of another file's, aligned per context by position (the core's
+//! `DiffReport`). The first divergence is selected, scrolled into view and
+//! stated with the plain violation message; a changed result shows its JSON
+//! diff.
+
+mod sides;
+
+pub use sides::{Origin, StoreList};
 
 use super::doc::Doc;
+use super::jobs::StoreRow;
 use super::style;
 use super::Intent;
-use crate::diff::{diff, execution_sequence, invocation_sequence, DiffOptions, DiffReport, RowKind, SeqOp};
+use crate::diff::{diff, invocation_sequence, DiffOptions, DiffReport, RowKind, SeqOp};
+use sides::{SideSeq, Sides};
+use std::path::PathBuf;
 use egui::{Align, Layout, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Invocations,
+    /// Two executions of this file (several in one export, or a store).
+    Executions,
     Files,
+}
+
+/// What the cached report was built from; recomputed only when it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    mode: Mode,
+    left: usize,
+    right: usize,
+    left_exec: Option<usize>,
+    right_exec: Option<usize>,
+    other_exec: Option<usize>,
+    allow_progress: bool,
+    has_other: bool,
+    generation: u64,
 }
 
 pub struct DiffView {
@@ -23,9 +48,18 @@ pub struct DiffView {
     pub allow_progress: bool,
     pub other: Option<Box<Doc>>,
     pub other_path: String,
+    /// Execution picked on each side (index into that side's list); `None`
+    /// until first shown, then the execution the side's document holds.
+    pub left_exec: Option<usize>,
+    /// Right side of an execution diff (this file's list).
+    pub right_exec: Option<usize>,
+    /// Right side of a file diff (the other file's list).
+    pub other_exec: Option<usize>,
+    sides: Sides,
+    /// A side still loading from its store (its label), so the view says so.
+    loading: Option<String>,
     pub selected_row: Option<usize>,
-    /// (mode, left, right, allow_progress, has_other) the cache was built for.
-    key: Option<(Mode, usize, usize, bool, bool)>,
+    key: Option<Key>,
     seqs: (Vec<SeqOp>, Vec<SeqOp>),
     pub report: DiffReport,
     scroll_pending: bool,
@@ -41,6 +75,11 @@ impl Default for DiffView {
             allow_progress: true,
             other: None,
             other_path: String::new(),
+            left_exec: None,
+            right_exec: None,
+            other_exec: None,
+            sides: Sides::default(),
+            loading: None,
             selected_row: None,
             key: None,
             seqs: (Vec::new(), Vec::new()),
@@ -53,9 +92,51 @@ impl Default for DiffView {
 
 impl DiffView {
     pub fn set_other(&mut self, d: Doc) {
+        self.sides.clear_other();
         self.other = Some(Box::new(d));
+        self.other_exec = None;
         self.mode = Mode::Files;
         self.allow_progress = false;
+    }
+
+    /// The other file is a store with several executions: pick one per side.
+    pub fn set_other_store(&mut self, path: PathBuf, rows: Vec<StoreRow>) {
+        self.sides.clear_other();
+        self.other = None;
+        self.sides.other_store = Some(StoreList { path, rows });
+        self.other_exec = None;
+        self.mode = Mode::Files;
+        self.allow_progress = false;
+    }
+
+    /// This document came from a store with several executions: offer them
+    /// for an execution diff.
+    pub fn set_this_store(&mut self, path: PathBuf, rows: Vec<StoreRow>) {
+        self.sides.this_store = Some(StoreList { path, rows });
+        self.key = None;
+    }
+
+    /// Compare two executions of this file, by index in its list.
+    pub fn set_executions(&mut self, left: usize, right: usize) {
+        self.mode = Mode::Executions;
+        self.left_exec = Some(left);
+        self.right_exec = Some(right);
+        self.allow_progress = false;
+    }
+
+    /// The execution labels of this file (`Origin::This`) or the other one.
+    pub fn execution_labels(&self, doc: &Doc, origin: Origin) -> Vec<String> {
+        self.sides.labels(origin, doc, self.other.as_deref())
+    }
+
+    /// True while a side's execution is loading from its store.
+    pub fn is_loading(&self) -> bool {
+        self.sides.loading()
+    }
+
+    /// Wait for the side loads (tests only; never on the UI thread).
+    pub fn finish_loads_blocking(&mut self) {
+        self.sides.wait_blocking(std::time::Duration::from_secs(60));
     }
 
     /// Pick the two invocations to compare.
@@ -67,7 +148,9 @@ impl DiffView {
     }
 
     /// Recompute the report when its inputs changed (not per frame).
-    pub fn refresh(&mut self, doc: &Doc) {
+    /// `repaint` wakes the UI when a store execution finishes loading.
+    pub fn refresh(&mut self, doc: &Doc, repaint: Option<&egui::Context>) {
+        self.sides.poll();
         let n = doc.analysis.invocations.len();
         if !self.initialised {
             // The last two invocations: where a divergence usually shows.
@@ -75,58 +158,142 @@ impl DiffView {
             self.left = n.saturating_sub(2);
             self.initialised = true;
         }
-        let key = (self.mode, self.left, self.right, self.allow_progress, self.other.is_some());
-        if self.key == Some(key) {
+        self.default_executions(doc);
+        let key = Key {
+            mode: self.mode,
+            left: self.left,
+            right: self.right,
+            left_exec: self.left_exec,
+            right_exec: self.right_exec,
+            other_exec: self.other_exec,
+            allow_progress: self.allow_progress,
+            has_other: self.other.is_some() || self.sides.other_store.is_some(),
+            generation: self.sides.generation,
+        };
+        if self.key.as_ref() == Some(&key) {
             return;
         }
         self.key = Some(key);
         let Some(exec) = doc.execution() else { return };
-        self.seqs = match (self.mode, &self.other) {
-            (Mode::Files, Some(o)) => match o.execution() {
-                Some(oe) => (execution_sequence(exec, &doc.analysis), execution_sequence(oe, &o.analysis)),
-                None => (Vec::new(), Vec::new()),
-            },
-            (Mode::Files, None) => (Vec::new(), Vec::new()),
-            (Mode::Invocations, _) => (
-                invocation_sequence(exec, &doc.analysis, self.left),
-                invocation_sequence(exec, &doc.analysis, self.right),
+        let other = self.other.as_deref();
+        let (l, r) = match self.mode {
+            Mode::Invocations => (
+                SideSeq::Ready(invocation_sequence(exec, &doc.analysis, self.left)),
+                SideSeq::Ready(invocation_sequence(exec, &doc.analysis, self.right)),
             ),
+            Mode::Executions => (
+                self.sides.sequence(Origin::This, self.left_exec.unwrap_or(0), doc, other, repaint),
+                self.sides.sequence(Origin::This, self.right_exec.unwrap_or(0), doc, other, repaint),
+            ),
+            Mode::Files if other.is_none() && self.sides.other_store.is_none() => {
+                (SideSeq::Unavailable, SideSeq::Unavailable)
+            }
+            Mode::Files => (
+                self.sides.sequence(Origin::This, self.left_exec.unwrap_or(0), doc, other, repaint),
+                self.sides.sequence(Origin::Other, self.other_exec.unwrap_or(0), doc, other, repaint),
+            ),
+        };
+        self.loading = None;
+        self.seqs = match (l, r) {
+            (SideSeq::Ready(l), SideSeq::Ready(r)) => (l, r),
+            (SideSeq::Loading(what), _) | (_, SideSeq::Loading(what)) => {
+                self.loading = Some(what);
+                (Vec::new(), Vec::new())
+            }
+            _ => (Vec::new(), Vec::new()),
         };
         self.report = diff(&self.seqs.0, &self.seqs.1, DiffOptions { allow_progress: self.allow_progress });
         self.selected_row = self.report.first_violation_row;
         self.scroll_pending = self.selected_row.is_some();
     }
 
+    /// Each side starts on the execution its document shows; the right side
+    /// of an execution diff on the next one.
+    fn default_executions(&mut self, doc: &Doc) {
+        let other = self.other.as_deref();
+        let left = *self.left_exec.get_or_insert_with(|| self.sides.current(Origin::This, doc, other));
+        if self.right_exec.is_none() {
+            let n = self.sides.labels(Origin::This, doc, other).len().max(1);
+            self.right_exec = Some((left + 1) % n);
+        }
+        if self.other_exec.is_none() && (other.is_some() || self.sides.other_store.is_some()) {
+            self.other_exec = Some(self.sides.current(Origin::Other, doc, other));
+        }
+    }
+
     pub fn ui(&mut self, ui: &mut egui::Ui, doc: &Doc, intents: &mut Vec<Intent>) {
-        self.refresh(doc);
+        self.refresh(doc, Some(ui.ctx()));
+        if self.sides.loading() {
+            // The job wakes us when done; this keeps the spinner turning.
+            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+        }
         let n = doc.analysis.invocations.len();
         let dark = ui.visuals().dark_mode;
+        let other = self.other.as_deref();
+        let this_n = self.sides.count(Origin::This, doc, other);
+        let other_n = self.sides.count(Origin::Other, doc, other);
+        let before = self.mode;
         ui.horizontal(|ui| {
             ui.strong("Compare");
             ui.selectable_value(&mut self.mode, Mode::Invocations, "two invocations");
+            if this_n > 1 {
+                ui.selectable_value(&mut self.mode, Mode::Executions, "two executions");
+            }
             ui.selectable_value(&mut self.mode, Mode::Files, "another file");
             ui.separator();
+            let sides = &self.sides;
             match self.mode {
                 Mode::Invocations => {
                     inv_combo(ui, "diff-left", "left", &mut self.left, n);
                     ui.label("vs");
                     inv_combo(ui, "diff-right", "right", &mut self.right, n);
                 }
+                Mode::Executions => {
+                    let label = |i| sides.label(Origin::This, i, doc, other);
+                    exec_combo(ui, "diff-left-exec", "left", &mut self.left_exec, this_n, label);
+                    ui.label("vs");
+                    exec_combo(ui, "diff-right-exec", "right", &mut self.right_exec, this_n, label);
+                }
                 Mode::Files => {
                     ui.label("other file");
-                    let r = ui.add(egui::TextEdit::singleline(&mut self.other_path).hint_text("path to a history").desired_width(320.0));
+                    let r = ui.add(egui::TextEdit::singleline(&mut self.other_path).hint_text("path to a history or store").desired_width(280.0));
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     if (ui.button("Load").clicked() || enter) && !self.other_path.trim().is_empty() {
                         intents.push(Intent::DiffFile(self.other_path.trim().into()));
                     }
-                    if let Some(o) = &self.other {
-                        ui.weak(o.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+                    let other_path = other.and_then(|o| o.path.clone()).or_else(|| sides.other_store.as_ref().map(|s| s.path.clone()));
+                    if let Some(p) = other_path {
+                        let name = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                        ui.weak(name).on_hover_text(p.display().to_string());
+                    }
+                    if this_n > 1 {
+                        let label = |i| sides.label(Origin::This, i, doc, other);
+                        exec_combo(ui, "diff-left-exec", "left", &mut self.left_exec, this_n, label);
+                    }
+                    if other_n > 1 {
+                        ui.label("vs");
+                        let label = |i| sides.label(Origin::Other, i, doc, other);
+                        exec_combo(ui, "diff-other-exec", "right", &mut self.other_exec, other_n, label);
                     }
                 }
             }
             ui.checkbox(&mut self.allow_progress, "allow progress")
                 .on_hover_text("One side going further than the other is progress, not a violation");
         });
+        if self.mode != before {
+            // Invocations of one execution may make progress; executions and
+            // files are compared strictly, as replay would.
+            self.allow_progress = self.mode == Mode::Invocations;
+        }
+        if let Some(what) = &self.loading {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak(format!("loading {what} from the store…"));
+            });
+        }
+        if let Some(e) = &self.sides.error {
+            ui.label(RichText::new(format!("✖ {e}")).color(style::status_color(crate::model::OpStatus::Failed, dark)));
+        }
         let red = style::status_color(crate::model::OpStatus::Failed, dark);
         let green = style::status_color(crate::model::OpStatus::Succeeded, dark);
         match self.report.first_violation() {
@@ -136,8 +303,9 @@ impl DiffView {
                     ui.weak(format!("{} more violations after this one", self.report.violations.len() - 1));
                 }
             }
-            None if self.mode == Mode::Files && self.other.is_none() => {
-                ui.weak("Load another history file to compare this execution with it.");
+            None if self.loading.is_some() => {}
+            None if self.mode == Mode::Files && self.other.is_none() && self.sides.other_store.is_none() => {
+                ui.weak("Load another history file or store to compare this execution with it.");
             }
             None => {
                 let changed = self.report.changed_results().count();
@@ -280,6 +448,25 @@ fn inv_combo(ui: &mut egui::Ui, id: &str, label: &str, v: &mut usize, n: usize) 
             for i in 0..n {
                 ui.selectable_value(v, i, format!("invocation {}", i + 1));
             }
+        });
+}
+
+/// A combo over a side's executions; only the rows in view are drawn, so a
+/// store of thousands costs what the popup shows.
+fn exec_combo(ui: &mut egui::Ui, id: &str, side: &str, v: &mut Option<usize>, n: usize, label: impl Fn(usize) -> String) {
+    let cur = v.unwrap_or(0);
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(format!("{side}: {}", label(cur)))
+        .height(320.0)
+        .show_ui(ui, |ui| {
+            let row_h = ui.spacing().interact_size.y;
+            egui::ScrollArea::vertical().id_salt((id, "rows")).max_height(300.0).show_rows(ui, row_h, n, |ui, range| {
+                for i in range {
+                    if ui.selectable_label(cur == i, label(i)).clicked() {
+                        *v = Some(i);
+                    }
+                }
+            });
         });
 }
 

@@ -43,21 +43,7 @@ impl Doc {
     /// Analyse execution `exec` of `history` and precompute the views.
     pub fn build(history: History, exec: usize, path: Option<PathBuf>, arn: Option<String>) -> Doc {
         let exec = exec.min(history.executions.len().saturating_sub(1));
-        let empty = Execution {
-            arn: None,
-            execution_op_id: None,
-            name: None,
-            function_name: None,
-            status: None,
-            start: None,
-            end: None,
-            input: None,
-            result: None,
-            error: None,
-            operations: Vec::new(),
-            invocations: Vec::new(),
-            sdk: Default::default(),
-        };
+        let empty = Execution::default();
         let e = history.executions.get(exec).unwrap_or(&empty);
         let analysis = analyze(e);
         let (tree, row_of_op) = build_tree(e, &analysis);

@@ -181,7 +181,7 @@ pub fn payload_ui(ui: &mut egui::Ui, title: &str, p: &Payload, raw: bool) {
         ui.add(egui::TextEdit::multiline(&mut text).code_editor().desired_rows(2).desired_width(f32::INFINITY));
         return;
     }
-    match &p.value {
+    match p.value() {
         Some(v) => json_tree(ui, title, v),
         None => {
             ui.monospace(&p.raw);

@@ -30,6 +30,8 @@ pub enum JobOutput {
     Store { path: PathBuf, rows: Vec<StoreRow> },
     /// A second history for the diff view.
     DiffSide(Box<Doc>),
+    /// The diff view's other file is a store with several executions.
+    DiffStore { path: PathBuf, rows: Vec<StoreRow> },
     Failed(String),
 }
 

@@ -48,6 +48,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 /// The typed-path fallback for when no native dialog can be shown.
 pub fn path_field(ui: &mut egui::Ui, app: &mut App) {
     if let Some(note) = &app.dialog_note {
+        ui.add_space(2.0);
         ui.label(RichText::new(format!("⚠ {note}")).color(super::style::status_color(crate::model::OpStatus::Pending, ui.visuals().dark_mode)));
     }
     ui.horizontal(|ui| {

@@ -64,6 +64,15 @@ impl App {
                     }
                 });
             });
+            // No native dialog here: the typed-path fallback, wherever we are.
+            if self.dialog_note.is_some() && (self.doc.is_some() || self.show_picker) {
+                ui.horizontal(|ui| {
+                    crate::ui::start::path_field(ui, self);
+                    if ui.small_button("✖").on_hover_text("hide").clicked() {
+                        self.dialog_note = None;
+                    }
+                });
+            }
         });
     }
 

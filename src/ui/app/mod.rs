@@ -56,8 +56,6 @@ pub struct App {
     pub picker: Option<PickerView>,
     pub show_picker: bool,
     job: Option<Job>,
-    /// A job whose result is the right side of a diff, not the main document.
-    job_is_diff: bool,
     pub error: Option<String>,
     pub selected: Option<usize>,
     /// Selected invocation (index), `None` = no invocation focus.
@@ -90,7 +88,6 @@ impl App {
             picker: None,
             show_picker: false,
             job: None,
-            job_is_diff: false,
             error: None,
             selected: None,
             invocation: None,
@@ -140,13 +137,13 @@ impl App {
             j.cancel();
         }
         self.error = None;
+        self.dialog_note = None;
         if !keep_selection {
             self.restore = None;
         }
         let label = format!("opening {}", path.display());
         let p = path.clone();
         self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| loader::open(jc, p, arn)));
-        self.job_is_diff = false;
         self.remember(&path);
     }
 
@@ -161,13 +158,10 @@ impl App {
             self.repaint.clone(),
             move |jc| match loader::open(jc, p, None) {
                 JobOutput::Doc(d) => JobOutput::DiffSide(d),
-                JobOutput::Store { .. } => {
-                    JobOutput::Failed("diff against a store: open one execution file instead".into())
-                }
+                JobOutput::Store { path, rows } => JobOutput::DiffStore { path, rows },
                 other => other,
             },
         ));
-        self.job_is_diff = true;
     }
 
     /// Load synchronously (tests, benchmark): same path as the UI's job.
@@ -203,6 +197,10 @@ impl App {
         self.invocation = if doc.analysis.invocations.is_empty() { None } else { Some(0) };
         self.show_picker = false;
         self.diff = DiffView::default();
+        // Opened from a store's picker: its other executions can be diffed.
+        if let Some(p) = self.picker.as_ref().filter(|p| doc.path.as_ref() == Some(&p.path)) {
+            self.diff.set_this_store(p.path.clone(), p.rows.clone());
+        }
         if let Some(title) = doc.path.as_ref().and_then(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()) {
             if let Some(c) = &self.repaint {
                 c.send_viewport_cmd(egui::ViewportCommand::Title(format!("durable-lens — {title}")));
@@ -256,6 +254,10 @@ impl App {
                 self.diff.set_other(*d);
                 self.view = View::Diff;
             }
+            JobOutput::DiffStore { path, rows } => {
+                self.diff.set_other_store(path, rows);
+                self.view = View::Diff;
+            }
             JobOutput::Failed(e) => self.error = Some(e),
         }
     }
@@ -277,6 +279,13 @@ impl App {
         }
         let cur = self.invocation.map(|i| i as i64).unwrap_or(if delta > 0 { -1 } else { n });
         self.invocation = Some((cur + delta).clamp(0, n - 1) as usize);
+    }
+
+    /// Apply one intent as if a view had pushed it (tests drive the time
+    /// view this way: its spans are painted, not widgets).
+    pub fn apply_intent_for_test(&mut self, intent: Intent) {
+        self.intents.push(intent);
+        self.apply_intents();
     }
 
     fn apply_intents(&mut self) {
@@ -518,6 +527,13 @@ impl App {
 impl eframe::App for App {
     fn update(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.ui(ctx);
+    }
+
+    /// eframe's default clear colour is a dark grey, which shows through
+    /// wherever no panel paints (window edges while resizing), even in the
+    /// light theme; clear with the panel colour of the current theme instead.
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

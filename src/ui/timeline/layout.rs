@@ -303,3 +303,37 @@ impl TimelineLayout {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lane_of(n: usize) -> TimelineLayout {
+        let spans: Vec<Span> = (0..n)
+            .map(|i| Span { op: i, start: i as f64, end: i as f64 + 0.5, open: false, attempts: Vec::new() })
+            .collect();
+        let max_end = spans.iter().map(|s| s.end).collect();
+        TimelineLayout {
+            lanes: vec![Lane { context: 0, label: "root".into(), depth: 0, spans, max_end, markers: Vec::new() }],
+            t_max: n as f64,
+            has_times: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn visible_spans_are_bounded_by_pixels_not_by_span_count() {
+        let l = lane_of(50_000);
+        // The whole range on 1,000 pixels: at most about one span per pixel.
+        let v = l.visible_spans(0, 0.0, 50_000.0, 50.0);
+        assert!(v.len() <= 1_001, "{} spans drawn", v.len());
+        assert!(v.len() >= 900);
+    }
+
+    #[test]
+    fn visible_spans_cull_outside_the_view() {
+        let l = lane_of(1_000);
+        let v = l.visible_spans(0, 100.2, 105.0, 0.01);
+        assert_eq!(v, vec![100, 101, 102, 103, 104, 105]);
+    }
+}

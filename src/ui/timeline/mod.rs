@@ -2,7 +2,8 @@
 //! painted with culling to the clip rect (binary search per visible lane), so
 //! a frame costs what is visible. Zoom (ctrl+wheel, +/-), pan (drag, wheel,
 //! shift+arrows), fit (F/Home). The replay | execution switch is a labelled
-//! vertical marker in its lane for every invocation.
+//! vertical marker in its lane for every invocation. Lanes that do not fit
+//! scroll vertically (wheel, drag, or the scrollbar at the right edge).
 
 mod layout;
 
@@ -28,6 +29,8 @@ pub struct TimelineView {
     fitted: bool,
     plot_w: f32,
     plot_h: f32,
+    /// The scrollbar's track last frame, when the lanes did not fit.
+    scrollbar: Option<Rect>,
 }
 
 impl Default for TimelineView {
@@ -39,6 +42,7 @@ impl Default for TimelineView {
             fitted: false,
             plot_w: 600.0,
             plot_h: 200.0,
+            scrollbar: None,
         }
     }
 }
@@ -88,6 +92,16 @@ impl TimelineView {
         }
     }
 
+    /// The vertical scrollbar's track as last drawn; `None` when every lane fits.
+    pub fn scrollbar_rect(&self) -> Option<Rect> {
+        self.scrollbar
+    }
+
+    /// Largest `scroll_y`: the last lane's bottom at the plot's bottom.
+    fn max_scroll(&self, lanes: usize) -> f32 {
+        (lanes as f32 * LANE_H - self.plot_h).max(0.0)
+    }
+
     fn x_of(&self, plot: Rect, t: f64) -> f32 {
         plot.left() + ((t - self.t_start) / self.secs_per_px) as f32
     }
@@ -107,9 +121,13 @@ impl TimelineView {
         let l = &doc.timeline;
         let rect = ui.available_rect_before_wrap();
         let resp = ui.allocate_rect(rect, Sense::click_and_drag());
+        let lanes_top = rect.top() + RULER_H + BAND_H;
+        // Lanes that do not fit get a scrollbar; the plot gives up its width.
+        let overflow = l.has_times && l.lanes.len() as f32 * LANE_H > rect.bottom() - lanes_top;
+        let bar_w = if overflow { ui.spacing().scroll.bar_width.max(8.0) + 2.0 } else { 0.0 };
         let plot = Rect::from_min_max(
-            Pos2::new(rect.left() + LABEL_W, rect.top() + RULER_H + BAND_H),
-            rect.max,
+            Pos2::new(rect.left() + LABEL_W, lanes_top),
+            Pos2::new((rect.right() - bar_w).max(rect.left() + LABEL_W + 1.0), rect.bottom()),
         );
         self.plot_w = plot.width().max(1.0);
         self.plot_h = plot.height().max(1.0);
@@ -136,9 +154,13 @@ impl TimelineView {
 
         self.handle_input(ui, &resp, plot, l);
 
+        self.scrollbar = None;
+        if overflow {
+            let track = Rect::from_min_max(Pos2::new(plot.right(), plot.top()), Pos2::new(rect.right(), plot.bottom()));
+            self.scrollbar(ui, track, l.lanes.len());
+        }
         let t_end = self.t_of(plot, plot.right());
-        let lanes_h = l.lanes.len() as f32 * LANE_H;
-        self.scroll_y = self.scroll_y.clamp(0.0, (lanes_h - self.plot_h + LANE_H).max(0.0));
+        self.scroll_y = self.scroll_y.clamp(0.0, self.max_scroll(l.lanes.len()));
 
         // Invocation bands: shaded columns behind the lanes, a labelled header row.
         let band_row = Rect::from_min_max(
@@ -222,6 +244,13 @@ impl TimelineView {
             }
             // Switch markers: selected invocation bold and labelled; others thin.
             let mut last_label_x = f32::NEG_INFINITY;
+            // Other invocations' labels yield to the selected one's.
+            let sel_x: Vec<f32> = lane
+                .markers
+                .iter()
+                .filter(|m| invocation == Some(m.invocation))
+                .map(|m| self.x_of(plot, m.t))
+                .collect();
             for m in &lane.markers {
                 if m.t < self.t_start || m.t > t_end {
                     continue;
@@ -230,15 +259,19 @@ impl TimelineView {
                 let sel = invocation == Some(m.invocation);
                 let (w, c) = if sel { (2.5, switch_col) } else { (1.0, switch_col.gamma_multiply(0.55)) };
                 plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
-                if sel || x - last_label_x > 130.0 {
+                let crowded = !sel && sel_x.iter().any(|sx| (sx - x).abs() < 130.0);
+                if sel || (!crowded && x - last_label_x > 130.0) {
                     last_label_x = x;
                     let font = FontId::proportional(if sel { 11.0 } else { 10.0 });
-                    plot_painter.text(Pos2::new(x - 3.0, y0 + 1.0), Align2::RIGHT_TOP, "replay", font.clone(), c);
+                    // At the left edge there is no replay part to label.
+                    if x - plot.left() > 40.0 {
+                        plot_painter.text(Pos2::new(x - 3.0, y0 + 1.0), Align2::RIGHT_TOP, "replay", font.clone(), c);
+                    }
                     plot_painter.text(Pos2::new(x + 3.0, y0 + 1.0), Align2::LEFT_TOP, "execution", font, c);
                 }
             }
         }
-        if l.lanes.len() > count {
+        if overflow {
             painter.text(
                 Pos2::new(rect.left() + 4.0, rect.top() + 2.0),
                 Align2::LEFT_TOP,
@@ -268,6 +301,49 @@ impl TimelineView {
                 intents.push(Intent::Select { op, from_timeline: true });
             }
         }
+    }
+
+    /// The lanes' vertical scrollbar: drag the handle, or click the track to
+    /// page. Constant work per frame, whatever the number of lanes.
+    fn scrollbar(&mut self, ui: &egui::Ui, track: Rect, lanes: usize) {
+        self.scrollbar = Some(track);
+        let max = self.max_scroll(lanes);
+        let total = lanes as f32 * LANE_H;
+        let handle_h = (track.height() * self.plot_h / total.max(1.0))
+            .max(ui.spacing().scroll.handle_min_length)
+            .min(track.height());
+        let travel = (track.height() - handle_h).max(1.0);
+        let handle_at = |scroll: f32| {
+            let y = track.top() + travel * (scroll / max.max(1.0)).clamp(0.0, 1.0);
+            Rect::from_x_y_ranges(track.x_range(), y..=y + handle_h).shrink2(Vec2::new(2.0, 1.0))
+        };
+        let resp = ui.interact(track, ui.id().with("timeline-lanes-scrollbar"), Sense::click_and_drag());
+        resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Slider, true, "scroll lanes"));
+        if resp.dragged() {
+            self.scroll_y += resp.drag_delta().y * max / travel;
+        } else if resp.clicked() {
+            // A click on the track pages towards it.
+            if let Some(p) = resp.interact_pointer_pos() {
+                let h = handle_at(self.scroll_y);
+                if p.y < h.top() {
+                    self.scroll_y -= self.plot_h;
+                } else if p.y > h.bottom() {
+                    self.scroll_y += self.plot_h;
+                }
+            }
+        }
+        self.scroll_y = self.scroll_y.clamp(0.0, max);
+        let v = ui.visuals();
+        let fill = if resp.dragged() {
+            v.widgets.active.bg_fill
+        } else if resp.hovered() {
+            v.widgets.hovered.bg_fill
+        } else {
+            v.widgets.inactive.bg_fill
+        };
+        let painter = ui.painter_at(track);
+        painter.rect_filled(track, 0.0, v.extreme_bg_color);
+        painter.rect_filled(handle_at(self.scroll_y), 3.0, fill);
     }
 
     fn handle_input(&mut self, ui: &egui::Ui, resp: &egui::Response, plot: Rect, l: &TimelineLayout) {

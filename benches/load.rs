@@ -1,0 +1,175 @@
+//! Load a 50,000-operation history-events file (200-byte payloads) and
+//! compare with the cheapest possible read of the same bytes,
+//! `serde_json::from_slice::<IgnoredAny>`; also the peak heap while loading,
+//! as a ratio to the file size. Targets: load <= 3x the raw parse, peak
+//! memory <= 3x the file.
+//!
+//! `cargo bench --bench load` measures (criterion + the printed ratios).
+//! Under `cargo test --all-targets` (no `--bench` argument) it runs once on a
+//! small history as a smoke test, so CI stays quick.
+
+#[path = "../examples/gen/mod.rs"]
+mod gen;
+
+use criterion::Criterion;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// Counts live heap bytes and their high-water mark so the bench can report
+/// peak memory without an external profiler. Implementing `GlobalAlloc`
+/// requires `unsafe impl`; every call forwards to `System` unchanged, and
+/// this exists only in this bench binary (the library stays
+/// `forbid(unsafe_code)`).
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Relaxed) + by;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: same contract as the caller's; forwarded unchanged.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Relaxed);
+            grew(new_size);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Median wall time of `runs` calls.
+fn median_time(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let operations = if bench_mode { 50_000 } else { 2_000 };
+    let spec = gen::EventsSpec {
+        operations,
+        payload_bytes: 200,
+        ..Default::default()
+    };
+    let bytes = gen::events_history_bytes(&spec);
+    let mb = bytes.len() as f64 / 1e6;
+    println!("history: {operations} operations, {mb:.1} MB of history-events JSON");
+
+    // Correctness first: the generated file loads with every operation.
+    let history = match durable_lens::load::load_bytes("generated", &bytes) {
+        Ok(h) => h,
+        Err(e) => panic!("generated history did not load: {e}"),
+    };
+    let loaded_ops: usize = history.executions.iter().map(|e| e.operations.len()).sum();
+    assert_eq!(loaded_ops, operations, "every generated operation loads");
+    drop(history);
+
+    // Peak memory: load from a real file (the read buffer counts, as it does
+    // for a user opening the file).
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("temp dir: {e}"),
+    };
+    let path = dir.path().join("large.history.json");
+    if let Err(e) = std::fs::write(&path, &bytes) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+    let base = LIVE.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let loaded = durable_lens::load::load_path(&path);
+    let peak = PEAK.load(Relaxed) - base;
+    let retained = LIVE.load(Relaxed).saturating_sub(base);
+    drop(loaded);
+    let peak_ratio = peak as f64 / bytes.len() as f64;
+    let kept_ratio = retained as f64 / bytes.len() as f64;
+
+    let runs = if bench_mode { 7 } else { 1 };
+    let baseline = median_time(runs, || {
+        let _ = black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(
+            &bytes,
+        )));
+    });
+    let load = median_time(runs, || {
+        let _ = black_box(durable_lens::load::load_bytes(
+            "generated",
+            black_box(&bytes),
+        ));
+    });
+    let ratio = load.as_secs_f64() / baseline.as_secs_f64().max(1e-9);
+
+    if bench_mode {
+        let mut c = Criterion::default()
+            .sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(4))
+            .configure_from_args();
+        let name = format!("{}k_ops", operations / 1000);
+        c.bench_function(&format!("raw_parse_ignored_any/{name}"), |b| {
+            b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(black_box(&bytes)))
+        });
+        c.bench_function(&format!("load_bytes_events/{name}"), |b| {
+            b.iter(|| durable_lens::load::load_bytes("generated", black_box(&bytes)))
+        });
+        c.final_summary();
+    }
+
+    let k = operations / 1000;
+    println!(
+        "load_bytes: {:.1} ms, raw parse (IgnoredAny): {:.1} ms{}",
+        load.as_secs_f64() * 1e3,
+        baseline.as_secs_f64() * 1e3,
+        if bench_mode {
+            ""
+        } else {
+            " (smoke run: debug build, small input)"
+        }
+    );
+    println!("RATIO load_events_{k}k = {ratio:.2}x raw parse (target <= 3x)");
+    println!(
+        "RATIO peak_memory_{k}k = {peak_ratio:.2}x file size (target <= 3x); \
+         peak {:.1} MB, history kept {:.1} MB ({kept_ratio:.2}x)",
+        peak as f64 / 1e6,
+        retained as f64 / 1e6
+    );
+}

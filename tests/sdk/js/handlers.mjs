@@ -1,0 +1,96 @@
+// Durable handlers written with the official JS SDK, one per scenario.
+// The same scenarios exist in ../python/handlers.py with the same operation
+// names, inputs and results, so a JS run and a Python run of one scenario
+// compare equal in durable-lens (different id schemes, same shape).
+import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+
+// ---- order-flow: steps + a wait (the app's default sample) ----------------
+export const orderFlow = withDurableExecution(async (event, context) => {
+  const order = await context.step("create-order", async () => ({
+    orderId: event.orderId,
+    total: 50,
+  }));
+  const payment = await context.step("process-payment", async () => ({
+    transactionId: "txn-456",
+    status: "success",
+  }));
+  await context.wait("cool-off", { minutes: 5 });
+  const notification = await context.step("send-notification", async () => ({
+    sent: true,
+  }));
+  return { order, payment, notification };
+});
+
+// ---- retries: a step failing twice, then succeeding -----------------------
+export const retries = withDurableExecution(async (event, context) => {
+  const charge = await context.step(
+    "charge-card",
+    async (stepCtx) => {
+      // The attempt number comes from the checkpoint: deterministic across
+      // invocations, no process-global counter needed.
+      if (stepCtx.attempt < 3) {
+        throw new Error(`payment gateway timeout (attempt ${stepCtx.attempt})`);
+      }
+      return { charged: 50 };
+    },
+    {
+      retryStrategy: (_error, attemptCount) =>
+        attemptCount >= 3
+          ? { shouldRetry: false }
+          : { shouldRetry: true, delay: { seconds: 2 * attemptCount } },
+    },
+  );
+  const receipt = await context.step("send-receipt", async () => ({ receipt: "r-1" }));
+  return { charge, receipt };
+});
+
+// ---- callback-flow: wait-for-callback answered from outside ---------------
+export const callbackFlow = withDurableExecution(async (event, context) => {
+  await context.step("request-approval", async () => "requested");
+  const approval = await context.waitForCallback("manager-approval", async () => {});
+  await context.step("finalize", async () => "finalized");
+  return { approval };
+});
+
+// ---- fanout: map + parallel + child context (with a wait inside) ----------
+export const fanout = withDurableExecution(async (event, context) => {
+  const squares = await context.map("process-items", [1, 2, 3, 4], async (ctx, item, index) =>
+    ctx.step(`square-${index}`, async () => item * item),
+  );
+  const checks = await context.parallel("run-checks", [
+    async (ctx) => ctx.step("check-inventory", async () => "inventory-ok"),
+    async (ctx) => ctx.step("check-fraud", async () => "fraud-ok"),
+  ]);
+  const sub = await context.runInChildContext("sub-workflow", async (ctx) => {
+    const a = await ctx.step("child-a", async () => "a");
+    await ctx.wait("child-wait", { seconds: 10 });
+    return ctx.step("child-b", async () => a + "b");
+  });
+  return { squares: squares.getResults(), checks: checks.getResults(), sub };
+});
+
+// ---- nondeterministic: the code changes between invocations ---------------
+// Stands in for a deploy between two invocations: the first invocation runs
+// the old code, every later one the new code (step 2 renamed).
+let invocations = 0;
+export function resetNondeterministic() {
+  invocations = 0;
+}
+export const nondeterministic = withDurableExecution(async (event, context) => {
+  invocations += 1;
+  const second = invocations === 1 ? "process-payment" : "send-email";
+  await context.step("create-order", async () => "ok");
+  await context.step(second, async () => "paid");
+  await context.wait("settle", { minutes: 5 });
+  return "done";
+});
+
+// ---- chained-invoke: call another function and use its result -------------
+// A plain (non-durable) function registered as the invoke target.
+export const pricingService = async (event) => ({ price: 42, sku: event.sku });
+
+export const chainedInvoke = withDurableExecution(async (event, context) => {
+  const sku = await context.step("pick-sku", async () => "sku-1");
+  const price = await context.invoke("get-price", "pricing-service", { sku });
+  return context.step("quote", async () => ({ sku, price }));
+});

@@ -1,0 +1,89 @@
+// Run the scenarios in handlers.mjs with the JS testing package's own local
+// runner (LocalDurableTestRunner, time skipping on) and write what it gives:
+//
+//   <scenario>.history.json      getHistoryEvents() as {"Events": [...]}
+//   <scenario>.operations.json   getOperations() as a bare array of the raw
+//                                operation records (getOperationData())
+//   <scenario>.invocations.json  getInvocations() (camelCase)
+//
+// Usage: node run-fixtures.mjs OUT_DIR [SCENARIO ...]   (default: all)
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  LocalDurableTestRunner,
+  WaitingOperationStatus,
+} from "@aws/durable-execution-sdk-js-testing";
+import * as handlers from "./handlers.mjs";
+
+const INPUT = { orderId: "123" };
+
+const SCENARIOS = {
+  "order-flow": { handler: handlers.orderFlow },
+  retries: { handler: handlers.retries },
+  "callback-flow": {
+    handler: handlers.callbackFlow,
+    // Answer the callback from outside once the handler has submitted it.
+    async during(runner) {
+      const callback = runner.getOperation("manager-approval");
+      await callback.waitForData(WaitingOperationStatus.SUBMITTED);
+      await callback.sendCallbackSuccess(
+        JSON.stringify({ approved: true, by: "manager@example.com" }),
+      );
+    },
+  },
+  fanout: { handler: handlers.fanout },
+  nondeterministic: { handler: handlers.nondeterministic, before: handlers.resetNondeterministic },
+  "chained-invoke": {
+    handler: handlers.chainedInvoke,
+    setup(runner) {
+      runner.registerFunction("pricing-service", handlers.pricingService);
+    },
+  },
+};
+
+
+async function runScenario(name, outDir) {
+  const scenario = SCENARIOS[name];
+  scenario.before?.();
+  const runner = new LocalDurableTestRunner({ handlerFunction: scenario.handler });
+  scenario.setup?.(runner);
+  const running = runner.run({ payload: INPUT });
+  if (scenario.during) await scenario.during(runner);
+  const execution = await running;
+  process.stderr.write(`${name}: ${execution.getStatus()}\n`);
+  const write = (suffix, value) =>
+    writeFileSync(join(outDir, `${name}.${suffix}.json`), JSON.stringify(value, null, 2) + "\n");
+  write("history", { Events: execution.getHistoryEvents() });
+  // getOperations() is already flat (children included, in order).
+  write("operations", execution.getOperations().map((op) => op.getOperationData()));
+  write("invocations", execution.getInvocations());
+}
+
+async function main() {
+  const [outDir, ...rest] = process.argv.slice(2);
+  if (!outDir) {
+    process.stderr.write("usage: node run-fixtures.mjs OUT_DIR [SCENARIO ...]\n");
+    return 2;
+  }
+  const names = rest.length ? rest : Object.keys(SCENARIOS);
+  const unknown = names.filter((n) => !(n in SCENARIOS));
+  if (unknown.length) {
+    process.stderr.write(`unknown scenario(s) ${unknown}; known: ${Object.keys(SCENARIOS)}\n`);
+    return 2;
+  }
+  mkdirSync(outDir, { recursive: true });
+  for (const name of names) {
+    // A fresh environment (fake clock, checkpoint server) per scenario, as a
+    // test file would have: a clock advanced by earlier scenarios changes
+    // whether the SDK suspends at a wait or waits in-process.
+    await LocalDurableTestRunner.setupTestEnvironment({ skipTime: true });
+    try {
+      await runScenario(name, outDir);
+    } finally {
+      await LocalDurableTestRunner.teardownTestEnvironment();
+    }
+  }
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,136 @@
+"""Durable handlers written with the official Python SDK, one per scenario.
+
+The same scenarios exist in ../js/handlers.mjs with the same operation
+names, inputs and results, so a Python run and a JS run of one scenario
+compare equal in durable-lens (different id schemes, same shape).
+"""
+
+from __future__ import annotations
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration, StepConfig
+from aws_durable_execution_sdk_python.retries import RetryDecision
+
+# ---- order-flow: steps + a wait (the app's default sample) -----------------
+
+
+@durable_execution
+def order_flow(event, context: DurableContext):
+    order = context.step(
+        lambda _: {"orderId": event["orderId"], "total": 50}, name="create-order"
+    )
+    payment = context.step(
+        lambda _: {"transactionId": "txn-456", "status": "success"},
+        name="process-payment",
+    )
+    context.wait(Duration.from_minutes(5), name="cool-off")
+    notification = context.step(lambda _: {"sent": True}, name="send-notification")
+    return {"order": order, "payment": payment, "notification": notification}
+
+
+# ---- retries: a step failing twice, then succeeding -------------------------
+
+
+def _charge(step_ctx):
+    # The attempt number comes from the checkpoint, so this is deterministic
+    # across invocations (no process-global counter needed).
+    if step_ctx.attempt < 3:
+        raise RuntimeError(f"payment gateway timeout (attempt {step_ctx.attempt})")
+    return {"charged": 50}
+
+
+def _retry_twice(_error: Exception, attempts_made: int) -> RetryDecision:
+    if attempts_made >= 3:
+        return RetryDecision.no_retry()
+    return RetryDecision.retry(Duration.from_seconds(2 * attempts_made))
+
+
+@durable_execution
+def retries(event, context: DurableContext):
+    charged = context.step(
+        _charge, name="charge-card", config=StepConfig(retry_strategy=_retry_twice)
+    )
+    receipt = context.step(lambda _: {"receipt": "r-1"}, name="send-receipt")
+    return {"charge": charged, "receipt": receipt}
+
+
+# ---- callback-flow: wait-for-callback answered from outside -----------------
+
+
+@durable_execution
+def callback_flow(event, context: DurableContext):
+    context.step(lambda _: "requested", name="request-approval")
+    approval = context.wait_for_callback(
+        lambda callback_id, _ctx: None, name="manager-approval"
+    )
+    context.step(lambda _: "finalized", name="finalize")
+    return {"approval": approval}
+
+
+# ---- fanout: map + parallel + child context (with a wait inside) ------------
+
+
+def _square_item(ctx: DurableContext, item, index, _items):
+    return ctx.step(lambda _: item * item, name=f"square-{index}")
+
+
+def _branch_a(ctx: DurableContext):
+    return ctx.step(lambda _: "inventory-ok", name="check-inventory")
+
+
+def _branch_b(ctx: DurableContext):
+    return ctx.step(lambda _: "fraud-ok", name="check-fraud")
+
+
+def _sub_workflow(ctx: DurableContext):
+    a = ctx.step(lambda _: "a", name="child-a")
+    ctx.wait(Duration.from_seconds(10), name="child-wait")
+    return ctx.step(lambda _: a + "b", name="child-b")
+
+
+@durable_execution
+def fanout(event, context: DurableContext):
+    squares = context.map([1, 2, 3, 4], _square_item, name="process-items")
+    checks = context.parallel([_branch_a, _branch_b], name="run-checks")
+    sub = context.run_in_child_context(_sub_workflow, name="sub-workflow")
+    return {
+        "squares": squares.get_results(),
+        "checks": checks.get_results(),
+        "sub": sub,
+    }
+
+
+# ---- nondeterministic: the code changes between invocations -----------------
+
+# Stands in for a deploy between two invocations: the first invocation runs
+# the old code, every later one the new code (step 2 renamed).
+_INVOCATIONS = {"count": 0}
+
+
+@durable_execution
+def nondeterministic(event, context: DurableContext):
+    _INVOCATIONS["count"] += 1
+    second = "process-payment" if _INVOCATIONS["count"] == 1 else "send-email"
+    context.step(lambda _: "ok", name="create-order")
+    context.step(lambda _: "paid", name=second)
+    context.wait(Duration.from_minutes(5), name="settle")
+    return "done"
+
+
+def reset_nondeterministic() -> None:
+    _INVOCATIONS["count"] = 0
+
+
+# ---- chained-invoke: call another function and use its result ---------------
+
+
+def pricing_service(event, _lambda_context):
+    """A plain (non-durable) function registered as the invoke target."""
+    return {"price": 42, "sku": event["sku"]}
+
+
+@durable_execution
+def chained_invoke(event, context: DurableContext):
+    sku = context.step(lambda _: "sku-1", name="pick-sku")
+    price = context.invoke("pricing-service", {"sku": sku}, name="get-price")
+    return context.step(lambda _: {"sku": sku, "price": price}, name="quote")
