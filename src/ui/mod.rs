@@ -10,6 +10,7 @@ pub mod inspector;
 pub mod jobs;
 pub mod loader;
 pub mod picker;
+pub mod rerun;
 pub mod start;
 pub mod style;
 pub mod table;
@@ -31,6 +32,14 @@ pub enum Intent {
     /// Load a second file as the right side of the diff.
     DiffFile(PathBuf),
     Reload,
+    /// A history built in memory (a re-run) as the right side of the diff;
+    /// `name` labels it (its file when saved).
+    DiffHistory {
+        history: Box<crate::model::History>,
+        name: PathBuf,
+    },
+    /// Close the re-run panel (its session is already stopped).
+    CloseRerun,
 }
 
 /// Start the desktop app; `path` opens at once, else the bundled sample.

@@ -34,6 +34,8 @@ impl App {
                 if self.doc.is_some() {
                     ui.selectable_value(&mut self.view, View::Timeline, "Timeline");
                     ui.selectable_value(&mut self.view, View::Diff, "Diff").on_hover_text("Compare invocations or files (Ctrl+D)");
+                    ui.selectable_value(&mut self.view, View::Rerun, "Re-run…")
+                        .on_hover_text("Re-run a linked handler against this history, step by step (Ctrl+R)");
                     ui.separator();
                     let resp = ui.add(
                         egui::TextEdit::singleline(&mut self.filter)

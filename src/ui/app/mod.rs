@@ -7,6 +7,7 @@ use super::doc::Doc;
 use super::inspector::InspectorView;
 use super::jobs::{pick_path, DialogResult, Job, JobOutput};
 use super::picker::PickerView;
+use super::rerun::{RerunPanel, SavedLinks};
 use super::table::TableView;
 use super::timeline::TimelineView;
 use super::{loader, style, Intent};
@@ -29,6 +30,8 @@ pub struct Persisted {
     pub show_inspector: bool,
     pub show_timeline: bool,
     pub timeline_height: f32,
+    /// Handler links of re-run histories, by history path.
+    pub rerun_links: SavedLinks,
 }
 
 impl Default for Persisted {
@@ -39,6 +42,7 @@ impl Default for Persisted {
             show_inspector: true,
             show_timeline: true,
             timeline_height: 280.0,
+            rerun_links: SavedLinks::new(),
         }
     }
 }
@@ -47,6 +51,7 @@ impl Default for Persisted {
 pub enum View {
     Timeline,
     Diff,
+    Rerun,
 }
 
 pub struct App {
@@ -64,6 +69,7 @@ pub struct App {
     pub timeline: TimelineView,
     pub inspector: InspectorView,
     pub diff: DiffView,
+    pub rerun: RerunPanel,
     pub view: View,
     pub filter: String,
     focus_filter: bool,
@@ -95,6 +101,7 @@ impl App {
             timeline: TimelineView::default(),
             inspector: InspectorView::default(),
             diff: DiffView::default(),
+            rerun: RerunPanel::default(),
             view: View::Timeline,
             filter: String::new(),
             focus_filter: false,
@@ -162,6 +169,17 @@ impl App {
                 other => other,
             },
         ));
+    }
+
+    /// Analyse an in-memory history (a re-run) in the background and show
+    /// it as the right side of the diff.
+    pub fn diff_with_history(&mut self, history: crate::model::History, name: PathBuf) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.job = Some(Job::spawn("analysing the re-run for the diff", self.repaint.clone(), move |_| {
+            JobOutput::DiffSide(Box::new(Doc::build(history, 0, Some(name), None)))
+        }));
     }
 
     /// Load synchronously (tests, benchmark): same path as the UI's job.
@@ -307,6 +325,11 @@ impl App {
                 Intent::OpenExecution { path, arn } => self.start_open(path, Some(arn), false),
                 Intent::DiffFile(p) => self.open_diff_side(p),
                 Intent::Reload => self.reload(),
+                Intent::DiffHistory { history, name } => self.diff_with_history(*history, name),
+                Intent::CloseRerun => {
+                    self.rerun.stop();
+                    self.view = View::Timeline;
+                }
             }
         }
     }
@@ -345,7 +368,9 @@ impl App {
         let mut reload = false;
         let mut find = false;
         let mut diff = false;
+        let mut rerun = false;
         ctx.input_mut(|i| {
+            rerun = i.consume_key(Modifiers::COMMAND, Key::R);
             open = i.consume_key(Modifiers::COMMAND, Key::O);
             reload = i.consume_key(Modifiers::NONE, Key::F5);
             find = i.consume_key(Modifiers::COMMAND, Key::F);
@@ -362,6 +387,9 @@ impl App {
         }
         if diff && self.doc.is_some() {
             self.view = if self.view == View::Diff { View::Timeline } else { View::Diff };
+        }
+        if rerun && self.doc.is_some() {
+            self.view = if self.view == View::Rerun { View::Timeline } else { View::Rerun };
         }
         if typing {
             return;
@@ -456,6 +484,7 @@ impl App {
             self.styled_dark = Some(self.persisted.dark);
         }
         self.poll_background(ctx);
+        self.rerun.poll(ctx);
         self.shortcuts(ctx);
         self.drag_and_drop(ctx);
         if self.reveal {
@@ -483,6 +512,15 @@ impl App {
             return;
         }
         self.banner(ctx);
+        if self.view == View::Rerun {
+            egui::CentralPanel::default().show(ctx, |ui| {
+                if let Some(d) = &self.doc {
+                    self.rerun.ui(ui, d, &mut self.persisted.rerun_links, &mut self.intents);
+                }
+            });
+            self.apply_intents();
+            return;
+        }
         if self.view == View::Diff {
             egui::CentralPanel::default().show(ctx, |ui| {
                 if let Some(d) = &self.doc {
@@ -538,5 +576,10 @@ impl eframe::App for App {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.persisted);
+    }
+
+    /// The re-run's handler processes must not outlive the window.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.rerun.stop();
     }
 }

@@ -1,0 +1,444 @@
+//! The "link a handler" form: presets (Node runner, Python runner, any
+//! command), working directory, environment and timeout, turned into the
+//! core's `HandlerCommand`. The form is what the app stores (it remembers
+//! the preset and its fields); the sidecar next to the history holds only
+//! the command, so a form is also recognised back from a command.
+
+use crate::rerun::HandlerCommand;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Preset {
+    #[default]
+    Node,
+    Python,
+    Custom,
+}
+
+/// Everything the user typed to link a handler to one history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    pub preset: Preset,
+    /// Node: the handler file (ESM or CJS) and its export.
+    pub node_file: String,
+    pub node_export: String,
+    /// Python: `module:function` (or `file.py:function`) and the interpreter
+    /// (the venv's python that has the SDK).
+    pub py_spec: String,
+    pub py_interpreter: String,
+    /// Any command honouring the runner contract (assets/runners/README.md).
+    pub custom: String,
+    pub cwd: String,
+    /// `KEY=VALUE` lines; blank lines and `#` comments are ignored.
+    pub env: String,
+    pub timeout_secs: f64,
+}
+
+impl Default for LinkForm {
+    fn default() -> Self {
+        LinkForm {
+            preset: Preset::Node,
+            node_file: String::new(),
+            node_export: "handler".into(),
+            py_spec: String::new(),
+            py_interpreter: "python3".into(),
+            custom: String::new(),
+            cwd: String::new(),
+            env: String::new(),
+            timeout_secs: 60.0,
+        }
+    }
+}
+
+/// Where the runner shims are: next to the executable (installed), at the
+/// crate root (cargo run, tests), or in the working directory.
+pub fn runners_dir() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        for anc in exe.ancestors().skip(1).take(4) {
+            candidates.push(anc.join("assets/runners"));
+        }
+    }
+    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/runners"));
+    if let Ok(cwd) = std::env::current_dir() {
+        candidates.push(cwd.join("assets/runners"));
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.join("node-runner.mjs").is_file())
+}
+
+/// Quote one word for `sh -c` only when it needs it, so commands stay readable.
+pub fn sh_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Split a command line into words the way `sh` would for simple cases
+/// (single and double quotes, backslash escapes); enough to recognise the
+/// presets in a saved command. `None` when it uses anything fancier.
+pub fn sh_words(s: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        x => cur.push(x),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => cur.push(chars.next()?),
+                        '$' | '`' => return None,
+                        x => cur.push(x),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                cur.push(chars.next()?);
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '$' | '`' | ';' | '|' | '&' | '<' | '>' | '(' | ')' => return None,
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Some(words)
+}
+
+impl LinkForm {
+    /// The per-invocation timeout, if the field holds a usable one.
+    pub fn timeout(&self) -> Result<Duration, String> {
+        if self.timeout_secs.is_finite() && self.timeout_secs > 0.0 && self.timeout_secs < 86_400.0 {
+            Ok(Duration::from_secs_f64(self.timeout_secs))
+        } else {
+            Err(format!(
+                "the timeout must be between 0 and 86400 seconds, not {}",
+                self.timeout_secs
+            ))
+        }
+    }
+
+    /// Parse the environment lines.
+    pub fn env_pairs(&self) -> Result<Vec<(String, String)>, String> {
+        let mut out = Vec::new();
+        for (i, line) in self.env.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            match t.split_once('=') {
+                Some((k, v)) if !k.trim().is_empty() && !k.trim().contains(char::is_whitespace) => {
+                    out.push((k.trim().to_string(), v.to_string()))
+                }
+                _ => {
+                    return Err(format!(
+                        "environment line {}: expected KEY=VALUE, found `{t}`",
+                        i + 1
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The command line for the chosen preset.
+    pub fn command_line(&self) -> Result<String, String> {
+        let runner = |file: &str| -> Result<String, String> {
+            let dir = runners_dir().ok_or_else(|| {
+                "the runner shims (assets/runners) were not found next to the app: use a custom command"
+                    .to_string()
+            })?;
+            Ok(sh_quote(&dir.join(file).display().to_string()))
+        };
+        match self.preset {
+            Preset::Node => {
+                let file = self.node_file.trim();
+                if file.is_empty() {
+                    return Err("Node: give the handler file (e.g. src/app.mjs)".into());
+                }
+                let export = match self.node_export.trim() {
+                    "" => "handler",
+                    e => e,
+                };
+                Ok(format!(
+                    "node {} {} {}",
+                    runner("node-runner.mjs")?,
+                    sh_quote(file),
+                    sh_quote(export)
+                ))
+            }
+            Preset::Python => {
+                let spec = self.py_spec.trim();
+                if !spec.contains(':') {
+                    return Err("Python: give module:function (e.g. app:handler)".into());
+                }
+                let py = match self.py_interpreter.trim() {
+                    "" => "python3",
+                    p => p,
+                };
+                Ok(format!(
+                    "{} {} {}",
+                    sh_quote(py),
+                    runner("python-runner.py")?,
+                    sh_quote(spec)
+                ))
+            }
+            Preset::Custom => match self.custom.trim() {
+                "" => Err("give the command that runs the handler".into()),
+                c => Ok(c.to_string()),
+            },
+        }
+    }
+
+    /// A short description for the collapsed link header (no absolute
+    /// runner paths: the same on every machine).
+    pub fn summary(&self) -> Option<String> {
+        self.command_line().ok()?;
+        Some(match self.preset {
+            Preset::Node => format!(
+                "Node · {} · export {}",
+                self.node_file.trim(),
+                match self.node_export.trim() {
+                    "" => "handler",
+                    e => e,
+                }
+            ),
+            Preset::Python => format!("Python · {} · {}", self.py_spec.trim(), self.py_interpreter.trim()),
+            Preset::Custom => self.custom.trim().to_string(),
+        })
+    }
+
+    /// The core's handler description, or what is missing or wrong.
+    pub fn to_command(&self) -> Result<HandlerCommand, String> {
+        let command = self.command_line()?;
+        let env = self.env_pairs()?;
+        let cwd = match self.cwd.trim() {
+            "" => None,
+            c => {
+                let p = PathBuf::from(c);
+                if !p.is_dir() {
+                    return Err(format!("working directory {c} does not exist"));
+                }
+                Some(p)
+            }
+        };
+        Ok(HandlerCommand { command, cwd, env })
+    }
+
+    /// A form for a saved command: a preset when the command is one of the
+    /// runner shims, else a custom command. The timeout is kept from `self`
+    /// (the sidecar does not hold it).
+    pub fn from_command(cmd: &HandlerCommand, timeout_secs: f64) -> LinkForm {
+        let mut f = LinkForm {
+            custom: cmd.command.clone(),
+            preset: Preset::Custom,
+            cwd: cmd
+                .cwd
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            env: cmd
+                .env
+                .iter()
+                .map(|(k, v)| format!("{k}={v}\n"))
+                .collect(),
+            timeout_secs,
+            ..LinkForm::default()
+        };
+        let words = sh_words(&cmd.command).unwrap_or_default();
+        match words.as_slice() {
+            [node, runner, file, rest @ ..]
+                if node == "node" && runner.ends_with("node-runner.mjs") && rest.len() <= 1 =>
+            {
+                f.preset = Preset::Node;
+                f.node_file = file.clone();
+                f.node_export = rest.first().cloned().unwrap_or_else(|| "handler".into());
+            }
+            [py, runner, spec] if runner.ends_with("python-runner.py") => {
+                f.preset = Preset::Python;
+                f.py_interpreter = py.clone();
+                f.py_spec = spec.clone();
+            }
+            _ => {}
+        }
+        f
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Handler");
+            ui.selectable_value(&mut self.preset, Preset::Node, "Node")
+                .on_hover_text("A JS/TS handler file run with assets/runners/node-runner.mjs");
+            ui.selectable_value(&mut self.preset, Preset::Python, "Python")
+                .on_hover_text("module:function run with assets/runners/python-runner.py");
+            ui.selectable_value(&mut self.preset, Preset::Custom, "Custom command")
+                .on_hover_text("Reads the invocation event on stdin, writes the output on stdout (assets/runners/README.md)");
+        });
+        egui::Grid::new("rerun-link-form")
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                match self.preset {
+                    Preset::Node => {
+                        ui.label("Handler file");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.node_file)
+                                .hint_text("src/app.mjs (relative to the working directory)")
+                                .desired_width(360.0),
+                        );
+                        ui.end_row();
+                        ui.label("Export name");
+                        ui.add(egui::TextEdit::singleline(&mut self.node_export).desired_width(160.0));
+                        ui.end_row();
+                    }
+                    Preset::Python => {
+                        ui.label("module:function");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.py_spec)
+                                .hint_text("app:handler")
+                                .desired_width(360.0),
+                        );
+                        ui.end_row();
+                        ui.label("Interpreter");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.py_interpreter)
+                                .hint_text(".venv/bin/python")
+                                .desired_width(360.0),
+                        );
+                        ui.end_row();
+                    }
+                    Preset::Custom => {
+                        ui.label("Command");
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.custom)
+                                .hint_text("run with sh -c; event on stdin, output on stdout")
+                                .desired_width(480.0),
+                        );
+                        ui.end_row();
+                    }
+                }
+                ui.label("Working directory");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.cwd)
+                        .hint_text("default: the app's current directory")
+                        .desired_width(360.0),
+                );
+                ui.end_row();
+                ui.label("Environment");
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.env)
+                        .hint_text("KEY=VALUE, one per line")
+                        .desired_rows(2)
+                        .desired_width(360.0),
+                );
+                ui.end_row();
+                ui.label("Timeout per invocation");
+                ui.add(
+                    egui::DragValue::new(&mut self.timeout_secs)
+                        .range(0.1..=3600.0)
+                        .speed(1.0)
+                        .suffix(" s"),
+                );
+                ui.end_row();
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_round_trips_through_the_word_splitter() {
+        for s in ["plain", "with space", "it's", "a\"b", "", "x$y"] {
+            let q = sh_quote(s);
+            assert_eq!(sh_words(&q), Some(vec![s.to_string()]), "{s:?} quoted as {q}");
+        }
+        assert_eq!(sh_words("a | b"), None, "pipelines are not a preset");
+    }
+
+    #[test]
+    fn a_node_preset_is_recognised_back_from_its_command() {
+        let form = LinkForm {
+            node_file: "my app/handler.mjs".into(),
+            node_export: "main".into(),
+            env: "STAGE=dev\n# comment\n\nA=b=c\n".into(),
+            timeout_secs: 12.0,
+            ..LinkForm::default()
+        };
+        let cmd = form.to_command().unwrap();
+        assert!(cmd.command.contains("node-runner.mjs 'my app/handler.mjs' main"), "{}", cmd.command);
+        assert_eq!(cmd.env, [("STAGE".into(), "dev".into()), ("A".into(), "b=c".into())]);
+        let back = LinkForm::from_command(&cmd, 12.0);
+        assert_eq!(back.preset, Preset::Node);
+        assert_eq!(back.node_file, "my app/handler.mjs");
+        assert_eq!(back.node_export, "main");
+        assert_eq!(back.to_command().unwrap(), cmd);
+    }
+
+    #[test]
+    fn python_and_custom_commands_are_recognised() {
+        let py = LinkForm {
+            preset: Preset::Python,
+            py_spec: "app:handler".into(),
+            py_interpreter: ".venv/bin/python".into(),
+            ..LinkForm::default()
+        };
+        let cmd = py.to_command().unwrap();
+        let back = LinkForm::from_command(&cmd, 60.0);
+        assert_eq!((back.preset, back.py_spec.as_str()), (Preset::Python, "app:handler"));
+        let custom = HandlerCommand {
+            command: "cat > /dev/null; echo hi".into(),
+            ..HandlerCommand::default()
+        };
+        assert_eq!(LinkForm::from_command(&custom, 60.0).preset, Preset::Custom);
+    }
+
+    #[test]
+    fn bad_fields_are_explained() {
+        let f = LinkForm {
+            env: "NOVALUE".into(),
+            node_file: "a.mjs".into(),
+            ..LinkForm::default()
+        };
+        assert!(f.to_command().unwrap_err().contains("line 1: expected KEY=VALUE"));
+        assert!(LinkForm::default().to_command().unwrap_err().contains("handler file"));
+        let t = LinkForm {
+            timeout_secs: f64::NAN,
+            ..LinkForm::default()
+        };
+        assert!(t.timeout().is_err());
+    }
+}

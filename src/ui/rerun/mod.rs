@@ -1,0 +1,426 @@
+//! The re-run panel: link a handler to the opened history, drive a
+//! `rerun::Session` (step, continue, run to N, run to the first divergence,
+//! breakpoints, restart, back, stop) and watch the run live. The session runs
+//! on its own threads; the panel only sends commands and drains its event
+//! channel each frame without blocking. Dropping the panel (closing it, a new
+//! history, app exit) drops the session, which kills the handler's processes.
+
+mod link;
+mod live;
+mod view;
+
+pub use link::{runners_dir, LinkForm, Preset};
+pub use live::{Line, Live, OpRow, Phase};
+
+use super::doc::Doc;
+use super::jobs::DialogResult;
+use crate::rerun::{Command, Mode, Session, SessionConfig, StartPoint};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+/// Links the app remembers, by history (path, plus `#arn` for a store).
+pub type SavedLinks = BTreeMap<String, LinkForm>;
+
+/// At most this many events are applied per frame, so a flood cannot stall
+/// one frame; the rest wait for the next.
+const EVENTS_PER_FRAME: usize = 5_000;
+
+#[derive(Default)]
+pub struct RerunPanel {
+    pub form: LinkForm,
+    /// `None`: a fresh run with the recorded input; `Some(k)`: the state
+    /// recorded invocation k (0-based) saw.
+    pub start_from: Option<usize>,
+    /// Operation names, separated by commas or new lines.
+    pub breakpoints: String,
+    /// "Run to" target: the Nth distinct operation (1-based).
+    pub run_to: usize,
+    pub live: Live,
+    session: Option<Session>,
+    /// The history the form and the session belong to.
+    key: Option<String>,
+    /// Result of the last link save/restore (shown under the form).
+    pub link_note: Option<String>,
+    /// Why the last start was refused (bad form).
+    pub form_error: Option<String>,
+    pub show_link: bool,
+    save_dialog: Option<Receiver<DialogResult>>,
+    /// Inline fallback when no native save dialog can be shown.
+    pub save_path: String,
+    pub show_save_field: bool,
+    pub save_note: Option<String>,
+    /// Where the last re-run was saved (names the diff's right side).
+    saved_to: Option<PathBuf>,
+    /// What the session was started with; a change means a new session.
+    started_with: Option<String>,
+}
+
+/// The key a history's link is remembered under.
+pub fn doc_key(doc: &Doc) -> Option<String> {
+    let p = doc.path.as_ref()?.display().to_string();
+    Some(match &doc.arn {
+        Some(a) => format!("{p}#{a}"),
+        None => p,
+    })
+}
+
+impl RerunPanel {
+    pub fn has_session(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Stop the handler and forget the session (panel closed, app exit).
+    pub fn stop(&mut self) {
+        if self.session.take().is_some() && self.live.phase() != Phase::Finished {
+            self.live.stopped();
+        }
+    }
+
+    /// Follow the opened history: a different one stops the session and
+    /// brings back the link saved for it (app storage first, then the
+    /// sidecar next to the file, which wins when they disagree because it
+    /// travels with the recording).
+    pub fn sync_doc(&mut self, doc: &Doc, saved: &SavedLinks) {
+        let key = doc_key(doc);
+        if self.key == key && self.key.is_some() {
+            return;
+        }
+        self.stop();
+        self.live = Live::default();
+        self.key = key.clone();
+        self.start_from = None;
+        self.run_to = self.run_to.max(1);
+        self.form_error = None;
+        self.save_note = None;
+        self.saved_to = None;
+        let stored = key.as_ref().and_then(|k| saved.get(k)).cloned();
+        let timeout = stored.as_ref().map(|f| f.timeout_secs).unwrap_or(60.0);
+        self.link_note = None;
+        let sidecar = match doc.path.as_deref().map(crate::rerun::link::load_link) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => {
+                self.link_note = Some(format!("✖ {e}"));
+                None
+            }
+            None => None,
+        };
+        match (stored, sidecar) {
+            (Some(f), Some(cmd)) if f.to_command().ok().as_ref() != Some(&cmd) => {
+                self.form = LinkForm::from_command(&cmd, timeout);
+                self.link_note = Some("Link restored from the file next to the history.".into());
+            }
+            (Some(f), _) => {
+                self.form = f;
+                self.link_note = Some("Link restored.".into());
+            }
+            (None, Some(cmd)) => {
+                self.form = LinkForm::from_command(&cmd, timeout);
+                self.link_note = Some("Link restored from the file next to the history.".into());
+            }
+            // Keep what was typed for the previous history: often the same handler.
+            (None, None) => {}
+        }
+        self.show_link = self.form.to_command().is_err();
+    }
+
+    /// Remember the link in app storage and beside the history file.
+    pub fn save_link(&mut self, doc: &Doc, saved: &mut SavedLinks) -> bool {
+        let cmd = match self.form.to_command().and_then(|c| self.form.timeout().map(|_| c)) {
+            Ok(c) => c,
+            Err(e) => {
+                self.form_error = Some(e);
+                return false;
+            }
+        };
+        self.form_error = None;
+        if let Some(k) = doc_key(doc) {
+            saved.insert(k, self.form.clone());
+        }
+        self.link_note = match doc.path.as_deref() {
+            Some(p) => match crate::rerun::link::save_link(p, &cmd) {
+                Ok(side) => Some(format!("Link saved (app storage and {}).", file_name(&side))),
+                // A read-only folder must not stop a re-run: the app copy is enough.
+                Err(e) => Some(format!("Link kept in app storage only: {e}")),
+            },
+            None => Some("Link kept in app storage.".into()),
+        };
+        true
+    }
+
+    /// Handler, start point and timeout as the form has them now.
+    fn config_key(&self) -> String {
+        format!("{:?} {:?} {}", self.form.to_command(), self.start_from, self.form.timeout_secs)
+    }
+
+    /// The session, unless the form changed since it started (then the
+    /// next control starts a new one with the new handler or start point).
+    fn current_session(&self) -> Option<&Session> {
+        let s = self.session.as_ref()?;
+        (self.started_with.as_deref() == Some(self.config_key().as_str())).then_some(s)
+    }
+
+    fn breakpoint_list(&self) -> Vec<String> {
+        self.breakpoints
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Start a new session in `mode` (Start button, or a control pressed
+    /// with no session yet).
+    pub fn start(&mut self, doc: &Doc, saved: &mut SavedLinks, mode: Mode, breakpoints: bool) {
+        let Some(recorded) = doc.execution().cloned() else {
+            self.form_error = Some("no execution is open".into());
+            return;
+        };
+        if !self.save_link(doc, saved) {
+            self.show_link = true;
+            return;
+        }
+        let (Ok(handler), Ok(timeout)) = (self.form.to_command(), self.form.timeout()) else {
+            return;
+        };
+        self.stop();
+        let mut config = SessionConfig::new(recorded, handler);
+        config.start = match self.start_from {
+            None => StartPoint::Fresh,
+            Some(k) => StartPoint::FromInvocation(k),
+        };
+        config.timeout = timeout;
+        config.mode = mode;
+        config.breakpoints = if breakpoints { self.breakpoint_list() } else { Vec::new() };
+        config.source = match &doc.path {
+            Some(p) => format!("re-run of {}", p.display()),
+            None => "durable-lens re-run".into(),
+        };
+        self.live = Live::default();
+        self.live.set_running();
+        self.save_note = None;
+        self.saved_to = None;
+        self.show_link = false;
+        self.started_with = Some(self.config_key());
+        self.session = Some(Session::start(config));
+    }
+
+    /// Send a mode command to the session: go on from a pause, change mode
+    /// while running, or (after the end) run again from the top in that mode.
+    fn go(&mut self, doc: &Doc, saved: &mut SavedLinks, cmd: Command, breakpoints: bool) {
+        let mode = match cmd {
+            Command::Step => Mode::Step,
+            Command::RunTo(n) => Mode::RunTo(n),
+            _ => Mode::Continue,
+        };
+        let Some(s) = self.current_session() else {
+            self.start(doc, saved, mode, breakpoints);
+            return;
+        };
+        let bps = if breakpoints { self.breakpoint_list() } else { Vec::new() };
+        s.send(Command::SetBreakpoints(bps));
+        s.send(cmd);
+        if self.live.phase() == Phase::Finished {
+            s.send(Command::Restart);
+        }
+        self.live.set_running();
+    }
+
+    pub fn step(&mut self, doc: &Doc, saved: &mut SavedLinks) {
+        self.go(doc, saved, Command::Step, true);
+    }
+
+    pub fn continue_run(&mut self, doc: &Doc, saved: &mut SavedLinks) {
+        self.go(doc, saved, Command::Continue, true);
+    }
+
+    pub fn run_to_n(&mut self, doc: &Doc, saved: &mut SavedLinks) {
+        let n = self.run_to.max(1);
+        self.go(doc, saved, Command::RunTo(n), true);
+    }
+
+    /// Continue with no breakpoints: the first divergence ends the run.
+    pub fn run_to_divergence(&mut self, doc: &Doc, saved: &mut SavedLinks) {
+        self.go(doc, saved, Command::Continue, false);
+    }
+
+    pub fn restart(&mut self, doc: &Doc, saved: &mut SavedLinks) {
+        match self.current_session() {
+            Some(s) => {
+                s.send(Command::SetBreakpoints(self.breakpoint_list()));
+                s.send(Command::Restart);
+                self.live.set_running();
+            }
+            None => self.start(doc, saved, Mode::Step, true),
+        }
+    }
+
+    pub fn back(&mut self) {
+        if let Some(s) = &self.session {
+            s.send(Command::Back);
+            self.live.set_running();
+        }
+    }
+
+    /// Drain the session's events (never blocks) and keep frames coming
+    /// while the handler runs.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        self.poll_save_dialog();
+        let Some(s) = &self.session else { return };
+        let mut got = false;
+        let mut lost = false;
+        for _ in 0..EVENTS_PER_FRAME {
+            match s.events.try_recv() {
+                Ok(e) => {
+                    self.live.apply(e);
+                    got = true;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    lost = true;
+                    break;
+                }
+            }
+        }
+        if lost {
+            self.live.lost();
+            self.session = None;
+        }
+        if got {
+            ctx.request_repaint();
+        }
+        if self.live.phase() == Phase::Running {
+            // The session has no handle on the UI: poll while it works.
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
+    }
+
+    /// Block until the run pauses or finishes (tests only; never on the UI thread).
+    pub fn wait_idle(&mut self, ctx: &egui::Context, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            self.poll(ctx);
+            if matches!(self.live.phase(), Phase::Paused | Phase::Finished | Phase::Idle) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The suggested file for saving the re-run: `X.rerun.json` beside `X`.
+    fn suggested_save_path(&self) -> PathBuf {
+        let base = self.key.as_deref().map(|k| k.split('#').next().unwrap_or(k)).unwrap_or("history");
+        let p = Path::new(base);
+        let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "history".into());
+        let stem = stem.strip_suffix(".history").unwrap_or(&stem).to_string();
+        p.with_file_name(format!("{stem}.rerun.json"))
+    }
+
+    pub fn open_save_dialog(&mut self, ctx: &egui::Context) {
+        if self.save_dialog.is_none() {
+            self.save_dialog = Some(save_dialog(ctx.clone(), self.suggested_save_path()));
+        }
+    }
+
+    fn poll_save_dialog(&mut self) {
+        let Some(rx) = &self.save_dialog else { return };
+        let Ok(r) = rx.try_recv() else { return };
+        self.save_dialog = None;
+        match r {
+            DialogResult::Picked(p) => {
+                self.save_to(&p);
+            }
+            DialogResult::Cancelled => {}
+            DialogResult::Unavailable => {
+                self.show_save_field = true;
+                if self.save_path.is_empty() {
+                    self.save_path = self.suggested_save_path().display().to_string();
+                }
+                self.save_note = Some(
+                    "No native save dialog is available here: type the path below and press Save.".into(),
+                );
+            }
+        }
+    }
+
+    /// Write the re-run as a durable-lens history. Never the recording itself.
+    pub fn save_to(&mut self, path: &Path) -> bool {
+        let Some(report) = &self.live.report else {
+            self.save_note = Some("✖ nothing to save yet: run the handler first".into());
+            return false;
+        };
+        if let Some(k) = &self.key {
+            let original = Path::new(k.split('#').next().unwrap_or(k));
+            if same_file(original, path) {
+                self.save_note = Some("✖ that is the recorded history: pick another file".into());
+                return false;
+            }
+        }
+        let text = crate::load::to_lens_json(&report.history);
+        match std::fs::write(path, text) {
+            Ok(()) => {
+                self.save_note = Some(format!("Saved to {}", path.display()));
+                self.saved_to = Some(path.to_path_buf());
+                self.show_save_field = false;
+                true
+            }
+            Err(e) => {
+                self.save_note = Some(format!("✖ cannot write {}: {e}", path.display()));
+                false
+            }
+        }
+    }
+
+    /// The re-run as the right side of the diff view.
+    pub fn diff_history(&self) -> Option<(crate::model::History, PathBuf)> {
+        let r = self.live.report.as_ref()?;
+        let name = self.saved_to.clone().unwrap_or_else(|| PathBuf::from("re-run (not saved)"));
+        Some((r.history.clone(), name))
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+}
+
+/// The native save dialog on its own thread; like the open dialog, an
+/// answer faster than a human can click means no dialog could be shown.
+fn save_dialog(repaint: egui::Context, suggested: PathBuf) -> Receiver<DialogResult> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let _ = std::thread::Builder::new().name("durable-lens-save".into()).spawn(move || {
+        let started = Instant::now();
+        let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+            && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        let picked = if no_session {
+            None
+        } else {
+            let mut d = rfd::FileDialog::new().set_title("Save the re-run as a history").add_filter("history", &["json"]);
+            if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
+                d = d.set_directory(dir);
+            }
+            if let Some(f) = suggested.file_name() {
+                d = d.set_file_name(f.to_string_lossy());
+            }
+            d.save_file()
+        };
+        let r = match picked {
+            Some(p) => DialogResult::Picked(p),
+            None if no_session || started.elapsed() < Duration::from_millis(400) => DialogResult::Unavailable,
+            None => DialogResult::Cancelled,
+        };
+        let _ = tx.send(r);
+        repaint.request_repaint();
+    });
+    rx
+}

@@ -1,0 +1,311 @@
+//! The re-run panel driven headless with egui_kittest on the real app: a
+//! JS handler written with the official SDK, recorded with the SDK's own
+//! local runner, linked in the panel and stepped through; a changed handler
+//! shows the violation banner with the SDK's own text; a crashing handler
+//! shows its error; the link comes back when the history is reopened.
+#![cfg(feature = "gui")]
+
+#[path = "handlers/support.rs"]
+mod support;
+
+use durable_lens::ui::app::{App, Persisted, View};
+use durable_lens::ui::rerun::{Phase, Preset};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const INPUT: &str = r#"{"orderId":"123"}"#;
+
+/// Record order-flow.mjs with the JS SDK's test runner into `dir`; the path
+/// of the history file.
+fn recorded_history(dir: &Path) -> PathBuf {
+    support::record_js(dir, "order-flow.mjs", INPUT);
+    dir.join("order-flow.mjs.history.json")
+}
+
+fn harness_for(app: App, wgpu: bool) -> Harness<'static, App> {
+    let b = Harness::builder().with_size(egui::vec2(1400.0, 860.0)).with_max_steps(32);
+    let b = if wgpu { b.wgpu() } else { b };
+    let mut h = b.build_state(|ctx, app: &mut App| app.ui(ctx), app);
+    h.run_steps(3);
+    h
+}
+
+fn opened(path: &Path, persisted: Persisted) -> App {
+    let mut app = App::new(persisted);
+    app.open_blocking(path.to_path_buf()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    app
+}
+
+/// Open the panel with Ctrl+R, as a user would.
+fn open_panel(h: &mut Harness<'_, App>) {
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
+    h.run_steps(3);
+    assert_eq!(h.state().view, View::Rerun, "Ctrl+R opens the re-run panel");
+}
+
+/// Link the Node preset to tests/handlers/order-flow.mjs: click the preset,
+/// fill the fields the way typing would.
+fn link_node(h: &mut Harness<'_, App>, env: &str) {
+    support::require_node();
+    if !h.state().rerun.show_link {
+        h.get_by_label_contains("Handler:").click();
+        h.run_steps(2);
+    }
+    h.get_by_label("Node").click();
+    h.run_steps(2);
+    let f = &mut h.state_mut().rerun.form;
+    f.node_file = "order-flow.mjs".into();
+    f.node_export = "handler".into();
+    f.cwd = support::handlers_dir().display().to_string();
+    f.env = env.into();
+    f.timeout_secs = 60.0;
+    h.run_steps(2);
+}
+
+fn has(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Run frames until a label containing `text` shows (the session works on
+/// its own threads; the UI only polls).
+fn wait_for(h: &mut Harness<'_, App>, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        h.step();
+        if has(h, text) {
+            h.run_steps(2);
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never showed {text:?}; state: {:?}, error: {:?}",
+            h.state().rerun.live.headline(),
+            h.state().rerun.live.error
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    assert!(has(&h, "Handler: not linked yet"));
+    link_node(&mut h, "");
+    h.get_by_label("Step").click();
+    wait_for(&mut h, "Paused at 'create-order'");
+    assert!(has(&h, "replay | execution (root)"), "the switch is marked");
+    h.key_press(egui::Key::F10);
+    wait_for(&mut h, "Paused at 'process-payment'");
+    h.key_press(egui::Key::F10);
+    wait_for(&mut h, "Paused at 'cool-off'");
+    h.get_by_label("Back").click();
+    wait_for(&mut h, "Paused at 'process-payment'");
+    h.key_press(egui::Key::F10);
+    wait_for(&mut h, "Paused at 'cool-off'");
+    // The second invocation replays the first three, then executes `notify`.
+    h.key_press(egui::Key::F10);
+    wait_for(&mut h, "Paused at 'notify'");
+    assert!(has(&h, "Invocation 2"), "second invocation header");
+    assert!(has(&h, "↺ replayed"), "replayed operations are marked");
+    h.key_press(egui::Key::F8);
+    wait_for(&mut h, "no divergence");
+    assert!(has(&h, "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"));
+    assert!(h.state().rerun.live.error.is_none());
+
+    // The link was saved beside the history and in app storage.
+    let sidecar = durable_lens::rerun::link::sidecar_path(&history);
+    assert!(sidecar.is_file(), "sidecar written");
+    assert_eq!(h.state().persisted.rerun_links.len(), 1);
+
+    // Save through the inline fallback (no dialog in a headless test).
+    h.get_by_label("Save re-run…").click();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !h.state().rerun.show_save_field {
+        h.step();
+        assert!(Instant::now() < deadline, "no fallback path field");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = dir.path().join("saved.rerun.json");
+    h.state_mut().rerun.save_path = out.display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Save").click();
+    h.run_steps(2);
+    assert!(has(&h, "Saved to"), "save confirmed");
+    let saved = durable_lens::load::load_path(&out).expect("the saved re-run loads");
+    let recorded = durable_lens::load::load_path(&history).unwrap();
+    let names = |h: &durable_lens::model::History| -> Vec<String> {
+        h.executions[0].operations.iter().map(|o| o.display_name().to_string()).collect()
+    };
+    assert_eq!(names(&saved), names(&recorded));
+
+    // Diff with the recording: the diff view opens with the re-run on the right.
+    h.get_by_label("Diff with recording").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("the re-run is analysed");
+    h.run_steps(4);
+    assert_eq!(h.state().view, View::Diff);
+    assert!(h.state().diff.other.is_some());
+    assert!(has(&h, "Consistent"), "same code: no violation in the diff");
+}
+
+#[test]
+fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    link_node(&mut h, "VARIANT=renamed\n");
+    h.state_mut().rerun.start_from = Some(1);
+    h.run_steps(2);
+    h.get_by_label("Run to first divergence").click();
+    wait_for(&mut h, "Divergence in invocation 1 at position 2");
+    assert!(has(
+        &h,
+        "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'charge-card' of type STEP"
+    ));
+    assert!(has(&h, "Non-deterministic execution detected: Operation name mismatch for step \"2\""));
+    wait_for(&mut h, "Finished:");
+    assert!(has(&h, "divergence at position 2"));
+    // Diff with recording shows the same violation.
+    h.get_by_label("Diff with recording").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("the re-run is analysed");
+    h.run_steps(4);
+    assert_eq!(h.state().view, View::Diff);
+}
+
+#[test]
+fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    // A copy: the link sidecar must never land in the shared fixtures.
+    let history = dir.path().join("order-flow.history.json");
+    std::fs::copy(
+        support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
+        &history,
+    )
+    .unwrap();
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    h.get_by_label_contains("Handler:").click();
+    h.run_steps(2);
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom =
+        "cat > /dev/null; echo 'about to crash' >&2; kill -SEGV $$".into();
+    h.state_mut().rerun.form.timeout_secs = 10.0;
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "The handler failed");
+    assert!(has(&h, "killed by signal 11"), "the signal is named");
+    assert!(has(&h, "about to crash"), "stderr is shown");
+    assert!(has(&h, "no verdict (the handler failed)"));
+    // The panel closes and the app goes back to the timeline.
+    h.get_by_label("✖ Close").click();
+    h.run_steps(3);
+    assert_eq!(h.state().view, View::Timeline);
+    assert!(!h.state().rerun.has_session());
+}
+
+#[test]
+fn a_hanging_handler_times_out_and_a_bad_form_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("order-flow.history.json");
+    std::fs::copy(
+        support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
+        &history,
+    )
+    .unwrap();
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    // Nothing linked: starting explains what is missing instead of running.
+    h.get_by_label("Step").click();
+    h.run_steps(3);
+    assert!(has(&h, "Node: give the handler file"));
+    assert!(!h.state().rerun.has_session());
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom = "sleep 300 & cat > /dev/null; sleep 300".into();
+    h.state_mut().rerun.form.timeout_secs = 0.8;
+    h.run_steps(2);
+    let started = Instant::now();
+    h.get_by_label("Continue").click();
+    // Frames keep coming while the handler hangs: the UI thread never blocks.
+    let mut frames = 0;
+    while h.state().rerun.live.phase() != Phase::Finished {
+        let t = Instant::now();
+        h.step();
+        assert!(t.elapsed() < Duration::from_secs(2), "a frame took {:?}", t.elapsed());
+        frames += 1;
+        assert!(started.elapsed() < Duration::from_secs(30), "never timed out");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    assert!(frames > 5);
+    assert!(has(&h, "did not finish within 0.8s"), "{:?}", h.state().rerun.live.error);
+}
+
+#[test]
+fn the_link_comes_back_when_the_history_is_opened_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    link_node(&mut h, "STAGE=dev\n");
+    h.get_by_label("Save link").click();
+    h.run_steps(2);
+    assert!(has(&h, "Link saved"));
+    let persisted = h.state().persisted.clone();
+    drop(h);
+
+    // From app storage.
+    let mut h = harness_for(opened(&history, persisted), false);
+    open_panel(&mut h);
+    assert!(has(&h, "Handler: Node · order-flow.mjs · export handler"));
+    assert_eq!(h.state().rerun.form.env, "STAGE=dev\n");
+    drop(h);
+
+    // From the sidecar alone (another machine, a fresh app).
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    assert!(has(&h, "Link restored from the file next to the history"));
+    let f = &h.state().rerun.form;
+    assert_eq!((f.preset, f.node_file.as_str()), (Preset::Node, "order-flow.mjs"));
+    assert_eq!(f.env, "STAGE=dev\n");
+}
+
+#[test]
+fn breakpoints_pause_on_the_named_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.state_mut().rerun.breakpoints = "send-notification".into();
+    h.run_steps(2);
+    h.key_press(egui::Key::F8);
+    wait_for(&mut h, "Paused at 'send-notification'");
+    h.get_by_label("Stop").click();
+    h.run_steps(3);
+    assert!(!h.state().rerun.has_session(), "stop ends the session");
+    assert!(has(&h, "stopped"));
+}
+
+#[test]
+fn snapshot_rerun_panel_paused() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), true);
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.state_mut().rerun.start_from = Some(1);
+    h.run_steps(2);
+    h.get_by_label("Step").click();
+    wait_for(&mut h, "Paused at 'notify'");
+    h.run_steps(6);
+    h.snapshot("rerun_panel_paused");
+}
