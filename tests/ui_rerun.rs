@@ -24,6 +24,18 @@ fn recorded_history(dir: &Path) -> PathBuf {
     dir.join("order-flow.mjs.history.json")
 }
 
+/// A copy of the shared JS order-flow fixture: the link sidecar must never
+/// land in the shared fixtures.
+fn fixture_copy(dir: &Path) -> PathBuf {
+    let history = dir.join("order-flow.history.json");
+    std::fs::copy(
+        support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
+        &history,
+    )
+    .expect("the shared fixture");
+    history
+}
+
 fn harness_for(app: App, wgpu: bool) -> Harness<'static, App> {
     let b = Harness::builder().with_size(egui::vec2(1400.0, 860.0)).with_max_steps(32);
     let b = if wgpu { b.wgpu() } else { b };
@@ -45,14 +57,20 @@ fn open_panel(h: &mut Harness<'_, App>) {
     assert_eq!(h.state().view, View::Rerun, "Ctrl+R opens the re-run panel");
 }
 
-/// Link the Node preset to tests/handlers/order-flow.mjs: click the preset,
-/// fill the fields the way typing would.
-fn link_node(h: &mut Harness<'_, App>, env: &str) {
-    support::require_node();
+/// Unfold the link form (it starts folded when a link is already saved).
+fn open_link_form(h: &mut Harness<'_, App>) {
     if !h.state().rerun.show_link {
         h.get_by_label_contains("Handler:").click();
         h.run_steps(2);
     }
+    assert!(h.state().rerun.show_link);
+}
+
+/// Link the Node preset to tests/handlers/order-flow.mjs: click the preset,
+/// fill the fields the way typing would.
+fn link_node(h: &mut Harness<'_, App>, env: &str) {
+    support::require_node();
+    open_link_form(h);
     h.get_by_label("Node").click();
     h.run_steps(2);
     let f = &mut h.state_mut().rerun.form;
@@ -98,7 +116,8 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     link_node(&mut h, "");
     h.get_by_label("Step").click();
     wait_for(&mut h, "Paused at 'create-order'");
-    assert!(has(&h, "replay | execution (root)"), "the switch is marked");
+    assert!(has(&h, "replay | execution"), "the switch is marked");
+    assert!(h.query_by_label("root").is_some(), "in the root context");
     h.key_press(egui::Key::F10);
     wait_for(&mut h, "Paused at 'process-payment'");
     h.key_press(egui::Key::F10);
@@ -169,8 +188,8 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'charge-card' of type STEP"
     ));
     assert!(has(&h, "Non-deterministic execution detected: Operation name mismatch for step \"2\""));
-    wait_for(&mut h, "Finished:");
-    assert!(has(&h, "divergence at position 2"));
+    wait_for(&mut h, "Stopped at the first divergence: position 2 of invocation 1");
+    assert_eq!(h.state().rerun.live.phase(), Phase::Finished);
     // Diff with recording shows the same violation.
     h.get_by_label("Diff with recording").click();
     h.run_steps(2);
@@ -182,17 +201,10 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
 #[test]
 fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
     let dir = tempfile::tempdir().unwrap();
-    // A copy: the link sidecar must never land in the shared fixtures.
-    let history = dir.path().join("order-flow.history.json");
-    std::fs::copy(
-        support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
-        &history,
-    )
-    .unwrap();
+    let history = fixture_copy(dir.path());
     let mut h = harness_for(opened(&history, Persisted::default()), false);
     open_panel(&mut h);
-    h.get_by_label_contains("Handler:").click();
-    h.run_steps(2);
+    open_link_form(&mut h);
     h.get_by_label("Custom command").click();
     h.run_steps(2);
     h.state_mut().rerun.form.custom =
@@ -214,12 +226,7 @@ fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
 #[test]
 fn a_hanging_handler_times_out_and_a_bad_form_is_explained() {
     let dir = tempfile::tempdir().unwrap();
-    let history = dir.path().join("order-flow.history.json");
-    std::fs::copy(
-        support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
-        &history,
-    )
-    .unwrap();
+    let history = fixture_copy(dir.path());
     let mut h = harness_for(opened(&history, Persisted::default()), false);
     open_panel(&mut h);
     // Nothing linked: starting explains what is missing instead of running.
@@ -292,7 +299,13 @@ fn breakpoints_pause_on_the_named_operation() {
     h.get_by_label("Stop").click();
     h.run_steps(3);
     assert!(!h.state().rerun.has_session(), "stop ends the session");
-    assert!(has(&h, "stopped"));
+    assert!(has(&h, "Stopped before the end"));
+}
+
+/// The execution id in the toolbar differs per recording: keep it out of
+/// the image.
+fn mask_toolbar_label(h: &mut Harness<'_, App>) {
+    h.mask(egui::Rect::from_min_max(egui::pos2(700.0, 0.0), egui::pos2(1230.0, 24.0)));
 }
 
 #[test]
@@ -307,5 +320,24 @@ fn snapshot_rerun_panel_paused() {
     h.get_by_label("Step").click();
     wait_for(&mut h, "Paused at 'notify'");
     h.run_steps(6);
+    mask_toolbar_label(&mut h);
     h.snapshot("rerun_panel_paused");
+}
+
+#[test]
+fn snapshot_rerun_divergence_banner() {
+    // The shared fixture was recorded from an order flow without the
+    // parallel `notify`: our handler diverges at position 4.
+    let dir = tempfile::tempdir().unwrap();
+    let history = fixture_copy(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), true);
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.get_by_label("Run to first divergence").click();
+    wait_for(&mut h, "Stopped at the first divergence: position 4");
+    assert!(has(&h, "Expected operation 'send-notification' of type STEP at position 4"));
+    h.run_steps(6);
+    // Pids, durations and request ids in the output panel change per run.
+    h.mask(egui::Rect::from_min_max(egui::pos2(0.0, 668.0), egui::pos2(1400.0, 840.0)));
+    h.snapshot("rerun_divergence_banner");
 }

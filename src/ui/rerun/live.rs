@@ -17,6 +17,9 @@ pub struct OpRow {
     pub invocation: usize,
     /// 1-based count of distinct operations seen (what "run to N" counts).
     pub seen: usize,
+    /// First sighting of this operation in the run (a later invocation
+    /// replaying it is not a new one for "run to N").
+    pub first: bool,
     pub op_id: String,
     pub place: String,
     pub name: String,
@@ -30,7 +33,8 @@ pub struct OpRow {
 #[derive(Debug, Clone)]
 pub enum Line {
     Invocation(usize),
-    /// Replay ends and execution starts here, in the context at `place`'s parent.
+    /// Replay ends and execution starts here, in this context (`root`, or
+    /// the place of the context operation: `4`, `4.1`).
     Switch { context: String },
     Op(usize),
 }
@@ -71,6 +75,7 @@ pub struct Live {
     /// Set when a new pause arrived, so the table scrolls to it once.
     pub scroll_to_line: Option<usize>,
     line_of_row: HashMap<usize, usize>,
+    max_seen: usize,
 }
 
 impl Live {
@@ -135,19 +140,18 @@ impl Live {
             } => {
                 let parent = place_label(&place[..place.len().saturating_sub(1)]);
                 if role == Role::Executed && self.switched.insert((invocation, parent.clone())) {
-                    let context = if parent.is_empty() {
-                        "root".to_string()
-                    } else {
-                        format!("context {parent}")
-                    };
+                    let context = if parent.is_empty() { "root".to_string() } else { parent.clone() };
                     self.lines.push(Line::Switch { context });
                 }
                 let row = self.rows.len();
                 self.line_of_row.insert(row, self.lines.len());
                 self.lines.push(Line::Op(row));
+                let first = seen > self.max_seen;
+                self.max_seen = self.max_seen.max(seen);
                 self.rows.push(OpRow {
                     invocation,
                     seen,
+                    first,
                     op_id: op.id.clone(),
                     place: place_label(&place),
                     name: op.display_name().to_string(),
@@ -243,21 +247,23 @@ impl Live {
                 None => "⏸ Paused".into(),
             },
             Phase::Finished => {
-                let outcome = match self.report.as_ref().and_then(|r| r.outcome.as_ref()) {
-                    Some(o) => crate::ui::style::status_label(o.status),
-                    None if self.error.is_some() => "✖ handler error".into(),
-                    None => "■ stopped".into(),
-                };
                 let invocations = self.report.as_ref().map(|r| r.invocations.len()).unwrap_or(0);
-                let verdict = match (&self.divergence, &self.error) {
-                    (Some(d), _) => format!("divergence at position {}", place_label(&d.place)),
-                    (None, Some(_)) => "no verdict (the handler failed)".into(),
-                    (None, None) if self.report.as_ref().is_some_and(|r| r.outcome.is_some()) => {
-                        "✔ no divergence".into()
+                let outcome = self.report.as_ref().and_then(|r| r.outcome.as_ref());
+                match (&self.divergence, &self.error, outcome) {
+                    (Some(d), _, _) => format!(
+                        "✖ Stopped at the first divergence: position {} of invocation {} · {invocations} invocations",
+                        place_label(&d.place),
+                        d.invocation + 1
+                    ),
+                    (None, Some(_), _) => {
+                        format!("Finished: ✖ handler error · {invocations} invocations · no verdict (the handler failed)")
                     }
-                    (None, None) => "stopped before the end".into(),
-                };
-                format!("Finished: {outcome} · {invocations} invocations · {verdict}")
+                    (None, None, Some(o)) => format!(
+                        "Finished: {} · {invocations} invocations · ✔ no divergence",
+                        crate::ui::style::status_label(o.status)
+                    ),
+                    (None, None, None) => format!("■ Stopped before the end · {invocations} invocations"),
+                }
             }
         }
     }
@@ -378,7 +384,7 @@ mod tests {
                 Line::Op(r) => l.rows[*r].op_id.clone(),
             })
             .collect();
-        assert_eq!(kinds, ["inv0", "a", "switch root", "b", "c", "switch context 3", "d"]);
+        assert_eq!(kinds, ["inv0", "a", "switch root", "b", "c", "switch 3", "d"]);
         assert_eq!(l.phase(), Phase::Paused);
         assert_eq!(l.headline(), "⏸ Paused at 'd' (operation 4, position 3.1, invocation 1)");
         assert_eq!(l.scroll_to_line, Some(6));

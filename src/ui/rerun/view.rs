@@ -368,11 +368,19 @@ impl RerunPanel {
                         }
                     }
                     Line::Switch { context } => {
-                        for _ in 0..4 {
+                        for _ in 0..3 {
                             row.col(|_| {});
                         }
                         row.col(|ui| {
-                            ui.label(RichText::new(format!("── replay | execution ({context}) ──")).color(switch));
+                            ui.label(RichText::new(context).color(switch));
+                        });
+                        row.col(|ui| {
+                            let r = ui
+                                .label(RichText::new("replay | execution").strong().color(switch))
+                                .on_hover_text(format!("In {context}: operations above were replayed from checkpoints, below executed"));
+                            // A rule across the row: the switch reads as a boundary.
+                            let y = r.rect.center().y;
+                            ui.painter().hline(r.rect.right() + 6.0..=ui.max_rect().right(), y, egui::Stroke::new(1.0, switch));
                         });
                         for _ in 0..4 {
                             row.col(|_| {});
@@ -388,7 +396,9 @@ impl RerunPanel {
                             }
                         });
                         row.col(|ui| {
-                            ui.label(op.seen.to_string());
+                            if op.first {
+                                ui.label(op.seen.to_string());
+                            }
                         });
                         row.col(|ui| {
                             ui.label((op.invocation + 1).to_string());
