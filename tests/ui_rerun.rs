@@ -93,14 +93,18 @@ fn has(h: &Harness<'_, App>, text: &str) -> bool {
 /// its own threads; the UI only polls).
 fn wait_for(h: &mut Harness<'_, App>, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut frames_after_end = 0;
     loop {
         h.step();
         if has(h, text) {
             h.run_steps(2);
             return;
         }
+        if h.state().rerun.live.phase() == Phase::Finished {
+            frames_after_end += 1;
+        }
         assert!(
-            Instant::now() < deadline,
+            Instant::now() < deadline && frames_after_end < 20,
             "never showed {text:?}; state: {:?}, error: {:?}",
             h.state().rerun.live.headline(),
             h.state().rerun.live.error
@@ -185,6 +189,36 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
 }
 
 #[test]
+fn a_linked_python_handler_runs_to_the_end_without_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    support::record_py(dir.path(), "order_flow:handler", INPUT);
+    let history = std::fs::read_dir(dir.path().join("store"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("the Python store's execution file");
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Python").click();
+    h.run_steps(2);
+    let f = &mut h.state_mut().rerun.form;
+    f.py_spec = "order_flow:handler".into();
+    f.py_interpreter = support::python().display().to_string();
+    f.cwd = support::handlers_dir().display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Step").click();
+    wait_for(&mut h, "Paused at 'create-order'");
+    h.key_press(egui::Key::F8);
+    wait_for(&mut h, "no divergence");
+    assert!(has(
+        &h,
+        "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"
+    ));
+}
+
+#[test]
 fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
@@ -241,6 +275,62 @@ fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
     h.run_steps(3);
     assert_eq!(h.state().view, View::Timeline);
     assert!(!h.state().rerun.has_session());
+}
+
+/// Run a custom command against the fixture copy until the run ends; the
+/// harness, for assertions on what the panel shows.
+fn run_custom(history: &Path, command: &str) -> Harness<'static, App> {
+    let mut h = harness_for(opened(history, Persisted::default()), false);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom = command.into();
+    h.state_mut().rerun.form.cwd = support::handlers_dir().display().to_string();
+    h.state_mut().rerun.form.timeout_secs = 20.0;
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "The handler failed");
+    h
+}
+
+/// A history with only an input (no operations recorded): checkpoints are
+/// not compared with anything, so the service's own rules decide.
+fn input_only_history(dir: &Path) -> PathBuf {
+    let history = durable_lens::model::History {
+        source: "test".into(),
+        format: durable_lens::model::Format::DurableLens,
+        executions: vec![support::input_only(INPUT)],
+        warnings: Vec::new(),
+    };
+    let path = dir.join("input-only.json");
+    std::fs::write(&path, durable_lens::load::to_lens_json(&history)).unwrap();
+    path
+}
+
+#[test]
+fn garbage_output_and_bogus_checkpoints_show_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = run_custom(
+        &fixture_copy(dir.path()),
+        "cat > /dev/null; echo 'hello there'",
+    );
+    assert!(has(&h, "not an invocation output") && has(&h, "hello there"));
+    drop(h);
+    let h = run_custom(
+        &fixture_copy(dir.path()),
+        r#"cat > /dev/null; echo '{"errorType":"TypeError","errorMessage":"x is undefined"}'; exit 3"#,
+    );
+    assert!(has(&h, "exited with status 3") && has(&h, "TypeError: x is undefined"));
+    drop(h);
+    let h = run_custom(
+        &input_only_history(dir.path()),
+        "python3 bogus_checkpoint.py illegal-transition",
+    );
+    assert!(has(
+        &h,
+        "Invalid transition: STEP START of an operation that is SUCCEEDED"
+    ));
 }
 
 #[test]
