@@ -426,6 +426,26 @@ fn breakpoints_pause_on_the_named_operation() {
     assert!(has(&h, "Stopped before the end"));
 }
 
+#[test]
+fn opening_another_history_stops_the_rerun_and_a_reload_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.key_press(egui::Key::F10);
+    wait_for(&mut h, "Paused at 'create-order'");
+    h.key_press(egui::Key::F5);
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("reloads");
+    h.run_steps(2);
+    assert!(h.state().rerun.has_session(), "a reload keeps the session");
+    let other = fixture_copy(dir.path());
+    h.state_mut().open_blocking(other).expect("opens");
+    h.run_steps(2);
+    assert!(!h.state().rerun.has_session(), "another history stops it");
+}
+
 /// The execution id in the toolbar differs per recording: keep it out of
 /// the image.
 fn mask_toolbar_label(h: &mut Harness<'_, App>) {

@@ -236,6 +236,8 @@ impl App {
                 self.invocation = Some(i);
             }
         }
+        // Another history stops a re-run of the previous one (a reload keeps it).
+        self.rerun.sync_doc(&doc, &self.persisted.rerun_links);
         self.doc = Some(doc);
         self.reveal = self.selected.is_some();
     }

@@ -413,9 +413,24 @@ impl RerunPanel {
             tb = tb.scroll_to_row(l, Some(Align::Center));
         }
         tb.header(20.0, |mut h| {
-            for t in ["", "#", "inv", "position", "name", "type", "replay", "status", "vs recording"] {
+            let hints = [
+                "⏸ marks where the handler is held",
+                "Distinct operations seen so far (what Run to counts)",
+                "Invocation of this re-run",
+                "Place in its context (4.1 = first child of position 4)",
+                "",
+                "",
+                "Replayed from a checkpoint, or executed by the handler",
+                "As checkpointed when first seen; final statuses when the run ends",
+                "Compared with the recorded operation at the same place",
+            ];
+            let titles = ["", "#", "inv", "position", "name", "type", "replay", "status", "vs recording"];
+            for (t, hint) in titles.into_iter().zip(hints) {
                 h.col(|ui| {
-                    ui.strong(t);
+                    let r = ui.strong(t);
+                    if !hint.is_empty() {
+                        r.on_hover_text(hint);
+                    }
                 });
             }
         })
