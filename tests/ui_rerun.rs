@@ -242,6 +242,20 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         "Stopped at the first divergence: position 2 of invocation 1",
     );
     assert_eq!(h.state().rerun.live.phase(), Phase::Finished);
+    // The recorded operation at that place, in the timeline.
+    h.get_by_label("Show position 2 in the recording").click();
+    h.run_steps(3);
+    assert_eq!(h.state().view, View::Timeline);
+    let sel = h
+        .state()
+        .selected
+        .expect("a recorded operation is selected");
+    let name = h.state().doc.as_ref().unwrap().ops()[sel]
+        .display_name()
+        .to_string();
+    assert_eq!(name, "process-payment");
+    assert!(h.state().rerun.has_session(), "the session survives");
+    open_panel(&mut h);
     // Diff with recording shows the same violation.
     h.get_by_label("Diff with recording").click();
     h.run_steps(2);
@@ -250,6 +264,7 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         .expect("the re-run is analysed");
     h.run_steps(4);
     assert_eq!(h.state().view, View::Diff);
+    assert!(has(&h, "Replay consistency violation"), "the diff states the violation");
 }
 
 #[test]

@@ -332,6 +332,10 @@ impl App {
                     self.rerun.stop();
                     self.view = View::Timeline;
                 }
+                Intent::ShowRecorded(op) => {
+                    self.select(op);
+                    self.view = View::Timeline;
+                }
             }
         }
     }

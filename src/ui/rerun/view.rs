@@ -62,7 +62,7 @@ impl RerunPanel {
             self.act(a, doc, saved);
         }
         ui.label(RichText::new(self.live.headline()).strong());
-        self.banners(ui, dark);
+        self.banners(ui, doc, dark, intents);
         self.results(ui, intents);
 
         egui::TopBottomPanel::bottom("rerun-logs")
@@ -250,7 +250,7 @@ impl RerunPanel {
         });
     }
 
-    fn banners(&self, ui: &mut egui::Ui, dark: bool) {
+    fn banners(&self, ui: &mut egui::Ui, doc: &Doc, dark: bool, intents: &mut Vec<Intent>) {
         let red = style::status_color(OpStatus::Failed, dark);
         let fill = if dark {
             egui::Color32::from_rgb(64, 22, 22)
@@ -284,6 +284,16 @@ impl RerunPanel {
                         }
                     }
                 });
+                let place = crate::rerun::place_label(&d.place);
+                if let Some(op) = doc.position_labels.iter().position(|p| *p == place) {
+                    if ui
+                        .small_button(format!("Show position {place} in the recording"))
+                        .on_hover_text("Select the recorded operation in the timeline")
+                        .clicked()
+                    {
+                        intents.push(Intent::ShowRecorded(op));
+                    }
+                }
             });
         }
         if let Some(e) = &self.live.error {
