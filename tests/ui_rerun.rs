@@ -264,7 +264,10 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         .expect("the re-run is analysed");
     h.run_steps(4);
     assert_eq!(h.state().view, View::Diff);
-    assert!(has(&h, "Replay consistency violation"), "the diff states the violation");
+    assert!(
+        has(&h, "Replay consistency violation"),
+        "the diff states the violation"
+    );
 }
 
 #[test]
@@ -459,6 +462,37 @@ fn opening_another_history_stops_the_rerun_and_a_reload_keeps_it() {
     h.state_mut().open_blocking(other).expect("opens");
     h.run_steps(2);
     assert!(!h.state().rerun.has_session(), "another history stops it");
+}
+
+#[test]
+fn a_callback_gets_the_answer_typed_in_the_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_for(
+        opened(&input_only_history(dir.path()), Persisted::default()),
+        false,
+    );
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.state_mut().rerun.form.node_file = "callback-flow.mjs".into();
+    h.state_mut().rerun.form.answers = "approval = \"approved-in-the-ui\"\n".into();
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "Finished:");
+    let report = h.state().rerun.live.report.as_ref().expect("a report");
+    let outcome = report.outcome.as_ref().expect("an outcome");
+    assert!(
+        outcome
+            .result
+            .as_deref()
+            .unwrap_or_default()
+            .contains("approved-in-the-ui"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        report.invocations.len(),
+        2,
+        "suspended at the callback, resumed with the answer"
+    );
 }
 
 /// The execution id in the toolbar differs per recording: keep it out of
