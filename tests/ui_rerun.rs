@@ -543,3 +543,20 @@ fn snapshot_rerun_divergence_banner() {
     ));
     h.snapshot("rerun_divergence_banner");
 }
+
+#[test]
+fn snapshot_rerun_link_form_light() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = opened(&fixture_copy(dir.path()), Persisted::default());
+    app.persisted.dark = false;
+    let mut h = harness_for(app, true);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Python").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.py_spec = "order_flow:handler".into();
+    h.state_mut().rerun.form.py_interpreter = ".venv/bin/python".into();
+    h.state_mut().rerun.form.env = "VARIANT=renamed\n".into();
+    h.run_steps(6);
+    h.snapshot("rerun_link_form_light");
+}

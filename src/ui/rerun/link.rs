@@ -419,10 +419,11 @@ impl LinkForm {
                         .desired_width(360.0),
                 );
                 ui.end_row();
-                ui.label("Callback answers");
+                ui.label("Callback answers")
+                    .on_hover_text("name or place = JSON result, fail: message, or timeout; unlisted ones get the recorded answer");
                 ui.add(
                     egui::TextEdit::multiline(&mut self.answers)
-                        .hint_text("approval = \"approved\"   (or fail: reason, or timeout; default: as recorded)")
+                        .hint_text("approval = \"ok\" · fail: reason · timeout")
                         .desired_rows(1)
                         .desired_width(360.0),
                 );

@@ -129,7 +129,12 @@ impl RerunPanel {
                         self.save_link(doc, saved);
                     }
                     if let Ok(c) = self.form.command_line() {
-                        ui.weak(format!("runs: {c}"));
+                        // The shim's folder differs per machine: shown short, full on hover.
+                        let short = match super::runners_dir() {
+                            Some(d) => c.replace(&d.display().to_string(), "assets/runners"),
+                            None => c.clone(),
+                        };
+                        ui.weak(format!("runs: {short}")).on_hover_text(c);
                     }
                 });
             });
