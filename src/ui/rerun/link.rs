@@ -61,8 +61,14 @@ impl Default for LinkForm {
 }
 
 /// Where the runner shims are: next to the executable (installed), at the
-/// crate root (cargo run, tests), or in the working directory.
+/// crate root (cargo run, tests), or in the working directory. Looked up
+/// once: the form is drawn every frame and must not touch the disk.
 pub fn runners_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(find_runners_dir).clone()
+}
+
+fn find_runners_dir() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Ok(exe) = std::env::current_exe() {
         for anc in exe.ancestors().skip(1).take(4) {
