@@ -37,7 +37,9 @@ fn fixture_copy(dir: &Path) -> PathBuf {
 }
 
 fn harness_for(app: App, wgpu: bool) -> Harness<'static, App> {
-    let b = Harness::builder().with_size(egui::vec2(1400.0, 860.0)).with_max_steps(32);
+    let b = Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .with_max_steps(32);
     let b = if wgpu { b.wgpu() } else { b };
     let mut h = b.build_state(|ctx, app: &mut App| app.ui(ctx), app);
     h.run_steps(3);
@@ -46,7 +48,8 @@ fn harness_for(app: App, wgpu: bool) -> Harness<'static, App> {
 
 fn opened(path: &Path, persisted: Persisted) -> App {
     let mut app = App::new(persisted);
-    app.open_blocking(path.to_path_buf()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    app.open_blocking(path.to_path_buf())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     app
 }
 
@@ -133,7 +136,10 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     assert!(has(&h, "↺ replayed"), "replayed operations are marked");
     h.key_press(egui::Key::F8);
     wait_for(&mut h, "no divergence");
-    assert!(has(&h, "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"));
+    assert!(has(
+        &h,
+        "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"
+    ));
     assert!(h.state().rerun.live.error.is_none());
 
     // The link was saved beside the history and in app storage.
@@ -158,14 +164,20 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     let saved = durable_lens::load::load_path(&out).expect("the saved re-run loads");
     let recorded = durable_lens::load::load_path(&history).unwrap();
     let names = |h: &durable_lens::model::History| -> Vec<String> {
-        h.executions[0].operations.iter().map(|o| o.display_name().to_string()).collect()
+        h.executions[0]
+            .operations
+            .iter()
+            .map(|o| o.display_name().to_string())
+            .collect()
     };
     assert_eq!(names(&saved), names(&recorded));
 
     // Diff with the recording: the diff view opens with the re-run on the right.
     h.get_by_label("Diff with recording").click();
     h.run_steps(2);
-    h.state_mut().finish_job_blocking().expect("the re-run is analysed");
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("the re-run is analysed");
     h.run_steps(4);
     assert_eq!(h.state().view, View::Diff);
     assert!(h.state().diff.other.is_some());
@@ -187,13 +199,21 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         &h,
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'charge-card' of type STEP"
     ));
-    assert!(has(&h, "Non-deterministic execution detected: Operation name mismatch for step \"2\""));
-    wait_for(&mut h, "Stopped at the first divergence: position 2 of invocation 1");
+    assert!(has(
+        &h,
+        "Non-deterministic execution detected: Operation name mismatch for step \"2\""
+    ));
+    wait_for(
+        &mut h,
+        "Stopped at the first divergence: position 2 of invocation 1",
+    );
     assert_eq!(h.state().rerun.live.phase(), Phase::Finished);
     // Diff with recording shows the same violation.
     h.get_by_label("Diff with recording").click();
     h.run_steps(2);
-    h.state_mut().finish_job_blocking().expect("the re-run is analysed");
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("the re-run is analysed");
     h.run_steps(4);
     assert_eq!(h.state().view, View::Diff);
 }
@@ -246,14 +266,25 @@ fn a_hanging_handler_times_out_and_a_bad_form_is_explained() {
     while h.state().rerun.live.phase() != Phase::Finished {
         let t = Instant::now();
         h.step();
-        assert!(t.elapsed() < Duration::from_secs(2), "a frame took {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "a frame took {:?}",
+            t.elapsed()
+        );
         frames += 1;
-        assert!(started.elapsed() < Duration::from_secs(30), "never timed out");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never timed out"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     h.run_steps(2);
     assert!(frames > 5);
-    assert!(has(&h, "did not finish within 0.8s"), "{:?}", h.state().rerun.live.error);
+    assert!(
+        has(&h, "did not finish within 0.8s"),
+        "{:?}",
+        h.state().rerun.live.error
+    );
 }
 
 #[test]
@@ -281,7 +312,10 @@ fn the_link_comes_back_when_the_history_is_opened_again() {
     open_panel(&mut h);
     assert!(has(&h, "Link restored from the file next to the history"));
     let f = &h.state().rerun.form;
-    assert_eq!((f.preset, f.node_file.as_str()), (Preset::Node, "order-flow.mjs"));
+    assert_eq!(
+        (f.preset, f.node_file.as_str()),
+        (Preset::Node, "order-flow.mjs")
+    );
     assert_eq!(f.env, "STAGE=dev\n");
 }
 
@@ -305,7 +339,10 @@ fn breakpoints_pause_on_the_named_operation() {
 /// The execution id in the toolbar differs per recording: keep it out of
 /// the image.
 fn mask_toolbar_label(h: &mut Harness<'_, App>) {
-    h.mask(egui::Rect::from_min_max(egui::pos2(700.0, 0.0), egui::pos2(1230.0, 24.0)));
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(700.0, 0.0),
+        egui::pos2(1230.0, 24.0),
+    ));
 }
 
 #[test]
@@ -335,9 +372,15 @@ fn snapshot_rerun_divergence_banner() {
     link_node(&mut h, "");
     h.get_by_label("Run to first divergence").click();
     wait_for(&mut h, "Stopped at the first divergence: position 4");
-    assert!(has(&h, "Expected operation 'send-notification' of type STEP at position 4"));
+    assert!(has(
+        &h,
+        "Expected operation 'send-notification' of type STEP at position 4"
+    ));
     h.run_steps(6);
     // Pids, durations and request ids in the output panel change per run.
-    h.mask(egui::Rect::from_min_max(egui::pos2(0.0, 668.0), egui::pos2(1400.0, 840.0)));
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(0.0, 668.0),
+        egui::pos2(1400.0, 840.0),
+    ));
     h.snapshot("rerun_divergence_banner");
 }

@@ -74,8 +74,7 @@ pub fn runners_dir() -> Option<PathBuf> {
 /// Quote one word for `sh -c` only when it needs it, so commands stay readable.
 pub fn sh_quote(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
     if plain {
         s.to_string()
@@ -140,7 +139,8 @@ pub fn sh_words(s: &str) -> Option<Vec<String>> {
 impl LinkForm {
     /// The per-invocation timeout, if the field holds a usable one.
     pub fn timeout(&self) -> Result<Duration, String> {
-        if self.timeout_secs.is_finite() && self.timeout_secs > 0.0 && self.timeout_secs < 86_400.0 {
+        if self.timeout_secs.is_finite() && self.timeout_secs > 0.0 && self.timeout_secs < 86_400.0
+        {
             Ok(Duration::from_secs_f64(self.timeout_secs))
         } else {
             Err(format!(
@@ -235,7 +235,11 @@ impl LinkForm {
                     e => e,
                 }
             ),
-            Preset::Python => format!("Python · {} · {}", self.py_spec.trim(), self.py_interpreter.trim()),
+            Preset::Python => format!(
+                "Python · {} · {}",
+                self.py_spec.trim(),
+                self.py_interpreter.trim()
+            ),
             Preset::Custom => self.custom.trim().to_string(),
         })
     }
@@ -269,11 +273,7 @@ impl LinkForm {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-            env: cmd
-                .env
-                .iter()
-                .map(|(k, v)| format!("{k}={v}\n"))
-                .collect(),
+            env: cmd.env.iter().map(|(k, v)| format!("{k}={v}\n")).collect(),
             timeout_secs,
             ..LinkForm::default()
         };
@@ -320,7 +320,9 @@ impl LinkForm {
                         );
                         ui.end_row();
                         ui.label("Export name");
-                        ui.add(egui::TextEdit::singleline(&mut self.node_export).desired_width(160.0));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.node_export).desired_width(160.0),
+                        );
                         ui.end_row();
                     }
                     Preset::Python => {
@@ -384,7 +386,11 @@ mod tests {
     fn quoting_round_trips_through_the_word_splitter() {
         for s in ["plain", "with space", "it's", "a\"b", "", "x$y"] {
             let q = sh_quote(s);
-            assert_eq!(sh_words(&q), Some(vec![s.to_string()]), "{s:?} quoted as {q}");
+            assert_eq!(
+                sh_words(&q),
+                Some(vec![s.to_string()]),
+                "{s:?} quoted as {q}"
+            );
         }
         assert_eq!(sh_words("a | b"), None, "pipelines are not a preset");
     }
@@ -399,8 +405,16 @@ mod tests {
             ..LinkForm::default()
         };
         let cmd = form.to_command().unwrap();
-        assert!(cmd.command.contains("node-runner.mjs 'my app/handler.mjs' main"), "{}", cmd.command);
-        assert_eq!(cmd.env, [("STAGE".into(), "dev".into()), ("A".into(), "b=c".into())]);
+        assert!(
+            cmd.command
+                .contains("node-runner.mjs 'my app/handler.mjs' main"),
+            "{}",
+            cmd.command
+        );
+        assert_eq!(
+            cmd.env,
+            [("STAGE".into(), "dev".into()), ("A".into(), "b=c".into())]
+        );
         let back = LinkForm::from_command(&cmd, 12.0);
         assert_eq!(back.preset, Preset::Node);
         assert_eq!(back.node_file, "my app/handler.mjs");
@@ -418,7 +432,10 @@ mod tests {
         };
         let cmd = py.to_command().unwrap();
         let back = LinkForm::from_command(&cmd, 60.0);
-        assert_eq!((back.preset, back.py_spec.as_str()), (Preset::Python, "app:handler"));
+        assert_eq!(
+            (back.preset, back.py_spec.as_str()),
+            (Preset::Python, "app:handler")
+        );
         let custom = HandlerCommand {
             command: "cat > /dev/null; echo hi".into(),
             ..HandlerCommand::default()
@@ -433,8 +450,14 @@ mod tests {
             node_file: "a.mjs".into(),
             ..LinkForm::default()
         };
-        assert!(f.to_command().unwrap_err().contains("line 1: expected KEY=VALUE"));
-        assert!(LinkForm::default().to_command().unwrap_err().contains("handler file"));
+        assert!(f
+            .to_command()
+            .unwrap_err()
+            .contains("line 1: expected KEY=VALUE"));
+        assert!(LinkForm::default()
+            .to_command()
+            .unwrap_err()
+            .contains("handler file"));
         let t = LinkForm {
             timeout_secs: f64::NAN,
             ..LinkForm::default()

@@ -35,7 +35,9 @@ pub enum Line {
     Invocation(usize),
     /// Replay ends and execution starts here, in this context (`root`, or
     /// the place of the context operation: `4`, `4.1`).
-    Switch { context: String },
+    Switch {
+        context: String,
+    },
     Op(usize),
 }
 
@@ -140,7 +142,11 @@ impl Live {
             } => {
                 let parent = place_label(&place[..place.len().saturating_sub(1)]);
                 if role == Role::Executed && self.switched.insert((invocation, parent.clone())) {
-                    let context = if parent.is_empty() { "root".to_string() } else { parent.clone() };
+                    let context = if parent.is_empty() {
+                        "root".to_string()
+                    } else {
+                        parent.clone()
+                    };
                     self.lines.push(Line::Switch { context });
                 }
                 let row = self.rows.len();
@@ -164,7 +170,9 @@ impl Live {
             SessionEvent::Paused { op_id, .. } => {
                 self.phase = Some(Phase::Paused);
                 self.paused_at = self.rows.iter().rposition(|r| r.op_id == op_id);
-                self.scroll_to_line = self.paused_at.and_then(|r| self.line_of_row.get(&r).copied());
+                self.scroll_to_line = self
+                    .paused_at
+                    .and_then(|r| self.line_of_row.get(&r).copied());
             }
             SessionEvent::InvocationEnded { record, .. } => {
                 let status = record.status().map(str::to_string);
@@ -247,7 +255,11 @@ impl Live {
                 None => "⏸ Paused".into(),
             },
             Phase::Finished => {
-                let invocations = self.report.as_ref().map(|r| r.invocations.len()).unwrap_or(0);
+                let invocations = self
+                    .report
+                    .as_ref()
+                    .map(|r| r.invocations.len())
+                    .unwrap_or(0);
                 let outcome = self.report.as_ref().and_then(|r| r.outcome.as_ref());
                 match (&self.divergence, &self.error, outcome) {
                     (Some(d), _, _) => format!(
@@ -384,9 +396,15 @@ mod tests {
                 Line::Op(r) => l.rows[*r].op_id.clone(),
             })
             .collect();
-        assert_eq!(kinds, ["inv0", "a", "switch root", "b", "c", "switch 3", "d"]);
+        assert_eq!(
+            kinds,
+            ["inv0", "a", "switch root", "b", "c", "switch 3", "d"]
+        );
         assert_eq!(l.phase(), Phase::Paused);
-        assert_eq!(l.headline(), "⏸ Paused at 'd' (operation 4, position 3.1, invocation 1)");
+        assert_eq!(
+            l.headline(),
+            "⏸ Paused at 'd' (operation 4, position 3.1, invocation 1)"
+        );
         assert_eq!(l.scroll_to_line, Some(6));
     }
 

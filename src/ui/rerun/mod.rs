@@ -127,7 +127,11 @@ impl RerunPanel {
 
     /// Remember the link in app storage and beside the history file.
     pub fn save_link(&mut self, doc: &Doc, saved: &mut SavedLinks) -> bool {
-        let cmd = match self.form.to_command().and_then(|c| self.form.timeout().map(|_| c)) {
+        let cmd = match self
+            .form
+            .to_command()
+            .and_then(|c| self.form.timeout().map(|_| c))
+        {
             Ok(c) => c,
             Err(e) => {
                 self.form_error = Some(e);
@@ -140,7 +144,10 @@ impl RerunPanel {
         }
         self.link_note = match doc.path.as_deref() {
             Some(p) => match crate::rerun::link::save_link(p, &cmd) {
-                Ok(side) => Some(format!("Link saved (app storage and {}).", file_name(&side))),
+                Ok(side) => Some(format!(
+                    "Link saved (app storage and {}).",
+                    file_name(&side)
+                )),
                 // A read-only folder must not stop a re-run: the app copy is enough.
                 Err(e) => Some(format!("Link kept in app storage only: {e}")),
             },
@@ -151,7 +158,12 @@ impl RerunPanel {
 
     /// Handler, start point and timeout as the form has them now.
     fn config_key(&self) -> String {
-        format!("{:?} {:?} {}", self.form.to_command(), self.start_from, self.form.timeout_secs)
+        format!(
+            "{:?} {:?} {}",
+            self.form.to_command(),
+            self.start_from,
+            self.form.timeout_secs
+        )
     }
 
     /// The session, unless the form changed since it started (then the
@@ -192,7 +204,11 @@ impl RerunPanel {
         };
         config.timeout = timeout;
         config.mode = mode;
-        config.breakpoints = if breakpoints { self.breakpoint_list() } else { Vec::new() };
+        config.breakpoints = if breakpoints {
+            self.breakpoint_list()
+        } else {
+            Vec::new()
+        };
         config.source = match &doc.path {
             Some(p) => format!("re-run of {}", p.display()),
             None => "durable-lens re-run".into(),
@@ -218,7 +234,11 @@ impl RerunPanel {
             self.start(doc, saved, mode, breakpoints);
             return;
         };
-        let bps = if breakpoints { self.breakpoint_list() } else { Vec::new() };
+        let bps = if breakpoints {
+            self.breakpoint_list()
+        } else {
+            Vec::new()
+        };
         s.send(Command::SetBreakpoints(bps));
         s.send(cmd);
         if self.live.phase() == Phase::Finished {
@@ -301,7 +321,10 @@ impl RerunPanel {
         let deadline = Instant::now() + timeout;
         loop {
             self.poll(ctx);
-            if matches!(self.live.phase(), Phase::Paused | Phase::Finished | Phase::Idle) {
+            if matches!(
+                self.live.phase(),
+                Phase::Paused | Phase::Finished | Phase::Idle
+            ) {
                 return true;
             }
             if Instant::now() > deadline {
@@ -313,9 +336,16 @@ impl RerunPanel {
 
     /// The suggested file for saving the re-run: `X.rerun.json` beside `X`.
     fn suggested_save_path(&self) -> PathBuf {
-        let base = self.key.as_deref().map(|k| k.split('#').next().unwrap_or(k)).unwrap_or("history");
+        let base = self
+            .key
+            .as_deref()
+            .map(|k| k.split('#').next().unwrap_or(k))
+            .unwrap_or("history");
         let p = Path::new(base);
-        let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "history".into());
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "history".into());
         let stem = stem.strip_suffix(".history").unwrap_or(&stem).to_string();
         p.with_file_name(format!("{stem}.rerun.json"))
     }
@@ -341,7 +371,8 @@ impl RerunPanel {
                     self.save_path = self.suggested_save_path().display().to_string();
                 }
                 self.save_note = Some(
-                    "No native save dialog is available here: type the path below and press Save.".into(),
+                    "No native save dialog is available here: type the path below and press Save."
+                        .into(),
                 );
             }
         }
@@ -378,7 +409,10 @@ impl RerunPanel {
     /// The re-run as the right side of the diff view.
     pub fn diff_history(&self) -> Option<(crate::model::History, PathBuf)> {
         let r = self.live.report.as_ref()?;
-        let name = self.saved_to.clone().unwrap_or_else(|| PathBuf::from("re-run (not saved)"));
+        let name = self
+            .saved_to
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("re-run (not saved)"));
         Some((r.history.clone(), name))
     }
 }
@@ -391,36 +425,44 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 /// The native save dialog on its own thread; like the open dialog, an
 /// answer faster than a human can click means no dialog could be shown.
 fn save_dialog(repaint: egui::Context, suggested: PathBuf) -> Receiver<DialogResult> {
     let (tx, rx) = std::sync::mpsc::channel();
-    let _ = std::thread::Builder::new().name("durable-lens-save".into()).spawn(move || {
-        let started = Instant::now();
-        let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-            && std::env::var_os("WAYLAND_DISPLAY").is_none();
-        let picked = if no_session {
-            None
-        } else {
-            let mut d = rfd::FileDialog::new().set_title("Save the re-run as a history").add_filter("history", &["json"]);
-            if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
-                d = d.set_directory(dir);
-            }
-            if let Some(f) = suggested.file_name() {
-                d = d.set_file_name(f.to_string_lossy());
-            }
-            d.save_file()
-        };
-        let r = match picked {
-            Some(p) => DialogResult::Picked(p),
-            None if no_session || started.elapsed() < Duration::from_millis(400) => DialogResult::Unavailable,
-            None => DialogResult::Cancelled,
-        };
-        let _ = tx.send(r);
-        repaint.request_repaint();
-    });
+    let _ = std::thread::Builder::new()
+        .name("durable-lens-save".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+                && std::env::var_os("WAYLAND_DISPLAY").is_none();
+            let picked = if no_session {
+                None
+            } else {
+                let mut d = rfd::FileDialog::new()
+                    .set_title("Save the re-run as a history")
+                    .add_filter("history", &["json"]);
+                if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
+                    d = d.set_directory(dir);
+                }
+                if let Some(f) = suggested.file_name() {
+                    d = d.set_file_name(f.to_string_lossy());
+                }
+                d.save_file()
+            };
+            let r = match picked {
+                Some(p) => DialogResult::Picked(p),
+                None if no_session || started.elapsed() < Duration::from_millis(400) => {
+                    DialogResult::Unavailable
+                }
+                None => DialogResult::Cancelled,
+            };
+            let _ = tx.send(r);
+            repaint.request_repaint();
+        });
     rx
 }

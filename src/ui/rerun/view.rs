@@ -34,7 +34,13 @@ enum Action {
 }
 
 impl RerunPanel {
-    pub fn ui(&mut self, ui: &mut egui::Ui, doc: &Doc, saved: &mut SavedLinks, intents: &mut Vec<Intent>) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Doc,
+        saved: &mut SavedLinks,
+        intents: &mut Vec<Intent>,
+    ) {
         self.sync_doc(doc, saved);
         let mut action = self.keys(ui);
         let dark = ui.visuals().dark_mode;
@@ -64,9 +70,12 @@ impl RerunPanel {
             .default_height(160.0)
             .min_height(40.0)
             .show_inside(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("rerun-logs-scroll").auto_shrink(false).show(ui, |ui| {
-                    self.logs(ui, dark);
-                });
+                egui::ScrollArea::vertical()
+                    .id_salt("rerun-logs-scroll")
+                    .auto_shrink(false)
+                    .show(ui, |ui| {
+                        self.logs(ui, dark);
+                    });
             });
         egui::CentralPanel::default().show_inside(ui, |ui| self.table(ui, dark));
     }
@@ -112,7 +121,9 @@ impl RerunPanel {
                 ui.horizontal(|ui| {
                     if ui
                         .button("Save link")
-                        .on_hover_text("Keep this link in the app and in a file next to the history")
+                        .on_hover_text(
+                            "Keep this link in the app and in a file next to the history",
+                        )
                         .clicked()
                     {
                         self.save_link(doc, saved);
@@ -126,7 +137,10 @@ impl RerunPanel {
             self.show_link = !open;
         }
         if let Some(e) = &self.form_error {
-            ui.colored_label(style::status_color(OpStatus::Failed, ui.visuals().dark_mode), format!("✖ {e}"));
+            ui.colored_label(
+                style::status_color(OpStatus::Failed, ui.visuals().dark_mode),
+                format!("✖ {e}"),
+            );
         }
         if let Some(n) = &self.link_note {
             ui.weak(n);
@@ -167,30 +181,67 @@ impl RerunPanel {
         ui.horizontal_wrapped(|ui| {
             let paused = self.live.phase() == Phase::Paused;
             let b = |ui: &mut egui::Ui, text: &str, hover: &str, enabled: bool| {
-                ui.add_enabled(enabled, egui::Button::new(text)).on_hover_text(hover).clicked()
+                ui.add_enabled(enabled, egui::Button::new(text))
+                    .on_hover_text(hover)
+                    .clicked()
             };
-            if b(ui, STEP, "Pause at the next operation the handler executes (F10)", true) {
+            if b(
+                ui,
+                STEP,
+                "Pause at the next operation the handler executes (F10)",
+                true,
+            ) {
                 *action = Some(Action::Step);
             }
-            if b(ui, CONTINUE, "Run until a breakpoint, the first divergence or the end (F8)", true) {
+            if b(
+                ui,
+                CONTINUE,
+                "Run until a breakpoint, the first divergence or the end (F8)",
+                true,
+            ) {
                 *action = Some(Action::Continue);
             }
-            if b(ui, RUN_TO, "Run until this many operations have been seen", true) {
+            if b(
+                ui,
+                RUN_TO,
+                "Run until this many operations have been seen",
+                true,
+            ) {
                 *action = Some(Action::RunTo);
             }
-            ui.add(egui::DragValue::new(&mut self.run_to).range(1..=1_000_000).prefix("#"));
-            if b(ui, RUN_TO_DIVERGENCE, "Ignore breakpoints; stop only where the code diverges", true) {
+            ui.add(
+                egui::DragValue::new(&mut self.run_to)
+                    .range(1..=1_000_000)
+                    .prefix("#"),
+            );
+            if b(
+                ui,
+                RUN_TO_DIVERGENCE,
+                "Ignore breakpoints; stop only where the code diverges",
+                true,
+            ) {
                 *action = Some(Action::ToDivergence);
             }
             ui.separator();
-            let can_back = self.has_session() && matches!(self.live.phase(), Phase::Paused | Phase::Finished);
-            if b(ui, BACK, "Re-run from the top to the previous pause (Shift+F10)", can_back) {
+            let can_back =
+                self.has_session() && matches!(self.live.phase(), Phase::Paused | Phase::Finished);
+            if b(
+                ui,
+                BACK,
+                "Re-run from the top to the previous pause (Shift+F10)",
+                can_back,
+            ) {
                 *action = Some(Action::Back);
             }
             if b(ui, RESTART, "Run again from the start point", true) {
                 *action = Some(Action::Restart);
             }
-            if b(ui, STOP, "Stop the handler (its processes are killed)", running) {
+            if b(
+                ui,
+                STOP,
+                "Stop the handler (its processes are killed)",
+                running,
+            ) {
                 *action = Some(Action::Stop);
             }
             if running && !paused {
@@ -201,8 +252,14 @@ impl RerunPanel {
 
     fn banners(&self, ui: &mut egui::Ui, dark: bool) {
         let red = style::status_color(OpStatus::Failed, dark);
-        let fill = if dark { egui::Color32::from_rgb(64, 22, 22) } else { egui::Color32::from_rgb(255, 232, 230) };
-        let frame = egui::Frame::group(ui.style()).fill(fill).stroke(egui::Stroke::new(1.0, red));
+        let fill = if dark {
+            egui::Color32::from_rgb(64, 22, 22)
+        } else {
+            egui::Color32::from_rgb(255, 232, 230)
+        };
+        let frame = egui::Frame::group(ui.style())
+            .fill(fill)
+            .stroke(egui::Stroke::new(1.0, red));
         if let Some(d) = &self.live.divergence {
             frame.show(ui, |ui| {
                 ui.label(
@@ -232,9 +289,12 @@ impl RerunPanel {
         if let Some(e) = &self.live.error {
             frame.show(ui, |ui| {
                 ui.label(RichText::new("✖ The handler failed").strong().color(red));
-                egui::ScrollArea::vertical().id_salt("rerun-error").max_height(140.0).show(ui, |ui| {
-                    ui.label(RichText::new(e).monospace());
-                });
+                egui::ScrollArea::vertical()
+                    .id_salt("rerun-error")
+                    .max_height(140.0)
+                    .show(ui, |ui| {
+                        ui.label(RichText::new(e).monospace());
+                    });
             });
         }
     }
@@ -251,11 +311,16 @@ impl RerunPanel {
             }
             if ui
                 .add_enabled(has_report, egui::Button::new(DIFF))
-                .on_hover_text("Open the diff view: the recording on the left, this re-run on the right")
+                .on_hover_text(
+                    "Open the diff view: the recording on the left, this re-run on the right",
+                )
                 .clicked()
             {
                 if let Some((history, name)) = self.diff_history() {
-                    intents.push(Intent::DiffHistory { history: Box::new(history), name });
+                    intents.push(Intent::DiffHistory {
+                        history: Box::new(history),
+                        name,
+                    });
                 }
             }
             if let Some(n) = &self.save_note {
@@ -265,7 +330,8 @@ impl RerunPanel {
         if self.show_save_field {
             ui.horizontal(|ui| {
                 ui.label("Save to");
-                let r = ui.add(egui::TextEdit::singleline(&mut self.save_path).desired_width(420.0));
+                let r =
+                    ui.add(egui::TextEdit::singleline(&mut self.save_path).desired_width(420.0));
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                 if (ui.button("Save").clicked() || enter) && !self.save_path.trim().is_empty() {
                     let p = std::path::PathBuf::from(self.save_path.trim());
@@ -304,7 +370,9 @@ impl RerunPanel {
                         if text.trim().is_empty() {
                             ui.weak("(empty)");
                         } else {
-                            ui.add(egui::Label::new(RichText::new(text.as_str()).monospace()).wrap());
+                            ui.add(
+                                egui::Label::new(RichText::new(text.as_str()).monospace()).wrap(),
+                            );
                         }
                     }
                 });
@@ -321,7 +389,9 @@ impl RerunPanel {
         let switch = style::switch_color(dark);
         let muted = style::muted(ui.visuals());
         let paused_line = live.paused_at.and_then(|r| {
-            live.lines.iter().position(|l| matches!(l, Line::Op(x) if *x == r))
+            live.lines
+                .iter()
+                .position(|l| matches!(l, Line::Op(x) if *x == r))
         });
         let mut tb = TableBuilder::new(ui)
             .id_salt(("rerun-table", live.run))
