@@ -4,7 +4,9 @@
 //! of mean frame times. Target: ≤ 1.5 (per-frame work depends on what is
 //! visible, not on the total).
 
-use durable_lens::model::{Attempt, Execution, History, Format, Invocation, OpStatus, OpType, Operation, Payload, Sdk, Ts};
+use durable_lens::model::{
+    Attempt, Execution, Format, History, Invocation, OpStatus, OpType, Operation, Payload, Sdk, Ts,
+};
 use durable_lens::ui::app::{App, Persisted};
 use durable_lens::ui::Doc;
 use std::time::{Duration, Instant};
@@ -26,8 +28,24 @@ fn history(n: usize) -> History {
         let id = format!("{i:016x}");
         let attempts = if !is_ctx && i % 7 == 0 {
             vec![
-                Attempt { number: 1, start: Some(Ts(start)), end: Some(Ts(start + 1_000)), status: OpStatus::Failed, error: None, next_attempt_at: Some(Ts(start + 3_000)), invocation: Some(inv) },
-                Attempt { number: 2, start: Some(Ts(start + 3_000)), end: Some(Ts(end)), status: OpStatus::Succeeded, error: None, next_attempt_at: None, invocation: Some(inv) },
+                Attempt {
+                    number: 1,
+                    start: Some(Ts(start)),
+                    end: Some(Ts(start + 1_000)),
+                    status: OpStatus::Failed,
+                    error: None,
+                    next_attempt_at: Some(Ts(start + 3_000)),
+                    invocation: Some(inv),
+                },
+                Attempt {
+                    number: 2,
+                    start: Some(Ts(start + 3_000)),
+                    end: Some(Ts(end)),
+                    status: OpStatus::Succeeded,
+                    error: None,
+                    next_attempt_at: None,
+                    invocation: Some(inv),
+                },
             ]
         } else {
             Vec::new()
@@ -35,8 +53,16 @@ fn history(n: usize) -> History {
         ops.push(Operation {
             id: id.clone(),
             parent_id: if is_ctx { None } else { parent.clone() },
-            name: Some(if is_ctx { format!("batch-{}", i / 100) } else { format!("step-{i}") }),
-            op_type: if is_ctx { OpType::Context } else { OpType::Step },
+            name: Some(if is_ctx {
+                format!("batch-{}", i / 100)
+            } else {
+                format!("step-{i}")
+            }),
+            op_type: if is_ctx {
+                OpType::Context
+            } else {
+                OpType::Step
+            },
             sub_type: Some(if is_ctx { "Map".into() } else { "Step".into() }),
             status: OpStatus::Succeeded,
             start: Some(Ts(start)),
@@ -89,12 +115,16 @@ fn history(n: usize) -> History {
 
 fn input(frame: usize) -> egui::RawInput {
     let mut raw = egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1400.0, 900.0))),
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1400.0, 900.0),
+        )),
         time: Some(frame as f64 / 60.0),
         ..Default::default()
     };
     // Hover the time view so its hit-testing runs every frame too.
-    raw.events.push(egui::Event::PointerMoved(egui::pos2(600.0, 750.0)));
+    raw.events
+        .push(egui::Event::PointerMoved(egui::pos2(600.0, 750.0)));
     raw
 }
 
@@ -125,11 +155,20 @@ fn main() {
     let small = mean_frame(100, frames);
     let large = mean_frame(50_000, frames);
     let ratio = large.as_secs_f64() / small.as_secs_f64();
-    println!("ui_frames: 100 ops: {:.3} ms/frame", small.as_secs_f64() * 1e3);
-    println!("ui_frames: 50,000 ops: {:.3} ms/frame", large.as_secs_f64() * 1e3);
+    println!(
+        "ui_frames: 100 ops: {:.3} ms/frame",
+        small.as_secs_f64() * 1e3
+    );
+    println!(
+        "ui_frames: 50,000 ops: {:.3} ms/frame",
+        large.as_secs_f64() * 1e3
+    );
     if !measuring {
         println!("ui_frames: smoke run ({frames} frames, unoptimised); `cargo bench --bench ui_frames` measures");
         return;
     }
-    println!("ui_frames: ratio 50,000 / 100 = {ratio:.2} (target <= 1.5) {}", if ratio <= 1.5 { "OK" } else { "OVER TARGET" });
+    println!(
+        "ui_frames: ratio 50,000 / 100 = {ratio:.2} (target <= 1.5) {}",
+        if ratio <= 1.5 { "OK" } else { "OVER TARGET" }
+    );
 }

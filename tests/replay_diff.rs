@@ -312,23 +312,9 @@ fn python_type_mismatch_in_the_sqlite_store_is_worded_with_both_types() {
 fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
     use durable_lens::model::{ErrorInfo, OpType, Operation};
     let op = |id: &str, parent: Option<&str>, name: &str, t: OpType| Operation {
-        id: id.into(),
         parent_id: parent.map(Into::into),
         name: Some(name.into()),
-        op_type: t,
-        sub_type: None,
-        status: OpStatus::Succeeded,
-        start: None,
-        end: None,
-        result: None,
-        error: None,
-        attempts: vec![],
-        scheduled_end: None,
-        wait_seconds: None,
-        callback_id: None,
-        next_attempt_at: None,
-        started_in: None,
-        finished_in: None,
+        ..Operation::new(id, t, OpStatus::Succeeded)
     };
     let e = Execution {
         arn: None,

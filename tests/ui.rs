@@ -17,7 +17,8 @@ fn fixture(rel: &str) -> PathBuf {
 
 fn app_with(path: &std::path::Path) -> App {
     let mut app = App::new(Persisted::default());
-    app.open_blocking(path.to_path_buf()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    app.open_blocking(path.to_path_buf())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     app
 }
 
@@ -39,7 +40,10 @@ fn every_fixture_opens_and_shows_its_operations() {
     let mut checked = 0;
     for sdk in ["js-sdk", "python-sdk"] {
         let dir = fixtures().join(sdk);
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         files.sort();
         for f in files {
             let name = f.file_name().unwrap().to_string_lossy().into_owned();
@@ -49,13 +53,26 @@ fn every_fixture_opens_and_shows_its_operations() {
             let app = app_with(&f);
             let h = harness(app);
             if h.state().show_picker {
-                assert!(has_label_containing(&h, "Executions"), "{name}: picker heading");
+                assert!(
+                    has_label_containing(&h, "Executions"),
+                    "{name}: picker heading"
+                );
                 continue;
             }
-            let doc = h.state().doc.as_ref().unwrap_or_else(|| panic!("{name}: no document"));
-            let first = doc.ops().first().unwrap_or_else(|| panic!("{name}: no operations"));
+            let doc = h
+                .state()
+                .doc
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: no document"));
+            let first = doc
+                .ops()
+                .first()
+                .unwrap_or_else(|| panic!("{name}: no operations"));
             let label = first.display_name().to_string();
-            assert!(h.query_all_by_label(&label).next().is_some(), "{name}: row '{label}' not found");
+            assert!(
+                h.query_all_by_label(&label).next().is_some(),
+                "{name}: row '{label}' not found"
+            );
             checked += 1;
         }
     }
@@ -69,8 +86,14 @@ fn selecting_an_operation_shows_its_decoded_result() {
     h.get_by_label("process-payment").click();
     h.run_steps(4);
     let sel = h.state().selected.expect("selected");
-    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "process-payment");
-    assert!(has_label_containing(&h, "transactionId: \"txn-456\""), "decoded result in the inspector");
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().ops()[sel].display_name(),
+        "process-payment"
+    );
+    assert!(
+        has_label_containing(&h, "transactionId: \"txn-456\""),
+        "decoded result in the inspector"
+    );
 }
 
 #[test]
@@ -79,7 +102,10 @@ fn python_envelope_results_are_decoded_in_the_inspector() {
     let mut h = harness(app);
     h.get_by_label("create-order").click();
     h.run_steps(4);
-    assert!(has_label_containing(&h, "orderId: \"123\""), "decoded Python envelope");
+    assert!(
+        has_label_containing(&h, "orderId: \"123\""),
+        "decoded Python envelope"
+    );
 }
 
 #[test]
@@ -96,7 +122,10 @@ fn invocation_two_of_order_flow_switches_at_position_four() {
         "scrubber states the switch"
     );
     // The marker row in the table sits at position 4 of the root context.
-    assert!(h.query_by_label("position 4").is_some(), "switch marker row");
+    assert!(
+        h.query_by_label("position 4").is_some(),
+        "switch marker row"
+    );
     assert!(has_label_containing(&h, "↺ replayed 3"));
     assert!(has_label_containing(&h, "succeeded"));
     // And back with [.
@@ -115,11 +144,17 @@ fn arrow_keys_move_the_selection_through_operations() {
     h.key_press(egui::Key::ArrowDown);
     h.run_steps(2);
     let sel = h.state().selected.expect("selected");
-    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "process-payment");
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().ops()[sel].display_name(),
+        "process-payment"
+    );
     h.key_press(egui::Key::ArrowUp);
     h.run_steps(2);
     let sel = h.state().selected.expect("selected");
-    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "create-order");
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().ops()[sel].display_name(),
+        "create-order"
+    );
 }
 
 #[test]
@@ -136,12 +171,18 @@ fn filter_keeps_only_matching_operations() {
 fn nondeterministic_execution_opens_on_its_diagnosis() {
     let app = app_with(&fixture("python-sdk/nondeterministic.history.json"));
     let h = harness(app);
-    assert!(has_label_containing(&h, "Non-deterministic execution"), "banner");
+    assert!(
+        has_label_containing(&h, "Non-deterministic execution"),
+        "banner"
+    );
     assert!(
         has_label_containing(&h, "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2"),
         "plain diagnosis"
     );
-    assert!(has_label_containing(&h, "Non-deterministic operation identity"), "the SDK's own text");
+    assert!(
+        has_label_containing(&h, "Non-deterministic operation identity"),
+        "the SDK's own text"
+    );
     // The offending position is selected in both views.
     let sel = h.state().selected.expect("offending op selected");
     let doc = h.state().doc.as_ref().unwrap();
@@ -159,7 +200,10 @@ fn diff_of_two_invocations_states_the_violation() {
         has_label_containing(&h, "✖ Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'send-email' of type STEP"),
         "violation message"
     );
-    assert_eq!(h.state().diff.selected_row, h.state().diff.report.first_violation_row);
+    assert_eq!(
+        h.state().diff.selected_row,
+        h.state().diff.report.first_violation_row
+    );
 }
 
 #[test]
@@ -174,7 +218,8 @@ fn diff_of_consistent_invocations_says_so() {
 #[test]
 fn store_database_opens_the_execution_picker() {
     let mut app = App::new(Persisted::default());
-    app.open_blocking(fixture("python-sdk/emulator-store.db")).expect("store opens");
+    app.open_blocking(fixture("python-sdk/emulator-store.db"))
+        .expect("store opens");
     let mut h = harness(app);
     if !h.state().show_picker {
         // A store with one execution opens it directly.
@@ -197,10 +242,15 @@ fn store_database_opens_the_execution_picker() {
     h.run_steps(2);
     h.get_all_by_label(&name).next().expect("row").click();
     h.run_steps(2);
-    h.state_mut().finish_job_blocking().expect("execution loads");
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("execution loads");
     h.run_steps(2);
     assert!(!h.state().show_picker);
-    assert_eq!(h.state().doc.as_ref().unwrap().arn.as_deref(), Some(arn.as_str()));
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().arn.as_deref(),
+        Some(arn.as_str())
+    );
 }
 
 #[test]
@@ -216,14 +266,19 @@ fn reload_keeps_the_selection() {
     h.state_mut().finish_job_blocking().expect("reload");
     h.run_steps(2);
     let sel = h.state().selected.expect("selection kept");
-    assert_eq!(h.state().doc.as_ref().unwrap().ops()[sel].display_name(), "cool-off");
+    assert_eq!(
+        h.state().doc.as_ref().unwrap().ops()[sel].display_name(),
+        "cool-off"
+    );
     assert_eq!(h.state().invocation, Some(1));
 }
 
 #[test]
 fn a_missing_file_reports_an_error_instead_of_crashing() {
     let mut app = App::new(Persisted::default());
-    let err = app.open_blocking(PathBuf::from("/nonexistent/history.json")).unwrap_err();
+    let err = app
+        .open_blocking(PathBuf::from("/nonexistent/history.json"))
+        .unwrap_err();
     assert!(err.contains("/nonexistent/history.json"), "{err}");
     let h = harness(app);
     assert!(has_label_containing(&h, "/nonexistent/history.json"));
@@ -256,13 +311,20 @@ fn ctrl_o_without_a_dialog_backend_offers_the_path_field() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     h.run_steps(2);
-    assert!(has_label_containing(&h, "No native file dialog"), "fallback note shown");
+    assert!(
+        has_label_containing(&h, "No native file dialog"),
+        "fallback note shown"
+    );
     // The typed path opens the file.
-    h.state_mut().path_field = fixture("python-sdk/retries.history.json").display().to_string();
+    h.state_mut().path_field = fixture("python-sdk/retries.history.json")
+        .display()
+        .to_string();
     h.run_steps(1);
     h.get_by_label("Open").click();
     h.run_steps(2);
-    h.state_mut().finish_job_blocking().expect("typed path opens");
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("typed path opens");
     h.run_steps(2);
     assert!(h.query_by_label("charge-card").is_some());
 }
@@ -277,11 +339,21 @@ fn dropping_a_file_opens_it_and_remembers_it() {
         ..Default::default()
     });
     h.run_steps(1);
-    h.state_mut().finish_job_blocking().expect("dropped file opens");
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("dropped file opens");
     h.run_steps(2);
     assert!(h.query_all_by_label("process-items").next().is_some());
-    assert_eq!(h.state().persisted.recent.first(), Some(&dropped), "most recent first");
-    assert!(h.state().persisted.recent.contains(&fixture("js-sdk/order-flow.history.json")));
+    assert_eq!(
+        h.state().persisted.recent.first(),
+        Some(&dropped),
+        "most recent first"
+    );
+    assert!(h
+        .state()
+        .persisted
+        .recent
+        .contains(&fixture("js-sdk/order-flow.history.json")));
 }
 
 #[test]
@@ -289,11 +361,18 @@ fn time_view_marks_the_switch_of_invocation_two_at_send_notification() {
     let app = app_with(&fixture("js-sdk/order-flow.history.json"));
     let doc = app.doc.as_ref().expect("doc");
     let root = &doc.timeline.lanes[0];
-    let m = root.markers.iter().find(|m| m.invocation == 1).expect("marker for invocation 2");
+    let m = root
+        .markers
+        .iter()
+        .find(|m| m.invocation == 1)
+        .expect("marker for invocation 2");
     assert_eq!(m.position, 4);
     assert_eq!(doc.ops()[m.op].display_name(), "send-notification");
     let (lane, span) = doc.timeline.span_of_op[m.op].expect("span");
-    assert_eq!(doc.timeline.lanes[lane].spans[span].start, m.t, "marker sits at the op's start");
+    assert_eq!(
+        doc.timeline.lanes[lane].spans[span].start, m.t,
+        "marker sits at the op's start"
+    );
 }
 
 #[test]
@@ -301,28 +380,50 @@ fn selecting_in_the_time_view_reveals_the_row_in_the_table() {
     let app = app_with(&fixture("python-sdk/fanout.history.json"));
     let mut h = harness(app);
     let doc = h.state().doc.as_ref().unwrap();
-    let op = doc.ops().iter().position(|o| o.display_name() == "square-3").unwrap();
+    let op = doc
+        .ops()
+        .iter()
+        .position(|o| o.display_name() == "square-3")
+        .unwrap();
     // Collapse the map first: the time view must expand it to show the row.
-    let map = doc.ops().iter().position(|o| o.display_name() == "process-items").unwrap();
+    let map = doc
+        .ops()
+        .iter()
+        .position(|o| o.display_name() == "process-items")
+        .unwrap();
     h.state_mut().table.toggle(map);
     h.run_steps(2);
-    assert!(h.query_all_by_label("square-3").next().is_none(), "collapsed");
-    h.state_mut().apply_intent_for_test(durable_lens::ui::Intent::Select { op, from_timeline: true });
+    assert!(
+        h.query_all_by_label("square-3").next().is_none(),
+        "collapsed"
+    );
+    h.state_mut()
+        .apply_intent_for_test(durable_lens::ui::Intent::Select {
+            op,
+            from_timeline: true,
+        });
     h.run_steps(3);
     assert_eq!(h.state().selected, Some(op));
     // Two labels now: the table row and the inspector heading.
-    assert_eq!(h.query_all_by_label("square-3").count(), 2, "expanded and shown");
+    assert_eq!(
+        h.query_all_by_label("square-3").count(),
+        2,
+        "expanded and shown"
+    );
 }
 
 /// Open one execution of the emulator store through its picker.
 fn store_execution(name: &str) -> Harness<'static, App> {
     let mut app = App::new(Persisted::default());
-    app.open_blocking(fixture("python-sdk/emulator-store.db")).expect("store lists");
+    app.open_blocking(fixture("python-sdk/emulator-store.db"))
+        .expect("store lists");
     let mut h = harness(app);
     assert!(h.state().show_picker, "the store holds several executions");
     h.get_by_label(name).click();
     h.run_steps(2);
-    h.state_mut().finish_job_blocking().expect("execution loads");
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("execution loads");
     h.run_steps(2);
     h
 }
@@ -331,7 +432,10 @@ fn store_execution(name: &str) -> Harness<'static, App> {
 fn pick_execution(h: &mut Harness<'static, App>, current: &str, label: &str) {
     h.get_by_value(current).click();
     h.run_steps(2);
-    h.get_all_by_label(label).last().unwrap_or_else(|| panic!("option {label}")).click();
+    h.get_all_by_label(label)
+        .last()
+        .unwrap_or_else(|| panic!("option {label}"))
+        .click();
     h.run_steps(2);
     // Store executions load in the background; wait, then draw the result.
     h.state_mut().diff.finish_loads_blocking();
@@ -345,9 +449,19 @@ fn diff_of_two_store_executions_states_the_violation() {
     h.run_steps(2);
     h.get_by_label("two executions").click();
     h.run_steps(2);
-    assert!(!h.state().diff.allow_progress, "executions are compared strictly");
-    let labels = h.state().diff.execution_labels(h.state().doc.as_ref().unwrap(), durable_lens::ui::diff::Origin::This);
-    assert!(labels.iter().any(|l| l == "order_flow-1") && labels.iter().any(|l| l == "nondeterministic-1"), "{labels:?}");
+    assert!(
+        !h.state().diff.allow_progress,
+        "executions are compared strictly"
+    );
+    let labels = h.state().diff.execution_labels(
+        h.state().doc.as_ref().unwrap(),
+        durable_lens::ui::diff::Origin::This,
+    );
+    assert!(
+        labels.iter().any(|l| l == "order_flow-1")
+            && labels.iter().any(|l| l == "nondeterministic-1"),
+        "{labels:?}"
+    );
     pick_execution(&mut h, "left: retries-1", "order_flow-1");
     // The right side starts on the execution after the left's first pick.
     let right = h.state().diff.right_exec.expect("right side picked");
@@ -360,8 +474,14 @@ fn diff_of_two_store_executions_states_the_violation() {
         ),
         "violation message"
     );
-    assert!(h.query_by_value("left: order_flow-1").is_some(), "left combo");
-    assert!(h.query_by_value("right: nondeterministic-1").is_some(), "right combo");
+    assert!(
+        h.query_by_value("left: order_flow-1").is_some(),
+        "left combo"
+    );
+    assert!(
+        h.query_by_value("right: nondeterministic-1").is_some(),
+        "right combo"
+    );
 }
 
 #[test]
@@ -372,7 +492,9 @@ fn diff_against_a_store_picks_the_other_execution() {
     h.run_steps(2);
     h.get_by_label("another file").click();
     h.run_steps(2);
-    h.state_mut().diff.other_path = fixture("python-sdk/emulator-store.db").display().to_string();
+    h.state_mut().diff.other_path = fixture("python-sdk/emulator-store.db")
+        .display()
+        .to_string();
     h.run_steps(1);
     h.get_by_label("Load").click();
     h.run_steps(2);
@@ -381,8 +503,14 @@ fn diff_against_a_store_picks_the_other_execution() {
     h.state_mut().diff.finish_loads_blocking();
     h.run_steps(4);
     // The first execution of the store is picked at first: the same handler.
-    assert!(h.query_by_value("right: order_flow-1").is_some(), "right combo");
-    assert!(has_label_containing(&h, "✔ Consistent"), "same handler, same operations");
+    assert!(
+        h.query_by_value("right: order_flow-1").is_some(),
+        "right combo"
+    );
+    assert!(
+        has_label_containing(&h, "✔ Consistent"),
+        "same handler, same operations"
+    );
     pick_execution(&mut h, "right: order_flow-1", "nondeterministic-1");
     assert!(has_label_containing(
         &h,
@@ -394,16 +522,26 @@ fn diff_against_a_store_picks_the_other_execution() {
 fn diff_of_two_executions_held_in_memory() {
     // A history loaded whole (an export of several executions): no store
     // loads, the other execution is analysed when picked.
-    let history = durable_lens::load::load_path(&fixture("python-sdk/emulator-store.db")).expect("loads");
+    let history =
+        durable_lens::load::load_path(&fixture("python-sdk/emulator-store.db")).expect("loads");
     let names: Vec<String> = history.executions.iter().map(|e| e.label()).collect();
-    let left = names.iter().position(|n| n == "order_flow-1").expect("order_flow-1");
-    let right = names.iter().position(|n| n == "nondeterministic-1").expect("nondeterministic-1");
+    let left = names
+        .iter()
+        .position(|n| n == "order_flow-1")
+        .expect("order_flow-1");
+    let right = names
+        .iter()
+        .position(|n| n == "nondeterministic-1")
+        .expect("nondeterministic-1");
     let mut app = App::new(Persisted::default());
     app.set_doc(durable_lens::ui::Doc::build(history, left, None, None));
     app.view = View::Diff;
     app.diff.set_executions(left, right);
     let h = harness(app);
-    assert!(h.query_by_value("right: nondeterministic-1").is_some(), "right combo");
+    assert!(
+        h.query_by_value("right: nondeterministic-1").is_some(),
+        "right combo"
+    );
     assert!(has_label_containing(
         &h,
         "Replay consistency violation: Expected operation 'cool-off' of type WAIT at position 3, but found operation 'settle' of type WAIT"
@@ -424,7 +562,9 @@ fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, by: egui::Vec2) {
     h.input_mut().events.push(button(from, true));
     h.run_steps(1);
     for i in 1..=4 {
-        h.input_mut().events.push(egui::Event::PointerMoved(from + by * (i as f32 / 4.0)));
+        h.input_mut()
+            .events
+            .push(egui::Event::PointerMoved(from + by * (i as f32 / 4.0)));
         h.run_steps(1);
     }
     h.input_mut().events.push(button(from + by, false));
@@ -454,23 +594,49 @@ fn time_view_lanes_that_do_not_fit_get_a_scrollbar() {
     let mut app = app_with(&fixture("python-sdk/fanout.history.json"));
     app.persisted.timeline_height = 110.0;
     let mut h = harness(app);
-    let track = h.state().timeline.scrollbar_rect().expect("scrollbar when lanes overflow");
-    assert!(h.query_by_label("scroll lanes").is_some(), "the scrollbar is a widget");
+    let track = h
+        .state()
+        .timeline
+        .scrollbar_rect()
+        .expect("scrollbar when lanes overflow");
+    assert!(
+        h.query_by_label("scroll lanes").is_some(),
+        "the scrollbar is a widget"
+    );
     assert_eq!(h.state().timeline.scroll_y, 0.0);
     // Drag the handle (at the top of the track) down to the end.
-    drag(&mut h, track.center_top() + egui::vec2(0.0, 5.0), egui::vec2(0.0, track.height()));
+    drag(
+        &mut h,
+        track.center_top() + egui::vec2(0.0, 5.0),
+        egui::vec2(0.0, track.height()),
+    );
     let lanes = h.state().doc.as_ref().unwrap().timeline.lanes.len() as f32;
     let bottom = h.state().timeline.scroll_y;
     assert!(bottom > 0.0, "dragged down");
     assert!(bottom <= lanes * 22.0, "never past the last lane");
     // A click on the track above the handle pages back up.
     click_at(&mut h, track.center_top() + egui::vec2(0.0, 1.0));
-    assert!(h.state().timeline.scroll_y < bottom, "paged up: {} {bottom} {track:?}", h.state().timeline.scroll_y);
+    assert!(
+        h.state().timeline.scroll_y < bottom,
+        "paged up: {} {bottom} {track:?}",
+        h.state().timeline.scroll_y
+    );
     // Revealing an operation in a hidden lane scrolls to it.
     h.state_mut().timeline.scroll_y = 0.0;
     let doc = h.state().doc.as_ref().unwrap();
-    let op = doc.ops().iter().position(|o| o.display_name() == "child-b").unwrap();
-    h.state_mut().apply_intent_for_test(durable_lens::ui::Intent::Select { op, from_timeline: false });
+    let op = doc
+        .ops()
+        .iter()
+        .position(|o| o.display_name() == "child-b")
+        .unwrap();
+    h.state_mut()
+        .apply_intent_for_test(durable_lens::ui::Intent::Select {
+            op,
+            from_timeline: false,
+        });
     h.run_steps(2);
-    assert!(h.state().timeline.scroll_y > 0.0, "scrolled to the sub-workflow lane");
+    assert!(
+        h.state().timeline.scroll_y > 0.0,
+        "scrolled to the sub-workflow lane"
+    );
 }

@@ -8,7 +8,9 @@ use egui_kittest::Harness;
 use std::path::PathBuf;
 
 fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(rel)
 }
 
 fn harness(app: App) -> Harness<'static, App> {
@@ -71,7 +73,10 @@ fn snapshot_time_view_scrollbar_light() {
     let mut h = harness(app);
     h.state_mut().timeline.scroll_y = 30.0;
     h.run_steps(4);
-    assert!(h.state().timeline.scrollbar_rect().is_some(), "lanes overflow");
+    assert!(
+        h.state().timeline.scrollbar_rect().is_some(),
+        "lanes overflow"
+    );
     h.snapshot("time_view_scrollbar_light");
 }
 
@@ -93,7 +98,11 @@ fn snapshot_store_picker() {
 
 /// Median luma of a region of a rendered frame: text and spans are a
 /// minority of pixels, so the median is the background.
-fn median_luma(px: &dyn Fn(u32, u32) -> [u8; 4], x: std::ops::Range<u32>, y: std::ops::Range<u32>) -> u8 {
+fn median_luma(
+    px: &dyn Fn(u32, u32) -> [u8; 4],
+    x: std::ops::Range<u32>,
+    y: std::ops::Range<u32>,
+) -> u8 {
     let mut v: Vec<u8> = Vec::new();
     for yy in y.step_by(2) {
         for xx in x.clone().step_by(2) {
@@ -125,7 +134,10 @@ fn assert_light(h: &mut Harness<'static, App>, what: &str) {
     let px = |x, y| img.get_pixel(x, y).0;
     for (name, x, y) in REGIONS {
         let l = median_luma(&px, x.0..x.1, y.0..y.1);
-        assert!(l > 200, "{what}: the {name} background is dark in the light theme (median luma {l})");
+        assert!(
+            l > 200,
+            "{what}: the {name} background is dark in the light theme (median luma {l})"
+        );
     }
 }
 
@@ -148,5 +160,8 @@ fn light_theme_paints_every_background_light() {
     h.run_steps(4);
     let img = h.render().expect("render");
     let l = median_luma(&|x, y| img.get_pixel(x, y).0, 0..1400, 60..840);
-    assert!(l > 200, "diff view background is dark in the light theme ({l})");
+    assert!(
+        l > 200,
+        "diff view background is dark in the light theme ({l})"
+    );
 }

@@ -261,6 +261,30 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// An operation with only its identity and status set; loaders and tests
+    /// fill in the rest with struct-update syntax.
+    pub fn new(id: impl Into<String>, op_type: OpType, status: OpStatus) -> Operation {
+        Operation {
+            id: id.into(),
+            parent_id: None,
+            name: None,
+            op_type,
+            sub_type: None,
+            status,
+            start: None,
+            end: None,
+            result: None,
+            error: None,
+            attempts: Vec::new(),
+            scheduled_end: None,
+            wait_seconds: None,
+            callback_id: None,
+            next_attempt_at: None,
+            started_in: None,
+            finished_in: None,
+        }
+    }
+
     /// `'name'`-style label used in messages; falls back to the id.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id)

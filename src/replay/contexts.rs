@@ -180,23 +180,9 @@ mod tests {
 
     fn op(id: &str, parent: Option<&str>) -> Operation {
         Operation {
-            id: id.into(),
             parent_id: parent.map(Into::into),
             name: Some(id.into()),
-            op_type: OpType::Step,
-            sub_type: None,
-            status: OpStatus::Succeeded,
-            start: None,
-            end: None,
-            result: None,
-            error: None,
-            attempts: vec![],
-            scheduled_end: None,
-            wait_seconds: None,
-            callback_id: None,
-            next_attempt_at: None,
-            started_in: None,
-            finished_in: None,
+            ..Operation::new(id, OpType::Step, OpStatus::Succeeded)
         }
     }
 

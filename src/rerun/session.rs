@@ -322,23 +322,13 @@ impl Controller {
                 .map(|mut p| p.add(&u.id, u.parent_id.as_deref(), 10_000 + idx))
                 .unwrap_or_default();
             let op = Operation {
-                id: u.id.clone(),
                 parent_id: u.parent_id.clone(),
                 name: u.name.clone(),
-                op_type,
                 sub_type: u.sub_type.clone(),
-                status: crate::model::OpStatus::Started,
-                start: None,
-                end: None,
                 result: u.payload.clone().map(crate::model::Payload::new),
                 error: u.error.as_ref().map(error_info),
-                attempts: Vec::new(),
-                scheduled_end: None,
-                wait_seconds: None,
-                callback_id: None,
-                next_attempt_at: None,
                 started_in: Some(notice.invocation),
-                finished_in: None,
+                ..Operation::new(u.id.clone(), op_type, crate::model::OpStatus::Started)
             };
             r.live.insert(u.id.clone(), op.clone());
             new_ops.push((place, op));

@@ -14,10 +14,10 @@ use super::jobs::StoreRow;
 use super::style;
 use super::Intent;
 use crate::diff::{diff, invocation_sequence, DiffOptions, DiffReport, RowKind, SeqOp};
-use sides::{SideSeq, Sides};
-use std::path::PathBuf;
 use egui::{Align, Layout, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
+use sides::{SideSeq, Sides};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -182,15 +182,39 @@ impl DiffView {
                 SideSeq::Ready(invocation_sequence(exec, &doc.analysis, self.right)),
             ),
             Mode::Executions => (
-                self.sides.sequence(Origin::This, self.left_exec.unwrap_or(0), doc, other, repaint),
-                self.sides.sequence(Origin::This, self.right_exec.unwrap_or(0), doc, other, repaint),
+                self.sides.sequence(
+                    Origin::This,
+                    self.left_exec.unwrap_or(0),
+                    doc,
+                    other,
+                    repaint,
+                ),
+                self.sides.sequence(
+                    Origin::This,
+                    self.right_exec.unwrap_or(0),
+                    doc,
+                    other,
+                    repaint,
+                ),
             ),
             Mode::Files if other.is_none() && self.sides.other_store.is_none() => {
                 (SideSeq::Unavailable, SideSeq::Unavailable)
             }
             Mode::Files => (
-                self.sides.sequence(Origin::This, self.left_exec.unwrap_or(0), doc, other, repaint),
-                self.sides.sequence(Origin::Other, self.other_exec.unwrap_or(0), doc, other, repaint),
+                self.sides.sequence(
+                    Origin::This,
+                    self.left_exec.unwrap_or(0),
+                    doc,
+                    other,
+                    repaint,
+                ),
+                self.sides.sequence(
+                    Origin::Other,
+                    self.other_exec.unwrap_or(0),
+                    doc,
+                    other,
+                    repaint,
+                ),
             ),
         };
         self.loading = None;
@@ -202,7 +226,13 @@ impl DiffView {
             }
             _ => (Vec::new(), Vec::new()),
         };
-        self.report = diff(&self.seqs.0, &self.seqs.1, DiffOptions { allow_progress: self.allow_progress });
+        self.report = diff(
+            &self.seqs.0,
+            &self.seqs.1,
+            DiffOptions {
+                allow_progress: self.allow_progress,
+            },
+        );
         self.selected_row = self.report.first_violation_row;
         self.scroll_pending = self.selected_row.is_some();
     }
@@ -211,7 +241,9 @@ impl DiffView {
     /// of an execution diff on the next one.
     fn default_executions(&mut self, doc: &Doc) {
         let other = self.other.as_deref();
-        let left = *self.left_exec.get_or_insert_with(|| self.sides.current(Origin::This, doc, other));
+        let left = *self
+            .left_exec
+            .get_or_insert_with(|| self.sides.current(Origin::This, doc, other));
         if self.right_exec.is_none() {
             let n = self.sides.labels(Origin::This, doc, other).len().max(1);
             self.right_exec = Some((left + 1) % n);
@@ -225,7 +257,8 @@ impl DiffView {
         self.refresh(doc, Some(ui.ctx()));
         if self.sides.loading() {
             // The job wakes us when done; this keeps the spinner turning.
-            ui.ctx().request_repaint_after(std::time::Duration::from_millis(100));
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
         }
         let n = doc.analysis.invocations.len();
         let dark = ui.visuals().dark_mode;
@@ -250,35 +283,75 @@ impl DiffView {
                 }
                 Mode::Executions => {
                     let label = |i| sides.label(Origin::This, i, doc, other);
-                    exec_combo(ui, "diff-left-exec", "left", &mut self.left_exec, this_n, label);
+                    exec_combo(
+                        ui,
+                        "diff-left-exec",
+                        "left",
+                        &mut self.left_exec,
+                        this_n,
+                        label,
+                    );
                     ui.label("vs");
-                    exec_combo(ui, "diff-right-exec", "right", &mut self.right_exec, this_n, label);
+                    exec_combo(
+                        ui,
+                        "diff-right-exec",
+                        "right",
+                        &mut self.right_exec,
+                        this_n,
+                        label,
+                    );
                 }
                 Mode::Files => {
                     ui.label("other file");
-                    let r = ui.add(egui::TextEdit::singleline(&mut self.other_path).hint_text("path to a history or store").desired_width(280.0));
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut self.other_path)
+                            .hint_text("path to a history or store")
+                            .desired_width(280.0),
+                    );
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    if (ui.button("Load").clicked() || enter) && !self.other_path.trim().is_empty() {
+                    if (ui.button("Load").clicked() || enter) && !self.other_path.trim().is_empty()
+                    {
                         intents.push(Intent::DiffFile(self.other_path.trim().into()));
                     }
-                    let other_path = other.and_then(|o| o.path.clone()).or_else(|| sides.other_store.as_ref().map(|s| s.path.clone()));
+                    let other_path = other
+                        .and_then(|o| o.path.clone())
+                        .or_else(|| sides.other_store.as_ref().map(|s| s.path.clone()));
                     if let Some(p) = other_path {
-                        let name = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                        let name = p
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default();
                         ui.weak(name).on_hover_text(p.display().to_string());
                     }
                     if this_n > 1 {
                         let label = |i| sides.label(Origin::This, i, doc, other);
-                        exec_combo(ui, "diff-left-exec", "left", &mut self.left_exec, this_n, label);
+                        exec_combo(
+                            ui,
+                            "diff-left-exec",
+                            "left",
+                            &mut self.left_exec,
+                            this_n,
+                            label,
+                        );
                     }
                     if other_n > 1 {
                         ui.label("vs");
                         let label = |i| sides.label(Origin::Other, i, doc, other);
-                        exec_combo(ui, "diff-other-exec", "right", &mut self.other_exec, other_n, label);
+                        exec_combo(
+                            ui,
+                            "diff-other-exec",
+                            "right",
+                            &mut self.other_exec,
+                            other_n,
+                            label,
+                        );
                     }
                 }
             }
             ui.checkbox(&mut self.allow_progress, "allow progress")
-                .on_hover_text("One side going further than the other is progress, not a violation");
+                .on_hover_text(
+                    "One side going further than the other is progress, not a violation",
+                );
         });
         if self.mode != before {
             // Invocations of one execution may make progress; executions and
@@ -292,7 +365,10 @@ impl DiffView {
             });
         }
         if let Some(e) = &self.sides.error {
-            ui.label(RichText::new(format!("✖ {e}")).color(style::status_color(crate::model::OpStatus::Failed, dark)));
+            ui.label(
+                RichText::new(format!("✖ {e}"))
+                    .color(style::status_color(crate::model::OpStatus::Failed, dark)),
+            );
         }
         let red = style::status_color(crate::model::OpStatus::Failed, dark);
         let green = style::status_color(crate::model::OpStatus::Succeeded, dark);
@@ -300,11 +376,17 @@ impl DiffView {
             Some(v) => {
                 ui.label(RichText::new(format!("✖ {v}")).strong().color(red));
                 if self.report.violations.len() > 1 {
-                    ui.weak(format!("{} more violations after this one", self.report.violations.len() - 1));
+                    ui.weak(format!(
+                        "{} more violations after this one",
+                        self.report.violations.len() - 1
+                    ));
                 }
             }
             None if self.loading.is_some() => {}
-            None if self.mode == Mode::Files && self.other.is_none() && self.sides.other_store.is_none() => {
+            None if self.mode == Mode::Files
+                && self.other.is_none()
+                && self.sides.other_store.is_none() =>
+            {
                 ui.weak("Load another history file or store to compare this execution with it.");
             }
             None => {
@@ -320,17 +402,22 @@ impl DiffView {
         }
         ui.separator();
 
-        let selected = self.selected_row.and_then(|r| self.report.rows.get(r)).cloned();
+        let selected = self
+            .selected_row
+            .and_then(|r| self.report.rows.get(r))
+            .cloned();
         egui::TopBottomPanel::bottom("diff-detail")
             .resizable(true)
             .default_height(180.0)
             .show_inside(ui, |ui| {
-                egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| match &selected {
-                    None => {
-                        ui.weak("Select a row to see both sides.");
-                    }
-                    Some(row) => self.detail(ui, row),
-                });
+                egui::ScrollArea::vertical()
+                    .auto_shrink(false)
+                    .show(ui, |ui| match &selected {
+                        None => {
+                            ui.weak("Select a row to see both sides.");
+                        }
+                        Some(row) => self.detail(ui, row),
+                    });
             });
         egui::CentralPanel::default().show_inside(ui, |ui| self.table(ui, dark));
     }
@@ -371,9 +458,16 @@ impl DiffView {
         .body(|body| {
             body.rows(18.0, self.report.rows.len(), |mut row| {
                 let i = row.index();
-                let Some(d) = self.report.rows.get(i) else { return };
+                let Some(d) = self.report.rows.get(i) else {
+                    return;
+                };
                 row.set_selected(self.selected_row == Some(i));
-                let pos: Vec<String> = d.key.iter().chain(std::iter::once(&d.position)).map(|k| k.to_string()).collect();
+                let pos: Vec<String> = d
+                    .key
+                    .iter()
+                    .chain(std::iter::once(&d.position))
+                    .map(|k| k.to_string())
+                    .collect();
                 let side = |s: Option<usize>, seq: &Vec<SeqOp>| s.and_then(|x| seq.get(x)).cloned();
                 let (ls, rs) = (side(d.left, l), side(d.right, r));
                 row.col(|ui| {
@@ -405,14 +499,27 @@ impl DiffView {
     fn detail(&self, ui: &mut egui::Ui, row: &crate::diff::DiffRow) {
         let get = |s: Option<usize>, seq: &Vec<SeqOp>| s.and_then(|x| seq.get(x)).cloned();
         let (ls, rs) = (get(row.left, &self.seqs.0), get(row.right, &self.seqs.1));
-        if let Some(v) = self.report.violations.iter().find(|v| self.report.rows.get(v.row) == Some(row)) {
+        if let Some(v) = self
+            .report
+            .violations
+            .iter()
+            .find(|v| self.report.rows.get(v.row) == Some(row))
+        {
             ui.label(RichText::new(v.to_string()).strong());
         }
         if !row.changes.is_empty() {
             ui.strong("result changes");
             for c in &row.changes {
-                let show = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_else(|| "(absent)".into());
-                let ptr = if c.pointer.is_empty() { "(whole value)" } else { c.pointer.as_str() };
+                let show = |v: &Option<serde_json::Value>| {
+                    v.as_ref()
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "(absent)".into())
+                };
+                let ptr = if c.pointer.is_empty() {
+                    "(whole value)"
+                } else {
+                    c.pointer.as_str()
+                };
                 ui.monospace(format!("{ptr}: {} -> {}", show(&c.left), show(&c.right)));
             }
         }
@@ -453,20 +560,30 @@ fn inv_combo(ui: &mut egui::Ui, id: &str, label: &str, v: &mut usize, n: usize) 
 
 /// A combo over a side's executions; only the rows in view are drawn, so a
 /// store of thousands costs what the popup shows.
-fn exec_combo(ui: &mut egui::Ui, id: &str, side: &str, v: &mut Option<usize>, n: usize, label: impl Fn(usize) -> String) {
+fn exec_combo(
+    ui: &mut egui::Ui,
+    id: &str,
+    side: &str,
+    v: &mut Option<usize>,
+    n: usize,
+    label: impl Fn(usize) -> String,
+) {
     let cur = v.unwrap_or(0);
     egui::ComboBox::from_id_salt(id)
         .selected_text(format!("{side}: {}", label(cur)))
         .height(320.0)
         .show_ui(ui, |ui| {
             let row_h = ui.spacing().interact_size.y;
-            egui::ScrollArea::vertical().id_salt((id, "rows")).max_height(300.0).show_rows(ui, row_h, n, |ui, range| {
-                for i in range {
-                    if ui.selectable_label(cur == i, label(i)).clicked() {
-                        *v = Some(i);
+            egui::ScrollArea::vertical()
+                .id_salt((id, "rows"))
+                .max_height(300.0)
+                .show_rows(ui, row_h, n, |ui, range| {
+                    for i in range {
+                        if ui.selectable_label(cur == i, label(i)).clicked() {
+                            *v = Some(i);
+                        }
                     }
-                }
-            });
+                });
         });
 }
 

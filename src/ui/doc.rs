@@ -55,7 +55,11 @@ impl Doc {
             .collect();
         let durations = e.operations.iter().map(duration_text).collect();
         let timeline = TimelineLayout::build(e, &analysis);
-        let role_counts = analysis.invocations.iter().map(|r| (r.replayed().count(), r.executed().count())).collect();
+        let role_counts = analysis
+            .invocations
+            .iter()
+            .map(|r| (r.replayed().count(), r.executed().count()))
+            .collect();
         Doc {
             path,
             arn,
@@ -76,7 +80,9 @@ impl Doc {
     }
 
     pub fn ops(&self) -> &[Operation] {
-        self.execution().map(|e| e.operations.as_slice()).unwrap_or(&[])
+        self.execution()
+            .map(|e| e.operations.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Invocation column text: `1`, or `1…2` when it finished in a later one
@@ -133,7 +139,11 @@ fn build_tree(e: &Execution, a: &Analysis) -> (Vec<TreeRow>, Vec<usize>) {
     let mut stack: Vec<(usize, usize, Option<usize>)> = vec![(0, 0, None)];
     while let Some(top) = stack.last_mut() {
         let (ci, next, opener) = *top;
-        let children = a.contexts.get(ci).map(|c| c.children.as_slice()).unwrap_or(&[]);
+        let children = a
+            .contexts
+            .get(ci)
+            .map(|c| c.children.as_slice())
+            .unwrap_or(&[]);
         if next >= children.len() {
             if let Some(r) = opener {
                 rows[r].subtree_end = rows.len();

@@ -19,7 +19,13 @@ pub struct InspectorView {
 }
 
 impl InspectorView {
-    pub fn ui(&mut self, ui: &mut egui::Ui, doc: &Doc, selected: Option<usize>, inv: Option<usize>) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &Doc,
+        selected: Option<usize>,
+        inv: Option<usize>,
+    ) {
         let Some(op) = selected else {
             ui.weak("Select an operation in the table or the time view.");
             if let Some(e) = doc.execution() {
@@ -32,43 +38,63 @@ impl InspectorView {
         let dark = ui.visuals().dark_mode;
         ui.horizontal(|ui| {
             ui.heading(o.display_name());
-            ui.label(RichText::new(style::status_label(o.status)).color(style::status_color(o.status, dark)));
+            ui.label(
+                RichText::new(style::status_label(o.status))
+                    .color(style::status_color(o.status, dark)),
+            );
         });
         let t0 = doc.timeline.t0;
-        egui::Grid::new("identity").num_columns(2).spacing([10.0, 2.0]).striped(true).show(ui, |ui| {
-            kv(ui, "id", &o.id);
-            kv(ui, "parent", o.parent_id.as_deref().unwrap_or("— (root context)"));
-            kv(ui, "position", &doc.position_labels[op]);
-            kv(ui, "context", &doc.context_path(op));
-            kv(ui, "type", &format!("{} / {}", o.op_type, o.sub_type.as_deref().unwrap_or("—")));
-            if let Some(r) = inv.and_then(|i| doc.analysis.invocations.get(i)).and_then(|r| r.roles.get(op)) {
-                let i = inv.unwrap_or(0) + 1;
-                let text = match r {
-                    Role::Replayed => format!("replayed in invocation {i} (returned its cached result)"),
-                    Role::Executed => format!("executed in invocation {i}"),
-                    Role::NotReached => format!("not reached in invocation {i}"),
-                };
-                kv(ui, "replay", &text);
-            }
-            kv(ui, "invocation", &doc.invocation_text(op));
-            ts_row(ui, "start", o.start, t0);
-            ts_row(ui, "end", o.end, t0);
-            if !doc.durations[op].is_empty() {
-                kv(ui, "duration", &doc.durations[op]);
-            }
-            if let Some(s) = o.scheduled_end {
-                ts_row(ui, "scheduled end", Some(s), t0);
-            }
-            if let Some(w) = o.wait_seconds {
-                kv(ui, "wait", &format!("{w} s"));
-            }
-            if let Some(c) = &o.callback_id {
-                kv(ui, "callback id", c);
-            }
-            if let Some(n) = o.next_attempt_at {
-                ts_row(ui, "next attempt", Some(n), t0);
-            }
-        });
+        egui::Grid::new("identity")
+            .num_columns(2)
+            .spacing([10.0, 2.0])
+            .striped(true)
+            .show(ui, |ui| {
+                kv(ui, "id", &o.id);
+                kv(
+                    ui,
+                    "parent",
+                    o.parent_id.as_deref().unwrap_or("— (root context)"),
+                );
+                kv(ui, "position", &doc.position_labels[op]);
+                kv(ui, "context", &doc.context_path(op));
+                kv(
+                    ui,
+                    "type",
+                    &format!("{} / {}", o.op_type, o.sub_type.as_deref().unwrap_or("—")),
+                );
+                if let Some(r) = inv
+                    .and_then(|i| doc.analysis.invocations.get(i))
+                    .and_then(|r| r.roles.get(op))
+                {
+                    let i = inv.unwrap_or(0) + 1;
+                    let text = match r {
+                        Role::Replayed => {
+                            format!("replayed in invocation {i} (returned its cached result)")
+                        }
+                        Role::Executed => format!("executed in invocation {i}"),
+                        Role::NotReached => format!("not reached in invocation {i}"),
+                    };
+                    kv(ui, "replay", &text);
+                }
+                kv(ui, "invocation", &doc.invocation_text(op));
+                ts_row(ui, "start", o.start, t0);
+                ts_row(ui, "end", o.end, t0);
+                if !doc.durations[op].is_empty() {
+                    kv(ui, "duration", &doc.durations[op]);
+                }
+                if let Some(s) = o.scheduled_end {
+                    ts_row(ui, "scheduled end", Some(s), t0);
+                }
+                if let Some(w) = o.wait_seconds {
+                    kv(ui, "wait", &format!("{w} s"));
+                }
+                if let Some(c) = &o.callback_id {
+                    kv(ui, "callback id", c);
+                }
+                if let Some(n) = o.next_attempt_at {
+                    ts_row(ui, "next attempt", Some(n), t0);
+                }
+            });
         if !o.attempts.is_empty() {
             ui.add_space(4.0);
             CollapsingHeader::new(format!("attempts ({})", o.attempts.len()))
@@ -77,7 +103,10 @@ impl InspectorView {
                     for a in &o.attempts {
                         ui.horizontal_wrapped(|ui| {
                             ui.label(format!("#{}", a.number));
-                            ui.label(RichText::new(style::status_label(a.status)).color(style::status_color(a.status, dark)));
+                            ui.label(
+                                RichText::new(style::status_label(a.status))
+                                    .color(style::status_color(a.status, dark)),
+                            );
                             if let (Some(s), Some(e)) = (a.start, a.end) {
                                 ui.weak(format_duration_micros(e.micros() - s.micros()));
                             }
@@ -85,7 +114,10 @@ impl InspectorView {
                                 ui.weak(format!("at +{}", format_duration_micros(s.micros() - t0)));
                             }
                             if let Some(n) = a.next_attempt_at {
-                                ui.weak(format!("retry at +{}", format_duration_micros(n.micros() - t0)));
+                                ui.weak(format!(
+                                    "retry at +{}",
+                                    format_duration_micros(n.micros() - t0)
+                                ));
                             }
                         });
                         if let Some(err) = &a.error {
@@ -113,16 +145,29 @@ impl InspectorView {
 
 fn execution_summary(ui: &mut egui::Ui, doc: &Doc, e: &crate::model::Execution) {
     ui.strong("execution");
-    egui::Grid::new("exec-summary").num_columns(2).spacing([10.0, 2.0]).show(ui, |ui| {
-        kv(ui, "name", &e.label());
-        if let Some(f) = &e.function_name {
-            kv(ui, "function", f);
-        }
-        kv(ui, "status", &e.status.map(style::status_label).unwrap_or_else(|| "running / unknown".into()));
-        kv(ui, "format", doc.history.format.label());
-        kv(ui, "operations", &e.operations.len().to_string());
-        kv(ui, "invocations", &doc.analysis.invocations.len().to_string());
-    });
+    egui::Grid::new("exec-summary")
+        .num_columns(2)
+        .spacing([10.0, 2.0])
+        .show(ui, |ui| {
+            kv(ui, "name", &e.label());
+            if let Some(f) = &e.function_name {
+                kv(ui, "function", f);
+            }
+            kv(
+                ui,
+                "status",
+                &e.status
+                    .map(style::status_label)
+                    .unwrap_or_else(|| "running / unknown".into()),
+            );
+            kv(ui, "format", doc.history.format.label());
+            kv(ui, "operations", &e.operations.len().to_string());
+            kv(
+                ui,
+                "invocations",
+                &doc.analysis.invocations.len().to_string(),
+            );
+        });
     if let Some(p) = &e.input {
         payload_ui(ui, "input", p, false);
     }
@@ -143,7 +188,15 @@ fn kv(ui: &mut egui::Ui, k: &str, v: &str) {
 
 fn ts_row(ui: &mut egui::Ui, k: &str, t: Option<Ts>, t0: i64) {
     if let Some(t) = t {
-        kv(ui, k, &format!("{}  (+{})", t.to_iso(), format_duration_micros(t.micros() - t0)));
+        kv(
+            ui,
+            k,
+            &format!(
+                "{}  (+{})",
+                t.to_iso(),
+                format_duration_micros(t.micros() - t0)
+            ),
+        );
     }
 }
 
@@ -154,11 +207,13 @@ fn error_ui(ui: &mut egui::Ui, err: &ErrorInfo, id: &str) {
         ui.weak(format!("data: {d}"));
     }
     if !err.stack_trace.is_empty() {
-        CollapsingHeader::new("stack trace").id_salt(id).show(ui, |ui| {
-            for l in &err.stack_trace {
-                ui.monospace(l);
-            }
-        });
+        CollapsingHeader::new("stack trace")
+            .id_salt(id)
+            .show(ui, |ui| {
+                for l in &err.stack_trace {
+                    ui.monospace(l);
+                }
+            });
     }
 }
 
@@ -169,16 +224,29 @@ pub fn payload_ui(ui: &mut egui::Ui, title: &str, p: &Payload, raw: bool) {
         if p.truncated {
             ui.weak("(truncated by the service)");
         }
-        if ui.small_button("copy").on_hover_text("copy the decoded JSON").clicked() {
+        if ui
+            .small_button("copy")
+            .on_hover_text("copy the decoded JSON")
+            .clicked()
+        {
             ui.ctx().copy_text(p.pretty());
         }
-        if ui.small_button("copy raw").on_hover_text("copy the text exactly as recorded").clicked() {
+        if ui
+            .small_button("copy raw")
+            .on_hover_text("copy the text exactly as recorded")
+            .clicked()
+        {
             ui.ctx().copy_text(p.raw.clone());
         }
     });
     if raw {
         let mut text = p.raw.as_str();
-        ui.add(egui::TextEdit::multiline(&mut text).code_editor().desired_rows(2).desired_width(f32::INFINITY));
+        ui.add(
+            egui::TextEdit::multiline(&mut text)
+                .code_editor()
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        );
         return;
     }
     match p.value() {
@@ -206,30 +274,34 @@ fn node(ui: &mut egui::Ui, id: &str, key: Option<&str>, v: &Value, depth: usize)
     };
     match v {
         Value::Object(m) => {
-            CollapsingHeader::new(RichText::new(label(format!("{{…}} {} keys", m.len()))).monospace())
-                .id_salt((id, depth, key))
-                .default_open(depth < 2)
-                .show(ui, |ui| {
-                    for (k, c) in m.iter().take(MAX_CHILDREN) {
-                        node(ui, id, Some(k), c, depth + 1);
-                    }
-                    if m.len() > MAX_CHILDREN {
-                        ui.weak(format!("… {} more", m.len() - MAX_CHILDREN));
-                    }
-                });
+            CollapsingHeader::new(
+                RichText::new(label(format!("{{…}} {} keys", m.len()))).monospace(),
+            )
+            .id_salt((id, depth, key))
+            .default_open(depth < 2)
+            .show(ui, |ui| {
+                for (k, c) in m.iter().take(MAX_CHILDREN) {
+                    node(ui, id, Some(k), c, depth + 1);
+                }
+                if m.len() > MAX_CHILDREN {
+                    ui.weak(format!("… {} more", m.len() - MAX_CHILDREN));
+                }
+            });
         }
         Value::Array(a) => {
-            CollapsingHeader::new(RichText::new(label(format!("[…] {} items", a.len()))).monospace())
-                .id_salt((id, depth, key))
-                .default_open(depth < 2)
-                .show(ui, |ui| {
-                    for (i, c) in a.iter().take(MAX_CHILDREN).enumerate() {
-                        node(ui, id, Some(&i.to_string()), c, depth + 1);
-                    }
-                    if a.len() > MAX_CHILDREN {
-                        ui.weak(format!("… {} more", a.len() - MAX_CHILDREN));
-                    }
-                });
+            CollapsingHeader::new(
+                RichText::new(label(format!("[…] {} items", a.len()))).monospace(),
+            )
+            .id_salt((id, depth, key))
+            .default_open(depth < 2)
+            .show(ui, |ui| {
+                for (i, c) in a.iter().take(MAX_CHILDREN).enumerate() {
+                    node(ui, id, Some(&i.to_string()), c, depth + 1);
+                }
+                if a.len() > MAX_CHILDREN {
+                    ui.weak(format!("… {} more", a.len() - MAX_CHILDREN));
+                }
+            });
         }
         _ => {
             ui.monospace(label(scalar(v)));

@@ -27,11 +27,17 @@ pub struct StoreRow {
 pub enum JobOutput {
     Doc(Box<Doc>),
     /// A store with several executions: show the picker.
-    Store { path: PathBuf, rows: Vec<StoreRow> },
+    Store {
+        path: PathBuf,
+        rows: Vec<StoreRow>,
+    },
     /// A second history for the diff view.
     DiffSide(Box<Doc>),
     /// The diff view's other file is a store with several executions.
-    DiffStore { path: PathBuf, rows: Vec<StoreRow> },
+    DiffStore {
+        path: PathBuf,
+        rows: Vec<StoreRow>,
+    },
     Failed(String),
 }
 
@@ -96,7 +102,9 @@ impl Job {
             .spawn(move || {
                 // A panic in a loader must surface as an error, not a hung spinner.
                 let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&jc)))
-                    .unwrap_or_else(|_| JobOutput::Failed(format!("internal error while {thread_label}")));
+                    .unwrap_or_else(|_| {
+                        JobOutput::Failed(format!("internal error while {thread_label}"))
+                    });
                 let _ = jc.tx.send(Msg::Done(out));
                 if let Some(c) = &jc.repaint {
                     c.request_repaint();
@@ -113,7 +121,9 @@ impl Job {
         if let Err(e) = spawned {
             // Report through the same channel shape: a job that failed at once.
             let (tx, rx) = channel();
-            let _ = tx.send(Msg::Done(JobOutput::Failed(format!("could not start a thread: {e}"))));
+            let _ = tx.send(Msg::Done(JobOutput::Failed(format!(
+                "could not start a thread: {e}"
+            ))));
             return Job { rx, ..job };
         }
         job
@@ -130,7 +140,10 @@ impl Job {
                 Ok(Msg::Done(out)) => return Some(out),
                 Err(TryRecvError::Empty) => return None,
                 Err(TryRecvError::Disconnected) => {
-                    return Some(JobOutput::Failed(format!("{}: the worker stopped unexpectedly", self.label)))
+                    return Some(JobOutput::Failed(format!(
+                        "{}: the worker stopped unexpectedly",
+                        self.label
+                    )))
                 }
             }
         }
@@ -168,27 +181,34 @@ pub enum DialogResult {
 /// treated as "unavailable".
 pub fn pick_path(repaint: egui::Context, folder: bool) -> Receiver<DialogResult> {
     let (tx, rx) = channel();
-    let _ = std::thread::Builder::new().name("durable-lens-dialog".into()).spawn(move || {
-        let started = Instant::now();
-        let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-            && std::env::var_os("WAYLAND_DISPLAY").is_none();
-        let picked = if no_session {
-            None
-        } else {
-            let d = rfd::FileDialog::new().set_title("Open a durable execution history or store");
-            if folder {
-                d.pick_folder()
+    let _ = std::thread::Builder::new()
+        .name("durable-lens-dialog".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+                && std::env::var_os("WAYLAND_DISPLAY").is_none();
+            let picked = if no_session {
+                None
             } else {
-                d.add_filter("histories", &["json", "db", "sqlite", "sqlite3"]).add_filter("all", &["*"]).pick_file()
-            }
-        };
-        let r = match picked {
-            Some(p) => DialogResult::Picked(p),
-            None if no_session || started.elapsed() < Duration::from_millis(400) => DialogResult::Unavailable,
-            None => DialogResult::Cancelled,
-        };
-        let _ = tx.send(r);
-        repaint.request_repaint();
-    });
+                let d =
+                    rfd::FileDialog::new().set_title("Open a durable execution history or store");
+                if folder {
+                    d.pick_folder()
+                } else {
+                    d.add_filter("histories", &["json", "db", "sqlite", "sqlite3"])
+                        .add_filter("all", &["*"])
+                        .pick_file()
+                }
+            };
+            let r = match picked {
+                Some(p) => DialogResult::Picked(p),
+                None if no_session || started.elapsed() < Duration::from_millis(400) => {
+                    DialogResult::Unavailable
+                }
+                None => DialogResult::Cancelled,
+            };
+            let _ = tx.send(r);
+            repaint.request_repaint();
+        });
     rx
 }

@@ -53,7 +53,10 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
                     operation_count: s.operation_count,
                 })
                 .collect();
-            return Ok(JobOutput::Store { path: path.to_path_buf(), rows });
+            return Ok(JobOutput::Store {
+                path: path.to_path_buf(),
+                rows,
+            });
         }
         let arn = list.into_iter().next().map(|s| s.arn);
         if let Some(arn) = arn {
@@ -65,7 +68,11 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
     jc.progress(-1.0, format!("reading {}", path.display()));
     let cancel = jc.cancel_flag();
     let report = |p: load::Progress| {
-        let f = if p.total > 0 { p.done as f32 / p.total as f32 * 0.6 } else { -1.0 };
+        let f = if p.total > 0 {
+            p.done as f32 / p.total as f32 * 0.6
+        } else {
+            -1.0
+        };
         jc.progress(f, p.what);
     };
     let opts = load::LoadOptions {
@@ -73,7 +80,8 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
         cancel: Some(&cancel),
         execution: None,
     };
-    let h = load::load_path_with(path, &opts).with_context(|| format!("opening {}", path.display()))?;
+    let h =
+        load::load_path_with(path, &opts).with_context(|| format!("opening {}", path.display()))?;
     if jc.cancelled() {
         anyhow::bail!("cancelled");
     }

@@ -25,10 +25,16 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub enum Intent {
     /// Select an operation; the other view follows.
-    Select { op: usize, from_timeline: bool },
+    Select {
+        op: usize,
+        from_timeline: bool,
+    },
     Invocation(Option<usize>),
     Open(PathBuf),
-    OpenExecution { path: PathBuf, arn: String },
+    OpenExecution {
+        path: PathBuf,
+        arn: String,
+    },
     /// Load a second file as the right side of the diff.
     DiffFile(PathBuf),
     Reload,
@@ -82,11 +88,17 @@ pub fn samples_dir() -> Option<PathBuf> {
 
 /// Sample histories shipped with the app (JSON files), sorted by name.
 pub fn samples() -> Vec<PathBuf> {
-    let Some(dir) = samples_dir() else { return Vec::new() };
+    let Some(dir) = samples_dir() else {
+        return Vec::new();
+    };
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().map(|x| x == "json" || x == "db").unwrap_or(false))
+                .filter(|p| {
+                    p.extension()
+                        .map(|x| x == "json" || x == "db")
+                        .unwrap_or(false)
+                })
                 .collect()
         })
         .unwrap_or_default();

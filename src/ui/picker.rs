@@ -47,7 +47,12 @@ impl PickerView {
 
     /// Row indices after filtering and sorting (recomputed only on change).
     pub fn visible(&mut self) -> &[usize] {
-        let key = (self.filter.to_lowercase(), self.status.clone(), self.sort, self.ascending);
+        let key = (
+            self.filter.to_lowercase(),
+            self.status.clone(),
+            self.sort,
+            self.ascending,
+        );
         if self.key.as_ref() != Some(&key) {
             let (needle, status, sort, asc) = key.clone();
             let mut order: Vec<usize> = (0..self.rows.len())
@@ -67,7 +72,10 @@ impl PickerView {
                     SortBy::Function => x.function_name.cmp(&y.function_name),
                     SortBy::Name => x.name.cmp(&y.name),
                     SortBy::Status => x.status.cmp(&y.status),
-                    SortBy::Start => x.start.map(|t| t.micros()).cmp(&y.start.map(|t| t.micros())),
+                    SortBy::Start => x
+                        .start
+                        .map(|t| t.micros())
+                        .cmp(&y.start.map(|t| t.micros())),
                     SortBy::Duration => duration(x).cmp(&duration(y)),
                     SortBy::Ops => x.operation_count.cmp(&y.operation_count),
                 };
@@ -86,18 +94,31 @@ impl PickerView {
     pub fn ui(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
         ui.horizontal(|ui| {
             ui.heading("Executions");
-            let name = self.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-            ui.weak(format!("{} in {name}", self.rows.len())).on_hover_text(self.path.display().to_string());
+            let name = self
+                .path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            ui.weak(format!("{} in {name}", self.rows.len()))
+                .on_hover_text(self.path.display().to_string());
         });
         let mut statuses: Vec<String> = self.rows.iter().map(|r| r.status.clone()).collect();
         statuses.sort();
         statuses.dedup();
         ui.horizontal(|ui| {
             ui.label("filter");
-            ui.add(egui::TextEdit::singleline(&mut self.filter).hint_text("name, function or ARN").desired_width(220.0));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.filter)
+                    .hint_text("name, function or ARN")
+                    .desired_width(220.0),
+            );
             ui.label("status");
             egui::ComboBox::from_id_salt("picker-status")
-                .selected_text(if self.status.is_empty() { "all" } else { self.status.as_str() })
+                .selected_text(if self.status.is_empty() {
+                    "all"
+                } else {
+                    self.status.as_str()
+                })
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut self.status, String::new(), "all");
                     for s in &statuses {
@@ -134,7 +155,11 @@ impl PickerView {
                 ] {
                     h.col(|ui| {
                         let arrow = if self.sort == s {
-                            if self.ascending { " ⏶" } else { " ⏷" }
+                            if self.ascending {
+                                " ⏶"
+                            } else {
+                                " ⏷"
+                            }
                         } else {
                             ""
                         };
@@ -146,7 +171,9 @@ impl PickerView {
             })
             .body(|body| {
                 body.rows(18.0, order.len(), |mut row| {
-                    let Some(r) = order.get(row.index()).and_then(|&i| self.rows.get(i)) else { return };
+                    let Some(r) = order.get(row.index()).and_then(|&i| self.rows.get(i)) else {
+                        return;
+                    };
                     row.col(|ui| {
                         ui.label(&r.function_name);
                     });
@@ -154,7 +181,9 @@ impl PickerView {
                         ui.label(&r.name);
                     });
                     row.col(|ui| {
-                        let icon = crate::model::OpStatus::parse(&r.status).map(super::style::status_icon).unwrap_or("…");
+                        let icon = crate::model::OpStatus::parse(&r.status)
+                            .map(super::style::status_icon)
+                            .unwrap_or("…");
                         ui.label(format!("{icon} {}", r.status));
                     });
                     row.col(|ui| {
@@ -164,10 +193,17 @@ impl PickerView {
                         ui.label(duration(r).map(format_duration_micros).unwrap_or_default());
                     });
                     row.col(|ui| {
-                        ui.label(r.operation_count.map(|n| n.to_string()).unwrap_or_else(|| "—".into()));
+                        ui.label(
+                            r.operation_count
+                                .map(|n| n.to_string())
+                                .unwrap_or_else(|| "—".into()),
+                        );
                     });
                     if row.response().clicked() {
-                        intents.push(Intent::OpenExecution { path: path.clone(), arn: r.arn.clone() });
+                        intents.push(Intent::OpenExecution {
+                            path: path.clone(),
+                            arn: r.arn.clone(),
+                        });
                     }
                 });
             });

@@ -10,7 +10,12 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
     ui.label("A debugger for AWS Lambda Durable Functions executions: see what each invocation replayed, where it switched to execution, and where it diverged.");
     ui.add_space(8.0);
     if let Some(e) = &app.error {
-        ui.label(RichText::new(format!("✖ {e}")).color(super::style::status_color(crate::model::OpStatus::Failed, ui.visuals().dark_mode)));
+        ui.label(
+            RichText::new(format!("✖ {e}")).color(super::style::status_color(
+                crate::model::OpStatus::Failed,
+                ui.visuals().dark_mode,
+            )),
+        );
         ui.add_space(6.0);
     }
     ui.horizontal(|ui| {
@@ -37,8 +42,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
             cols[1].weak("No sample-histories folder found next to the program.");
         }
         for p in samples {
-            let name = p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-            if cols[1].link(name).on_hover_text(p.display().to_string()).clicked() {
+            let name = p
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if cols[1]
+                .link(name)
+                .on_hover_text(p.display().to_string())
+                .clicked()
+            {
                 app.open(p);
             }
         }
@@ -49,7 +61,12 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
 pub fn path_field(ui: &mut egui::Ui, app: &mut App) {
     if let Some(note) = &app.dialog_note {
         ui.add_space(2.0);
-        ui.label(RichText::new(format!("⚠ {note}")).color(super::style::status_color(crate::model::OpStatus::Pending, ui.visuals().dark_mode)));
+        ui.label(
+            RichText::new(format!("⚠ {note}")).color(super::style::status_color(
+                crate::model::OpStatus::Pending,
+                ui.visuals().dark_mode,
+            )),
+        );
     }
     ui.horizontal(|ui| {
         ui.label("path");

@@ -26,17 +26,26 @@ pub fn status_label(s: OpStatus) -> String {
 
 pub fn status_color(s: OpStatus, dark: bool) -> Color32 {
     let (d, l) = match s {
-        OpStatus::Succeeded => (Color32::from_rgb(110, 200, 120), Color32::from_rgb(30, 130, 50)),
-        OpStatus::Failed | OpStatus::TimedOut => {
-            (Color32::from_rgb(240, 110, 100), Color32::from_rgb(190, 40, 30))
-        }
-        OpStatus::Started | OpStatus::Ready => {
-            (Color32::from_rgb(120, 170, 240), Color32::from_rgb(30, 90, 190))
-        }
-        OpStatus::Pending => (Color32::from_rgb(230, 190, 90), Color32::from_rgb(160, 110, 0)),
-        OpStatus::Cancelled | OpStatus::Stopped => {
-            (Color32::from_rgb(170, 170, 170), Color32::from_rgb(100, 100, 100))
-        }
+        OpStatus::Succeeded => (
+            Color32::from_rgb(110, 200, 120),
+            Color32::from_rgb(30, 130, 50),
+        ),
+        OpStatus::Failed | OpStatus::TimedOut => (
+            Color32::from_rgb(240, 110, 100),
+            Color32::from_rgb(190, 40, 30),
+        ),
+        OpStatus::Started | OpStatus::Ready => (
+            Color32::from_rgb(120, 170, 240),
+            Color32::from_rgb(30, 90, 190),
+        ),
+        OpStatus::Pending => (
+            Color32::from_rgb(230, 190, 90),
+            Color32::from_rgb(160, 110, 0),
+        ),
+        OpStatus::Cancelled | OpStatus::Stopped => (
+            Color32::from_rgb(170, 170, 170),
+            Color32::from_rgb(100, 100, 100),
+        ),
     };
     if dark {
         d
@@ -87,7 +96,11 @@ pub fn type_fill(t: crate::model::OpType, dark: bool) -> Color32 {
 
 /// Compact spacing for a debugger feel; applied once at start and on theme change.
 pub fn apply(ctx: &egui::Context, dark: bool) {
-    ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+    ctx.set_theme(if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
     ctx.all_styles_mut(|s| {
         s.spacing.item_spacing = egui::vec2(6.0, 3.0);
         s.spacing.button_padding = egui::vec2(5.0, 1.0);

@@ -96,7 +96,9 @@ impl TableView {
         let mut guard = 0;
         while let Some(c) = ctx {
             guard += 1;
-            let Some(context) = doc.analysis.contexts.get(c) else { break };
+            let Some(context) = doc.analysis.contexts.get(c) else {
+                break;
+            };
             if guard > 10_000 {
                 break;
             }
@@ -144,10 +146,11 @@ impl TableView {
         let dark = ui.visuals().dark_mode;
         let muted = style::muted(ui.visuals());
         let switch_c = style::switch_color(dark);
-        let scroll_row = self
-            .scroll_to_op
-            .take()
-            .and_then(|op| self.items.iter().position(|it| matches!(it, Item::Op(r) if doc.tree.get(*r).map(|t| t.op) == Some(op))));
+        let scroll_row = self.scroll_to_op.take().and_then(|op| {
+            self.items.iter().position(
+                |it| matches!(it, Item::Op(r) if doc.tree.get(*r).map(|t| t.op) == Some(op)),
+            )
+        });
         // Labels must not swallow clicks meant for the row.
         ui.style_mut().interaction.selectable_labels = false;
         let mut tb = TableBuilder::new(ui)
@@ -171,7 +174,17 @@ impl TableView {
         }
         let mut toggles = Vec::new();
         tb.header(20.0, |mut h| {
-            for t in ["#", "name", "type", "subtype", "status", "this invocation", "tries", "duration", "inv"] {
+            for t in [
+                "#",
+                "name",
+                "type",
+                "subtype",
+                "status",
+                "this invocation",
+                "tries",
+                "duration",
+                "inv",
+            ] {
                 h.col(|ui| {
                     ui.strong(t);
                 });
@@ -179,7 +192,9 @@ impl TableView {
         })
         .body(|body| {
             body.rows(18.0, self.items.len(), |mut row| {
-                let Some(item) = self.items.get(row.index()).copied() else { return };
+                let Some(item) = self.items.get(row.index()).copied() else {
+                    return;
+                };
                 match item {
                     Item::Switch { switch, op } => {
                         let sw = replay.and_then(|r| r.switches.get(switch));
@@ -192,7 +207,12 @@ impl TableView {
                             ui.label(RichText::new("»»").strong().color(switch_c));
                         });
                         row.col(|ui| {
-                            let indent = doc.row_of_op.get(op).and_then(|&r| doc.tree.get(r)).map(|t| t.depth).unwrap_or(0);
+                            let indent = doc
+                                .row_of_op
+                                .get(op)
+                                .and_then(|&r| doc.tree.get(r))
+                                .map(|t| t.depth)
+                                .unwrap_or(0);
                             ui.add_space(indent as f32 * 14.0);
                             ui.label(RichText::new("replay | execution").strong().color(switch_c));
                         });
@@ -231,7 +251,11 @@ impl TableView {
                             if tr.has_children {
                                 let open = !self.collapsed.contains(&tr.op);
                                 let icon = if open { "⏷" } else { "⏵" };
-                                if ui.small_button(icon).on_hover_text("collapse / expand").clicked() {
+                                if ui
+                                    .small_button(icon)
+                                    .on_hover_text("collapse / expand")
+                                    .clicked()
+                                {
                                     toggles.push(tr.op);
                                 }
                             } else {
@@ -267,7 +291,10 @@ impl TableView {
                             ui.label(txt(doc.invocation_text(tr.op)));
                         });
                         if row.response().clicked() {
-                            intents.push(Intent::Select { op: tr.op, from_timeline: false });
+                            intents.push(Intent::Select {
+                                op: tr.op,
+                                from_timeline: false,
+                            });
                         }
                     }
                 }
@@ -282,6 +309,9 @@ impl TableView {
 fn matches(o: &crate::model::Operation, needle: &str) -> bool {
     o.display_name().to_lowercase().contains(needle)
         || o.op_type.as_str().to_lowercase().contains(needle)
-        || o.sub_type.as_deref().map(|s| s.to_lowercase().contains(needle)).unwrap_or(false)
+        || o.sub_type
+            .as_deref()
+            .map(|s| s.to_lowercase().contains(needle))
+            .unwrap_or(false)
         || o.status.as_str().to_lowercase().contains(needle)
 }

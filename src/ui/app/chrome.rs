@@ -10,7 +10,11 @@ impl App {
     pub(super) fn toolbar(&mut self, ctx: &egui::Context) {
         egui::TopBottomPanel::top("toolbar").show(ctx, |ui| {
             ui.horizontal(|ui| {
-                if ui.button("📂 Open…").on_hover_text("Open a history file or store (Ctrl+O)").clicked() {
+                if ui
+                    .button("📂 Open…")
+                    .on_hover_text("Open a history file or store (Ctrl+O)")
+                    .clicked()
+                {
                     self.open_dialog(ui.ctx());
                 }
                 ui.menu_button("Recent", |ui| {
@@ -24,18 +28,30 @@ impl App {
                         }
                     }
                 });
-                if ui.button("⟳ Reload").on_hover_text("Reload from disk, keeping the selection (F5)").clicked() {
+                if ui
+                    .button("⟳ Reload")
+                    .on_hover_text("Reload from disk, keeping the selection (F5)")
+                    .clicked()
+                {
                     self.intents.push(Intent::Reload);
                 }
-                if self.picker.is_some() && ui.button("☰ Executions").on_hover_text("Back to the store's execution list").clicked() {
+                if self.picker.is_some()
+                    && ui
+                        .button("☰ Executions")
+                        .on_hover_text("Back to the store's execution list")
+                        .clicked()
+                {
                     self.show_picker = !self.show_picker;
                 }
                 ui.separator();
                 if self.doc.is_some() {
                     ui.selectable_value(&mut self.view, View::Timeline, "Timeline");
-                    ui.selectable_value(&mut self.view, View::Diff, "Diff").on_hover_text("Compare invocations or files (Ctrl+D)");
+                    ui.selectable_value(&mut self.view, View::Diff, "Diff")
+                        .on_hover_text("Compare invocations or files (Ctrl+D)");
                     ui.selectable_value(&mut self.view, View::Rerun, "Re-run…")
-                        .on_hover_text("Re-run a linked handler against this history, step by step (Ctrl+R)");
+                        .on_hover_text(
+                            "Re-run a linked handler against this history, step by step (Ctrl+R)",
+                        );
                     ui.separator();
                     let resp = ui.add(
                         egui::TextEdit::singleline(&mut self.filter)
@@ -52,7 +68,11 @@ impl App {
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let theme = if self.persisted.dark { "☀ Light" } else { "🌙 Dark" };
+                    let theme = if self.persisted.dark {
+                        "☀ Light"
+                    } else {
+                        "🌙 Dark"
+                    };
                     if ui.button(theme).on_hover_text("Switch theme").clicked() {
                         self.persisted.dark = !self.persisted.dark;
                     }
@@ -60,7 +80,10 @@ impl App {
                     ui.toggle_value(&mut self.persisted.show_timeline, "Time view");
                     if let Some(d) = &self.doc {
                         if let Some(e) = d.execution() {
-                            let status = e.status.map(style::status_label).unwrap_or_else(|| "… running".into());
+                            let status = e
+                                .status
+                                .map(style::status_label)
+                                .unwrap_or_else(|| "… running".into());
                             ui.label(RichText::new(format!("{} · {}", e.label(), status)).strong());
                         }
                     }
@@ -92,18 +115,35 @@ impl App {
                         self.job = None;
                     }
                 } else if let Some(e) = &self.error {
-                    ui.label(RichText::new(format!("✖ {e}")).color(style::status_color(crate::model::OpStatus::Failed, ui.visuals().dark_mode)));
+                    ui.label(RichText::new(format!("✖ {e}")).color(style::status_color(
+                        crate::model::OpStatus::Failed,
+                        ui.visuals().dark_mode,
+                    )));
                     if ui.small_button("dismiss").clicked() {
                         self.error = None;
                     }
                 } else if let Some(d) = &self.doc {
                     // The file name only (full path on hover): short, and the
                     // same on every machine for snapshot tests.
-                    let full = d.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| d.history.source.clone());
-                    let short = d.path.as_ref().and_then(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| full.clone());
-                    ui.weak(format!("{short} · {}", d.history.format.label())).on_hover_text(full);
+                    let full = d
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| d.history.source.clone());
+                    let short = d
+                        .path
+                        .as_ref()
+                        .and_then(|p| p.file_name())
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| full.clone());
+                    ui.weak(format!("{short} · {}", d.history.format.label()))
+                        .on_hover_text(full);
                     if let Some(e) = d.execution() {
-                        ui.weak(format!("· {} operations · {} invocations", e.operations.len(), d.analysis.invocations.len()));
+                        ui.weak(format!(
+                            "· {} operations · {} invocations",
+                            e.operations.len(),
+                            d.analysis.invocations.len()
+                        ));
                     }
                     if d.analysis.invocations_inferred {
                         ui.weak("· invocation boundaries inferred");
@@ -123,17 +163,35 @@ impl App {
 
     pub(super) fn banner(&mut self, ctx: &egui::Context) {
         let Some(d) = &self.doc else { return };
-        let Some(diag) = d.analysis.diagnoses.first() else { return };
+        let Some(diag) = d.analysis.diagnoses.first() else {
+            return;
+        };
         let dark = self.persisted.dark;
         let red = style::status_color(crate::model::OpStatus::Failed, dark);
         let mut go = None;
-        let fill = if dark { egui::Color32::from_rgb(64, 22, 22) } else { egui::Color32::from_rgb(255, 232, 230) };
+        let fill = if dark {
+            egui::Color32::from_rgb(64, 22, 22)
+        } else {
+            egui::Color32::from_rgb(255, 232, 230)
+        };
         egui::TopBottomPanel::top("diagnosis")
-            .frame(egui::Frame::side_top_panel(&ctx.style()).fill(fill).stroke(egui::Stroke::new(1.0, red)))
+            .frame(
+                egui::Frame::side_top_panel(&ctx.style())
+                    .fill(fill)
+                    .stroke(egui::Stroke::new(1.0, red)),
+            )
             .show(ctx, |ui| {
                 ui.horizontal_wrapped(|ui| {
-                    ui.label(RichText::new("✖ Non-deterministic execution").strong().color(red));
-                    ui.label(RichText::new(&diag.plain).strong().color(ui.visuals().strong_text_color()));
+                    ui.label(
+                        RichText::new("✖ Non-deterministic execution")
+                            .strong()
+                            .color(red),
+                    );
+                    ui.label(
+                        RichText::new(&diag.plain)
+                            .strong()
+                            .color(ui.visuals().strong_text_color()),
+                    );
                 });
                 if !diag.sdk_text.is_empty() {
                     ui.horizontal_wrapped(|ui| {
@@ -142,7 +200,10 @@ impl App {
                     });
                 }
                 if let Some(op) = d.diagnosis_target(diag) {
-                    let pos = diag.position.map(|p| format!("position {p}")).unwrap_or_else(|| "operation".into());
+                    let pos = diag
+                        .position
+                        .map(|p| format!("position {p}"))
+                        .unwrap_or_else(|| "operation".into());
                     if ui.small_button(format!("Show {pos}")).clicked() {
                         go = Some(op);
                     }
@@ -160,7 +221,11 @@ impl App {
         let dark = self.persisted.dark;
         egui::TopBottomPanel::top("scrubber").show(ctx, |ui| {
             ui.horizontal(|ui| {
-                if ui.button("◀").on_hover_text("Previous invocation ([)").clicked() {
+                if ui
+                    .button("◀")
+                    .on_hover_text("Previous invocation ([)")
+                    .clicked()
+                {
                     new_inv = Some(self.invocation.map(|i| i.saturating_sub(1)).unwrap_or(0));
                 }
                 let label = match self.invocation {
@@ -168,23 +233,45 @@ impl App {
                     None => format!("All {n} invocations"),
                 };
                 ui.label(RichText::new(label).strong());
-                if ui.button("▶").on_hover_text("Next invocation (])").clicked() && n > 0 {
+                if ui
+                    .button("▶")
+                    .on_hover_text("Next invocation (])")
+                    .clicked()
+                    && n > 0
+                {
                     new_inv = Some(self.invocation.map(|i| (i + 1).min(n - 1)).unwrap_or(0));
                 }
-                if ui.selectable_label(self.invocation.is_none(), "none").on_hover_text("Show no invocation's replay").clicked() {
+                if ui
+                    .selectable_label(self.invocation.is_none(), "none")
+                    .on_hover_text("Show no invocation's replay")
+                    .clicked()
+                {
                     new_inv = None;
                 }
                 ui.separator();
                 if let Some(r) = self.invocation.and_then(|i| d.analysis.invocations.get(i)) {
-                    let (replayed, executed) = d.role_counts.get(r.index).copied().unwrap_or_default();
+                    let (replayed, executed) =
+                        d.role_counts.get(r.index).copied().unwrap_or_default();
                     ui.label(format!("↺ replayed {replayed}"));
                     match r.root_switch().or_else(|| r.switches.first()) {
                         Some(s) => {
-                            let name = d.ops().get(s.op).map(|o| o.display_name().to_string()).unwrap_or_default();
-                            let ctx_label = d.analysis.contexts.get(s.context).map(|c| c.path_label()).unwrap_or_default();
+                            let name = d
+                                .ops()
+                                .get(s.op)
+                                .map(|o| o.display_name().to_string())
+                                .unwrap_or_default();
+                            let ctx_label = d
+                                .analysis
+                                .contexts
+                                .get(s.context)
+                                .map(|c| c.path_label())
+                                .unwrap_or_default();
                             ui.label(
-                                RichText::new(format!("replay | execution at position {} '{}' ({})", s.position, name, ctx_label))
-                                    .color(style::switch_color(dark)),
+                                RichText::new(format!(
+                                    "replay | execution at position {} '{}' ({})",
+                                    s.position, name, ctx_label
+                                ))
+                                .color(style::switch_color(dark)),
                             );
                         }
                         None => {
@@ -221,7 +308,13 @@ fn outcome_text(d: &Doc, o: &crate::replay::Outcome) -> String {
             let names: Vec<String> = ops
                 .iter()
                 .filter_map(|&i| d.ops().get(i))
-                .map(|o| format!("{} '{}'", o.op_type.as_str().to_lowercase(), o.display_name()))
+                .map(|o| {
+                    format!(
+                        "{} '{}'",
+                        o.op_type.as_str().to_lowercase(),
+                        o.display_name()
+                    )
+                })
                 .collect();
             if names.is_empty() {
                 "⏸ pending".into()

@@ -150,7 +150,9 @@ impl App {
         }
         let label = format!("opening {}", path.display());
         let p = path.clone();
-        self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| loader::open(jc, p, arn)));
+        self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| {
+            loader::open(jc, p, arn)
+        }));
         self.remember(&path);
     }
 
@@ -177,9 +179,11 @@ impl App {
         if let Some(j) = self.job.take() {
             j.cancel();
         }
-        self.job = Some(Job::spawn("analysing the re-run for the diff", self.repaint.clone(), move |_| {
-            JobOutput::DiffSide(Box::new(Doc::build(history, 0, Some(name), None)))
-        }));
+        self.job = Some(Job::spawn(
+            "analysing the re-run for the diff",
+            self.repaint.clone(),
+            move |_| JobOutput::DiffSide(Box::new(Doc::build(history, 0, Some(name), None))),
+        ));
     }
 
     /// Load synchronously (tests, benchmark): same path as the UI's job.
@@ -212,16 +216,31 @@ impl App {
             self.timeline.reset();
         }
         self.selected = None;
-        self.invocation = if doc.analysis.invocations.is_empty() { None } else { Some(0) };
+        self.invocation = if doc.analysis.invocations.is_empty() {
+            None
+        } else {
+            Some(0)
+        };
         self.show_picker = false;
         self.diff = DiffView::default();
         // Opened from a store's picker: its other executions can be diffed.
-        if let Some(p) = self.picker.as_ref().filter(|p| doc.path.as_ref() == Some(&p.path)) {
+        if let Some(p) = self
+            .picker
+            .as_ref()
+            .filter(|p| doc.path.as_ref() == Some(&p.path))
+        {
             self.diff.set_this_store(p.path.clone(), p.rows.clone());
         }
-        if let Some(title) = doc.path.as_ref().and_then(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()) {
+        if let Some(title) = doc
+            .path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
+        {
             if let Some(c) = &self.repaint {
-                c.send_viewport_cmd(egui::ViewportCommand::Title(format!("durable-lens — {title}")));
+                c.send_viewport_cmd(egui::ViewportCommand::Title(format!(
+                    "durable-lens — {title}"
+                )));
             }
         }
         if let Some((id, inv)) = restore {
@@ -257,7 +276,10 @@ impl App {
             return;
         };
         let Some(path) = d.path.clone() else { return };
-        let id = self.selected.and_then(|s| d.ops().get(s)).map(|o| o.id.clone());
+        let id = self
+            .selected
+            .and_then(|s| d.ops().get(s))
+            .map(|o| o.id.clone());
         self.restore = Some((id, self.invocation));
         let arn = d.arn.clone();
         self.start_open(path, arn, true);
@@ -297,7 +319,10 @@ impl App {
         if n == 0 {
             return;
         }
-        let cur = self.invocation.map(|i| i as i64).unwrap_or(if delta > 0 { -1 } else { n });
+        let cur = self
+            .invocation
+            .map(|i| i as i64)
+            .unwrap_or(if delta > 0 { -1 } else { n });
         self.invocation = Some((cur + delta).clamp(0, n - 1) as usize);
     }
 
@@ -392,10 +417,18 @@ impl App {
             self.focus_filter = true;
         }
         if diff && self.doc.is_some() {
-            self.view = if self.view == View::Diff { View::Timeline } else { View::Diff };
+            self.view = if self.view == View::Diff {
+                View::Timeline
+            } else {
+                View::Diff
+            };
         }
         if rerun && self.doc.is_some() {
-            self.view = if self.view == View::Rerun { View::Timeline } else { View::Rerun };
+            self.view = if self.view == View::Rerun {
+                View::Timeline
+            } else {
+                View::Rerun
+            };
         }
         if typing {
             return;
@@ -460,13 +493,22 @@ impl App {
     }
 
     fn drag_and_drop(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().filter_map(|f| f.path.clone()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .filter_map(|f| f.path.clone())
+                .collect()
+        });
         if let Some(p) = dropped.into_iter().next() {
             self.open(p);
         }
         let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
         if hovering {
-            let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Foreground, egui::Id::new("dnd")));
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::new("dnd"),
+            ));
             let rect = ctx.content_rect();
             painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
             painter.text(
@@ -521,7 +563,8 @@ impl App {
         if self.view == View::Rerun {
             egui::CentralPanel::default().show(ctx, |ui| {
                 if let Some(d) = &self.doc {
-                    self.rerun.ui(ui, d, &mut self.persisted.rerun_links, &mut self.intents);
+                    self.rerun
+                        .ui(ui, d, &mut self.persisted.rerun_links, &mut self.intents);
                 }
             });
             self.apply_intents();
@@ -538,13 +581,19 @@ impl App {
         }
         self.scrubber(ctx);
         if self.persisted.show_inspector {
-            egui::SidePanel::right("inspector").resizable(true).default_width(360.0).min_width(220.0).show(ctx, |ui| {
-                egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
-                    if let Some(d) = &self.doc {
-                        self.inspector.ui(ui, d, self.selected, self.invocation);
-                    }
+            egui::SidePanel::right("inspector")
+                .resizable(true)
+                .default_width(360.0)
+                .min_width(220.0)
+                .show(ctx, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink(false)
+                        .show(ui, |ui| {
+                            if let Some(d) = &self.doc {
+                                self.inspector.ui(ui, d, self.selected, self.invocation);
+                            }
+                        });
                 });
-            });
         }
         if self.persisted.show_timeline {
             let resp = egui::TopBottomPanel::bottom("timeline")
@@ -553,15 +602,18 @@ impl App {
                 .min_height(80.0)
                 .show(ctx, |ui| {
                     if let Some(d) = &self.doc {
-                        self.timeline.ui(ui, d, self.selected, self.invocation, &mut self.intents);
+                        self.timeline
+                            .ui(ui, d, self.selected, self.invocation, &mut self.intents);
                     }
                 });
             self.persisted.timeline_height = resp.response.rect.height();
         }
         egui::CentralPanel::default().show(ctx, |ui| {
             if let Some(d) = &self.doc {
-                self.table.refresh(d, self.doc_gen, &self.filter, self.invocation);
-                self.table.ui(ui, d, self.selected, self.invocation, &mut self.intents);
+                self.table
+                    .refresh(d, self.doc_gen, &self.filter, self.invocation);
+                self.table
+                    .ui(ui, d, self.selected, self.invocation, &mut self.intents);
             }
         });
         self.apply_intents();

@@ -336,23 +336,8 @@ mod tests {
 
     fn op(id: &str, name: &str) -> Box<Operation> {
         Box::new(Operation {
-            id: id.into(),
-            parent_id: None,
             name: Some(name.into()),
-            op_type: OpType::Step,
-            sub_type: None,
-            status: OpStatus::Started,
-            start: None,
-            end: None,
-            result: None,
-            error: None,
-            attempts: Vec::new(),
-            scheduled_end: None,
-            wait_seconds: None,
-            callback_id: None,
-            next_attempt_at: None,
-            started_in: None,
-            finished_in: None,
+            ..Operation::new(id, OpType::Step, OpStatus::Started)
         })
     }
 

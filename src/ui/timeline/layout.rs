@@ -174,7 +174,11 @@ impl TimelineLayout {
         let mut lane_of_op = vec![0usize; n];
         for (i, o) in ops.iter().enumerate() {
             let ctx = a.places.get(i).map(|p| p.context).unwrap_or(0);
-            let lane = lane_of_ctx.get(ctx).copied().filter(|&l| l != usize::MAX).unwrap_or(0);
+            let lane = lane_of_ctx
+                .get(ctx)
+                .copied()
+                .filter(|&l| l != usize::MAX)
+                .unwrap_or(0);
             lane_of_op[i] = lane;
             let first_attempt = o.attempts.iter().find_map(|at| at.start);
             let last_attempt = o.attempts.iter().rev().find_map(|at| at.end);
@@ -245,7 +249,11 @@ impl TimelineLayout {
 
         for inv in &a.invocations {
             for sw in &inv.switches {
-                let lane = lane_of_ctx.get(sw.context).copied().filter(|&l| l != usize::MAX).unwrap_or(0);
+                let lane = lane_of_ctx
+                    .get(sw.context)
+                    .copied()
+                    .filter(|&l| l != usize::MAX)
+                    .unwrap_or(0);
                 let t = span_of_op
                     .get(sw.op)
                     .copied()
@@ -310,11 +318,24 @@ mod tests {
 
     fn lane_of(n: usize) -> TimelineLayout {
         let spans: Vec<Span> = (0..n)
-            .map(|i| Span { op: i, start: i as f64, end: i as f64 + 0.5, open: false, attempts: Vec::new() })
+            .map(|i| Span {
+                op: i,
+                start: i as f64,
+                end: i as f64 + 0.5,
+                open: false,
+                attempts: Vec::new(),
+            })
             .collect();
         let max_end = spans.iter().map(|s| s.end).collect();
         TimelineLayout {
-            lanes: vec![Lane { context: 0, label: "root".into(), depth: 0, spans, max_end, markers: Vec::new() }],
+            lanes: vec![Lane {
+                context: 0,
+                label: "root".into(),
+                depth: 0,
+                spans,
+                max_end,
+                markers: Vec::new(),
+            }],
             t_max: n as f64,
             has_times: true,
             ..Default::default()

@@ -124,10 +124,17 @@ impl TimelineView {
         let lanes_top = rect.top() + RULER_H + BAND_H;
         // Lanes that do not fit get a scrollbar; the plot gives up its width.
         let overflow = l.has_times && l.lanes.len() as f32 * LANE_H > rect.bottom() - lanes_top;
-        let bar_w = if overflow { ui.spacing().scroll.bar_width.max(8.0) + 2.0 } else { 0.0 };
+        let bar_w = if overflow {
+            ui.spacing().scroll.bar_width.max(8.0) + 2.0
+        } else {
+            0.0
+        };
         let plot = Rect::from_min_max(
             Pos2::new(rect.left() + LABEL_W, lanes_top),
-            Pos2::new((rect.right() - bar_w).max(rect.left() + LABEL_W + 1.0), rect.bottom()),
+            Pos2::new(
+                (rect.right() - bar_w).max(rect.left() + LABEL_W + 1.0),
+                rect.bottom(),
+            ),
         );
         self.plot_w = plot.width().max(1.0);
         self.plot_h = plot.height().max(1.0);
@@ -156,7 +163,10 @@ impl TimelineView {
 
         self.scrollbar = None;
         if overflow {
-            let track = Rect::from_min_max(Pos2::new(plot.right(), plot.top()), Pos2::new(rect.right(), plot.bottom()));
+            let track = Rect::from_min_max(
+                Pos2::new(plot.right(), plot.top()),
+                Pos2::new(rect.right(), plot.bottom()),
+            );
             self.scrollbar(ui, track, l.lanes.len());
         }
         let t_end = self.t_of(plot, plot.right());
@@ -177,19 +187,37 @@ impl TimelineView {
             let x0 = self.x_of(plot, b.start);
             let x1 = self.x_of(plot, b.end).max(x0 + 2.0);
             let is_sel = invocation == Some(i);
-            let base = if dark { Color32::from_rgb(60, 90, 130) } else { Color32::from_rgb(170, 200, 240) };
+            let base = if dark {
+                Color32::from_rgb(60, 90, 130)
+            } else {
+                Color32::from_rgb(170, 200, 240)
+            };
             let col_alpha = if is_sel { 0.28 } else { 0.10 };
             plot_painter.rect_filled(
                 Rect::from_x_y_ranges(x0..=x1, plot.y_range()),
                 0.0,
                 base.gamma_multiply(col_alpha),
             );
-            let head = Rect::from_x_y_ranges(x0..=x1, band_row.top() + 2.0..=band_row.bottom() - 2.0);
-            band_painter.rect_filled(head, 2.0, base.gamma_multiply(if is_sel { 0.9 } else { 0.45 }));
+            let head =
+                Rect::from_x_y_ranges(x0..=x1, band_row.top() + 2.0..=band_row.bottom() - 2.0);
+            band_painter.rect_filled(
+                head,
+                2.0,
+                base.gamma_multiply(if is_sel { 0.9 } else { 0.45 }),
+            );
             if is_sel {
-                band_painter.rect_stroke(head, 2.0, Stroke::new(1.5, text_color), StrokeKind::Inside);
+                band_painter.rect_stroke(
+                    head,
+                    2.0,
+                    Stroke::new(1.5, text_color),
+                    StrokeKind::Inside,
+                );
             }
-            let label = if x1 - x0 > 170.0 { b.label.clone() } else { format!("#{}", i + 1) };
+            let label = if x1 - x0 > 170.0 {
+                b.label.clone()
+            } else {
+                format!("#{}", i + 1)
+            };
             if x1 - x0 > 14.0 {
                 band_painter.text(
                     Pos2::new(x0.max(plot.left()) + 3.0, head.center().y),
@@ -226,7 +254,10 @@ impl TimelineView {
             let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
             plot_painter.hline(plot.x_range(), y0 + LANE_H, Stroke::new(0.5, grid));
             label_painter.text(
-                Pos2::new(rect.left() + 4.0 + lane.depth as f32 * 10.0, y0 + LANE_H / 2.0),
+                Pos2::new(
+                    rect.left() + 4.0 + lane.depth as f32 * 10.0,
+                    y0 + LANE_H / 2.0,
+                ),
                 Align2::LEFT_CENTER,
                 &lane.label,
                 small.clone(),
@@ -235,7 +266,15 @@ impl TimelineView {
             let min_dt = self.secs_per_px;
             for si in l.visible_spans(li, self.t_start, t_end, min_dt) {
                 let s = &lane.spans[si];
-                let r = self.paint_span(&plot_painter, doc, plot, lane_rect, s, selected == Some(s.op), dark);
+                let r = self.paint_span(
+                    &plot_painter,
+                    doc,
+                    plot,
+                    lane_rect,
+                    s,
+                    selected == Some(s.op),
+                    dark,
+                );
                 if let Some(h) = hover {
                     if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
                         hovered = Some(s.op);
@@ -257,7 +296,11 @@ impl TimelineView {
                 }
                 let x = self.x_of(plot, m.t) - 1.0;
                 let sel = invocation == Some(m.invocation);
-                let (w, c) = if sel { (2.5, switch_col) } else { (1.0, switch_col.gamma_multiply(0.55)) };
+                let (w, c) = if sel {
+                    (2.5, switch_col)
+                } else {
+                    (1.0, switch_col.gamma_multiply(0.55))
+                };
                 plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
                 let crowded = !sel && sel_x.iter().any(|sx| (sx - x).abs() < 130.0);
                 if sel || (!crowded && x - last_label_x > 130.0) {
@@ -265,9 +308,21 @@ impl TimelineView {
                     let font = FontId::proportional(if sel { 11.0 } else { 10.0 });
                     // At the left edge there is no replay part to label.
                     if x - plot.left() > 40.0 {
-                        plot_painter.text(Pos2::new(x - 3.0, y0 + 1.0), Align2::RIGHT_TOP, "replay", font.clone(), c);
+                        plot_painter.text(
+                            Pos2::new(x - 3.0, y0 + 1.0),
+                            Align2::RIGHT_TOP,
+                            "replay",
+                            font.clone(),
+                            c,
+                        );
                     }
-                    plot_painter.text(Pos2::new(x + 3.0, y0 + 1.0), Align2::LEFT_TOP, "execution", font, c);
+                    plot_painter.text(
+                        Pos2::new(x + 3.0, y0 + 1.0),
+                        Align2::LEFT_TOP,
+                        "execution",
+                        font,
+                        c,
+                    );
                 }
             }
         }
@@ -275,7 +330,12 @@ impl TimelineView {
             painter.text(
                 Pos2::new(rect.left() + 4.0, rect.top() + 2.0),
                 Align2::LEFT_TOP,
-                format!("lanes {}–{} of {}", first + 1, (first + count).min(l.lanes.len()), l.lanes.len()),
+                format!(
+                    "lanes {}–{} of {}",
+                    first + 1,
+                    (first + count).min(l.lanes.len()),
+                    l.lanes.len()
+                ),
                 small.clone(),
                 weak,
             );
@@ -285,7 +345,11 @@ impl TimelineView {
         if let Some(op) = hovered {
             if let Some(o) = doc.ops().get(op) {
                 resp.clone().on_hover_ui_at_pointer(|ui| {
-                    ui.label(format!("{}  ({})", o.display_name(), doc.position_labels[op]));
+                    ui.label(format!(
+                        "{}  ({})",
+                        o.display_name(),
+                        doc.position_labels[op]
+                    ));
                     ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
                     if !doc.durations[op].is_empty() {
                         ui.label(format!("duration {}", doc.durations[op]));
@@ -298,7 +362,10 @@ impl TimelineView {
         }
         if resp.clicked() {
             if let Some(op) = hovered {
-                intents.push(Intent::Select { op, from_timeline: true });
+                intents.push(Intent::Select {
+                    op,
+                    from_timeline: true,
+                });
             }
         }
     }
@@ -317,8 +384,14 @@ impl TimelineView {
             let y = track.top() + travel * (scroll / max.max(1.0)).clamp(0.0, 1.0);
             Rect::from_x_y_ranges(track.x_range(), y..=y + handle_h).shrink2(Vec2::new(2.0, 1.0))
         };
-        let resp = ui.interact(track, ui.id().with("timeline-lanes-scrollbar"), Sense::click_and_drag());
-        resp.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Slider, true, "scroll lanes"));
+        let resp = ui.interact(
+            track,
+            ui.id().with("timeline-lanes-scrollbar"),
+            Sense::click_and_drag(),
+        );
+        resp.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::WidgetType::Slider, true, "scroll lanes")
+        });
         if resp.dragged() {
             self.scroll_y += resp.drag_delta().y * max / travel;
         } else if resp.clicked() {
@@ -346,7 +419,13 @@ impl TimelineView {
         painter.rect_filled(handle_at(self.scroll_y), 3.0, fill);
     }
 
-    fn handle_input(&mut self, ui: &egui::Ui, resp: &egui::Response, plot: Rect, l: &TimelineLayout) {
+    fn handle_input(
+        &mut self,
+        ui: &egui::Ui,
+        resp: &egui::Response,
+        plot: Rect,
+        l: &TimelineLayout,
+    ) {
         if resp.dragged() {
             let d = resp.drag_delta();
             self.t_start -= d.x as f64 * self.secs_per_px;
@@ -374,7 +453,14 @@ impl TimelineView {
         }
     }
 
-    fn paint_ruler(&self, painter: &egui::Painter, rect: Rect, plot: Rect, weak: Color32, grid: Color32) {
+    fn paint_ruler(
+        &self,
+        painter: &egui::Painter,
+        rect: Rect,
+        plot: Rect,
+        weak: Color32,
+        grid: Color32,
+    ) {
         // A "nice" tick step (1, 2, 5 × 10^k seconds) about every 110 px.
         let target = self.secs_per_px * 110.0;
         let mut step = 10f64.powf(target.log10().floor());
@@ -392,7 +478,11 @@ impl TimelineView {
             guard += 1;
             let x = self.x_of(plot, t);
             ruler_p.vline(x, rect.top()..=rect.top() + RULER_H, Stroke::new(1.0, weak));
-            ruler_p.vline(x, plot.y_range(), Stroke::new(0.5, grid.gamma_multiply(0.5)));
+            ruler_p.vline(
+                x,
+                plot.y_range(),
+                Stroke::new(0.5, grid.gamma_multiply(0.5)),
+            );
             ruler_p.text(
                 Pos2::new(x + 3.0, rect.top()),
                 Align2::LEFT_TOP,
@@ -430,14 +520,18 @@ impl TimelineView {
                 p.rect_filled(r, 2.0, fill.gamma_multiply(0.18));
                 p.rect_stroke(r, 2.0, Stroke::new(1.0, fill), StrokeKind::Inside);
                 p.extend(Shape::dashed_line(
-                    &[Pos2::new(r.left(), r.center().y), Pos2::new(r.right(), r.center().y)],
+                    &[
+                        Pos2::new(r.left(), r.center().y),
+                        Pos2::new(r.right(), r.center().y),
+                    ],
                     Stroke::new(1.0, fill),
                     4.0,
                     3.0,
                 ));
             }
             OpType::Context => {
-                let thin = Rect::from_x_y_ranges(r.x_range(), r.center().y - 3.0..=r.center().y + 3.0);
+                let thin =
+                    Rect::from_x_y_ranges(r.x_range(), r.center().y - 3.0..=r.center().y + 3.0);
                 p.rect_filled(thin, 1.0, fill.gamma_multiply(0.7));
             }
             OpType::Callback | OpType::ChainedInvoke => {
@@ -446,7 +540,12 @@ impl TimelineView {
                 for x in [r.left(), r.right()] {
                     let c = Pos2::new(x, r.center().y);
                     p.add(Shape::convex_polygon(
-                        vec![c + Vec2::new(0.0, -5.0), c + Vec2::new(4.0, 0.0), c + Vec2::new(0.0, 5.0), c + Vec2::new(-4.0, 0.0)],
+                        vec![
+                            c + Vec2::new(0.0, -5.0),
+                            c + Vec2::new(4.0, 0.0),
+                            c + Vec2::new(0.0, 5.0),
+                            c + Vec2::new(-4.0, 0.0),
+                        ],
                         fill,
                         Stroke::NONE,
                     ));
@@ -467,7 +566,11 @@ impl TimelineView {
                         ));
                     }
                     let ar = Rect::from_x_y_ranges(ax0..=ax1, r.y_range());
-                    let c = if failed { style::status_color(crate::model::OpStatus::Failed, dark) } else { fill };
+                    let c = if failed {
+                        style::status_color(crate::model::OpStatus::Failed, dark)
+                    } else {
+                        fill
+                    };
                     p.rect_filled(ar, 2.0, c);
                     prev_end = Some(ax1);
                 }
@@ -487,7 +590,11 @@ impl TimelineView {
             );
         }
         if r.width() > 40.0 {
-            let label = if s.open { format!("{} …", o.display_name()) } else { o.display_name().to_string() };
+            let label = if s.open {
+                format!("{} …", o.display_name())
+            } else {
+                o.display_name().to_string()
+            };
             p.with_clip_rect(r.intersect(plot)).text(
                 Pos2::new(r.left() + 14.0, r.center().y),
                 Align2::LEFT_CENTER,
@@ -497,7 +604,12 @@ impl TimelineView {
             );
         }
         if selected {
-            p.rect_stroke(r.expand(2.0), 3.0, Stroke::new(2.0, text_c), StrokeKind::Outside);
+            p.rect_stroke(
+                r.expand(2.0),
+                3.0,
+                Stroke::new(2.0, text_c),
+                StrokeKind::Outside,
+            );
         }
         r
     }
