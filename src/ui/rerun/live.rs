@@ -92,6 +92,13 @@ impl Live {
         self.paused_at = None;
     }
 
+    /// The table line of the operation the handler is held at (a map
+    /// lookup: drawing must not scan the run).
+    pub fn paused_line(&self) -> Option<usize> {
+        self.paused_at
+            .and_then(|r| self.line_of_row.get(&r).copied())
+    }
+
     /// The user stopped the run (or closed the panel).
     pub fn stopped(&mut self) {
         self.paused_at = None;

@@ -403,11 +403,7 @@ impl RerunPanel {
         ui.style_mut().interaction.selectable_labels = false;
         let switch = style::switch_color(dark);
         let muted = style::muted(ui.visuals());
-        let paused_line = live.paused_at.and_then(|r| {
-            live.lines
-                .iter()
-                .position(|l| matches!(l, Line::Op(x) if *x == r))
-        });
+        let paused_line = live.paused_line();
         let mut tb = TableBuilder::new(ui)
             .id_salt(("rerun-table", live.run))
             .striped(true)
