@@ -560,3 +560,61 @@ fn snapshot_rerun_link_form_light() {
     h.run_steps(6);
     h.snapshot("rerun_link_form_light");
 }
+
+/// Start a handler that records its process group and hangs; its pgid.
+fn start_hanging(h: &mut Harness<'_, App>, dir: &Path) -> u32 {
+    let pidfile = dir.join("pid");
+    open_link_form(h);
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom =
+        format!("echo $$ > {}; sleep 300 & sleep 300", pidfile.display());
+    h.state_mut().rerun.form.timeout_secs = 120.0;
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        h.step();
+        if let Some(p) = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "the handler never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn assert_group_gone(pgid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !support::live_in_group(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        support::live_in_group(pgid),
+        Vec::<u32>::new(),
+        "orphans of group {pgid}"
+    );
+}
+
+#[test]
+fn closing_the_panel_or_the_app_kills_the_handlers_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = fixture_copy(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    let pgid = start_hanging(&mut h, dir.path());
+    assert!(!support::live_in_group(pgid).is_empty());
+    h.get_by_label("✖ Close").click();
+    h.run_steps(2);
+    assert_group_gone(pgid);
+
+    // App exit: dropping the app drops the session.
+    std::fs::remove_file(dir.path().join("pid")).unwrap();
+    open_panel(&mut h);
+    let pgid = start_hanging(&mut h, dir.path());
+    assert!(!support::live_in_group(pgid).is_empty());
+    drop(h);
+    assert_group_gone(pgid);
+}
