@@ -618,3 +618,23 @@ fn closing_the_panel_or_the_app_kills_the_handlers_processes() {
     drop(h);
     assert_group_gone(pgid);
 }
+
+#[test]
+fn snapshot_rerun_sdk_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), true);
+    open_panel(&mut h);
+    link_node(&mut h, "VARIANT=step-to-wait\n");
+    h.state_mut().rerun.start_from = Some(1);
+    h.run_steps(2);
+    h.get_by_label("Run to first divergence").click();
+    wait_for(&mut h, "Stopped at the first divergence");
+    h.run_steps(6);
+    mask_toolbar_label(&mut h);
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(0.0, 668.0),
+        egui::pos2(1400.0, 840.0),
+    ));
+    h.snapshot("rerun_sdk_divergence");
+}

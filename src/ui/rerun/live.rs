@@ -267,21 +267,25 @@ impl Live {
                     .as_ref()
                     .map(|r| r.invocations.len())
                     .unwrap_or(0);
+                let invocations = match invocations {
+                    1 => "1 invocation".to_string(),
+                    n => format!("{n} invocations"),
+                };
                 let outcome = self.report.as_ref().and_then(|r| r.outcome.as_ref());
                 match (&self.divergence, &self.error, outcome) {
                     (Some(d), _, _) => format!(
-                        "✖ Stopped at the first divergence: position {} of invocation {} · {invocations} invocations",
+                        "✖ Stopped at the first divergence: position {} of invocation {} · {invocations}",
                         place_label(&d.place),
                         d.invocation + 1
                     ),
                     (None, Some(_), _) => {
-                        format!("Finished: ✖ handler error · {invocations} invocations · no verdict (the handler failed)")
+                        format!("Finished: ✖ handler error · {invocations} · no verdict (the handler failed)")
                     }
                     (None, None, Some(o)) => format!(
-                        "Finished: {} · {invocations} invocations · ✔ no divergence",
+                        "Finished: {} · {invocations} · ✔ no divergence",
                         crate::ui::style::status_label(o.status)
                     ),
-                    (None, None, None) => format!("■ Stopped before the end · {invocations} invocations"),
+                    (None, None, None) => format!("■ Stopped before the end · {invocations}"),
                 }
             }
         }

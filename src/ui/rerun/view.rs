@@ -276,18 +276,23 @@ impl RerunPanel {
                     .strong()
                     .color(red),
                 );
+                // Side by side; `vertical` so wrapped text is not justified.
                 ui.columns(2, |c| {
-                    c[0].weak("durable-lens");
-                    c[0].label(RichText::new(&d.message).strong());
-                    c[1].weak("the SDK's own error");
-                    match &d.sdk_error {
-                        Some(t) => {
-                            c[1].label(RichText::new(t).monospace());
+                    c[0].vertical(|ui| {
+                        ui.weak("durable-lens");
+                        ui.label(RichText::new(&d.message).strong());
+                    });
+                    c[1].vertical(|ui| {
+                        ui.weak("the SDK's own error");
+                        match &d.sdk_error {
+                            Some(t) => {
+                                ui.label(RichText::new(t).monospace());
+                            }
+                            None => {
+                                ui.weak("(none: durable-lens saw the difference before the SDK replayed it)");
+                            }
                         }
-                        None => {
-                            c[1].weak("(none: durable-lens saw the difference before the SDK replayed it)");
-                        }
-                    }
+                    });
                 });
                 let place = crate::rerun::place_label(&d.place);
                 if let Some(op) = doc.position_labels.iter().position(|p| *p == place) {
