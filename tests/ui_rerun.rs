@@ -93,14 +93,18 @@ fn has(h: &Harness<'_, App>, text: &str) -> bool {
 /// its own threads; the UI only polls).
 fn wait_for(h: &mut Harness<'_, App>, text: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut frames_after_end = 0;
     loop {
         h.step();
         if has(h, text) {
             h.run_steps(2);
             return;
         }
+        if h.state().rerun.live.phase() == Phase::Finished {
+            frames_after_end += 1;
+        }
         assert!(
-            Instant::now() < deadline,
+            Instant::now() < deadline && frames_after_end < 20,
             "never showed {text:?}; state: {:?}, error: {:?}",
             h.state().rerun.live.headline(),
             h.state().rerun.live.error
@@ -185,6 +189,36 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
 }
 
 #[test]
+fn a_linked_python_handler_runs_to_the_end_without_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    support::record_py(dir.path(), "order_flow:handler", INPUT);
+    let history = std::fs::read_dir(dir.path().join("store"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("the Python store's execution file");
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Python").click();
+    h.run_steps(2);
+    let f = &mut h.state_mut().rerun.form;
+    f.py_spec = "order_flow:handler".into();
+    f.py_interpreter = support::python().display().to_string();
+    f.cwd = support::handlers_dir().display().to_string();
+    h.run_steps(2);
+    h.get_by_label("Step").click();
+    wait_for(&mut h, "Paused at 'create-order'");
+    h.key_press(egui::Key::F8);
+    wait_for(&mut h, "no divergence");
+    assert!(has(
+        &h,
+        "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"
+    ));
+}
+
+#[test]
 fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
@@ -208,6 +242,20 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         "Stopped at the first divergence: position 2 of invocation 1",
     );
     assert_eq!(h.state().rerun.live.phase(), Phase::Finished);
+    // The recorded operation at that place, in the timeline.
+    h.get_by_label("Show position 2 in the recording").click();
+    h.run_steps(3);
+    assert_eq!(h.state().view, View::Timeline);
+    let sel = h
+        .state()
+        .selected
+        .expect("a recorded operation is selected");
+    let name = h.state().doc.as_ref().unwrap().ops()[sel]
+        .display_name()
+        .to_string();
+    assert_eq!(name, "process-payment");
+    assert!(h.state().rerun.has_session(), "the session survives");
+    open_panel(&mut h);
     // Diff with recording shows the same violation.
     h.get_by_label("Diff with recording").click();
     h.run_steps(2);
@@ -216,6 +264,10 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
         .expect("the re-run is analysed");
     h.run_steps(4);
     assert_eq!(h.state().view, View::Diff);
+    assert!(
+        has(&h, "Replay consistency violation"),
+        "the diff states the violation"
+    );
 }
 
 #[test]
@@ -241,6 +293,62 @@ fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
     h.run_steps(3);
     assert_eq!(h.state().view, View::Timeline);
     assert!(!h.state().rerun.has_session());
+}
+
+/// Run a custom command against the fixture copy until the run ends; the
+/// harness, for assertions on what the panel shows.
+fn run_custom(history: &Path, command: &str) -> Harness<'static, App> {
+    let mut h = harness_for(opened(history, Persisted::default()), false);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom = command.into();
+    h.state_mut().rerun.form.cwd = support::handlers_dir().display().to_string();
+    h.state_mut().rerun.form.timeout_secs = 20.0;
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "The handler failed");
+    h
+}
+
+/// A history with only an input (no operations recorded): checkpoints are
+/// not compared with anything, so the service's own rules decide.
+fn input_only_history(dir: &Path) -> PathBuf {
+    let history = durable_lens::model::History {
+        source: "test".into(),
+        format: durable_lens::model::Format::DurableLens,
+        executions: vec![support::input_only(INPUT)],
+        warnings: Vec::new(),
+    };
+    let path = dir.join("input-only.json");
+    std::fs::write(&path, durable_lens::load::to_lens_json(&history)).unwrap();
+    path
+}
+
+#[test]
+fn garbage_output_and_bogus_checkpoints_show_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = run_custom(
+        &fixture_copy(dir.path()),
+        "cat > /dev/null; echo 'hello there'",
+    );
+    assert!(has(&h, "not an invocation output") && has(&h, "hello there"));
+    drop(h);
+    let h = run_custom(
+        &fixture_copy(dir.path()),
+        r#"cat > /dev/null; echo '{"errorType":"TypeError","errorMessage":"x is undefined"}'; exit 3"#,
+    );
+    assert!(has(&h, "exited with status 3") && has(&h, "TypeError: x is undefined"));
+    drop(h);
+    let h = run_custom(
+        &input_only_history(dir.path()),
+        "python3 bogus_checkpoint.py illegal-transition",
+    );
+    assert!(has(
+        &h,
+        "Invalid transition: STEP START of an operation that is SUCCEEDED"
+    ));
 }
 
 #[test]
@@ -336,6 +444,57 @@ fn breakpoints_pause_on_the_named_operation() {
     assert!(has(&h, "Stopped before the end"));
 }
 
+#[test]
+fn opening_another_history_stops_the_rerun_and_a_reload_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = harness_for(opened(&history, Persisted::default()), false);
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.key_press(egui::Key::F10);
+    wait_for(&mut h, "Paused at 'create-order'");
+    h.key_press(egui::Key::F5);
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("reloads");
+    h.run_steps(2);
+    assert!(h.state().rerun.has_session(), "a reload keeps the session");
+    let other = fixture_copy(dir.path());
+    h.state_mut().open_blocking(other).expect("opens");
+    h.run_steps(2);
+    assert!(!h.state().rerun.has_session(), "another history stops it");
+}
+
+#[test]
+fn a_callback_gets_the_answer_typed_in_the_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_for(
+        opened(&input_only_history(dir.path()), Persisted::default()),
+        false,
+    );
+    open_panel(&mut h);
+    link_node(&mut h, "");
+    h.state_mut().rerun.form.node_file = "callback-flow.mjs".into();
+    h.state_mut().rerun.form.answers = "approval = \"approved-in-the-ui\"\n".into();
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "Finished:");
+    let report = h.state().rerun.live.report.as_ref().expect("a report");
+    let outcome = report.outcome.as_ref().expect("an outcome");
+    assert!(
+        outcome
+            .result
+            .as_deref()
+            .unwrap_or_default()
+            .contains("approved-in-the-ui"),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        report.invocations.len(),
+        2,
+        "suspended at the callback, resumed with the answer"
+    );
+}
+
 /// The execution id in the toolbar differs per recording: keep it out of
 /// the image.
 fn mask_toolbar_label(h: &mut Harness<'_, App>) {
@@ -383,4 +542,21 @@ fn snapshot_rerun_divergence_banner() {
         egui::pos2(1400.0, 840.0),
     ));
     h.snapshot("rerun_divergence_banner");
+}
+
+#[test]
+fn snapshot_rerun_link_form_light() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = opened(&fixture_copy(dir.path()), Persisted::default());
+    app.persisted.dark = false;
+    let mut h = harness_for(app, true);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Python").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.py_spec = "order_flow:handler".into();
+    h.state_mut().rerun.form.py_interpreter = ".venv/bin/python".into();
+    h.state_mut().rerun.form.env = "VARIANT=renamed\n".into();
+    h.run_steps(6);
+    h.snapshot("rerun_link_form_light");
 }

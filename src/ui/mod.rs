@@ -46,6 +46,9 @@ pub enum Intent {
     },
     /// Close the re-run panel (its session is already stopped).
     CloseRerun,
+    /// Select a recorded operation and show it in the timeline (from the
+    /// re-run panel; its session keeps running).
+    ShowRecorded(usize),
 }
 
 /// Start the desktop app; `path` opens at once, else the bundled sample.

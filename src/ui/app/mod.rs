@@ -255,6 +255,8 @@ impl App {
                 self.invocation = Some(i);
             }
         }
+        // Another history stops a re-run of the previous one (a reload keeps it).
+        self.rerun.sync_doc(&doc, &self.persisted.rerun_links);
         self.doc = Some(doc);
         self.reveal = self.selected.is_some();
     }
@@ -353,6 +355,10 @@ impl App {
                 Intent::DiffHistory { history, name } => self.diff_with_history(*history, name),
                 Intent::CloseRerun => {
                     self.rerun.stop();
+                    self.view = View::Timeline;
+                }
+                Intent::ShowRecorded(op) => {
+                    self.select(op);
                     self.view = View::Timeline;
                 }
             }

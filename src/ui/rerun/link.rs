@@ -4,8 +4,10 @@
 //! the preset and its fields); the sidecar next to the history holds only
 //! the command, so a form is also recognised back from a command.
 
-use crate::rerun::HandlerCommand;
+use crate::model::ErrorInfo;
+use crate::rerun::{Answer, HandlerCommand};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -35,6 +37,10 @@ pub struct LinkForm {
     /// `KEY=VALUE` lines; blank lines and `#` comments are ignored.
     pub env: String,
     pub timeout_secs: f64,
+    /// Answers for callbacks and chained invokes, one per line:
+    /// `name-or-place = JSON result | fail: message | timeout`. Unlisted
+    /// ones get the recorded answer. Kept in app storage only.
+    pub answers: String,
 }
 
 impl Default for LinkForm {
@@ -49,6 +55,7 @@ impl Default for LinkForm {
             cwd: String::new(),
             env: String::new(),
             timeout_secs: 60.0,
+            answers: String::new(),
         }
     }
 }
@@ -173,6 +180,51 @@ impl LinkForm {
         Ok(out)
     }
 
+    /// Parse the callback answers.
+    pub fn answer_map(&self) -> Result<HashMap<String, Answer>, String> {
+        let mut out = HashMap::new();
+        for (i, line) in self.answers.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let Some((key, value)) = t.split_once('=').map(|(k, v)| (k.trim(), v.trim())) else {
+                return Err(format!(
+                    "answer line {}: expected `name = JSON result`, `name = fail: message` or `name = timeout`, found `{t}`",
+                    i + 1
+                ));
+            };
+            if key.is_empty() {
+                return Err(format!(
+                    "answer line {}: no operation name or place before `=`",
+                    i + 1
+                ));
+            }
+            let answer = if value == "timeout" {
+                Answer::TimedOut
+            } else if let Some(msg) = value.strip_prefix("fail:") {
+                Answer::Fail(ErrorInfo {
+                    error_type: Some("Error".into()),
+                    message: Some(msg.trim().to_string()),
+                    data: None,
+                    stack_trace: Vec::new(),
+                    truncated: false,
+                })
+            } else {
+                // The SDKs deserialise the result as JSON: refuse what they would choke on.
+                serde_json::from_str::<serde_json::Value>(value).map_err(|e| {
+                    format!(
+                        "answer line {}: `{value}` is not JSON ({e}); quote strings: \"approved\"",
+                        i + 1
+                    )
+                })?;
+                Answer::Succeed(value.to_string())
+            };
+            out.insert(key.to_string(), answer);
+        }
+        Ok(out)
+    }
+
     /// The command line for the chosen preset.
     pub fn command_line(&self) -> Result<String, String> {
         let runner = |file: &str| -> Result<String, String> {
@@ -248,6 +300,7 @@ impl LinkForm {
     pub fn to_command(&self) -> Result<HandlerCommand, String> {
         let command = self.command_line()?;
         let env = self.env_pairs()?;
+        self.answer_map()?;
         let cwd = match self.cwd.trim() {
             "" => None,
             c => {
@@ -366,6 +419,15 @@ impl LinkForm {
                         .desired_width(360.0),
                 );
                 ui.end_row();
+                ui.label("Callback answers")
+                    .on_hover_text("name or place = JSON result, fail: message, or timeout; unlisted ones get the recorded answer");
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.answers)
+                        .hint_text("approval = \"ok\" · fail: reason · timeout")
+                        .desired_rows(1)
+                        .desired_width(360.0),
+                );
+                ui.end_row();
                 ui.label("Timeout per invocation");
                 ui.add(
                     egui::DragValue::new(&mut self.timeout_secs)
@@ -441,6 +503,28 @@ mod tests {
             ..HandlerCommand::default()
         };
         assert_eq!(LinkForm::from_command(&custom, 60.0).preset, Preset::Custom);
+    }
+
+    #[test]
+    fn callback_answers_are_parsed_and_bad_ones_explained() {
+        let f = LinkForm {
+            answers: "approval = \"approved\"\n3.1=fail: no\n# note\npay = timeout\n".into(),
+            ..LinkForm::default()
+        };
+        let m = f.answer_map().unwrap();
+        assert_eq!(
+            m.get("approval"),
+            Some(&Answer::Succeed("\"approved\"".into()))
+        );
+        assert!(
+            matches!(m.get("3.1"), Some(Answer::Fail(e)) if e.message.as_deref() == Some("no"))
+        );
+        assert_eq!(m.get("pay"), Some(&Answer::TimedOut));
+        let bad = LinkForm {
+            answers: "approval = approved".into(),
+            ..LinkForm::default()
+        };
+        assert!(bad.answer_map().unwrap_err().contains("is not JSON"));
     }
 
     #[test]

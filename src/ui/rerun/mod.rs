@@ -159,10 +159,11 @@ impl RerunPanel {
     /// Handler, start point and timeout as the form has them now.
     fn config_key(&self) -> String {
         format!(
-            "{:?} {:?} {}",
+            "{:?} {:?} {} {}",
             self.form.to_command(),
             self.start_from,
-            self.form.timeout_secs
+            self.form.timeout_secs,
+            self.form.answers
         )
     }
 
@@ -203,6 +204,7 @@ impl RerunPanel {
             Some(k) => StartPoint::FromInvocation(k),
         };
         config.timeout = timeout;
+        config.answers = self.form.answer_map().unwrap_or_default();
         config.mode = mode;
         config.breakpoints = if breakpoints {
             self.breakpoint_list()

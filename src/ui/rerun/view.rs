@@ -62,7 +62,7 @@ impl RerunPanel {
             self.act(a, doc, saved);
         }
         ui.label(RichText::new(self.live.headline()).strong());
-        self.banners(ui, dark);
+        self.banners(ui, doc, dark, intents);
         self.results(ui, intents);
 
         egui::TopBottomPanel::bottom("rerun-logs")
@@ -129,7 +129,12 @@ impl RerunPanel {
                         self.save_link(doc, saved);
                     }
                     if let Ok(c) = self.form.command_line() {
-                        ui.weak(format!("runs: {c}"));
+                        // The shim's folder differs per machine: shown short, full on hover.
+                        let short = match super::runners_dir() {
+                            Some(d) => c.replace(&d.display().to_string(), "assets/runners"),
+                            None => c.clone(),
+                        };
+                        ui.weak(format!("runs: {short}")).on_hover_text(c);
                     }
                 });
             });
@@ -250,7 +255,7 @@ impl RerunPanel {
         });
     }
 
-    fn banners(&self, ui: &mut egui::Ui, dark: bool) {
+    fn banners(&self, ui: &mut egui::Ui, doc: &Doc, dark: bool, intents: &mut Vec<Intent>) {
         let red = style::status_color(OpStatus::Failed, dark);
         let fill = if dark {
             egui::Color32::from_rgb(64, 22, 22)
@@ -284,6 +289,16 @@ impl RerunPanel {
                         }
                     }
                 });
+                let place = crate::rerun::place_label(&d.place);
+                if let Some(op) = doc.position_labels.iter().position(|p| *p == place) {
+                    if ui
+                        .small_button(format!("Show position {place} in the recording"))
+                        .on_hover_text("Select the recorded operation in the timeline")
+                        .clicked()
+                    {
+                        intents.push(Intent::ShowRecorded(op));
+                    }
+                }
             });
         }
         if let Some(e) = &self.live.error {
@@ -413,9 +428,24 @@ impl RerunPanel {
             tb = tb.scroll_to_row(l, Some(Align::Center));
         }
         tb.header(20.0, |mut h| {
-            for t in ["", "#", "inv", "position", "name", "type", "replay", "status", "vs recording"] {
+            let hints = [
+                "⏸ marks where the handler is held",
+                "Distinct operations seen so far (what Run to counts)",
+                "Invocation of this re-run",
+                "Place in its context (4.1 = first child of position 4)",
+                "",
+                "",
+                "Replayed from a checkpoint, or executed by the handler",
+                "As checkpointed when first seen; final statuses when the run ends",
+                "Compared with the recorded operation at the same place",
+            ];
+            let titles = ["", "#", "inv", "position", "name", "type", "replay", "status", "vs recording"];
+            for (t, hint) in titles.into_iter().zip(hints) {
                 h.col(|ui| {
-                    ui.strong(t);
+                    let r = ui.strong(t);
+                    if !hint.is_empty() {
+                        r.on_hover_text(hint);
+                    }
                 });
             }
         })
