@@ -252,23 +252,12 @@ impl Builder {
             Some(&i) => i,
             None => {
                 self.ops.push(Operation {
-                    id: id.as_str().to_string(),
                     parent_id: ev.parent_id.as_ref().map(|t| t.as_str().to_string()),
                     name: ev.name.as_ref().map(|t| t.as_str().to_string()),
-                    op_type,
                     sub_type: ev.sub_type.as_ref().map(|t| t.as_str().to_string()),
-                    status: OpStatus::Started,
                     start: at,
-                    end: None,
-                    result: None,
-                    error: None,
-                    attempts: Vec::new(),
-                    scheduled_end: None,
-                    wait_seconds: None,
-                    callback_id: None,
-                    next_attempt_at: None,
                     started_in: Some(inv),
-                    finished_in: None,
+                    ..Operation::new(id.as_str(), op_type, OpStatus::Started)
                 });
                 self.index
                     .insert(id.as_str().to_string(), self.ops.len() - 1);

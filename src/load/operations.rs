@@ -193,23 +193,12 @@ pub(crate) fn build_checkpoints(
             continue;
         }
         exec.operations.push(Operation {
-            id,
             parent_id: c.parent_id,
             name: c.operation_name,
-            op_type,
             sub_type: c.sub_type,
-            status,
-            start: None,
-            end: None,
             result,
             error,
-            attempts: Vec::new(),
-            scheduled_end: None,
-            wait_seconds: None,
-            callback_id: None,
-            next_attempt_at: None,
-            started_in: None,
-            finished_in: None,
+            ..Operation::new(id, op_type, status)
         });
     }
     if exec.arn.is_none() {
