@@ -176,30 +176,37 @@ pub enum DialogResult {
     Unavailable,
 }
 
-/// Open the native dialog off the UI thread. rfd cannot tell "cancelled"
-/// from "no dialog backend", so an answer faster than a human can click is
-/// treated as "unavailable".
+/// Open the native dialog off the UI thread.
 pub fn pick_path(repaint: egui::Context, folder: bool) -> Receiver<DialogResult> {
+    run_dialog(repaint, "durable-lens-dialog", move || {
+        let d = rfd::FileDialog::new().set_title("Open a durable execution history or store");
+        if folder {
+            d.pick_folder()
+        } else {
+            d.add_filter("histories", &["json", "db", "sqlite", "sqlite3"])
+                .add_filter("all", &["*"])
+                .pick_file()
+        }
+    })
+}
+
+/// Run a native dialog (`show`) on its own thread and report its answer.
+/// rfd cannot tell "cancelled" from "no dialog backend", so with no desktop
+/// session the dialog is not tried, and an answer faster than a human can
+/// click is treated as "unavailable" (the caller then offers a path field).
+pub fn run_dialog(
+    repaint: egui::Context,
+    thread_name: &str,
+    show: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+) -> Receiver<DialogResult> {
     let (tx, rx) = channel();
     let _ = std::thread::Builder::new()
-        .name("durable-lens-dialog".into())
+        .name(thread_name.into())
         .spawn(move || {
             let started = Instant::now();
             let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
                 && std::env::var_os("WAYLAND_DISPLAY").is_none();
-            let picked = if no_session {
-                None
-            } else {
-                let d =
-                    rfd::FileDialog::new().set_title("Open a durable execution history or store");
-                if folder {
-                    d.pick_folder()
-                } else {
-                    d.add_filter("histories", &["json", "db", "sqlite", "sqlite3"])
-                        .add_filter("all", &["*"])
-                        .pick_file()
-                }
-            };
+            let picked = if no_session { None } else { show() };
             let r = match picked {
                 Some(p) => DialogResult::Picked(p),
                 None if no_session || started.elapsed() < Duration::from_millis(400) => {

@@ -13,7 +13,7 @@ pub use link::{runners_dir, LinkForm, Preset};
 pub use live::{Line, Live, OpRow, Phase};
 
 use super::doc::Doc;
-use super::jobs::DialogResult;
+use super::jobs::{run_dialog, DialogResult};
 use crate::rerun::{Command, Mode, Session, SessionConfig, StartPoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -432,39 +432,18 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// The native save dialog on its own thread; like the open dialog, an
-/// answer faster than a human can click means no dialog could be shown.
+/// The native save dialog, run like the open dialog (`jobs::run_dialog`).
 fn save_dialog(repaint: egui::Context, suggested: PathBuf) -> Receiver<DialogResult> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let _ = std::thread::Builder::new()
-        .name("durable-lens-save".into())
-        .spawn(move || {
-            let started = Instant::now();
-            let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-                && std::env::var_os("WAYLAND_DISPLAY").is_none();
-            let picked = if no_session {
-                None
-            } else {
-                let mut d = rfd::FileDialog::new()
-                    .set_title("Save the re-run as a history")
-                    .add_filter("history", &["json"]);
-                if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
-                    d = d.set_directory(dir);
-                }
-                if let Some(f) = suggested.file_name() {
-                    d = d.set_file_name(f.to_string_lossy());
-                }
-                d.save_file()
-            };
-            let r = match picked {
-                Some(p) => DialogResult::Picked(p),
-                None if no_session || started.elapsed() < Duration::from_millis(400) => {
-                    DialogResult::Unavailable
-                }
-                None => DialogResult::Cancelled,
-            };
-            let _ = tx.send(r);
-            repaint.request_repaint();
-        });
-    rx
+    run_dialog(repaint, "durable-lens-save", move || {
+        let mut d = rfd::FileDialog::new()
+            .set_title("Save the re-run as a history")
+            .add_filter("history", &["json"]);
+        if let Some(dir) = suggested.parent().filter(|d| d.is_dir()) {
+            d = d.set_directory(dir);
+        }
+        if let Some(f) = suggested.file_name() {
+            d = d.set_file_name(f.to_string_lossy());
+        }
+        d.save_file()
+    })
 }
