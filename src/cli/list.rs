@@ -1,7 +1,7 @@
 //! `durable-lens list` (the executions of a store) and `durable-lens export`.
 
 use super::output::{load, pad, Style};
-use crate::load::{list_store, to_lens_json};
+use crate::load::{list_store, to_lens_json, ExecutionSummary};
 use crate::model::format_duration_micros;
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -10,29 +10,34 @@ use std::path::Path;
 pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
     // Stores list from their index without parsing every execution; a single
     // file is small enough to load.
-    let rows: Vec<serde_json::Value> = match list_store(path) {
-        Ok(summaries) => summaries
-            .iter()
-            .map(|s| json!({
-                "arn": s.arn, "function": s.function_name, "name": s.name, "status": s.status,
+    let summaries: Vec<ExecutionSummary> = match list_store(path) {
+        Ok(summaries) => summaries,
+        Err(_) => load(path, None)?
+            .executions
+            .into_iter()
+            .map(|e| ExecutionSummary {
+                // No ARN is written as null, as stores never have an empty one.
+                arn: e.arn.unwrap_or_default(),
+                function_name: e.function_name,
+                name: e.name,
+                status: e.status.map(|s| s.as_str().to_string()),
+                start: e.start,
+                end: e.end,
+                operation_count: Some(e.operations.len()),
+            })
+            .collect(),
+    };
+    let rows: Vec<serde_json::Value> = summaries
+        .iter()
+        .map(|s| {
+            json!({
+                "arn": (!s.arn.is_empty()).then_some(&s.arn), "function": s.function_name, "name": s.name, "status": s.status,
                 "start": s.start.map(|t| t.to_iso()), "end": s.end.map(|t| t.to_iso()),
                 "duration_ms": match (s.start, s.end) { (Some(a), Some(b)) => Some((b.0 - a.0) / 1000), _ => None },
                 "operations": s.operation_count,
-            }))
-            .collect(),
-        Err(_) => {
-            let h = load(path, None)?;
-            h.executions
-                .iter()
-                .map(|e| json!({
-                    "arn": e.arn, "function": e.function_name, "name": e.name, "status": e.status,
-                    "start": e.start.map(|t| t.to_iso()), "end": e.end.map(|t| t.to_iso()),
-                    "duration_ms": match (e.start, e.end) { (Some(a), Some(b)) => Some((b.0 - a.0) / 1000), _ => None },
-                    "operations": e.operations.len(),
-                }))
-                .collect()
-        }
-    };
+            })
+        })
+        .collect();
     if as_json {
         println!(
             "{}",
