@@ -159,8 +159,10 @@ impl Controller {
                 run,
                 event,
                 terminal,
+                ops,
             } if Some(run) == current => {
-                self.set_replayable(terminal);
+                self.refresh(&ops);
+                self.set_replayable(terminal, ops);
                 self.run_event(event)
             }
             Msg::Done { run, result } if Some(run) == current => self.done(*result),
@@ -281,6 +283,33 @@ impl Controller {
         });
     }
 
+    /// Report each already-seen live operation of `ops` that changed since
+    /// it was last reported.
+    fn refresh<'a>(&mut self, ops: impl IntoIterator<Item = &'a Operation>) {
+        let Some(r) = self.run.as_mut() else { return };
+        let mut changed = Vec::new();
+        for op in ops {
+            match r.live.get_mut(&op.id) {
+                Some(known) if known != op => {
+                    *known = op.clone();
+                    changed.push(op.clone());
+                }
+                _ => {}
+            }
+        }
+        let (run, invocation) = (r.run, r.invocation);
+        let places = r.places.lock().map(|p| p.clone()).unwrap_or_default();
+        for op in changed {
+            let place = places.of(&op.id).cloned().unwrap_or_default();
+            self.emit(SessionEvent::OperationUpdated {
+                run,
+                invocation,
+                op: Box::new(op),
+                place,
+            });
+        }
+    }
+
     /// Report the starting state's operations the handler has replayed
     /// before reaching `upto` (all of them when `None`).
     fn replay_upto(&mut self, upto: Option<&[u32]>) {
@@ -303,11 +332,20 @@ impl Controller {
     }
 
     fn gate(&mut self, notice: CheckpointNotice, rx: &Receiver<Msg>) -> GateDecision {
+        let CheckpointNotice {
+            invocation,
+            updates,
+            ops,
+        } = notice;
+        let mut now: HashMap<String, Operation> =
+            ops.into_iter().map(|o| (o.id.clone(), o)).collect();
+        // Operations seen before whose checkpoint changed them.
+        self.refresh(now.values());
         let Some(r) = self.run.as_mut() else {
             return GateDecision::Abort;
         };
         let mut new_ops = Vec::new();
-        for u in &notice.updates {
+        for u in &updates {
             if r.live.contains_key(&u.id) || r.initial.iter().any(|(_, o)| o.id == u.id) {
                 continue;
             }
@@ -321,15 +359,17 @@ impl Controller {
                 .lock()
                 .map(|mut p| p.add(&u.id, u.parent_id.as_deref(), 10_000 + idx))
                 .unwrap_or_default();
-            let op = Operation {
+            // The service's view after the whole batch; without one (no
+            // gate-side view), what the update itself says.
+            let op = now.remove(&u.id).unwrap_or_else(|| Operation {
                 parent_id: u.parent_id.clone(),
                 name: u.name.clone(),
                 sub_type: u.sub_type.clone(),
                 result: u.payload.clone().map(crate::model::Payload::new),
                 error: u.error.as_ref().map(error_info),
-                started_in: Some(notice.invocation),
+                started_in: Some(invocation),
                 ..Operation::new(u.id.clone(), op_type, crate::model::OpStatus::Started)
-            };
+            });
             r.live.insert(u.id.clone(), op.clone());
             new_ops.push((place, op));
         }
@@ -451,7 +491,9 @@ impl Controller {
     }
 
     /// The operations the coming invocation replays (terminal in its state).
-    fn set_replayable(&mut self, terminal: Vec<WireOp>) {
+    /// `ops`: the model form of the state's operations, reported as the
+    /// history will show them.
+    fn set_replayable(&mut self, terminal: Vec<WireOp>, ops: Vec<Operation>) {
         let Some(r) = self.run.as_mut() else { return };
         if terminal.is_empty() {
             return;
@@ -459,12 +501,18 @@ impl Controller {
         let Ok(mut places) = r.places.lock() else {
             return;
         };
+        let mut by_id: HashMap<String, Operation> =
+            ops.into_iter().map(|o| (o.id.clone(), o)).collect();
         let mut initial: Vec<(PlacePath, Operation)> = terminal
             .iter()
             .enumerate()
             .filter_map(|(i, w)| {
+                // Places follow the wire's parent ids, as the gate assigns them.
                 let place = places.add(&w.id, w.parent_id.as_deref(), 20_000 + i);
-                w.to_model(None).map(|op| (place, op))
+                by_id
+                    .remove(&w.id)
+                    .or_else(|| w.to_model(None))
+                    .map(|op| (place, op))
             })
             .collect();
         initial.sort_by(|a, b| a.0.cmp(&b.0));

@@ -174,6 +174,8 @@ impl Live {
                     comparison,
                 });
             }
+            // The lead's live view takes these up; the table keeps first-seen rows.
+            SessionEvent::OperationUpdated { .. } => {}
             SessionEvent::Paused { op_id, .. } => {
                 self.phase = Some(Phase::Paused);
                 self.paused_at = self.rows.iter().rposition(|r| r.op_id == op_id);
@@ -297,6 +299,7 @@ fn event_run(e: &SessionEvent) -> u32 {
         SessionEvent::RunStarted { run }
         | SessionEvent::InvocationStarted { run, .. }
         | SessionEvent::OperationSeen { run, .. }
+        | SessionEvent::OperationUpdated { run, .. }
         | SessionEvent::Paused { run, .. }
         | SessionEvent::InvocationEnded { run, .. }
         | SessionEvent::Divergence { run, .. }
