@@ -12,6 +12,7 @@
 //! pauses happen only at executed operations.
 
 use super::compare::{self, Comparison, Divergence};
+use super::detected;
 use super::invoker::{InvocationRecord, InvokerError, RunEvent, RunOutcome};
 use super::process::{HoldMeter, Stopper};
 use super::recorded::{PlacePath, Places, Recorded, RecordedAnswers};
@@ -540,12 +541,7 @@ impl Controller {
                     .and_then(|e| e.message.as_deref())
                     .and_then(compare::parse_sdk_error);
                 match (&sdk, record.status()) {
-                    (Some(m), _) => {
-                        let place = self.sdk_place(m);
-                        self.replay_upto(place.as_deref());
-                        let d = self.sdk_divergence(record.index, place, m, failed_err.as_ref());
-                        self.diverged(d);
-                    }
+                    (Some(m), _) => self.sdk_detected(record.index, m, failed_err.as_ref()),
                     (None, Some("SUCCEEDED" | "PENDING")) => self.replay_upto(None),
                     _ => {}
                 }
@@ -557,61 +553,38 @@ impl Controller {
         }
     }
 
-    fn sdk_place(&self, m: &compare::SdkMismatch) -> Option<PlacePath> {
-        if let Some(step) = &m.js_step {
-            return compare::js_step_place(step);
-        }
-        let r = self.run.as_ref()?;
-        let id = m.py_id.as_deref()?;
-        r.places.lock().ok()?.of(id).cloned()
-    }
-
-    fn sdk_divergence(
-        &self,
+    /// The SDK stopped the invocation with a non-determinism error: report
+    /// what it replayed before that place, then a row for the operation the
+    /// handler produced there (role replayed: the SDK was replaying), then
+    /// the divergence.
+    fn sdk_detected(
+        &mut self,
         invocation: usize,
-        place: Option<PlacePath>,
         m: &compare::SdkMismatch,
         err: Option<&crate::model::ErrorInfo>,
-    ) -> Divergence {
-        let sdk_error = err.and_then(|e| e.message.clone());
-        let place = place.unwrap_or_default();
-        let expected = self.recorded.op_at(&place);
-        let found_type = m
-            .found_type
-            .or(expected.map(|e| e.op_type))
-            .unwrap_or(OpType::Step);
-        let found_name = m
-            .found_name
-            .clone()
-            .or_else(|| expected.and_then(|e| e.name.clone()));
-        let cmp = match expected {
-            Some(e) => Comparison::Differs {
-                expected_name: e.name.clone(),
-                expected_type: e.op_type,
-            },
-            None => Comparison::NotRecorded,
-        };
-        let message = if m.found_name.is_none() && m.found_type.is_none() {
-            format!(
-                "Replay consistency violation at position {}: {}",
-                compare_position(&place),
-                sdk_error.clone().unwrap_or_default()
-            )
-        } else {
-            compare::message(
-                &self.recorded,
-                &place,
-                found_type,
-                found_name.as_deref(),
-                &cmp,
-            )
-        };
-        Divergence {
+    ) {
+        let Some(r) = self.run.as_ref() else { return };
+        if r.divergence.is_some() {
+            return;
+        }
+        let place = r.places.lock().ok().and_then(|p| detected::place(m, &p));
+        let checkpoint = place.as_ref().and_then(|p| {
+            r.initial
+                .iter()
+                .find(|(at, _)| at == p)
+                .map(|(_, op)| op.clone())
+        });
+        self.replay_upto(place.as_deref());
+        let d = detected::detected(
+            &self.recorded,
             invocation,
             place,
-            message,
-            sdk_error,
-        }
+            m,
+            err,
+            checkpoint.as_ref(),
+        );
+        self.see(d.op, d.place, Role::Replayed, d.comparison);
+        self.diverged(d.divergence);
     }
 
     fn done(&mut self, result: (Result<RunOutcome, InvokerError>, History, Vec<WireOp>)) {
@@ -678,8 +651,4 @@ impl Controller {
             })
         })
     }
-}
-
-fn compare_position(place: &[u32]) -> String {
-    super::recorded::place_label(place)
 }
