@@ -3,7 +3,8 @@
 //! (`invoker`, processes in `process`) on loopback, drives the official SDKs
 //! unmodified, compares every operation with the recording (`recorded`), and
 //! builds the run into a `History` like a loader would (`history`). `session`
-//! adds step control for the UI and the CLI.
+//! adds step control for the UI and the CLI, over the per-run bookkeeping in
+//! `run_state`; `detected` handles divergences the SDK itself reports.
 
 pub mod compare;
 pub mod control;
@@ -14,6 +15,7 @@ pub mod link;
 pub mod process;
 pub mod recorded;
 mod run;
+mod run_state;
 pub mod service;
 pub mod session;
 pub mod state;

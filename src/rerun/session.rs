@@ -13,16 +13,17 @@
 
 use super::compare::{self, Comparison, Divergence};
 use super::detected;
-use super::invoker::{InvocationRecord, InvokerError, RunEvent, RunOutcome};
+use super::invoker::{InvokerError, RunEvent, RunOutcome};
 use super::process::{HoldMeter, Stopper};
 use super::recorded::{PlacePath, Places, Recorded, RecordedAnswers};
 use super::run::{runner, Msg};
+use super::run_state::RunState;
 use super::service::{CheckpointNotice, GateDecision};
 use super::wire::{error_info, WireOp};
 use crate::model::{History, OpType, Operation};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub use super::control::{Command, Mode, Report, Role, SessionConfig, SessionEvent, StartPoint};
 
@@ -59,26 +60,6 @@ impl Drop for Session {
             let _ = t.join();
         }
     }
-}
-
-/// Per-run bookkeeping of the controller.
-struct RunState {
-    run: u32,
-    stopper: Arc<Stopper>,
-    hold: Arc<HoldMeter>,
-    places: Arc<Mutex<Places>>,
-    /// Terminal operations of the starting state: replayed on every invocation.
-    initial: Vec<(PlacePath, Operation)>,
-    seen_ids: HashSet<String>,
-    replayed_this_invocation: HashSet<String>,
-    invocation: usize,
-    executed_count: usize,
-    divergence: Option<Divergence>,
-    records: Vec<InvocationRecord>,
-    switches: Vec<(usize, PlacePath)>,
-    switched_parents: HashSet<(usize, PlacePath)>,
-    live: HashMap<String, Operation>,
-    done: bool,
 }
 
 struct Controller {
@@ -163,7 +144,9 @@ impl Controller {
                 ops,
             } if Some(run) == current => {
                 self.refresh(&ops);
-                self.set_replayable(terminal, ops);
+                if let Some(r) = self.run.as_mut() {
+                    r.set_replayable(terminal, ops);
+                }
                 self.run_event(event)
             }
             Msg::Done { run, result } if Some(run) == current => self.done(*result),
@@ -206,37 +189,11 @@ impl Controller {
             StartPoint::FromInvocation(k) => k,
         };
         let initial_wire = self.recorded.state_at(start_k);
-        let mut places = Places::default();
-        let mut initial = Vec::new();
-        for (i, w) in initial_wire.iter().enumerate() {
-            let place = places.add(&w.id, w.parent_id.as_deref(), i);
-            if w.status().is_some_and(|s| s.is_terminal()) {
-                if let Some(op) = w.to_model(None) {
-                    initial.push((place, op));
-                }
-            }
-        }
-        initial.sort_by(|a, b| a.0.cmp(&b.0));
-        let places = Arc::new(Mutex::new(places));
         let stopper = Stopper::new();
         let hold = HoldMeter::new();
-        self.run = Some(RunState {
-            run,
-            stopper: stopper.clone(),
-            hold: hold.clone(),
-            places: places.clone(),
-            initial,
-            seen_ids: HashSet::new(),
-            replayed_this_invocation: HashSet::new(),
-            invocation: 0,
-            executed_count: 0,
-            divergence: None,
-            records: Vec::new(),
-            switches: Vec::new(),
-            switched_parents: HashSet::new(),
-            live: HashMap::new(),
-            done: false,
-        });
+        let state = RunState::new(run, &initial_wire, stopper.clone(), hold.clone());
+        let places = state.places.clone();
+        self.run = Some(state);
         self.emit(SessionEvent::RunStarted { run });
         let answerer = RecordedAnswers {
             recorded: (*self.recorded).clone(),
@@ -268,67 +225,31 @@ impl Controller {
         }
     }
 
+    fn emit_all(&self, events: Vec<SessionEvent>) {
+        for e in events {
+            self.emit(e);
+        }
+    }
+
     fn see(&mut self, op: Operation, place: PlacePath, role: Role, comparison: Comparison) {
-        let Some(r) = self.run.as_mut() else { return };
-        r.seen_ids.insert(op.id.clone());
-        let seen = r.seen_ids.len();
-        let (run, invocation) = (r.run, r.invocation);
-        self.emit(SessionEvent::OperationSeen {
-            run,
-            invocation,
-            seen,
-            op: Box::new(op),
-            place,
-            role,
-            comparison,
-        });
+        if let Some(r) = self.run.as_mut() {
+            let e = r.see(op, place, role, comparison);
+            self.emit(e);
+        }
     }
 
-    /// Report each already-seen live operation of `ops` that changed since
-    /// it was last reported.
+    /// Report live operations that changed (see `RunState::refresh`).
     fn refresh<'a>(&mut self, ops: impl IntoIterator<Item = &'a Operation>) {
-        let Some(r) = self.run.as_mut() else { return };
-        let mut changed = Vec::new();
-        for op in ops {
-            match r.live.get_mut(&op.id) {
-                Some(known) if known != op => {
-                    *known = op.clone();
-                    changed.push(op.clone());
-                }
-                _ => {}
-            }
-        }
-        let (run, invocation) = (r.run, r.invocation);
-        let places = r.places.lock().map(|p| p.clone()).unwrap_or_default();
-        for op in changed {
-            let place = places.of(&op.id).cloned().unwrap_or_default();
-            self.emit(SessionEvent::OperationUpdated {
-                run,
-                invocation,
-                op: Box::new(op),
-                place,
-            });
+        if let Some(r) = self.run.as_mut() {
+            let events = r.refresh(ops);
+            self.emit_all(events);
         }
     }
 
-    /// Report the starting state's operations the handler has replayed
-    /// before reaching `upto` (all of them when `None`).
     fn replay_upto(&mut self, upto: Option<&[u32]>) {
-        let Some(r) = self.run.as_mut() else { return };
-        let pending: Vec<(PlacePath, Operation)> = r
-            .initial
-            .iter()
-            .filter(|(p, op)| {
-                upto.is_none_or(|u| p.as_slice() < u)
-                    && !r.replayed_this_invocation.contains(&op.id)
-            })
-            .cloned()
-            .collect();
-        for (_, op) in &pending {
-            r.replayed_this_invocation.insert(op.id.clone());
-        }
-        for (place, op) in pending {
-            self.see(op, place, Role::Replayed, Comparison::Matches);
+        if let Some(r) = self.run.as_mut() {
+            let events = r.replay_upto(upto);
+            self.emit_all(events);
         }
     }
 
@@ -347,19 +268,14 @@ impl Controller {
         };
         let mut new_ops = Vec::new();
         for u in &updates {
-            if r.live.contains_key(&u.id) || r.initial.iter().any(|(_, o)| o.id == u.id) {
+            if r.knows(&u.id) {
                 continue;
             }
             let Some(op_type) = u.op_type() else { continue };
             if op_type == OpType::Execution {
                 continue;
             }
-            let idx = r.live.len();
-            let place = r
-                .places
-                .lock()
-                .map(|mut p| p.add(&u.id, u.parent_id.as_deref(), 10_000 + idx))
-                .unwrap_or_default();
+            let place = r.place_new(&u.id, u.parent_id.as_deref());
             // The service's view after the whole batch; without one (no
             // gate-side view), what the update itself says.
             let op = now.remove(&u.id).unwrap_or_else(|| Operation {
@@ -384,11 +300,7 @@ impl Controller {
             let Some(r) = self.run.as_mut() else {
                 return GateDecision::Abort;
             };
-            r.executed_count += 1;
-            let parent = place[..place.len().saturating_sub(1)].to_vec();
-            if r.switched_parents.insert((r.invocation, parent)) {
-                r.switches.push((r.invocation, place.clone()));
-            }
+            r.executed(&place);
             let divergent = cmp.is_divergence().then(|| Divergence {
                 invocation: r.invocation,
                 place: place.clone(),
@@ -411,7 +323,7 @@ impl Controller {
             if let Some(d) = divergent {
                 return self.diverged(d);
             }
-            let seen = self.run.as_ref().map(|r| r.seen_ids.len()).unwrap_or(0);
+            let seen = self.run.as_ref().map(RunState::seen_count).unwrap_or(0);
             let pause = match (self.back_target, self.mode) {
                 (Some(t), _) => executed >= t,
                 (None, Mode::Step) => true,
@@ -491,43 +403,12 @@ impl Controller {
         decision
     }
 
-    /// The operations the coming invocation replays (terminal in its state).
-    /// `ops`: the model form of the state's operations, reported as the
-    /// history will show them.
-    fn set_replayable(&mut self, terminal: Vec<WireOp>, ops: Vec<Operation>) {
-        let Some(r) = self.run.as_mut() else { return };
-        if terminal.is_empty() {
-            return;
-        }
-        let Ok(mut places) = r.places.lock() else {
-            return;
-        };
-        let mut by_id: HashMap<String, Operation> =
-            ops.into_iter().map(|o| (o.id.clone(), o)).collect();
-        let mut initial: Vec<(PlacePath, Operation)> = terminal
-            .iter()
-            .enumerate()
-            .filter_map(|(i, w)| {
-                // Places follow the wire's parent ids, as the gate assigns them.
-                let place = places.add(&w.id, w.parent_id.as_deref(), 20_000 + i);
-                by_id
-                    .remove(&w.id)
-                    .or_else(|| w.to_model(None))
-                    .map(|op| (place, op))
-            })
-            .collect();
-        initial.sort_by(|a, b| a.0.cmp(&b.0));
-        drop(places);
-        r.initial = initial;
-    }
-
     fn run_event(&mut self, event: RunEvent) {
         let Some(r) = self.run.as_mut() else { return };
         let run = r.run;
         match event {
             RunEvent::InvocationStarted { index, request_id } => {
-                r.invocation = index;
-                r.replayed_this_invocation.clear();
+                r.begin_invocation(index);
                 self.emit(SessionEvent::InvocationStarted {
                     run,
                     index,
