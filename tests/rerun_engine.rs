@@ -160,32 +160,35 @@ fn a_callback_is_answered_with_the_supplied_result_between_invocations() {
 
 /// Run `config` headless and check what a live view would end up showing:
 /// the last event for every executed operation carries its terminal status
-/// and equals the operation in the saved re-run. Returns the first-seen
-/// status of each executed operation by name, and the names updated later.
+/// and equals the operation in the saved re-run. Returns, by name, the
+/// statuses each executed operation was reported with: first seen, then
+/// every update.
 fn live_view_ends_as_the_history(
     config: durable_lens::rerun::SessionConfig,
-) -> (
-    std::collections::HashMap<String, OpStatus>,
-    std::collections::HashSet<String>,
-) {
+) -> std::collections::HashMap<String, Vec<OpStatus>> {
     use durable_lens::model::Operation;
     use durable_lens::rerun::{run_headless, Role, SessionEvent};
     use std::collections::HashMap;
     let mut last: HashMap<String, Operation> = HashMap::new();
     let mut executed: Vec<String> = Vec::new();
-    let mut first_status = HashMap::new();
-    let mut updated = std::collections::HashSet::new();
+    let mut statuses: HashMap<String, Vec<OpStatus>> = HashMap::new();
     let report = run_headless(config, &mut |e| match e {
         SessionEvent::OperationSeen { op, role, .. } => {
             if *role == Role::Executed {
                 executed.push(op.id.clone());
-                first_status.insert(op.display_name().to_string(), op.status);
+                statuses
+                    .entry(op.display_name().to_string())
+                    .or_default()
+                    .push(op.status);
             }
             last.insert(op.id.clone(), (**op).clone());
         }
         SessionEvent::OperationUpdated { op, .. } => {
             assert!(last.contains_key(&op.id), "updated before seen: {op:?}");
-            updated.insert(op.display_name().to_string());
+            statuses
+                .entry(op.display_name().to_string())
+                .or_default()
+                .push(op.status);
             last.insert(op.id.clone(), (**op).clone());
         }
         _ => {}
@@ -205,7 +208,7 @@ fn live_view_ends_as_the_history(
         assert!(shown.status.is_terminal(), "{shown:?}");
         assert_eq!(shown, saved);
     }
-    (first_status, updated)
+    statuses
 }
 
 #[test]
@@ -216,21 +219,17 @@ fn live_operations_end_with_their_final_state_js() {
         recorded,
         support::node_handler("order-flow.mjs", &[]),
     );
-    let (first, updated) = live_view_ends_as_the_history(config);
-    eprintln!("{first:?} {updated:?}");
+    let statuses = live_view_ends_as_the_history(config);
+    eprintln!("{statuses:?}");
+    use OpStatus::{Started, Succeeded};
     // The JS SDK sends a step's START and SUCCEED in one checkpoint request:
-    // the first report already has the final status.
-    assert_eq!(first["create-order"], OpStatus::Succeeded);
-    assert_eq!(
-        first["cool-off"],
-        OpStatus::Started,
-        "a wait starts, then ends"
-    );
-    // The wait ended by the invoker's clock, the contexts by a later checkpoint.
+    // the first report already has the final status, and nothing follows.
+    assert_eq!(statuses["create-order"], [Succeeded]);
+    // A wait starts, and the invoker's clock ends it between invocations;
+    // contexts close by a later checkpoint.
     for name in ["cool-off", "notify", "email", "sms"] {
-        assert!(updated.contains(name), "{name} was never updated");
+        assert_eq!(statuses[name], [Started, Succeeded], "{name}");
     }
-    assert!(!updated.contains("create-order"), "no change, no update");
 }
 
 #[test]
@@ -241,16 +240,34 @@ fn live_operations_end_with_their_final_state_python() {
         recorded,
         support::python_handler("order_flow:handler", &[]),
     );
-    let (first, updated) = live_view_ends_as_the_history(config);
-    eprintln!("{first:?} {updated:?}");
-    assert_eq!(first["create-order"], OpStatus::Succeeded);
-    assert_eq!(first["cool-off"], OpStatus::Started);
+    let statuses = live_view_ends_as_the_history(config);
+    eprintln!("{statuses:?}");
+    use OpStatus::{Started, Succeeded};
+    assert_eq!(statuses["create-order"], [Succeeded]);
     for name in [
         "cool-off",
         "notify",
         "parallel-branch-0",
         "parallel-branch-1",
     ] {
-        assert!(updated.contains(name), "{name} was never updated");
+        assert_eq!(statuses[name], [Started, Succeeded], "{name}");
     }
+}
+
+#[test]
+fn a_retried_step_is_updated_through_each_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = support::record_js(dir.path(), "retry-flow.mjs", r#"{"orderId":"5"}"#);
+    let config = durable_lens::rerun::SessionConfig::new(
+        recorded,
+        support::node_handler("retry-flow.mjs", &[]),
+    );
+    let statuses = live_view_ends_as_the_history(config);
+    eprintln!("{statuses:?}");
+    let flaky = &statuses["flaky-charge"];
+    // Failed and scheduled for a retry, ready once the (skipped) backoff
+    // ends, then succeeded by the second attempt.
+    assert_eq!(flaky.first(), Some(&OpStatus::Pending), "{flaky:?}");
+    assert!(flaky.contains(&OpStatus::Ready), "{flaky:?}");
+    assert_eq!(flaky.last(), Some(&OpStatus::Succeeded), "{flaky:?}");
 }
