@@ -238,4 +238,11 @@ fn python_changed_code_stops_where_the_sdk_detects_it() {
         "type checkpoint='STEP' current='WAIT'",
         (OpType::Wait, "process-payment"),
     );
+    assert_sdk_divergence(
+        &rerun_with_events(&recorded, py("inserted"), from1),
+        &[2],
+        "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'check-fraud' of type STEP",
+        "name checkpoint='process-payment' current='check-fraud'",
+        (OpType::Step, "check-fraud"),
+    );
 }
