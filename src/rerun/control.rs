@@ -67,6 +67,19 @@ pub enum SessionEvent {
         role: Role,
         comparison: Comparison,
     },
+    /// An operation already reported by `OperationSeen` changed: a later
+    /// checkpoint (SUCCEED, FAIL, RETRY, a context closing) or a completion
+    /// the invoker applied between invocations (a wait's timer, a retry's
+    /// backoff, a callback's or chained invoke's answer). `op` is the whole
+    /// operation as it is now, as the saved re-run will show it.
+    /// `invocation` is the one whose checkpoint changed it, or for a
+    /// completion between invocations, the one that ended before it.
+    OperationUpdated {
+        run: u32,
+        invocation: usize,
+        op: Box<Operation>,
+        place: PlacePath,
+    },
     Paused {
         run: u32,
         seen: usize,

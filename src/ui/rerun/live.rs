@@ -78,6 +78,8 @@ pub struct Live {
     pub scroll_to_line: Option<usize>,
     line_of_row: HashMap<usize, usize>,
     max_seen: usize,
+    /// Operation picked in the time view: its rows are highlighted.
+    pub picked: Option<String>,
 }
 
 impl Live {
@@ -97,6 +99,15 @@ impl Live {
     pub fn paused_line(&self) -> Option<usize> {
         self.paused_at
             .and_then(|r| self.line_of_row.get(&r).copied())
+    }
+
+    /// Highlight an operation picked in the time view and scroll its
+    /// latest row into sight.
+    pub fn reveal_op(&mut self, id: &str) {
+        self.picked = Some(id.to_string());
+        if let Some(r) = self.rows.iter().rposition(|r| r.op_id == id) {
+            self.scroll_to_line = self.line_of_row.get(&r).copied();
+        }
     }
 
     /// The user stopped the run (or closed the panel).
@@ -173,6 +184,13 @@ impl Live {
                     status: op.status,
                     comparison,
                 });
+            }
+            SessionEvent::OperationUpdated { op, .. } => {
+                // The latest sighting carries the news; earlier invocations'
+                // rows keep what they showed then.
+                if let Some(r) = self.rows.iter_mut().rev().find(|r| r.op_id == op.id) {
+                    r.status = op.status;
+                }
             }
             SessionEvent::Paused { op_id, .. } => {
                 self.phase = Some(Phase::Paused);
@@ -297,6 +315,7 @@ fn event_run(e: &SessionEvent) -> u32 {
         SessionEvent::RunStarted { run }
         | SessionEvent::InvocationStarted { run, .. }
         | SessionEvent::OperationSeen { run, .. }
+        | SessionEvent::OperationUpdated { run, .. }
         | SessionEvent::Paused { run, .. }
         | SessionEvent::InvocationEnded { run, .. }
         | SessionEvent::Divergence { run, .. }

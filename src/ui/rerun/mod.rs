@@ -7,10 +7,12 @@
 
 mod link;
 mod live;
+mod trace;
 mod view;
 
 pub use link::{runners_dir, LinkForm, Preset};
 pub use live::{Line, Live, OpRow, Phase};
+pub use trace::Trace;
 
 use super::doc::Doc;
 use super::jobs::{run_dialog, DialogResult};
@@ -38,6 +40,8 @@ pub struct RerunPanel {
     /// "Run to" target: the Nth distinct operation (1-based).
     pub run_to: usize,
     pub live: Live,
+    /// The same run as a history, for the time view.
+    pub trace: Trace,
     session: Option<Session>,
     /// The history the form and the session belong to.
     key: Option<String>,
@@ -89,6 +93,7 @@ impl RerunPanel {
         }
         self.stop();
         self.live = Live::default();
+        self.trace = Trace::default();
         self.key = key.clone();
         self.start_from = None;
         self.run_to = self.run_to.max(1);
@@ -216,7 +221,8 @@ impl RerunPanel {
             None => "durable-lens re-run".into(),
         };
         self.live = Live::default();
-        self.live.set_running();
+        self.trace = Trace::default();
+        self.running();
         self.save_note = None;
         self.saved_to = None;
         self.show_link = false;
@@ -246,7 +252,7 @@ impl RerunPanel {
         if self.live.phase() == Phase::Finished {
             s.send(Command::Restart);
         }
-        self.live.set_running();
+        self.running();
     }
 
     pub fn step(&mut self, doc: &Doc, saved: &mut SavedLinks) {
@@ -272,7 +278,7 @@ impl RerunPanel {
             Some(s) => {
                 s.send(Command::SetBreakpoints(self.breakpoint_list()));
                 s.send(Command::Restart);
-                self.live.set_running();
+                self.running();
             }
             None => self.start(doc, saved, Mode::Step, true),
         }
@@ -281,8 +287,14 @@ impl RerunPanel {
     pub fn back(&mut self) {
         if let Some(s) = &self.session {
             s.send(Command::Back);
-            self.live.set_running();
+            self.running();
         }
+    }
+
+    /// The handler goes on: the table's state and the time view's clock.
+    fn running(&mut self) {
+        self.live.set_running();
+        self.trace.resumed(Instant::now());
     }
 
     /// Drain the session's events (never blocks) and keep frames coming
@@ -295,6 +307,7 @@ impl RerunPanel {
         for _ in 0..EVENTS_PER_FRAME {
             match s.events.try_recv() {
                 Ok(e) => {
+                    self.trace.apply(&e, Instant::now());
                     self.live.apply(e);
                     got = true;
                 }
@@ -312,7 +325,7 @@ impl RerunPanel {
         if got {
             ctx.request_repaint();
         }
-        if self.live.phase() == Phase::Running {
+        if self.live.phase() == Phase::Running || self.trace.pending() {
             // The session has no handle on the UI: poll while it works.
             ctx.request_repaint_after(Duration::from_millis(50));
         }
