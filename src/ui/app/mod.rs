@@ -463,10 +463,10 @@ impl App {
             for k in keys {
                 match k {
                     Key::F | Key::Home => t.fit(),
-                    Key::Plus | Key::Equals => t.view.zoom(1.5, 0.5),
-                    Key::Minus => t.view.zoom(1.0 / 1.5, 0.5),
-                    Key::ArrowLeft => t.view.pan(-0.2),
-                    Key::ArrowRight => t.view.pan(0.2),
+                    Key::Plus | Key::Equals => t.zoom(1.5, 0.5),
+                    Key::Minus => t.zoom(1.0 / 1.5, 0.5),
+                    Key::ArrowLeft => t.pan(-0.2),
+                    Key::ArrowRight => t.pan(0.2),
                     _ => {}
                 }
             }

@@ -84,6 +84,9 @@ pub struct Trace {
     pub picked_invocation: Option<usize>,
     /// Operation the user clicked in the time view.
     pub picked: Option<String>,
+    /// Refit the view to the whole run as it grows, until the user zooms
+    /// or pans (F fits and follows again).
+    unfollowed: bool,
 }
 
 impl Trace {
@@ -103,6 +106,7 @@ impl Trace {
                     },
                     clock: Some(clock),
                     view: std::mem::take(&mut self.view),
+                    unfollowed: self.unfollowed,
                     dirty: true,
                     ..Trace::default()
                 };
@@ -344,8 +348,15 @@ impl Trace {
             ui.weak("The re-run's time view: operations appear here as the handler produces them.");
             return Vec::new();
         };
+        if !self.unfollowed {
+            self.view.fit(&doc.timeline);
+        }
+        let before = (self.view.t_start, self.view.secs_per_px);
         let mut intents = Vec::new();
         self.view.ui(ui, doc, selected, invocation, &mut intents);
+        if (self.view.t_start, self.view.secs_per_px) != before {
+            self.unfollowed = true;
+        }
         intents
             .into_iter()
             .filter_map(|i| match i {
@@ -363,11 +374,25 @@ impl Trace {
             .collect()
     }
 
-    /// Fit the whole run into the view (F / Home in the re-run panel).
+    /// Fit the whole run into the view and follow it as it grows (F /
+    /// Home in the re-run panel).
     pub fn fit(&mut self) {
+        self.unfollowed = false;
         if let Some(d) = &self.doc {
             self.view.fit(&d.timeline);
         }
+    }
+
+    /// Zoom by `factor` around `at` (0..1 of the width); stops following.
+    pub fn zoom(&mut self, factor: f64, at: f64) {
+        self.unfollowed = true;
+        self.view.zoom(factor, at);
+    }
+
+    /// Pan by a fraction of the width; stops following.
+    pub fn pan(&mut self, frac: f64) {
+        self.unfollowed = true;
+        self.view.pan(frac);
     }
 }
 

@@ -80,9 +80,14 @@ impl RerunPanel {
             });
         egui::TopBottomPanel::bottom("rerun-time-view")
             .resizable(true)
-            .default_height(200.0)
-            .min_height(60.0)
-            .show_inside(ui, |ui| self.time_view(ui));
+            .default_height(220.0)
+            .min_height(90.0)
+            .show_inside(ui, |ui| {
+                // The time view paints into whatever it is given; claim the
+                // panel's height so the panel does not shrink to its header.
+                ui.set_min_height(ui.available_height());
+                self.time_view(ui)
+            });
         egui::CentralPanel::default().show_inside(ui, |ui| self.table(ui, dark));
     }
 
