@@ -157,3 +157,100 @@ fn a_callback_is_answered_with_the_supplied_result_between_invocations() {
         "suspended at the callback, resumed with the answer"
     );
 }
+
+/// Run `config` headless and check what a live view would end up showing:
+/// the last event for every executed operation carries its terminal status
+/// and equals the operation in the saved re-run. Returns the first-seen
+/// status of each executed operation by name, and the names updated later.
+fn live_view_ends_as_the_history(
+    config: durable_lens::rerun::SessionConfig,
+) -> (
+    std::collections::HashMap<String, OpStatus>,
+    std::collections::HashSet<String>,
+) {
+    use durable_lens::model::Operation;
+    use durable_lens::rerun::{run_headless, Role, SessionEvent};
+    use std::collections::HashMap;
+    let mut last: HashMap<String, Operation> = HashMap::new();
+    let mut executed: Vec<String> = Vec::new();
+    let mut first_status = HashMap::new();
+    let mut updated = std::collections::HashSet::new();
+    let report = run_headless(config, &mut |e| match e {
+        SessionEvent::OperationSeen { op, role, .. } => {
+            if *role == Role::Executed {
+                executed.push(op.id.clone());
+                first_status.insert(op.display_name().to_string(), op.status);
+            }
+            last.insert(op.id.clone(), (**op).clone());
+        }
+        SessionEvent::OperationUpdated { op, .. } => {
+            assert!(last.contains_key(&op.id), "updated before seen: {op:?}");
+            updated.insert(op.display_name().to_string());
+            last.insert(op.id.clone(), (**op).clone());
+        }
+        _ => {}
+    })
+    .expect("a report");
+    assert_eq!(report.error, None);
+    assert_eq!(report.divergence, None);
+    let history = &report.history.executions[0];
+    assert!(!executed.is_empty());
+    for id in &executed {
+        let shown = &last[id];
+        let saved = history
+            .operations
+            .iter()
+            .find(|o| &o.id == id)
+            .expect("executed operation in the saved re-run");
+        assert!(shown.status.is_terminal(), "{shown:?}");
+        assert_eq!(shown, saved);
+    }
+    (first_status, updated)
+}
+
+#[test]
+fn live_operations_end_with_their_final_state_js() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = support::record_js(dir.path(), "order-flow.mjs", r#"{"orderId":"123"}"#);
+    let config = durable_lens::rerun::SessionConfig::new(
+        recorded,
+        support::node_handler("order-flow.mjs", &[]),
+    );
+    let (first, updated) = live_view_ends_as_the_history(config);
+    eprintln!("{first:?} {updated:?}");
+    // The JS SDK sends a step's START and SUCCEED in one checkpoint request:
+    // the first report already has the final status.
+    assert_eq!(first["create-order"], OpStatus::Succeeded);
+    assert_eq!(
+        first["cool-off"],
+        OpStatus::Started,
+        "a wait starts, then ends"
+    );
+    // The wait ended by the invoker's clock, the contexts by a later checkpoint.
+    for name in ["cool-off", "notify", "email", "sms"] {
+        assert!(updated.contains(name), "{name} was never updated");
+    }
+    assert!(!updated.contains("create-order"), "no change, no update");
+}
+
+#[test]
+fn live_operations_end_with_their_final_state_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = support::record_py(dir.path(), "order_flow:handler", r#"{"orderId":"123"}"#);
+    let config = durable_lens::rerun::SessionConfig::new(
+        recorded,
+        support::python_handler("order_flow:handler", &[]),
+    );
+    let (first, updated) = live_view_ends_as_the_history(config);
+    eprintln!("{first:?} {updated:?}");
+    assert_eq!(first["create-order"], OpStatus::Succeeded);
+    assert_eq!(first["cool-off"], OpStatus::Started);
+    for name in [
+        "cool-off",
+        "notify",
+        "parallel-branch-0",
+        "parallel-branch-1",
+    ] {
+        assert!(updated.contains(name), "{name} was never updated");
+    }
+}

@@ -6,18 +6,29 @@
 #[path = "handlers/support.rs"]
 mod support;
 
-use durable_lens::model::{Execution, OpStatus};
+use durable_lens::model::{Execution, OpStatus, OpType};
 use durable_lens::replay::analyze;
-use durable_lens::rerun::{run_headless, HandlerCommand, Report, SessionConfig, StartPoint};
+use durable_lens::rerun::{
+    run_headless, HandlerCommand, Report, Role, SessionConfig, SessionEvent, StartPoint,
+};
 use std::time::Duration;
 
 const INPUT: &str = r#"{"orderId":"123"}"#;
 
 fn rerun(recorded: &Execution, handler: HandlerCommand, start: StartPoint) -> Report {
+    rerun_with_events(recorded, handler, start).0
+}
+
+fn rerun_with_events(
+    recorded: &Execution,
+    handler: HandlerCommand,
+    start: StartPoint,
+) -> (Report, Vec<SessionEvent>) {
     let mut config = SessionConfig::new(recorded.clone(), handler);
     config.start = start;
     config.timeout = Duration::from_secs(60);
-    let report = run_headless(config, &mut |_| {}).expect("a report");
+    let mut events = Vec::new();
+    let report = run_headless(config, &mut |e| events.push(e.clone())).expect("a report");
     for r in &report.invocations {
         eprintln!(
             "--- invocation {}: {}\n{}",
@@ -26,7 +37,7 @@ fn rerun(recorded: &Execution, handler: HandlerCommand, start: StartPoint) -> Re
             r.stderr.trim()
         );
     }
-    report
+    (report, events)
 }
 
 /// Root-context switch position of each invocation, per the replay analysis.
@@ -102,7 +113,34 @@ fn js_rerun_from_the_second_invocation_replays_then_executes() {
     );
 }
 
-fn assert_sdk_divergence(report: &Report, place: &[u32], message: &str, sdk_text: &str) {
+/// The SDK detected the divergence during replay: the divergence is placed
+/// and worded, carries the SDK's text, and the live view got a row for the
+/// operation the handler produced there (`found`), before the divergence.
+fn assert_sdk_divergence(
+    run: &(Report, Vec<SessionEvent>),
+    place: &[u32],
+    message: &str,
+    sdk_text: &str,
+    found: (OpType, &str),
+) {
+    let (report, events) = run;
+    let row = events.iter().position(|e| {
+        matches!(e, SessionEvent::OperationSeen { place: p, op, role, comparison, .. }
+            if p == place
+                && *role == Role::Replayed
+                && comparison.is_divergence()
+                && op.op_type == found.0
+                && op.name.as_deref() == Some(found.1)
+                && op.status == OpStatus::Failed
+                && op.error.as_ref().and_then(|e| e.message.as_deref()).is_some_and(|m| m.contains(sdk_text)))
+    });
+    let stop = events
+        .iter()
+        .position(|e| matches!(e, SessionEvent::Divergence { .. }));
+    assert!(
+        row.is_some() && row < stop,
+        "no row for {found:?} at {place:?} before the divergence: {events:#?}"
+    );
     let d = report
         .divergence
         .as_ref()
@@ -122,22 +160,25 @@ fn js_changed_code_stops_where_the_sdk_detects_it() {
     let recorded = support::record_js(dir.path(), "order-flow.mjs", INPUT);
     let from1 = StartPoint::FromInvocation(1);
     assert_sdk_divergence(
-        &rerun(&recorded, js("renamed"), from1),
+        &rerun_with_events(&recorded, js("renamed"), from1),
         &[2],
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'charge-card' of type STEP",
         "Non-deterministic execution detected: Operation name mismatch for step \"2\"",
+        (OpType::Step, "charge-card"),
     );
     assert_sdk_divergence(
-        &rerun(&recorded, js("step-to-wait"), from1),
+        &rerun_with_events(&recorded, js("step-to-wait"), from1),
         &[2],
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'process-payment' of type WAIT",
         "Operation type mismatch",
+        (OpType::Wait, "process-payment"),
     );
     assert_sdk_divergence(
-        &rerun(&recorded, js("inserted"), from1),
+        &rerun_with_events(&recorded, js("inserted"), from1),
         &[2],
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'check-fraud' of type STEP",
         "Non-deterministic execution detected",
+        (OpType::Step, "check-fraud"),
     );
 }
 
@@ -184,15 +225,17 @@ fn python_changed_code_stops_where_the_sdk_detects_it() {
     let recorded = support::record_py(dir.path(), "order_flow:handler", INPUT);
     let from1 = StartPoint::FromInvocation(1);
     assert_sdk_divergence(
-        &rerun(&recorded, py("renamed"), from1),
+        &rerun_with_events(&recorded, py("renamed"), from1),
         &[2],
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'charge-card' of type STEP",
         "name checkpoint='process-payment' current='charge-card'",
+        (OpType::Step, "charge-card"),
     );
     assert_sdk_divergence(
-        &rerun(&recorded, py("step-to-wait"), from1),
+        &rerun_with_events(&recorded, py("step-to-wait"), from1),
         &[2],
         "Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2, but found operation 'process-payment' of type WAIT",
         "type checkpoint='STEP' current='WAIT'",
+        (OpType::Wait, "process-payment"),
     );
 }

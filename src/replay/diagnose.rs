@@ -235,11 +235,7 @@ fn locate(
     if let Some(i) = exec.op_index(at) {
         return (Some(i), Some(places[i].context), Some(places[i].position));
     }
-    let Some(chain) = at
-        .split('-')
-        .map(|c| c.parse::<u32>().ok().filter(|&n| n > 0))
-        .collect::<Option<Vec<u32>>>()
-    else {
+    let Some(chain) = js_step_chain(at) else {
         return (None, None, None);
     };
     let Some((&position, key)) = chain.split_last() else {
@@ -248,6 +244,15 @@ fn locate(
     let context = contexts.iter().position(|c| c.key == key);
     let op = context.and_then(|c| contexts[c].children.get(position as usize - 1).copied());
     (op, context, Some(position))
+}
+
+/// A JS step id as the chain of 1-based per-context counters it is made
+/// of: `2` → [2], `2-1` → [2, 1]. `None` for anything else (a hashed id).
+/// The re-run places SDK-detected divergences with it too.
+pub(crate) fn js_step_chain(at: &str) -> Option<Vec<u32>> {
+    at.split('-')
+        .map(|c| c.parse::<u32>().ok().filter(|&n| n > 0))
+        .collect()
 }
 
 /// The plain wording of the replay model write-ups, with the context path

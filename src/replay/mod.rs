@@ -8,6 +8,7 @@ mod diagnose;
 mod invocations;
 
 pub use contexts::{Context, Place};
+pub(crate) use diagnose::js_step_chain;
 pub use diagnose::{diagnose_error_text, plain_message, Diagnosis, Mismatch, ParsedError};
 
 use crate::model::{ErrorInfo, Execution, Invocation};

@@ -162,11 +162,6 @@ pub fn parse_sdk_error(text: &str) -> Option<SdkMismatch> {
     Some(m)
 }
 
-/// The JS step id is the chain of per-context counters: `3-1` = place [3, 1].
-pub fn js_step_place(step: &str) -> Option<PlacePath> {
-    step.split('-').map(|p| p.parse().ok()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,7 +176,6 @@ mod tests {
         let m = parse_sdk_error(py).unwrap();
         assert_eq!(m.py_id.as_deref(), Some("abc"));
         assert_eq!(m.found_type, Some(OpType::Wait));
-        assert_eq!(js_step_place("3-1"), Some(vec![3, 1]));
         assert!(parse_sdk_error("some other failure").is_none());
     }
 

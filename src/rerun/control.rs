@@ -57,6 +57,10 @@ pub enum SessionEvent {
         index: usize,
         request_id: String,
     },
+    /// An operation the handler produced, the first time it is seen: `op`
+    /// as it stood after the checkpoint that first carried it (a step whose
+    /// START and SUCCEED came in one batch is already SUCCEEDED here);
+    /// later changes come as `OperationUpdated`.
     OperationSeen {
         run: u32,
         invocation: usize,

@@ -4,9 +4,12 @@
 //! replay analysis, the diff and the UI read a re-run like any recording.
 
 use super::invoker::{InvocationRecord, RunOutcome};
-use super::state::ExecState;
-use super::wire::error_info;
-use crate::model::{Attempt, Execution, Format, History, Invocation, OpStatus, Payload, Sdk};
+use super::state::{ExecState, LoggedUpdate};
+use super::wire::{error_info, WireOp};
+use crate::model::{
+    Attempt, Execution, Format, History, Invocation, OpStatus, OpType, Operation, Payload, Sdk, Ts,
+};
+use std::collections::{HashMap, HashSet};
 
 /// Guess the SDK from operation id shapes (JS: 16 hex chars, Python: 64).
 pub fn guess_sdk(ids: impl Iterator<Item = impl AsRef<str>>) -> Sdk {
@@ -32,63 +35,90 @@ pub struct HistoryParts<'a> {
     pub warnings: Vec<String>,
 }
 
-pub fn build(parts: HistoryParts<'_>) -> History {
-    let st = parts.state;
-    let exec_id = st.exec_op.id.clone();
-    let mut operations = Vec::new();
-    for w in st.operations() {
-        let Some(mut op) = w.to_model(Some(&exec_id)) else {
-            continue;
-        };
-        let log: Vec<_> = st.log.iter().filter(|l| l.update.id == op.id).collect();
-        op.started_in = log.first().map(|l| l.invocation);
-        if op.status.is_terminal() {
-            op.finished_in = log
-                .iter()
-                .rev()
-                .find(|l| matches!(l.update.action.as_str(), "SUCCEED" | "FAIL" | "CANCEL"))
-                .map(|l| l.invocation);
-        }
-        op.wait_seconds = log
+/// One operation as a history shows it: the service's view of it plus what
+/// its checkpoints tell (attempts, the invocations that started and
+/// finished it, a wait's length). `log` holds this operation's accepted
+/// updates in order. The session reports live operations with this too, so
+/// what the live view shows is what the saved re-run holds.
+pub fn operation(w: &WireOp, exec_id: &str, log: &[&LoggedUpdate]) -> Option<Operation> {
+    let mut op = w.to_model(Some(exec_id))?;
+    op.started_in = log.first().map(|l| l.invocation);
+    if op.status.is_terminal() {
+        op.finished_in = log
             .iter()
-            .find_map(|l| l.update.wait_options.as_ref()?.get("WaitSeconds")?.as_f64());
-        if op.op_type == crate::model::OpType::Step {
-            let mut attempts: Vec<Attempt> = Vec::new();
-            for l in &log {
-                let u = &l.update;
-                let new_attempt = |n: usize| Attempt {
-                    number: n as u32 + 1,
-                    start: Some(l.at),
-                    end: None,
-                    status: OpStatus::Started,
-                    error: None,
-                    next_attempt_at: None,
-                    invocation: Some(l.invocation),
-                };
-                match u.action.as_str() {
-                    "START" => attempts.push(new_attempt(attempts.len())),
-                    action => {
-                        if attempts.last().is_none_or(|a| a.end.is_some()) {
-                            attempts.push(new_attempt(attempts.len()));
-                        }
-                        if let Some(a) = attempts.last_mut() {
-                            a.end = Some(l.at);
-                            a.error = u.error.as_ref().map(error_info);
-                            a.status = match action {
-                                "SUCCEED" => OpStatus::Succeeded,
-                                _ => OpStatus::Failed,
-                            };
-                            if action == "RETRY" {
-                                a.next_attempt_at = op.next_attempt_at;
-                            }
-                        }
+            .rev()
+            .find(|l| matches!(l.update.action.as_str(), "SUCCEED" | "FAIL" | "CANCEL"))
+            .map(|l| l.invocation);
+    }
+    op.wait_seconds = log
+        .iter()
+        .find_map(|l| l.update.wait_options.as_ref()?.get("WaitSeconds")?.as_f64());
+    if op.op_type == OpType::Step {
+        op.attempts = attempts(log, op.next_attempt_at);
+    }
+    Some(op)
+}
+
+/// A step's attempts, one per START (or per first update of an attempt the
+/// SDK did not start explicitly).
+fn attempts(log: &[&LoggedUpdate], next_attempt_at: Option<Ts>) -> Vec<Attempt> {
+    let mut attempts: Vec<Attempt> = Vec::new();
+    for l in log {
+        let u = &l.update;
+        let new_attempt = |n: usize| Attempt {
+            number: n as u32 + 1,
+            start: Some(l.at),
+            end: None,
+            status: OpStatus::Started,
+            error: None,
+            next_attempt_at: None,
+            invocation: Some(l.invocation),
+        };
+        match u.action.as_str() {
+            "START" => attempts.push(new_attempt(attempts.len())),
+            action => {
+                if attempts.last().is_none_or(|a| a.end.is_some()) {
+                    attempts.push(new_attempt(attempts.len()));
+                }
+                if let Some(a) = attempts.last_mut() {
+                    a.end = Some(l.at);
+                    a.error = u.error.as_ref().map(error_info);
+                    a.status = match action {
+                        "SUCCEED" => OpStatus::Succeeded,
+                        _ => OpStatus::Failed,
+                    };
+                    if action == "RETRY" {
+                        a.next_attempt_at = next_attempt_at;
                     }
                 }
             }
-            op.attempts = attempts;
         }
-        operations.push(op);
     }
+    attempts
+}
+
+/// The operations of `st` (those named in `only`, or all), in
+/// first-checkpoint order, built with `operation`.
+pub fn operations(st: &ExecState, only: Option<&HashSet<&str>>) -> Vec<Operation> {
+    let wanted = |id: &str| only.is_none_or(|o| o.contains(id));
+    let mut logs: HashMap<&str, Vec<&LoggedUpdate>> = HashMap::new();
+    for l in st.log.iter().filter(|l| wanted(&l.update.id)) {
+        logs.entry(l.update.id.as_str()).or_default().push(l);
+    }
+    st.operations()
+        .iter()
+        .filter(|w| wanted(&w.id))
+        .filter_map(|w| {
+            let log = logs.get(w.id.as_str()).map_or(&[][..], Vec::as_slice);
+            operation(w, &st.exec_op.id, log)
+        })
+        .collect()
+}
+
+pub fn build(parts: HistoryParts<'_>) -> History {
+    let st = parts.state;
+    let exec_id = st.exec_op.id.clone();
+    let operations = operations(st, None);
     let invocations = parts
         .invocations
         .iter()

@@ -7,6 +7,7 @@
 
 pub mod compare;
 pub mod control;
+mod detected;
 pub mod history;
 pub mod invoker;
 pub mod link;

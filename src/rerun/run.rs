@@ -11,7 +11,7 @@ use super::service::{CheckpointGate, CheckpointNotice, GateDecision, Service};
 use super::session::{Command, Mode, Report, Session, SessionConfig, SessionEvent};
 use super::state::ExecState;
 use super::wire::WireOp;
-use crate::model::History;
+use crate::model::{History, Operation};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -22,11 +22,15 @@ pub(super) enum Msg {
         notice: CheckpointNotice,
         reply: Sender<GateDecision>,
     },
-    /// `terminal`: at an invocation's start, the operations it will replay.
+    /// At an invocation's start, `terminal`: the operations it will replay;
+    /// `ops`: every operation as the history shows it, so the session
+    /// learns what the invoker completed between invocations (waits,
+    /// retries, callbacks, chained invokes). Both empty otherwise.
     Run {
         run: u32,
         event: RunEvent,
         terminal: Vec<WireOp>,
+        ops: Vec<Operation>,
     },
     Done {
         run: u32,
@@ -123,20 +127,23 @@ pub(super) fn runner(
         if let RunEvent::InvocationEnded(r) = &event {
             records.push((**r).clone());
         }
-        let terminal = match &event {
+        let (terminal, ops) = match &event {
             RunEvent::InvocationStarted { .. } => service.with_state(|s| {
-                s.operations()
+                let terminal = s
+                    .operations()
                     .iter()
                     .filter(|o| o.status().is_some_and(|st| st.is_terminal()))
                     .cloned()
-                    .collect()
+                    .collect();
+                (terminal, history::operations(s, None))
             }),
-            RunEvent::InvocationEnded(_) => Vec::new(),
+            RunEvent::InvocationEnded(_) => (Vec::new(), Vec::new()),
         };
         let _ = tx.send(Msg::Run {
             run,
             event,
             terminal,
+            ops,
         });
     });
     service.set_gate(None);

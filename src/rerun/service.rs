@@ -13,7 +13,9 @@
 
 use super::state::ExecState;
 use super::wire::OperationUpdate;
+use crate::model::Operation;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -34,6 +36,11 @@ pub enum ServiceError {
 pub struct CheckpointNotice {
     pub invocation: usize,
     pub updates: Vec<OperationUpdate>,
+    /// Every operation the answer reports changed (the batch's, and any a
+    /// callback call changed since), as the history will show it after
+    /// this batch: a step whose START and SUCCEED came in one batch is
+    /// already SUCCEEDED here.
+    pub ops: Vec<Operation>,
 }
 
 /// What the gate decides.
@@ -294,18 +301,24 @@ fn checkpoint(sh: &Shared, req: tiny_http::Request, arn: &str, body: &[u8]) {
                 )
             }
         };
-    let (answer, invocation) = {
+    let gate = lock(&sh.gate).clone();
+    let (answer, invocation, ops) = {
         let mut st = lock(&sh.state);
         let inv = st.invocation;
-        (st.checkpoint(&token, &updates), inv)
+        let answer = st.checkpoint(&token, &updates);
+        let ops = match (&answer, &gate) {
+            (Ok(a), Some(_)) => changed_ops(&st, a),
+            _ => Vec::new(),
+        };
+        (answer, inv, ops)
     };
     match answer {
         Ok(answer) => {
-            let gate = lock(&sh.gate).clone();
             let decision = match gate {
                 Some(g) if !updates.is_empty() => g.on_checkpoint(&CheckpointNotice {
                     invocation,
                     updates,
+                    ops,
                 }),
                 _ => GateDecision::Proceed,
             };
@@ -321,6 +334,20 @@ fn checkpoint(sh: &Shared, req: tiny_http::Request, arn: &str, body: &[u8]) {
         }
         Err(rej) => error(req, 400, "InvalidParameterValueException", &rej.message),
     }
+}
+
+/// The operations a checkpoint answer reports changed, in model form.
+fn changed_ops(st: &ExecState, answer: &Value) -> Vec<Operation> {
+    let ids: HashSet<&str> = answer
+        .pointer("/NewExecutionState/Operations")
+        .and_then(Value::as_array)
+        .map(|ops| {
+            ops.iter()
+                .filter_map(|o| o.get("Id").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    super::history::operations(st, Some(&ids))
 }
 
 fn state(sh: &Shared, req: tiny_http::Request, arn: &str, query: &str) {

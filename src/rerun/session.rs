@@ -12,6 +12,7 @@
 //! pauses happen only at executed operations.
 
 use super::compare::{self, Comparison, Divergence};
+use super::detected;
 use super::invoker::{InvocationRecord, InvokerError, RunEvent, RunOutcome};
 use super::process::{HoldMeter, Stopper};
 use super::recorded::{PlacePath, Places, Recorded, RecordedAnswers};
@@ -159,8 +160,10 @@ impl Controller {
                 run,
                 event,
                 terminal,
+                ops,
             } if Some(run) == current => {
-                self.set_replayable(terminal);
+                self.refresh(&ops);
+                self.set_replayable(terminal, ops);
                 self.run_event(event)
             }
             Msg::Done { run, result } if Some(run) == current => self.done(*result),
@@ -281,6 +284,33 @@ impl Controller {
         });
     }
 
+    /// Report each already-seen live operation of `ops` that changed since
+    /// it was last reported.
+    fn refresh<'a>(&mut self, ops: impl IntoIterator<Item = &'a Operation>) {
+        let Some(r) = self.run.as_mut() else { return };
+        let mut changed = Vec::new();
+        for op in ops {
+            match r.live.get_mut(&op.id) {
+                Some(known) if known != op => {
+                    *known = op.clone();
+                    changed.push(op.clone());
+                }
+                _ => {}
+            }
+        }
+        let (run, invocation) = (r.run, r.invocation);
+        let places = r.places.lock().map(|p| p.clone()).unwrap_or_default();
+        for op in changed {
+            let place = places.of(&op.id).cloned().unwrap_or_default();
+            self.emit(SessionEvent::OperationUpdated {
+                run,
+                invocation,
+                op: Box::new(op),
+                place,
+            });
+        }
+    }
+
     /// Report the starting state's operations the handler has replayed
     /// before reaching `upto` (all of them when `None`).
     fn replay_upto(&mut self, upto: Option<&[u32]>) {
@@ -303,11 +333,20 @@ impl Controller {
     }
 
     fn gate(&mut self, notice: CheckpointNotice, rx: &Receiver<Msg>) -> GateDecision {
+        let CheckpointNotice {
+            invocation,
+            updates,
+            ops,
+        } = notice;
+        let mut now: HashMap<String, Operation> =
+            ops.into_iter().map(|o| (o.id.clone(), o)).collect();
+        // Operations seen before whose checkpoint changed them.
+        self.refresh(now.values());
         let Some(r) = self.run.as_mut() else {
             return GateDecision::Abort;
         };
         let mut new_ops = Vec::new();
-        for u in &notice.updates {
+        for u in &updates {
             if r.live.contains_key(&u.id) || r.initial.iter().any(|(_, o)| o.id == u.id) {
                 continue;
             }
@@ -321,15 +360,17 @@ impl Controller {
                 .lock()
                 .map(|mut p| p.add(&u.id, u.parent_id.as_deref(), 10_000 + idx))
                 .unwrap_or_default();
-            let op = Operation {
+            // The service's view after the whole batch; without one (no
+            // gate-side view), what the update itself says.
+            let op = now.remove(&u.id).unwrap_or_else(|| Operation {
                 parent_id: u.parent_id.clone(),
                 name: u.name.clone(),
                 sub_type: u.sub_type.clone(),
                 result: u.payload.clone().map(crate::model::Payload::new),
                 error: u.error.as_ref().map(error_info),
-                started_in: Some(notice.invocation),
+                started_in: Some(invocation),
                 ..Operation::new(u.id.clone(), op_type, crate::model::OpStatus::Started)
-            };
+            });
             r.live.insert(u.id.clone(), op.clone());
             new_ops.push((place, op));
         }
@@ -451,7 +492,9 @@ impl Controller {
     }
 
     /// The operations the coming invocation replays (terminal in its state).
-    fn set_replayable(&mut self, terminal: Vec<WireOp>) {
+    /// `ops`: the model form of the state's operations, reported as the
+    /// history will show them.
+    fn set_replayable(&mut self, terminal: Vec<WireOp>, ops: Vec<Operation>) {
         let Some(r) = self.run.as_mut() else { return };
         if terminal.is_empty() {
             return;
@@ -459,12 +502,18 @@ impl Controller {
         let Ok(mut places) = r.places.lock() else {
             return;
         };
+        let mut by_id: HashMap<String, Operation> =
+            ops.into_iter().map(|o| (o.id.clone(), o)).collect();
         let mut initial: Vec<(PlacePath, Operation)> = terminal
             .iter()
             .enumerate()
             .filter_map(|(i, w)| {
+                // Places follow the wire's parent ids, as the gate assigns them.
                 let place = places.add(&w.id, w.parent_id.as_deref(), 20_000 + i);
-                w.to_model(None).map(|op| (place, op))
+                by_id
+                    .remove(&w.id)
+                    .or_else(|| w.to_model(None))
+                    .map(|op| (place, op))
             })
             .collect();
         initial.sort_by(|a, b| a.0.cmp(&b.0));
@@ -492,12 +541,7 @@ impl Controller {
                     .and_then(|e| e.message.as_deref())
                     .and_then(compare::parse_sdk_error);
                 match (&sdk, record.status()) {
-                    (Some(m), _) => {
-                        let place = self.sdk_place(m);
-                        self.replay_upto(place.as_deref());
-                        let d = self.sdk_divergence(record.index, place, m, failed_err.as_ref());
-                        self.diverged(d);
-                    }
+                    (Some(m), _) => self.sdk_detected(record.index, m, failed_err.as_ref()),
                     (None, Some("SUCCEEDED" | "PENDING")) => self.replay_upto(None),
                     _ => {}
                 }
@@ -509,61 +553,38 @@ impl Controller {
         }
     }
 
-    fn sdk_place(&self, m: &compare::SdkMismatch) -> Option<PlacePath> {
-        if let Some(step) = &m.js_step {
-            return compare::js_step_place(step);
-        }
-        let r = self.run.as_ref()?;
-        let id = m.py_id.as_deref()?;
-        r.places.lock().ok()?.of(id).cloned()
-    }
-
-    fn sdk_divergence(
-        &self,
+    /// The SDK stopped the invocation with a non-determinism error: report
+    /// what it replayed before that place, then a row for the operation the
+    /// handler produced there (role replayed: the SDK was replaying), then
+    /// the divergence.
+    fn sdk_detected(
+        &mut self,
         invocation: usize,
-        place: Option<PlacePath>,
         m: &compare::SdkMismatch,
         err: Option<&crate::model::ErrorInfo>,
-    ) -> Divergence {
-        let sdk_error = err.and_then(|e| e.message.clone());
-        let place = place.unwrap_or_default();
-        let expected = self.recorded.op_at(&place);
-        let found_type = m
-            .found_type
-            .or(expected.map(|e| e.op_type))
-            .unwrap_or(OpType::Step);
-        let found_name = m
-            .found_name
-            .clone()
-            .or_else(|| expected.and_then(|e| e.name.clone()));
-        let cmp = match expected {
-            Some(e) => Comparison::Differs {
-                expected_name: e.name.clone(),
-                expected_type: e.op_type,
-            },
-            None => Comparison::NotRecorded,
-        };
-        let message = if m.found_name.is_none() && m.found_type.is_none() {
-            format!(
-                "Replay consistency violation at position {}: {}",
-                compare_position(&place),
-                sdk_error.clone().unwrap_or_default()
-            )
-        } else {
-            compare::message(
-                &self.recorded,
-                &place,
-                found_type,
-                found_name.as_deref(),
-                &cmp,
-            )
-        };
-        Divergence {
+    ) {
+        let Some(r) = self.run.as_ref() else { return };
+        if r.divergence.is_some() {
+            return;
+        }
+        let place = r.places.lock().ok().and_then(|p| detected::place(m, &p));
+        let checkpoint = place.as_ref().and_then(|p| {
+            r.initial
+                .iter()
+                .find(|(at, _)| at == p)
+                .map(|(_, op)| op.clone())
+        });
+        self.replay_upto(place.as_deref());
+        let d = detected::detected(
+            &self.recorded,
             invocation,
             place,
-            message,
-            sdk_error,
-        }
+            m,
+            err,
+            checkpoint.as_ref(),
+        );
+        self.see(d.op, d.place, Role::Replayed, d.comparison);
+        self.diverged(d.divergence);
     }
 
     fn done(&mut self, result: (Result<RunOutcome, InvokerError>, History, Vec<WireOp>)) {
@@ -630,8 +651,4 @@ impl Controller {
             })
         })
     }
-}
-
-fn compare_position(place: &[u32]) -> String {
-    super::recorded::place_label(place)
 }

@@ -2,6 +2,9 @@
 into a filesystem store folder (one execution JSON per run).
 
     python record_py.py module:function '<input json>' <store dir>
+
+A handler module may define ``INVOKED_FUNCTIONS`` ({name: handler}): the
+functions its chained invokes call, registered with the runner.
 """
 
 import importlib
@@ -16,9 +19,13 @@ def main() -> int:
     spec, payload, store_dir = sys.argv[1:4]
     module, _, func = spec.partition(":")
     sys.path.insert(0, os.getcwd())
-    handler = getattr(importlib.import_module(module), func)
+    mod = importlib.import_module(module)
+    handler = getattr(mod, func)
     store = FileSystemExecutionStore.create(store_dir)
     runner = DurableFunctionTestRunner(handler=handler, store=store, skip_time=True, poll_interval=0.05)
+    # Functions the handler calls with context.invoke (chained invokes).
+    for name, target in getattr(mod, "INVOKED_FUNCTIONS", {}).items():
+        runner.register_function(name, target)
     result = runner.run(input=payload, execution_timeout=60, function_name=module, execution_name=f"{module}-recorded")
     print(f"recorded: {getattr(result, 'status', '?')}", file=sys.stderr)
     return 0

@@ -245,7 +245,13 @@ impl Live {
                         .iter()
                         .map(|o| (o.id.as_str(), o.status))
                         .collect();
-                    for r in &mut self.rows {
+                    // A divergent row is what the handler produced, not the
+                    // checkpoint that shares its id: it keeps its own status.
+                    for r in self
+                        .rows
+                        .iter_mut()
+                        .filter(|r| !r.comparison.is_divergence())
+                    {
                         if let Some(s) = status.get(r.op_id.as_str()) {
                             r.status = *s;
                         }

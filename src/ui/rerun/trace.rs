@@ -143,6 +143,7 @@ impl Trace {
                 op,
                 place,
                 role,
+                comparison,
                 ..
             } => {
                 self.by_place.insert(place.clone(), op.id.clone());
@@ -151,20 +152,20 @@ impl Trace {
                     return;
                 }
                 let mut o = (**op).clone();
-                match role {
-                    Role::Replayed => {
-                        // From the starting state: done before this run began.
-                        o.start = Some(origin);
-                        o.end = Some(origin);
-                        o.started_in = None;
-                        o.finished_in = None;
-                    }
-                    Role::Executed => {
-                        o.start = Some(t);
-                        o.end = o.status.is_terminal().then_some(t);
-                        o.started_in = Some(*invocation);
-                        o.finished_in = o.status.is_terminal().then_some(*invocation);
-                    }
+                // What the SDK found instead of a checkpoint it replays: it
+                // met it now, in this invocation, so it sits where it happened.
+                let met_now = *role == Role::Executed || comparison.is_divergence();
+                if met_now {
+                    o.start = Some(t);
+                    o.end = o.status.is_terminal().then_some(t);
+                    o.started_in = Some(*invocation);
+                    o.finished_in = o.status.is_terminal().then_some(*invocation);
+                } else {
+                    // From the starting state: done before this run began.
+                    o.start = Some(origin);
+                    o.end = Some(origin);
+                    o.started_in = None;
+                    o.finished_in = None;
                 }
                 self.index.insert(o.id.clone(), self.exec.operations.len());
                 self.exec.operations.push(o);
