@@ -57,6 +57,33 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     ));
     assert!(h.state().rerun.live.error.is_none());
     assert_time_view_shows_the_run(&mut h, &history);
+    // A row clicked in the table is picked in the time view too.
+    h.query_all_by_label("process-payment")
+        .next()
+        .expect("a process-payment row")
+        .click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().rerun.trace.picked.as_deref(),
+        h.state().rerun.live.picked.as_deref()
+    );
+    let picked = h
+        .state()
+        .rerun
+        .trace
+        .picked
+        .clone()
+        .expect("picked in the time view");
+    let op = h
+        .state()
+        .rerun
+        .trace
+        .execution()
+        .operations
+        .iter()
+        .find(|o| o.id == picked)
+        .cloned();
+    assert_eq!(op.and_then(|o| o.name).as_deref(), Some("process-payment"));
 
     // The link was saved beside the history and in app storage.
     let sidecar = durable_lens::rerun::link::sidecar_path(&history);

@@ -375,6 +375,19 @@ impl Trace {
             .collect()
     }
 
+    /// Highlight an operation picked in the table and bring it into view.
+    pub fn pick(&mut self, id: &str) {
+        self.picked = Some(id.to_string());
+        let (Some(d), Some(&i)) = (&self.doc, self.index.get(id)) else {
+            return;
+        };
+        let before = (self.view.t_start, self.view.secs_per_px);
+        self.view.reveal(&d.timeline, i);
+        if (self.view.t_start, self.view.secs_per_px) != before {
+            self.unfollowed = true;
+        }
+    }
+
     /// Fit the whole run into the view and follow it as it grows (F /
     /// Home in the re-run panel).
     pub fn fit(&mut self) {

@@ -450,7 +450,9 @@ impl RerunPanel {
             .column(Column::initial(100.0).clip(true))
             .column(Column::initial(120.0).clip(true))
             .column(Column::remainder().at_least(120.0).clip(true))
-            .min_scrolled_height(0.0);
+            .min_scrolled_height(0.0)
+            .sense(egui::Sense::click());
+        let mut clicked = None;
         if let Some(l) = self.live.scroll_to_line {
             tb = tb.scroll_to_row(l, Some(Align::Center));
         }
@@ -554,10 +556,18 @@ impl RerunPanel {
                                 ui.label(t);
                             }
                         });
+                        if row.response().clicked() {
+                            clicked = Some(op.op_id.clone());
+                        }
                     }
                 }
             });
         });
         self.live.scroll_to_line = None;
+        // A row picked in the table is found in the time view.
+        if let Some(id) = clicked {
+            self.trace.pick(&id);
+            self.live.picked = Some(id);
+        }
     }
 }
