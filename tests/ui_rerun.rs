@@ -5,6 +5,8 @@
 //! shows its error; the link comes back when the history is reopened.
 #![cfg(feature = "gui")]
 
+#[path = "common/rerun_panel.rs"]
+mod panel;
 #[path = "handlers/support.rs"]
 mod support;
 
@@ -12,106 +14,9 @@ use durable_lens::ui::app::{App, Persisted, View};
 use durable_lens::ui::rerun::{Phase, Preset};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
+use panel::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-const INPUT: &str = r#"{"orderId":"123"}"#;
-
-/// Record order-flow.mjs with the JS SDK's test runner into `dir`; the path
-/// of the history file.
-fn recorded_history(dir: &Path) -> PathBuf {
-    support::record_js(dir, "order-flow.mjs", INPUT);
-    dir.join("order-flow.mjs.history.json")
-}
-
-/// A copy of the shared JS order-flow fixture: the link sidecar must never
-/// land in the shared fixtures.
-fn fixture_copy(dir: &Path) -> PathBuf {
-    let history = dir.join("order-flow.history.json");
-    std::fs::copy(
-        support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
-        &history,
-    )
-    .expect("the shared fixture");
-    history
-}
-
-fn harness_for(app: App, wgpu: bool) -> Harness<'static, App> {
-    let b = Harness::builder()
-        .with_size(egui::vec2(1400.0, 860.0))
-        .with_max_steps(32);
-    let b = if wgpu { b.wgpu() } else { b };
-    let mut h = b.build_state(|ctx, app: &mut App| app.ui(ctx), app);
-    h.run_steps(3);
-    h
-}
-
-fn opened(path: &Path, persisted: Persisted) -> App {
-    let mut app = App::new(persisted);
-    app.open_blocking(path.to_path_buf())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    app
-}
-
-/// Open the panel with Ctrl+R, as a user would.
-fn open_panel(h: &mut Harness<'_, App>) {
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
-    h.run_steps(3);
-    assert_eq!(h.state().view, View::Rerun, "Ctrl+R opens the re-run panel");
-}
-
-/// Unfold the link form (it starts folded when a link is already saved).
-fn open_link_form(h: &mut Harness<'_, App>) {
-    if !h.state().rerun.show_link {
-        h.get_by_label_contains("Handler:").click();
-        h.run_steps(2);
-    }
-    assert!(h.state().rerun.show_link);
-}
-
-/// Link the Node preset to tests/handlers/order-flow.mjs: click the preset,
-/// fill the fields the way typing would.
-fn link_node(h: &mut Harness<'_, App>, env: &str) {
-    support::require_node();
-    open_link_form(h);
-    h.get_by_label("Node").click();
-    h.run_steps(2);
-    let f = &mut h.state_mut().rerun.form;
-    f.node_file = "order-flow.mjs".into();
-    f.node_export = "handler".into();
-    f.cwd = support::handlers_dir().display().to_string();
-    f.env = env.into();
-    f.timeout_secs = 60.0;
-    h.run_steps(2);
-}
-
-fn has(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-/// Run frames until a label containing `text` shows (the session works on
-/// its own threads; the UI only polls).
-fn wait_for(h: &mut Harness<'_, App>, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut frames_after_end = 0;
-    loop {
-        h.step();
-        if has(h, text) {
-            h.run_steps(2);
-            return;
-        }
-        if h.state().rerun.live.phase() == Phase::Finished {
-            frames_after_end += 1;
-        }
-        assert!(
-            Instant::now() < deadline && frames_after_end < 20,
-            "never showed {text:?}; state: {:?}, error: {:?}",
-            h.state().rerun.live.headline(),
-            h.state().rerun.live.error
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
@@ -125,8 +30,14 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     wait_for(&mut h, "Paused at 'create-order'");
     assert!(has(&h, "replay | execution"), "the switch is marked");
     assert!(h.query_by_label("root").is_some(), "in the root context");
+    assert!(has(&h, "Time view of this re-run"));
     h.key_press(egui::Key::F10);
     wait_for(&mut h, "Paused at 'process-payment'");
+    assert_eq!(
+        time_view_focus(&h).as_deref(),
+        Some("process-payment"),
+        "the time view highlights where the handler is held"
+    );
     h.key_press(egui::Key::F10);
     wait_for(&mut h, "Paused at 'cool-off'");
     h.get_by_label("Back").click();
@@ -145,6 +56,34 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
         "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"
     ));
     assert!(h.state().rerun.live.error.is_none());
+    assert_time_view_shows_the_run(&mut h, &history);
+    // A row clicked in the table is picked in the time view too.
+    h.query_all_by_label("process-payment")
+        .next()
+        .expect("a process-payment row")
+        .click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().rerun.trace.picked.as_deref(),
+        h.state().rerun.live.picked.as_deref()
+    );
+    let picked = h
+        .state()
+        .rerun
+        .trace
+        .picked
+        .clone()
+        .expect("picked in the time view");
+    let op = h
+        .state()
+        .rerun
+        .trace
+        .execution()
+        .operations
+        .iter()
+        .find(|o| o.id == picked)
+        .cloned();
+    assert_eq!(op.and_then(|o| o.name).as_deref(), Some("process-payment"));
 
     // The link was saved beside the history and in app storage.
     let sidecar = durable_lens::rerun::link::sidecar_path(&history);
@@ -186,6 +125,68 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     assert_eq!(h.state().view, View::Diff);
     assert!(h.state().diff.other.is_some());
     assert!(has(&h, "Consistent"), "same code: no violation in the diff");
+}
+
+fn time_view_focus(h: &Harness<'_, App>) -> Option<String> {
+    let t = &h.state().rerun.trace;
+    let op = t.execution().operations.get(t.focus_op()?)?;
+    op.name.clone()
+}
+
+/// The live time view ends up drawing the whole run: every recorded
+/// operation once, closed, in order on the axis, inside two invocation bands
+/// that follow each other, with a replay | execution marker per invocation.
+fn assert_time_view_shows_the_run(h: &mut Harness<'_, App>, history: &Path) {
+    let recorded = durable_lens::load::load_path(history).unwrap();
+    let t = &mut h.state_mut().rerun.trace;
+    let e = t.execution().clone();
+    let names: Vec<&str> = e.operations.iter().map(|o| o.display_name()).collect();
+    let want: Vec<&str> = recorded.executions[0]
+        .operations
+        .iter()
+        .map(|o| o.display_name())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(sorted, want_sorted, "each operation once");
+    for o in &e.operations {
+        assert!(
+            o.status.is_terminal(),
+            "{} still {:?}",
+            o.display_name(),
+            o.status
+        );
+        assert!(
+            o.start <= o.end,
+            "{} ends before it starts",
+            o.display_name()
+        );
+    }
+    let starts: Vec<_> = e.operations.iter().map(|o| o.start).collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] <= w[1]),
+        "in the order they happened"
+    );
+    let [a, b] = &e.invocations[..] else {
+        panic!("two invocations, got {}", e.invocations.len())
+    };
+    assert!(a.start < a.end && a.end <= b.start && b.start < b.end);
+    let doc = t
+        .doc(Instant::now() + Duration::from_secs(1))
+        .expect("drawn");
+    assert_eq!(doc.timeline.bands.iter().flatten().count(), 2);
+    let mut marked: Vec<usize> = doc
+        .timeline
+        .lanes
+        .iter()
+        .flat_map(|l| &l.markers)
+        .map(|m| m.invocation)
+        .collect();
+    marked.sort();
+    marked.dedup();
+    assert_eq!(marked, [0, 1], "a switch in each invocation");
 }
 
 #[test]
@@ -504,6 +505,21 @@ fn mask_toolbar_label(h: &mut Harness<'_, App>) {
     ));
 }
 
+/// The time view places operations by how long the handler really took
+/// (Node's start-up, the machine's load), so its plot differs run to run:
+/// mask the plot, keep the panel, its header and the lane labels.
+fn mask_time_view_plot(h: &mut Harness<'_, App>) {
+    let top = h.get_by_label("Time view of this re-run").rect().bottom();
+    let bottom = h
+        .query_by_label("Handler output per invocation")
+        .map(|n| n.rect().top())
+        .unwrap_or(860.0);
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(165.0, top + 2.0),
+        egui::pos2(1400.0, bottom - 2.0),
+    ));
+}
+
 #[test]
 fn snapshot_rerun_panel_paused() {
     let dir = tempfile::tempdir().unwrap();
@@ -517,6 +533,7 @@ fn snapshot_rerun_panel_paused() {
     wait_for(&mut h, "Paused at 'notify'");
     h.run_steps(6);
     mask_toolbar_label(&mut h);
+    mask_time_view_plot(&mut h);
     h.snapshot("rerun_panel_paused");
 }
 
@@ -536,6 +553,7 @@ fn snapshot_rerun_divergence_banner() {
         "Expected operation 'send-notification' of type STEP at position 4"
     ));
     h.run_steps(6);
+    mask_time_view_plot(&mut h);
     // Pids, durations and request ids in the output panel change per run.
     h.mask(egui::Rect::from_min_max(
         egui::pos2(0.0, 668.0),
@@ -632,6 +650,7 @@ fn snapshot_rerun_sdk_divergence() {
     wait_for(&mut h, "Stopped at the first divergence");
     h.run_steps(6);
     mask_toolbar_label(&mut h);
+    mask_time_view_plot(&mut h);
     h.mask(egui::Rect::from_min_max(
         egui::pos2(0.0, 668.0),
         egui::pos2(1400.0, 840.0),

@@ -292,7 +292,7 @@ impl Operation {
 }
 
 /// One run of the handler (one Lambda invocation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Invocation {
     pub start: Option<Ts>,
     pub end: Option<Ts>,

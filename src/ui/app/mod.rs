@@ -454,6 +454,24 @@ impl App {
                 }
             }
         });
+        // In the re-run panel the time keys drive the re-run's time view.
+        if self.view == View::Rerun {
+            if keys.contains(&Key::Escape) {
+                self.show_picker = false;
+            }
+            let t = &mut self.rerun.trace;
+            for k in keys {
+                match k {
+                    Key::F | Key::Home => t.fit(),
+                    Key::Plus | Key::Equals => t.zoom(1.5, 0.5),
+                    Key::Minus => t.zoom(1.0 / 1.5, 0.5),
+                    Key::ArrowLeft => t.pan(-0.2),
+                    Key::ArrowRight => t.pan(0.2),
+                    _ => {}
+                }
+            }
+            return;
+        }
         for k in keys {
             match k {
                 Key::OpenBracket => self.step_invocation(-1),

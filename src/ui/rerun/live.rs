@@ -78,6 +78,8 @@ pub struct Live {
     pub scroll_to_line: Option<usize>,
     line_of_row: HashMap<usize, usize>,
     max_seen: usize,
+    /// Operation picked in the time view: its rows are highlighted.
+    pub picked: Option<String>,
 }
 
 impl Live {
@@ -97,6 +99,15 @@ impl Live {
     pub fn paused_line(&self) -> Option<usize> {
         self.paused_at
             .and_then(|r| self.line_of_row.get(&r).copied())
+    }
+
+    /// Highlight an operation picked in the time view and scroll its
+    /// latest row into sight.
+    pub fn reveal_op(&mut self, id: &str) {
+        self.picked = Some(id.to_string());
+        if let Some(r) = self.rows.iter().rposition(|r| r.op_id == id) {
+            self.scroll_to_line = self.line_of_row.get(&r).copied();
+        }
     }
 
     /// The user stopped the run (or closed the panel).
@@ -174,8 +185,13 @@ impl Live {
                     comparison,
                 });
             }
-            // The lead's live view takes these up; the table keeps first-seen rows.
-            SessionEvent::OperationUpdated { .. } => {}
+            SessionEvent::OperationUpdated { op, .. } => {
+                // The latest sighting carries the news; earlier invocations'
+                // rows keep what they showed then.
+                if let Some(r) = self.rows.iter_mut().rev().find(|r| r.op_id == op.id) {
+                    r.status = op.status;
+                }
+            }
             SessionEvent::Paused { op_id, .. } => {
                 self.phase = Some(Phase::Paused);
                 self.paused_at = self.rows.iter().rposition(|r| r.op_id == op_id);
@@ -229,7 +245,13 @@ impl Live {
                         .iter()
                         .map(|o| (o.id.as_str(), o.status))
                         .collect();
-                    for r in &mut self.rows {
+                    // A divergent row is what the handler produced, not the
+                    // checkpoint that shares its id: it keeps its own status.
+                    for r in self
+                        .rows
+                        .iter_mut()
+                        .filter(|r| !r.comparison.is_divergence())
+                    {
                         if let Some(s) = status.get(r.op_id.as_str()) {
                             r.status = *s;
                         }

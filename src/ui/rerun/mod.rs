@@ -7,17 +7,19 @@
 
 mod link;
 mod live;
+mod trace;
 mod view;
 
 pub use link::{runners_dir, LinkForm, Preset};
 pub use live::{Line, Live, OpRow, Phase};
+pub use trace::Trace;
 
 use super::doc::Doc;
 use super::jobs::{run_dialog, DialogResult};
-use crate::rerun::{Command, Mode, Session, SessionConfig, StartPoint};
+use crate::rerun::{Command, Mode, Session, SessionConfig, SessionEvent, StartPoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// Links the app remembers, by history (path, plus `#arn` for a store).
@@ -38,7 +40,13 @@ pub struct RerunPanel {
     /// "Run to" target: the Nth distinct operation (1-based).
     pub run_to: usize,
     pub live: Live,
+    /// The same run as a history, for the time view.
+    pub trace: Trace,
     session: Option<Session>,
+    /// The session's events, stamped with the moment they were sent.
+    events: Option<Receiver<(Instant, SessionEvent)>>,
+    /// Wakes the UI when an event arrives (set by `poll`).
+    repaint: Option<egui::Context>,
     /// The history the form and the session belong to.
     key: Option<String>,
     /// Result of the last link save/restore (shown under the form).
@@ -73,6 +81,7 @@ impl RerunPanel {
 
     /// Stop the handler and forget the session (panel closed, app exit).
     pub fn stop(&mut self) {
+        self.events = None;
         if self.session.take().is_some() && self.live.phase() != Phase::Finished {
             self.live.stopped();
         }
@@ -89,6 +98,7 @@ impl RerunPanel {
         }
         self.stop();
         self.live = Live::default();
+        self.trace = Trace::default();
         self.key = key.clone();
         self.start_from = None;
         self.run_to = self.run_to.max(1);
@@ -216,12 +226,15 @@ impl RerunPanel {
             None => "durable-lens re-run".into(),
         };
         self.live = Live::default();
-        self.live.set_running();
+        self.trace = Trace::default();
+        self.running();
         self.save_note = None;
         self.saved_to = None;
         self.show_link = false;
         self.started_with = Some(self.config_key());
-        self.session = Some(Session::start(config));
+        let mut session = Session::start(config);
+        self.events = Some(relay(&mut session, self.repaint.clone()));
+        self.session = Some(session);
     }
 
     /// Send a mode command to the session: go on from a pause, change mode
@@ -246,7 +259,7 @@ impl RerunPanel {
         if self.live.phase() == Phase::Finished {
             s.send(Command::Restart);
         }
-        self.live.set_running();
+        self.running();
     }
 
     pub fn step(&mut self, doc: &Doc, saved: &mut SavedLinks) {
@@ -272,7 +285,7 @@ impl RerunPanel {
             Some(s) => {
                 s.send(Command::SetBreakpoints(self.breakpoint_list()));
                 s.send(Command::Restart);
-                self.live.set_running();
+                self.running();
             }
             None => self.start(doc, saved, Mode::Step, true),
         }
@@ -281,20 +294,30 @@ impl RerunPanel {
     pub fn back(&mut self) {
         if let Some(s) = &self.session {
             s.send(Command::Back);
-            self.live.set_running();
+            self.running();
         }
+    }
+
+    /// The handler goes on: the table's state and the time view's clock.
+    fn running(&mut self) {
+        self.live.set_running();
+        self.trace.resumed(Instant::now());
     }
 
     /// Drain the session's events (never blocks) and keep frames coming
     /// while the handler runs.
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.poll_save_dialog();
-        let Some(s) = &self.session else { return };
+        if self.repaint.is_none() {
+            self.repaint = Some(ctx.clone());
+        }
+        let Some(events) = &self.events else { return };
         let mut got = false;
         let mut lost = false;
         for _ in 0..EVENTS_PER_FRAME {
-            match s.events.try_recv() {
-                Ok(e) => {
+            match events.try_recv() {
+                Ok((at, e)) => {
+                    self.trace.apply(&e, at);
                     self.live.apply(e);
                     got = true;
                 }
@@ -308,11 +331,12 @@ impl RerunPanel {
         if lost {
             self.live.lost();
             self.session = None;
+            self.events = None;
         }
         if got {
             ctx.request_repaint();
         }
-        if self.live.phase() == Phase::Running {
+        if self.live.phase() == Phase::Running || self.trace.pending() {
             // The session has no handle on the UI: poll while it works.
             ctx.request_repaint_after(Duration::from_millis(50));
         }
@@ -446,4 +470,42 @@ fn save_dialog(repaint: egui::Context, suggested: PathBuf) -> Receiver<DialogRes
         }
         d.save_file()
     })
+}
+
+/// Forward the session's events through a thread that stamps each with the
+/// moment it was sent and wakes the UI: the time view places operations by
+/// when they happened, not by when a frame got round to them, and the panel
+/// updates at once instead of at its next polling frame. The thread ends
+/// when the session does (its sender goes away).
+fn relay(
+    session: &mut Session,
+    repaint: Option<egui::Context>,
+) -> Receiver<(Instant, SessionEvent)> {
+    let (tx, rx) = channel();
+    let events = std::mem::replace(&mut session.events, channel().1);
+    let spawned = std::thread::Builder::new()
+        .name("rerun-events".into())
+        .spawn(move || {
+            while let Ok(e) = events.recv() {
+                if tx.send((Instant::now(), e)).is_err() {
+                    break;
+                }
+                if let Some(c) = &repaint {
+                    c.request_repaint();
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        // No relay thread: the panel shows why instead of waiting forever.
+        let (tx, rx) = channel();
+        let _ = tx.send((
+            Instant::now(),
+            SessionEvent::Error {
+                run: 1,
+                message: format!("cannot start the event relay thread: {e}"),
+            },
+        ));
+        return rx;
+    }
+    rx
 }

@@ -3,6 +3,7 @@
 //! per-invocation output. Reads `Live`; all actions go through the panel.
 
 use super::live::{comparison_text, role_text, Line, Phase};
+use super::trace::Pick;
 use super::{RerunPanel, SavedLinks};
 use crate::model::OpStatus;
 use crate::rerun::Role;
@@ -77,7 +78,32 @@ impl RerunPanel {
                         self.logs(ui, dark);
                     });
             });
+        egui::TopBottomPanel::bottom("rerun-time-view")
+            .resizable(true)
+            .default_height(220.0)
+            .min_height(90.0)
+            .show_inside(ui, |ui| {
+                // The time view paints into whatever it is given; claim the
+                // panel's height so the panel does not shrink to its header.
+                ui.set_min_height(ui.available_height());
+                self.time_view(ui)
+            });
         egui::CentralPanel::default().show_inside(ui, |ui| self.table(ui, dark));
+    }
+
+    /// The run drawn on the time axis as it happens; a click on an
+    /// operation finds its row in the table.
+    fn time_view(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.strong("Time view of this re-run");
+            ui.weak("handler time: waits and backoffs skipped, pauses left out · F fit · +/− zoom");
+        });
+        for pick in self.trace.ui(ui, std::time::Instant::now()) {
+            match pick {
+                Pick::Op(id) => self.live.reveal_op(&id),
+                Pick::Invocation(_) => {}
+            }
+        }
     }
 
     /// F10 step, F8 continue, Shift+F10 back.
@@ -424,7 +450,9 @@ impl RerunPanel {
             .column(Column::initial(100.0).clip(true))
             .column(Column::initial(120.0).clip(true))
             .column(Column::remainder().at_least(120.0).clip(true))
-            .min_scrolled_height(0.0);
+            .min_scrolled_height(0.0)
+            .sense(egui::Sense::click());
+        let mut clicked = None;
         if let Some(l) = self.live.scroll_to_line {
             tb = tb.scroll_to_row(l, Some(Align::Center));
         }
@@ -437,7 +465,7 @@ impl RerunPanel {
                 "",
                 "",
                 "Replayed from a checkpoint, or executed by the handler",
-                "As checkpointed when first seen; final statuses when the run ends",
+                "As the handler last checkpointed it (final statuses once the run ends)",
                 "Compared with the recorded operation at the same place",
             ];
             let titles = ["", "#", "inv", "position", "name", "type", "replay", "status", "vs recording"];
@@ -490,7 +518,7 @@ impl RerunPanel {
                     Line::Op(r) => {
                         let Some(op) = live.rows.get(*r) else { return };
                         let here = paused_line == Some(i);
-                        row.set_selected(here);
+                        row.set_selected(here || live.picked.as_deref() == Some(op.op_id.as_str()));
                         row.col(|ui| {
                             if here {
                                 ui.label("⏸").on_hover_text("The handler is held here");
@@ -528,10 +556,18 @@ impl RerunPanel {
                                 ui.label(t);
                             }
                         });
+                        if row.response().clicked() {
+                            clicked = Some(op.op_id.clone());
+                        }
                     }
                 }
             });
         });
         self.live.scroll_to_line = None;
+        // A row picked in the table is found in the time view.
+        if let Some(id) = clicked {
+            self.trace.pick(&id);
+            self.live.picked = Some(id);
+        }
     }
 }

@@ -1,0 +1,678 @@
+//! The re-run as a history of its own, grown from `SessionEvent`s, so the
+//! time view can draw it live: lanes per context, one band per invocation,
+//! the replay | execution switch, each operation appearing as the handler
+//! produces it and closing when its result is checkpointed.
+//!
+//! Times are the handler's time on the UI's clock: measured from the run's
+//! start with the time spent held at a pause taken out, so stepping slowly
+//! does not stretch the picture (waits and backoffs are already skipped by
+//! the session's virtual clock). Operations of the starting state, which
+//! this run only replays, sit at its origin.
+
+use crate::model::{Execution, Format, History, Invocation, OpType, Operation, Ts};
+use crate::rerun::{PlacePath, Role, SessionEvent};
+use crate::ui::doc::Doc;
+use crate::ui::timeline::TimelineView;
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Rebuild the drawn document at most this often while the run streams
+/// events; a pause, a divergence and the end rebuild at once.
+const REBUILD_EVERY: Duration = Duration::from_millis(120);
+
+/// The handler's clock: wall time since the run started, minus pauses.
+#[derive(Debug, Clone)]
+struct HandlerClock {
+    started: Instant,
+    origin: Ts,
+    held: Duration,
+    held_since: Option<Instant>,
+}
+
+impl HandlerClock {
+    fn new(now: Instant) -> HandlerClock {
+        let origin = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| Ts(d.as_micros() as i64))
+            .unwrap_or(Ts(0));
+        HandlerClock {
+            started: now,
+            origin,
+            held: Duration::ZERO,
+            held_since: None,
+        }
+    }
+
+    fn at(&self, now: Instant) -> Ts {
+        let held = self.held + self.held_since.map_or(Duration::ZERO, |s| now - s);
+        let ran = now
+            .saturating_duration_since(self.started)
+            .saturating_sub(held);
+        Ts(self.origin.0 + ran.as_micros() as i64)
+    }
+
+    fn hold(&mut self, now: Instant) {
+        self.held_since.get_or_insert(now);
+    }
+
+    fn release(&mut self, now: Instant) {
+        if let Some(s) = self.held_since.take() {
+            self.held += now.saturating_duration_since(s);
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Trace {
+    run: u32,
+    exec: Execution,
+    clock: Option<HandlerClock>,
+    /// Operation id → index in `exec.operations`.
+    index: HashMap<String, usize>,
+    /// Position path → operation id, to find the divergent operation.
+    by_place: HashMap<PlacePath, String>,
+    invocation: usize,
+    /// The operation the handler is held at, or the divergent one.
+    focus: Option<String>,
+    divergent: Option<String>,
+    dirty: bool,
+    built_at: Option<Instant>,
+    doc: Option<Doc>,
+    /// Pan/zoom of the re-run's time view.
+    pub view: TimelineView,
+    /// Invocation the user picked in the time view (`None` follows the run).
+    pub picked_invocation: Option<usize>,
+    /// Operation the user clicked in the time view.
+    pub picked: Option<String>,
+    /// Refit the view to the whole run as it grows, until the user zooms
+    /// or pans (F fits and follows again).
+    unfollowed: bool,
+}
+
+impl Trace {
+    /// Apply one event (a clone of what the panel's table gets).
+    pub fn apply(&mut self, e: &SessionEvent, now: Instant) {
+        match e {
+            SessionEvent::RunStarted { run } => {
+                if *run < self.run {
+                    return;
+                }
+                let clock = HandlerClock::new(now);
+                *self = Trace {
+                    run: *run,
+                    exec: Execution {
+                        start: Some(clock.origin),
+                        ..Execution::default()
+                    },
+                    clock: Some(clock),
+                    view: std::mem::take(&mut self.view),
+                    unfollowed: self.unfollowed,
+                    dirty: true,
+                    ..Trace::default()
+                };
+                self.view.reset();
+                return;
+            }
+            e if event_run(e) != self.run => return,
+            _ => {}
+        }
+        let Some(clock) = self.clock.as_mut() else {
+            return;
+        };
+        if !matches!(e, SessionEvent::Paused { .. }) {
+            clock.release(now);
+        }
+        let t = clock.at(now);
+        let origin = clock.origin;
+        self.dirty = true;
+        match e {
+            SessionEvent::RunStarted { .. } => {}
+            SessionEvent::InvocationStarted {
+                index, request_id, ..
+            } => {
+                self.invocation = *index;
+                while self.exec.invocations.len() <= *index {
+                    self.exec.invocations.push(Invocation::default());
+                }
+                let inv = &mut self.exec.invocations[*index];
+                inv.start = Some(t);
+                inv.request_id = Some(request_id.clone());
+            }
+            SessionEvent::OperationSeen {
+                invocation,
+                op,
+                place,
+                role,
+                comparison,
+                ..
+            } => {
+                self.by_place.insert(place.clone(), op.id.clone());
+                if self.index.contains_key(&op.id) {
+                    // A later invocation replaying what this run executed.
+                    return;
+                }
+                let mut o = (**op).clone();
+                // What the SDK found instead of a checkpoint it replays: it
+                // met it now, in this invocation, so it sits where it happened.
+                let met_now = *role == Role::Executed || comparison.is_divergence();
+                if met_now {
+                    o.start = Some(t);
+                    o.end = o.status.is_terminal().then_some(t);
+                    o.started_in = Some(*invocation);
+                    o.finished_in = o.status.is_terminal().then_some(*invocation);
+                } else {
+                    // From the starting state: done before this run began.
+                    o.start = Some(origin);
+                    o.end = Some(origin);
+                    o.started_in = None;
+                    o.finished_in = None;
+                }
+                self.index.insert(o.id.clone(), self.exec.operations.len());
+                self.exec.operations.push(o);
+            }
+            SessionEvent::OperationUpdated { op, invocation, .. } => {
+                self.update(op, Some(*invocation), t);
+            }
+            SessionEvent::Paused { op_id, .. } => {
+                clock.hold(now);
+                self.focus = Some(op_id.clone());
+                self.built_at = None;
+            }
+            SessionEvent::InvocationEnded { record, .. } => {
+                if let Some(inv) = self.exec.invocations.get_mut(record.index) {
+                    inv.end = Some(t);
+                    inv.error = record.error();
+                }
+            }
+            SessionEvent::Divergence { divergence, .. } => {
+                if self.divergent.is_none() {
+                    self.divergent = self.by_place.get(&divergence.place).cloned();
+                    self.focus = self.divergent.clone().or(self.focus.take());
+                }
+                self.built_at = None;
+            }
+            SessionEvent::Error { .. } => self.built_at = None,
+            SessionEvent::Finished { report, .. } => {
+                // What the run left: final statuses of everything still open.
+                if let Some(e) = report.history.executions.first() {
+                    for op in &e.operations {
+                        self.update(op, None, t);
+                    }
+                }
+                if let Some(o) = &report.outcome {
+                    self.exec.status = Some(o.status);
+                    self.exec.end = Some(t);
+                }
+                for inv in &mut self.exec.invocations {
+                    inv.end.get_or_insert(t);
+                }
+                self.built_at = None;
+            }
+        }
+    }
+
+    /// A later checkpoint of a known operation: status, result, error; the
+    /// span closes when it becomes terminal.
+    fn update(&mut self, op: &Operation, invocation: Option<usize>, t: Ts) {
+        let Some(&i) = self.index.get(&op.id) else {
+            return;
+        };
+        let o = &mut self.exec.operations[i];
+        let was_terminal = o.status.is_terminal();
+        o.status = op.status;
+        if op.result.is_some() {
+            o.result = op.result.clone();
+        }
+        if op.error.is_some() {
+            o.error = op.error.clone();
+        }
+        if !op.attempts.is_empty() {
+            o.attempts = op.attempts.clone();
+        }
+        if op.status.is_terminal() && !was_terminal {
+            o.end = Some(t);
+            // The service completes waits, callbacks and chained invokes
+            // between invocations; the handler finishes the rest.
+            let by_service = matches!(
+                o.op_type,
+                OpType::Wait | OpType::Callback | OpType::ChainedInvoke
+            );
+            o.finished_in = if by_service { None } else { invocation };
+        }
+    }
+
+    /// Release the pause clock: the user let the handler go on.
+    pub fn resumed(&mut self, now: Instant) {
+        if let Some(c) = self.clock.as_mut() {
+            c.release(now);
+        }
+        if self.divergent.is_none() {
+            self.focus = None;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exec.operations.is_empty() && self.exec.invocations.is_empty()
+    }
+
+    /// The document to draw, rebuilt from the live execution when it changed
+    /// (throttled while events stream in).
+    pub fn doc(&mut self, now: Instant) -> Option<&Doc> {
+        let due = self
+            .built_at
+            .is_none_or(|b| now.saturating_duration_since(b) >= REBUILD_EVERY);
+        if self.dirty && due {
+            self.dirty = false;
+            self.built_at = Some(now);
+            let mut exec = self.exec.clone();
+            // Spans still open run to "now" on the handler's clock.
+            if let Some(c) = &self.clock {
+                if exec.status.is_none() {
+                    exec.end = Some(c.at(now));
+                }
+            }
+            let history = History {
+                source: "live re-run".into(),
+                format: Format::Rerun,
+                executions: vec![exec],
+                warnings: Vec::new(),
+            };
+            self.doc = Some(Doc::build(history, 0, None, None));
+        }
+        self.doc.as_ref()
+    }
+
+    /// Whether a rebuild is waiting for its throttle (keep frames coming).
+    pub fn pending(&self) -> bool {
+        self.dirty
+    }
+
+    /// Index (in the drawn document) of the operation to highlight: the
+    /// one the handler is held at, else the divergent one.
+    pub fn focus_op(&self) -> Option<usize> {
+        self.focus
+            .as_ref()
+            .and_then(|id| self.index.get(id).copied())
+    }
+
+    pub fn divergent_op(&self) -> Option<usize> {
+        self.divergent
+            .as_ref()
+            .and_then(|id| self.index.get(id).copied())
+    }
+
+    /// Operation id at an index of the drawn document.
+    pub fn op_id(&self, i: usize) -> Option<&str> {
+        self.exec.operations.get(i).map(|o| o.id.as_str())
+    }
+
+    /// The invocation the time view emphasises.
+    pub fn invocation(&self) -> Option<usize> {
+        self.picked_invocation
+            .or((!self.exec.invocations.is_empty()).then_some(self.invocation))
+    }
+
+    pub fn execution(&self) -> &Execution {
+        &self.exec
+    }
+}
+
+fn event_run(e: &SessionEvent) -> u32 {
+    match e {
+        SessionEvent::RunStarted { run }
+        | SessionEvent::InvocationStarted { run, .. }
+        | SessionEvent::OperationSeen { run, .. }
+        | SessionEvent::OperationUpdated { run, .. }
+        | SessionEvent::Paused { run, .. }
+        | SessionEvent::InvocationEnded { run, .. }
+        | SessionEvent::Divergence { run, .. }
+        | SessionEvent::Finished { run, .. }
+        | SessionEvent::Error { run, .. } => *run,
+    }
+}
+
+/// What a click in the re-run's time view asks for.
+pub enum Pick {
+    /// An operation, by id.
+    Op(String),
+    Invocation(Option<usize>),
+}
+
+impl Trace {
+    /// Draw the time view of the run so far.
+    pub fn ui(&mut self, ui: &mut egui::Ui, now: Instant) -> Vec<Pick> {
+        self.doc(now);
+        let selected = self.picked.as_ref().or(self.focus.as_ref());
+        let selected = selected.and_then(|id| self.index.get(id).copied());
+        let invocation = self.invocation();
+        let Some(doc) = self.doc.as_ref() else {
+            ui.weak("The re-run's time view: operations appear here as the handler produces them.");
+            return Vec::new();
+        };
+        if !self.unfollowed {
+            self.view.fit(&doc.timeline);
+        }
+        let before = (self.view.t_start, self.view.secs_per_px);
+        let mut intents = Vec::new();
+        self.view.ui(ui, doc, selected, invocation, &mut intents);
+        if (self.view.t_start, self.view.secs_per_px) != before {
+            self.unfollowed = true;
+        }
+        intents
+            .into_iter()
+            .filter_map(|i| match i {
+                crate::ui::Intent::Select { op, .. } => {
+                    let id = self.exec.operations.get(op)?.id.clone();
+                    self.picked = Some(id.clone());
+                    Some(Pick::Op(id))
+                }
+                crate::ui::Intent::Invocation(k) => {
+                    self.picked_invocation = k;
+                    Some(Pick::Invocation(k))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Highlight an operation picked in the table and bring it into view.
+    pub fn pick(&mut self, id: &str) {
+        self.picked = Some(id.to_string());
+        let (Some(d), Some(&i)) = (&self.doc, self.index.get(id)) else {
+            return;
+        };
+        let before = (self.view.t_start, self.view.secs_per_px);
+        self.view.reveal(&d.timeline, i);
+        if (self.view.t_start, self.view.secs_per_px) != before {
+            self.unfollowed = true;
+        }
+    }
+
+    /// Fit the whole run into the view and follow it as it grows (F /
+    /// Home in the re-run panel).
+    pub fn fit(&mut self) {
+        self.unfollowed = false;
+        if let Some(d) = &self.doc {
+            self.view.fit(&d.timeline);
+        }
+    }
+
+    /// Zoom by `factor` around `at` (0..1 of the width); stops following.
+    pub fn zoom(&mut self, factor: f64, at: f64) {
+        self.unfollowed = true;
+        self.view.zoom(factor, at);
+    }
+
+    /// Pan by a fraction of the width; stops following.
+    pub fn pan(&mut self, frac: f64) {
+        self.unfollowed = true;
+        self.view.pan(frac);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::OpStatus;
+    use crate::replay::Role as Seen;
+    use crate::rerun::{Comparison, Divergence, InvocationRecord};
+
+    fn op(id: &str, t: OpType, s: OpStatus) -> Box<Operation> {
+        Box::new(Operation {
+            name: Some(id.into()),
+            ..Operation::new(id, t, s)
+        })
+    }
+
+    fn seen(inv: usize, o: Box<Operation>, place: u32, role: Role) -> SessionEvent {
+        SessionEvent::OperationSeen {
+            run: 1,
+            invocation: inv,
+            seen: 0,
+            op: o,
+            place: vec![place],
+            role,
+            comparison: Comparison::Matches,
+        }
+    }
+
+    fn ended(index: usize) -> SessionEvent {
+        SessionEvent::InvocationEnded {
+            run: 1,
+            record: Box::new(InvocationRecord {
+                index,
+                request_id: format!("r{index}"),
+                start: Ts(0),
+                end: Ts(0),
+                pid: 1,
+                stdout: String::new(),
+                stderr: String::new(),
+                exit_code: Some(0),
+                output: None,
+            }),
+        }
+    }
+
+    fn started(index: usize) -> SessionEvent {
+        SessionEvent::InvocationStarted {
+            run: 1,
+            index,
+            request_id: format!("r{index}"),
+        }
+    }
+
+    /// Two invocations: a step and a wait executed, the wait completes
+    /// between invocations, the second replays both and executes `notify`.
+    #[test]
+    fn the_live_run_becomes_a_history_with_its_invocations_roles_and_switches() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut tr = Trace::default();
+        tr.apply(&SessionEvent::RunStarted { run: 1 }, at(0));
+        tr.apply(&started(0), at(0));
+        tr.apply(
+            &seen(
+                0,
+                op("pay", OpType::Step, OpStatus::Started),
+                1,
+                Role::Executed,
+            ),
+            at(10),
+        );
+        tr.apply(
+            &SessionEvent::OperationUpdated {
+                run: 1,
+                invocation: 0,
+                op: op("pay", OpType::Step, OpStatus::Succeeded),
+                place: vec![1],
+            },
+            at(30),
+        );
+        tr.apply(
+            &seen(
+                0,
+                op("cool", OpType::Wait, OpStatus::Started),
+                2,
+                Role::Executed,
+            ),
+            at(40),
+        );
+        tr.apply(&ended(0), at(50));
+        tr.apply(
+            &SessionEvent::OperationUpdated {
+                run: 1,
+                invocation: 0,
+                op: op("cool", OpType::Wait, OpStatus::Succeeded),
+                place: vec![2],
+            },
+            at(55),
+        );
+        tr.apply(&started(1), at(60));
+        tr.apply(
+            &seen(
+                1,
+                op("pay", OpType::Step, OpStatus::Succeeded),
+                1,
+                Role::Replayed,
+            ),
+            at(61),
+        );
+        tr.apply(
+            &seen(
+                1,
+                op("cool", OpType::Wait, OpStatus::Succeeded),
+                2,
+                Role::Replayed,
+            ),
+            at(62),
+        );
+        tr.apply(
+            &seen(
+                1,
+                op("notify", OpType::Step, OpStatus::Succeeded),
+                3,
+                Role::Executed,
+            ),
+            at(70),
+        );
+        tr.apply(&ended(1), at(80));
+
+        let doc = tr.doc(at(80)).expect("a document");
+        let e = doc.execution().unwrap();
+        assert_eq!(e.operations.len(), 3, "a replay is not a new operation");
+        assert_eq!(e.invocations.len(), 2);
+        let pay = &e.operations[0];
+        assert_eq!(pay.status, OpStatus::Succeeded, "the update closed it");
+        assert_eq!(pay.end.unwrap().0 - pay.start.unwrap().0, 20_000);
+        assert_eq!(
+            e.operations[1].finished_in, None,
+            "the service ended the wait"
+        );
+        let a = &doc.analysis;
+        assert_eq!(
+            a.invocations[0].roles,
+            [Seen::Executed, Seen::Executed, Seen::NotReached]
+        );
+        assert_eq!(
+            a.invocations[1].roles,
+            [Seen::Replayed, Seen::Replayed, Seen::Executed]
+        );
+        // The time view has a band per invocation and a switch marker in each.
+        let l = &doc.timeline;
+        assert_eq!(l.bands.iter().flatten().count(), 2);
+        let markers: Vec<usize> = l
+            .lanes
+            .iter()
+            .flat_map(|l| &l.markers)
+            .map(|m| m.invocation)
+            .collect();
+        assert_eq!(markers, [0, 1]);
+    }
+
+    #[test]
+    fn time_held_at_a_pause_is_left_out_and_the_pause_is_in_focus() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut tr = Trace::default();
+        tr.apply(&SessionEvent::RunStarted { run: 1 }, at(0));
+        tr.apply(&started(0), at(0));
+        tr.apply(
+            &seen(
+                0,
+                op("a", OpType::Step, OpStatus::Started),
+                1,
+                Role::Executed,
+            ),
+            at(10),
+        );
+        tr.apply(
+            &SessionEvent::Paused {
+                run: 1,
+                seen: 1,
+                op_id: "a".into(),
+            },
+            at(10),
+        );
+        assert_eq!(tr.focus_op(), Some(0));
+        // Held for 5 s, then let go.
+        tr.resumed(at(5_010));
+        assert_eq!(tr.focus_op(), None);
+        tr.apply(
+            &seen(
+                0,
+                op("b", OpType::Step, OpStatus::Succeeded),
+                2,
+                Role::Executed,
+            ),
+            at(5_020),
+        );
+        let e = tr.doc(at(5_020)).unwrap().execution().unwrap();
+        let (a, b) = (&e.operations[0], &e.operations[1]);
+        assert_eq!(
+            b.start.unwrap().0 - a.start.unwrap().0,
+            10_000,
+            "the pause is not on the axis"
+        );
+    }
+
+    #[test]
+    fn a_divergence_focuses_its_operation_and_stale_runs_are_ignored() {
+        let t0 = Instant::now();
+        let mut tr = Trace::default();
+        tr.apply(&SessionEvent::RunStarted { run: 2 }, t0);
+        tr.apply(&SessionEvent::RunStarted { run: 1 }, t0);
+        assert_eq!(tr.run, 2, "an older run's start is dropped");
+        tr.apply(
+            &SessionEvent::InvocationStarted {
+                run: 2,
+                index: 0,
+                request_id: "r".into(),
+            },
+            t0,
+        );
+        let mut odd = seen(
+            0,
+            op("x", OpType::Wait, OpStatus::Started),
+            1,
+            Role::Executed,
+        );
+        if let SessionEvent::OperationSeen {
+            run, comparison, ..
+        } = &mut odd
+        {
+            *run = 2;
+            *comparison = Comparison::NotRecorded;
+        }
+        tr.apply(&odd, t0);
+        tr.apply(
+            &seen(
+                0,
+                op("stale", OpType::Step, OpStatus::Started),
+                2,
+                Role::Executed,
+            ),
+            t0,
+        );
+        tr.apply(
+            &SessionEvent::Divergence {
+                run: 2,
+                divergence: Divergence {
+                    invocation: 0,
+                    place: vec![1],
+                    message: "m".into(),
+                    sdk_error: None,
+                },
+            },
+            t0,
+        );
+        assert_eq!(
+            tr.execution().operations.len(),
+            1,
+            "run 1's event is dropped"
+        );
+        assert_eq!(tr.divergent_op(), Some(0));
+        assert_eq!(tr.focus_op(), Some(0));
+        tr.resumed(t0);
+        assert_eq!(tr.focus_op(), Some(0), "a divergence stays in focus");
+    }
+}
