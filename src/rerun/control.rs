@@ -107,6 +107,23 @@ pub enum SessionEvent {
     },
 }
 
+impl SessionEvent {
+    /// The run the event belongs to (a UI drops a stale run's events).
+    pub fn run(&self) -> u32 {
+        match self {
+            SessionEvent::RunStarted { run }
+            | SessionEvent::InvocationStarted { run, .. }
+            | SessionEvent::OperationSeen { run, .. }
+            | SessionEvent::OperationUpdated { run, .. }
+            | SessionEvent::Paused { run, .. }
+            | SessionEvent::InvocationEnded { run, .. }
+            | SessionEvent::Divergence { run, .. }
+            | SessionEvent::Finished { run, .. }
+            | SessionEvent::Error { run, .. } => *run,
+        }
+    }
+}
+
 /// What one run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {

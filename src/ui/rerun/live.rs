@@ -127,7 +127,7 @@ impl Live {
 
     /// Apply one event; events of an older run (before a restart) are dropped.
     pub fn apply(&mut self, e: SessionEvent) {
-        let run = event_run(&e);
+        let run = e.run();
         if run < self.run {
             return;
         }
@@ -313,20 +313,6 @@ impl Live {
                 }
             }
         }
-    }
-}
-
-fn event_run(e: &SessionEvent) -> u32 {
-    match e {
-        SessionEvent::RunStarted { run }
-        | SessionEvent::InvocationStarted { run, .. }
-        | SessionEvent::OperationSeen { run, .. }
-        | SessionEvent::OperationUpdated { run, .. }
-        | SessionEvent::Paused { run, .. }
-        | SessionEvent::InvocationEnded { run, .. }
-        | SessionEvent::Divergence { run, .. }
-        | SessionEvent::Finished { run, .. }
-        | SessionEvent::Error { run, .. } => *run,
     }
 }
 

@@ -113,7 +113,7 @@ impl Trace {
                 self.view.reset();
                 return;
             }
-            e if event_run(e) != self.run => return,
+            e if e.run() != self.run => return,
             _ => {}
         }
         let Some(clock) = self.clock.as_mut() else {
@@ -317,20 +317,6 @@ impl Trace {
     }
 }
 
-fn event_run(e: &SessionEvent) -> u32 {
-    match e {
-        SessionEvent::RunStarted { run }
-        | SessionEvent::InvocationStarted { run, .. }
-        | SessionEvent::OperationSeen { run, .. }
-        | SessionEvent::OperationUpdated { run, .. }
-        | SessionEvent::Paused { run, .. }
-        | SessionEvent::InvocationEnded { run, .. }
-        | SessionEvent::Divergence { run, .. }
-        | SessionEvent::Finished { run, .. }
-        | SessionEvent::Error { run, .. } => *run,
-    }
-}
-
 /// What a click in the re-run's time view asks for.
 pub enum Pick {
     /// An operation, by id.
@@ -416,6 +402,8 @@ mod tests {
     use crate::model::OpStatus;
     use crate::replay::Role as Seen;
     use crate::rerun::{Comparison, Divergence, InvocationRecord};
+    use OpStatus::{Started, Succeeded};
+    use OpType::{Step, Wait};
 
     fn op(id: &str, t: OpType, s: OpStatus) -> Box<Operation> {
         Box::new(Operation {
@@ -424,15 +412,33 @@ mod tests {
         })
     }
 
-    fn seen(inv: usize, o: Box<Operation>, place: u32, role: Role) -> SessionEvent {
+    /// `id` seen in invocation `inv` at root position `place`.
+    fn seen(inv: usize, id: &str, t: OpType, s: OpStatus, place: u32, role: Role) -> SessionEvent {
         SessionEvent::OperationSeen {
             run: 1,
             invocation: inv,
             seen: 0,
-            op: o,
+            op: op(id, t, s),
             place: vec![place],
             role,
             comparison: Comparison::Matches,
+        }
+    }
+
+    fn updated(inv: usize, id: &str, t: OpType, s: OpStatus, place: u32) -> SessionEvent {
+        SessionEvent::OperationUpdated {
+            run: 1,
+            invocation: inv,
+            op: op(id, t, s),
+            place: vec![place],
+        }
+    }
+
+    fn started(index: usize) -> SessionEvent {
+        SessionEvent::InvocationStarted {
+            run: 1,
+            index,
+            request_id: format!("r{index}"),
         }
     }
 
@@ -453,11 +459,21 @@ mod tests {
         }
     }
 
-    fn started(index: usize) -> SessionEvent {
-        SessionEvent::InvocationStarted {
-            run: 1,
-            index,
-            request_id: format!("r{index}"),
+    /// A trace of run 1 whose first invocation started at `t0`.
+    fn begun(t0: Instant) -> Trace {
+        let mut tr = Trace::default();
+        play(
+            &mut tr,
+            t0,
+            vec![(0, SessionEvent::RunStarted { run: 1 }), (0, started(0))],
+        );
+        tr
+    }
+
+    /// Apply `(milliseconds after t0, event)` in order.
+    fn play(tr: &mut Trace, t0: Instant, script: Vec<(u64, SessionEvent)>) {
+        for (ms, e) in script {
+            tr.apply(&e, t0 + Duration::from_millis(ms));
         }
     }
 
@@ -466,83 +482,29 @@ mod tests {
     #[test]
     fn the_live_run_becomes_a_history_with_its_invocations_roles_and_switches() {
         let t0 = Instant::now();
-        let at = |ms: u64| t0 + Duration::from_millis(ms);
-        let mut tr = Trace::default();
-        tr.apply(&SessionEvent::RunStarted { run: 1 }, at(0));
-        tr.apply(&started(0), at(0));
-        tr.apply(
-            &seen(
-                0,
-                op("pay", OpType::Step, OpStatus::Started),
-                1,
-                Role::Executed,
-            ),
-            at(10),
+        let mut tr = begun(t0);
+        play(
+            &mut tr,
+            t0,
+            vec![
+                (10, seen(0, "pay", Step, Started, 1, Role::Executed)),
+                (30, updated(0, "pay", Step, Succeeded, 1)),
+                (40, seen(0, "cool", Wait, Started, 2, Role::Executed)),
+                (50, ended(0)),
+                (55, updated(0, "cool", Wait, Succeeded, 2)),
+                (60, started(1)),
+                (61, seen(1, "pay", Step, Succeeded, 1, Role::Replayed)),
+                (62, seen(1, "cool", Wait, Succeeded, 2, Role::Replayed)),
+                (70, seen(1, "notify", Step, Succeeded, 3, Role::Executed)),
+                (80, ended(1)),
+            ],
         );
-        tr.apply(
-            &SessionEvent::OperationUpdated {
-                run: 1,
-                invocation: 0,
-                op: op("pay", OpType::Step, OpStatus::Succeeded),
-                place: vec![1],
-            },
-            at(30),
-        );
-        tr.apply(
-            &seen(
-                0,
-                op("cool", OpType::Wait, OpStatus::Started),
-                2,
-                Role::Executed,
-            ),
-            at(40),
-        );
-        tr.apply(&ended(0), at(50));
-        tr.apply(
-            &SessionEvent::OperationUpdated {
-                run: 1,
-                invocation: 0,
-                op: op("cool", OpType::Wait, OpStatus::Succeeded),
-                place: vec![2],
-            },
-            at(55),
-        );
-        tr.apply(&started(1), at(60));
-        tr.apply(
-            &seen(
-                1,
-                op("pay", OpType::Step, OpStatus::Succeeded),
-                1,
-                Role::Replayed,
-            ),
-            at(61),
-        );
-        tr.apply(
-            &seen(
-                1,
-                op("cool", OpType::Wait, OpStatus::Succeeded),
-                2,
-                Role::Replayed,
-            ),
-            at(62),
-        );
-        tr.apply(
-            &seen(
-                1,
-                op("notify", OpType::Step, OpStatus::Succeeded),
-                3,
-                Role::Executed,
-            ),
-            at(70),
-        );
-        tr.apply(&ended(1), at(80));
-
-        let doc = tr.doc(at(80)).expect("a document");
+        let doc = tr.doc(t0 + Duration::from_millis(80)).expect("a document");
         let e = doc.execution().unwrap();
         assert_eq!(e.operations.len(), 3, "a replay is not a new operation");
         assert_eq!(e.invocations.len(), 2);
         let pay = &e.operations[0];
-        assert_eq!(pay.status, OpStatus::Succeeded, "the update closed it");
+        assert_eq!(pay.status, Succeeded, "the update closed it");
         assert_eq!(pay.end.unwrap().0 - pay.start.unwrap().0, 20_000);
         assert_eq!(
             e.operations[1].finished_in, None,
@@ -572,41 +534,25 @@ mod tests {
     #[test]
     fn time_held_at_a_pause_is_left_out_and_the_pause_is_in_focus() {
         let t0 = Instant::now();
-        let at = |ms: u64| t0 + Duration::from_millis(ms);
-        let mut tr = Trace::default();
-        tr.apply(&SessionEvent::RunStarted { run: 1 }, at(0));
-        tr.apply(&started(0), at(0));
-        tr.apply(
-            &seen(
-                0,
-                op("a", OpType::Step, OpStatus::Started),
-                1,
-                Role::Executed,
-            ),
-            at(10),
-        );
-        tr.apply(
-            &SessionEvent::Paused {
-                run: 1,
-                seen: 1,
-                op_id: "a".into(),
-            },
-            at(10),
-        );
+        let mut tr = begun(t0);
+        let paused = SessionEvent::Paused {
+            run: 1,
+            seen: 1,
+            op_id: "a".into(),
+        };
+        let a = seen(0, "a", Step, Started, 1, Role::Executed);
+        play(&mut tr, t0, vec![(10, a), (10, paused)]);
         assert_eq!(tr.focus_op(), Some(0));
         // Held for 5 s, then let go.
-        tr.resumed(at(5_010));
+        tr.resumed(t0 + Duration::from_millis(5_010));
         assert_eq!(tr.focus_op(), None);
-        tr.apply(
-            &seen(
-                0,
-                op("b", OpType::Step, OpStatus::Succeeded),
-                2,
-                Role::Executed,
-            ),
-            at(5_020),
-        );
-        let e = tr.doc(at(5_020)).unwrap().execution().unwrap();
+        let b = seen(0, "b", Step, Succeeded, 2, Role::Executed);
+        play(&mut tr, t0, vec![(5_020, b)]);
+        let e = tr
+            .doc(t0 + Duration::from_millis(5_020))
+            .unwrap()
+            .execution()
+            .unwrap();
         let (a, b) = (&e.operations[0], &e.operations[1]);
         assert_eq!(
             b.start.unwrap().0 - a.start.unwrap().0,
@@ -619,23 +565,7 @@ mod tests {
     fn a_divergence_focuses_its_operation_and_stale_runs_are_ignored() {
         let t0 = Instant::now();
         let mut tr = Trace::default();
-        tr.apply(&SessionEvent::RunStarted { run: 2 }, t0);
-        tr.apply(&SessionEvent::RunStarted { run: 1 }, t0);
-        assert_eq!(tr.run, 2, "an older run's start is dropped");
-        tr.apply(
-            &SessionEvent::InvocationStarted {
-                run: 2,
-                index: 0,
-                request_id: "r".into(),
-            },
-            t0,
-        );
-        let mut odd = seen(
-            0,
-            op("x", OpType::Wait, OpStatus::Started),
-            1,
-            Role::Executed,
-        );
+        let mut odd = seen(0, "x", Wait, Started, 1, Role::Executed);
         if let SessionEvent::OperationSeen {
             run, comparison, ..
         } = &mut odd
@@ -643,28 +573,32 @@ mod tests {
             *run = 2;
             *comparison = Comparison::NotRecorded;
         }
-        tr.apply(&odd, t0);
-        tr.apply(
-            &seen(
-                0,
-                op("stale", OpType::Step, OpStatus::Started),
-                2,
-                Role::Executed,
-            ),
-            t0,
-        );
-        tr.apply(
-            &SessionEvent::Divergence {
-                run: 2,
-                divergence: Divergence {
-                    invocation: 0,
-                    place: vec![1],
-                    message: "m".into(),
-                    sdk_error: None,
-                },
+        let divergence = SessionEvent::Divergence {
+            run: 2,
+            divergence: Divergence {
+                invocation: 0,
+                place: vec![1],
+                message: "m".into(),
+                sdk_error: None,
             },
+        };
+        let mut inv = started(0);
+        if let SessionEvent::InvocationStarted { run, .. } = &mut inv {
+            *run = 2;
+        }
+        play(
+            &mut tr,
             t0,
+            vec![
+                (0, SessionEvent::RunStarted { run: 2 }),
+                (0, SessionEvent::RunStarted { run: 1 }),
+                (0, inv),
+                (0, odd),
+                (0, seen(0, "stale", Step, Started, 2, Role::Executed)),
+                (0, divergence),
+            ],
         );
+        assert_eq!(tr.run, 2, "an older run's start is dropped");
         assert_eq!(
             tr.execution().operations.len(),
             1,
