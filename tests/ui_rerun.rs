@@ -531,6 +531,7 @@ fn snapshot_rerun_panel_paused() {
     h.run_steps(2);
     h.get_by_label("Step").click();
     wait_for(&mut h, "Paused at 'notify'");
+    h.remove_cursor();
     h.run_steps(6);
     mask_toolbar_label(&mut h);
     mask_time_view_plot(&mut h);
@@ -552,6 +553,7 @@ fn snapshot_rerun_divergence_banner() {
         &h,
         "Expected operation 'send-notification' of type STEP at position 4"
     ));
+    h.remove_cursor();
     h.run_steps(6);
     mask_time_view_plot(&mut h);
     // Pids, durations and request ids in the output panel change per run.
@@ -575,6 +577,7 @@ fn snapshot_rerun_link_form_light() {
     h.state_mut().rerun.form.py_spec = "order_flow:handler".into();
     h.state_mut().rerun.form.py_interpreter = ".venv/bin/python".into();
     h.state_mut().rerun.form.env = "VARIANT=renamed\n".into();
+    h.remove_cursor();
     h.run_steps(6);
     h.snapshot("rerun_link_form_light");
 }
@@ -648,6 +651,7 @@ fn snapshot_rerun_sdk_divergence() {
     h.run_steps(2);
     h.get_by_label("Run to first divergence").click();
     wait_for(&mut h, "Stopped at the first divergence");
+    h.remove_cursor();
     h.run_steps(6);
     mask_toolbar_label(&mut h);
     mask_time_view_plot(&mut h);

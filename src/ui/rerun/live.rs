@@ -232,6 +232,11 @@ impl Live {
                 log.stderr = tail(&record.stderr);
             }
             SessionEvent::Divergence { divergence, .. } => {
+                // The run stops here: bring the offending row into sight.
+                let place = place_label(&divergence.place);
+                if let Some(r) = self.rows.iter().rposition(|r| r.place == place) {
+                    self.scroll_to_line = self.line_of_row.get(&r).copied();
+                }
                 self.divergence.get_or_insert(divergence);
             }
             SessionEvent::Error { message, .. } => {
