@@ -9,7 +9,7 @@ mod support;
 
 use durable_lens::model::{ErrorInfo, Execution, OpStatus, OpType};
 use durable_lens::rerun::{
-    run_headless, Answer, HandlerCommand, Report, Role, SessionConfig, SessionEvent, StartPoint,
+    Answer, HandlerCommand, Report, Role, SessionConfig, SessionEvent, StartPoint,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -36,17 +36,7 @@ fn rerun(
         .iter()
         .map(|(k, a)| (k.to_string(), a.clone()))
         .collect::<HashMap<_, _>>();
-    let mut events = Vec::new();
-    let report = run_headless(config, &mut |e| events.push(e.clone())).expect("a report");
-    for r in &report.invocations {
-        eprintln!(
-            "--- invocation {}: {}\n{}",
-            r.index,
-            r.stdout.trim(),
-            r.stderr.trim()
-        );
-    }
-    (report, events)
+    support::rerun_collecting(config)
 }
 
 /// A payload as plain JSON (the Python SDK's envelope decoded).

@@ -8,9 +8,7 @@ mod support;
 
 use durable_lens::model::{Execution, OpStatus, OpType};
 use durable_lens::replay::analyze;
-use durable_lens::rerun::{
-    run_headless, HandlerCommand, Report, Role, SessionConfig, SessionEvent, StartPoint,
-};
+use durable_lens::rerun::{HandlerCommand, Report, Role, SessionConfig, SessionEvent, StartPoint};
 use std::time::Duration;
 
 const INPUT: &str = r#"{"orderId":"123"}"#;
@@ -27,17 +25,7 @@ fn rerun_with_events(
     let mut config = SessionConfig::new(recorded.clone(), handler);
     config.start = start;
     config.timeout = Duration::from_secs(60);
-    let mut events = Vec::new();
-    let report = run_headless(config, &mut |e| events.push(e.clone())).expect("a report");
-    for r in &report.invocations {
-        eprintln!(
-            "--- invocation {}: {}\n{}",
-            r.index,
-            r.stdout.trim(),
-            r.stderr.trim()
-        );
-    }
-    (report, events)
+    support::rerun_collecting(config)
 }
 
 /// Root-context switch position of each invocation, per the replay analysis.

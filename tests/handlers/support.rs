@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use durable_lens::model::{Execution, Payload};
-use durable_lens::rerun::HandlerCommand;
+use durable_lens::rerun::{run_headless, HandlerCommand, Report, SessionConfig, SessionEvent};
 use std::path::PathBuf;
 
 pub fn root() -> PathBuf {
@@ -186,4 +186,20 @@ fn load_one(path: &std::path::Path) -> Execution {
     let h = durable_lens::load::load_path(path)
         .unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
     h.executions.into_iter().next().expect("one execution")
+}
+
+/// Run a session to its end, keeping every event; each invocation's output
+/// goes to stderr so a failing test shows what the handler said.
+pub fn rerun_collecting(config: SessionConfig) -> (Report, Vec<SessionEvent>) {
+    let mut events = Vec::new();
+    let report = run_headless(config, &mut |e| events.push(e.clone())).expect("a report");
+    for r in &report.invocations {
+        eprintln!(
+            "--- invocation {}: {}\n{}",
+            r.index,
+            r.stdout.trim(),
+            r.stderr.trim()
+        );
+    }
+    (report, events)
 }
