@@ -520,21 +520,35 @@ fn mask_time_view_plot(h: &mut Harness<'_, App>) {
     ));
 }
 
+/// Record the order flow, link the Node handler with `env`, start from the
+/// state recorded invocation 2 saw with `button`, and wait for `until`
+/// (wgpu harness, for snapshots).
+fn from_invocation_2(dir: &Path, env: &str, button: &str, until: &str) -> Harness<'static, App> {
+    let history = recorded_history(dir);
+    let mut h = harness_for(opened(&history, Persisted::default()), true);
+    open_panel(&mut h);
+    link_node(&mut h, env);
+    h.state_mut().rerun.start_from = Some(1);
+    h.run_steps(2);
+    h.get_by_label(button).click();
+    wait_for(&mut h, until);
+    h
+}
+
+/// Ready for a snapshot: nothing hovered, and what changes run to run (the
+/// toolbar's execution id, the time-view plot) masked.
+fn settle(h: &mut Harness<'_, App>) {
+    h.remove_cursor();
+    h.run_steps(6);
+    mask_toolbar_label(h);
+    mask_time_view_plot(h);
+}
+
 #[test]
 fn snapshot_rerun_panel_paused() {
     let dir = tempfile::tempdir().unwrap();
-    let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), true);
-    open_panel(&mut h);
-    link_node(&mut h, "");
-    h.state_mut().rerun.start_from = Some(1);
-    h.run_steps(2);
-    h.get_by_label("Step").click();
-    wait_for(&mut h, "Paused at 'notify'");
-    h.remove_cursor();
-    h.run_steps(6);
-    mask_toolbar_label(&mut h);
-    mask_time_view_plot(&mut h);
+    let mut h = from_invocation_2(dir.path(), "", "Step", "Paused at 'notify'");
+    settle(&mut h);
     h.snapshot("rerun_panel_paused");
 }
 
@@ -643,18 +657,13 @@ fn closing_the_panel_or_the_app_kills_the_handlers_processes() {
 #[test]
 fn snapshot_rerun_sdk_divergence() {
     let dir = tempfile::tempdir().unwrap();
-    let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), true);
-    open_panel(&mut h);
-    link_node(&mut h, "VARIANT=step-to-wait\n");
-    h.state_mut().rerun.start_from = Some(1);
-    h.run_steps(2);
-    h.get_by_label("Run to first divergence").click();
-    wait_for(&mut h, "Stopped at the first divergence");
-    h.remove_cursor();
-    h.run_steps(6);
-    mask_toolbar_label(&mut h);
-    mask_time_view_plot(&mut h);
+    let mut h = from_invocation_2(
+        dir.path(),
+        "VARIANT=step-to-wait\n",
+        "Run to first divergence",
+        "Stopped at the first divergence",
+    );
+    settle(&mut h);
     h.mask(egui::Rect::from_min_max(
         egui::pos2(0.0, 668.0),
         egui::pos2(1400.0, 840.0),
