@@ -10,12 +10,10 @@ mod panel;
 #[path = "handlers/support.rs"]
 mod support;
 
-use durable_lens::ui::app::{App, Persisted, View};
+use durable_lens::ui::app::{Persisted, View};
 use durable_lens::ui::rerun::{Phase, Preset};
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 use panel::*;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -127,68 +125,6 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     assert!(has(&h, "Consistent"), "same code: no violation in the diff");
 }
 
-fn time_view_focus(h: &Harness<'_, App>) -> Option<String> {
-    let t = &h.state().rerun.trace;
-    let op = t.execution().operations.get(t.focus_op()?)?;
-    op.name.clone()
-}
-
-/// The live time view ends up drawing the whole run: every recorded
-/// operation once, closed, in order on the axis, inside two invocation bands
-/// that follow each other, with a replay | execution marker per invocation.
-fn assert_time_view_shows_the_run(h: &mut Harness<'_, App>, history: &Path) {
-    let recorded = durable_lens::load::load_path(history).unwrap();
-    let t = &mut h.state_mut().rerun.trace;
-    let e = t.execution().clone();
-    let names: Vec<&str> = e.operations.iter().map(|o| o.display_name()).collect();
-    let want: Vec<&str> = recorded.executions[0]
-        .operations
-        .iter()
-        .map(|o| o.display_name())
-        .collect();
-    let mut sorted = names.clone();
-    sorted.sort();
-    let mut want_sorted = want.clone();
-    want_sorted.sort();
-    assert_eq!(sorted, want_sorted, "each operation once");
-    for o in &e.operations {
-        assert!(
-            o.status.is_terminal(),
-            "{} still {:?}",
-            o.display_name(),
-            o.status
-        );
-        assert!(
-            o.start <= o.end,
-            "{} ends before it starts",
-            o.display_name()
-        );
-    }
-    let starts: Vec<_> = e.operations.iter().map(|o| o.start).collect();
-    assert!(
-        starts.windows(2).all(|w| w[0] <= w[1]),
-        "in the order they happened"
-    );
-    let [a, b] = &e.invocations[..] else {
-        panic!("two invocations, got {}", e.invocations.len())
-    };
-    assert!(a.start < a.end && a.end <= b.start && b.start < b.end);
-    let doc = t
-        .doc(Instant::now() + Duration::from_secs(1))
-        .expect("drawn");
-    assert_eq!(doc.timeline.bands.iter().flatten().count(), 2);
-    let mut marked: Vec<usize> = doc
-        .timeline
-        .lanes
-        .iter()
-        .flat_map(|l| &l.markers)
-        .map(|m| m.invocation)
-        .collect();
-    marked.sort();
-    marked.dedup();
-    assert_eq!(marked, [0, 1], "a switch in each invocation");
-}
-
 #[test]
 fn a_linked_python_handler_runs_to_the_end_without_divergence() {
     let dir = tempfile::tempdir().unwrap();
@@ -294,37 +230,6 @@ fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
     h.run_steps(3);
     assert_eq!(h.state().view, View::Timeline);
     assert!(!h.state().rerun.has_session());
-}
-
-/// Run a custom command against the fixture copy until the run ends; the
-/// harness, for assertions on what the panel shows.
-fn run_custom(history: &Path, command: &str) -> Harness<'static, App> {
-    let mut h = harness_for(opened(history, Persisted::default()), false);
-    open_panel(&mut h);
-    open_link_form(&mut h);
-    h.get_by_label("Custom command").click();
-    h.run_steps(2);
-    h.state_mut().rerun.form.custom = command.into();
-    h.state_mut().rerun.form.cwd = support::handlers_dir().display().to_string();
-    h.state_mut().rerun.form.timeout_secs = 20.0;
-    h.run_steps(2);
-    h.get_by_label("Continue").click();
-    wait_for(&mut h, "The handler failed");
-    h
-}
-
-/// A history with only an input (no operations recorded): checkpoints are
-/// not compared with anything, so the service's own rules decide.
-fn input_only_history(dir: &Path) -> PathBuf {
-    let history = durable_lens::model::History {
-        source: "test".into(),
-        format: durable_lens::model::Format::DurableLens,
-        executions: vec![support::input_only(INPUT)],
-        warnings: Vec::new(),
-    };
-    let path = dir.join("input-only.json");
-    std::fs::write(&path, durable_lens::load::to_lens_json(&history)).unwrap();
-    path
 }
 
 #[test]
@@ -496,54 +401,6 @@ fn a_callback_gets_the_answer_typed_in_the_panel() {
     );
 }
 
-/// The execution id in the toolbar differs per recording: keep it out of
-/// the image.
-fn mask_toolbar_label(h: &mut Harness<'_, App>) {
-    h.mask(egui::Rect::from_min_max(
-        egui::pos2(700.0, 0.0),
-        egui::pos2(1230.0, 24.0),
-    ));
-}
-
-/// The time view places operations by how long the handler really took
-/// (Node's start-up, the machine's load), so its plot differs run to run:
-/// mask the plot, keep the panel, its header and the lane labels.
-fn mask_time_view_plot(h: &mut Harness<'_, App>) {
-    let top = h.get_by_label("Time view of this re-run").rect().bottom();
-    let bottom = h
-        .query_by_label("Handler output per invocation")
-        .map(|n| n.rect().top())
-        .unwrap_or(860.0);
-    h.mask(egui::Rect::from_min_max(
-        egui::pos2(165.0, top + 2.0),
-        egui::pos2(1400.0, bottom - 2.0),
-    ));
-}
-
-/// Record the order flow, link the Node handler with `env`, start from the
-/// state recorded invocation 2 saw with `button`, and wait for `until`
-/// (wgpu harness, for snapshots).
-fn from_invocation_2(dir: &Path, env: &str, button: &str, until: &str) -> Harness<'static, App> {
-    let history = recorded_history(dir);
-    let mut h = harness_for(opened(&history, Persisted::default()), true);
-    open_panel(&mut h);
-    link_node(&mut h, env);
-    h.state_mut().rerun.start_from = Some(1);
-    h.run_steps(2);
-    h.get_by_label(button).click();
-    wait_for(&mut h, until);
-    h
-}
-
-/// Ready for a snapshot: nothing hovered, and what changes run to run (the
-/// toolbar's execution id, the time-view plot) masked.
-fn settle(h: &mut Harness<'_, App>) {
-    h.remove_cursor();
-    h.run_steps(6);
-    mask_toolbar_label(h);
-    mask_time_view_plot(h);
-}
-
 #[test]
 fn snapshot_rerun_panel_paused() {
     let dir = tempfile::tempdir().unwrap();
@@ -594,43 +451,6 @@ fn snapshot_rerun_link_form_light() {
     h.remove_cursor();
     h.run_steps(6);
     h.snapshot("rerun_link_form_light");
-}
-
-/// Start a handler that records its process group and hangs; its pgid.
-fn start_hanging(h: &mut Harness<'_, App>, dir: &Path) -> u32 {
-    let pidfile = dir.join("pid");
-    open_link_form(h);
-    h.get_by_label("Custom command").click();
-    h.run_steps(2);
-    h.state_mut().rerun.form.custom =
-        format!("echo $$ > {}; sleep 300 & sleep 300", pidfile.display());
-    h.state_mut().rerun.form.timeout_secs = 120.0;
-    h.run_steps(2);
-    h.get_by_label("Continue").click();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        h.step();
-        if let Some(p) = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok())
-        {
-            return p;
-        }
-        assert!(Instant::now() < deadline, "the handler never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn assert_group_gone(pgid: u32) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !support::live_in_group(pgid).is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(
-        support::live_in_group(pgid),
-        Vec::<u32>::new(),
-        "orphans of group {pgid}"
-    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Driving the re-run panel in egui_kittest the way a user would: open
 //! a recorded history, Ctrl+R, link the Node preset, wait for labels while
-//! the session works on its own threads.
+//! the session works on its own threads; plus the checks and snapshot
+//! masks the panel tests share (the live time view, process groups).
 
 use durable_lens::ui::app::{App, Persisted, View};
 use durable_lens::ui::rerun::Phase;
@@ -105,4 +106,187 @@ pub fn wait_for(h: &mut Harness<'_, App>, text: &str) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+pub fn time_view_focus(h: &Harness<'_, App>) -> Option<String> {
+    let t = &h.state().rerun.trace;
+    let op = t.execution().operations.get(t.focus_op()?)?;
+    op.name.clone()
+}
+
+/// The live time view ends up drawing the whole run: every recorded
+/// operation once, closed, in order on the axis, inside two invocation bands
+/// that follow each other, with a replay | execution marker per invocation.
+pub fn assert_time_view_shows_the_run(h: &mut Harness<'_, App>, history: &Path) {
+    let recorded = durable_lens::load::load_path(history).unwrap();
+    let t = &mut h.state_mut().rerun.trace;
+    let e = t.execution().clone();
+    let names: Vec<&str> = e.operations.iter().map(|o| o.display_name()).collect();
+    let want: Vec<&str> = recorded.executions[0]
+        .operations
+        .iter()
+        .map(|o| o.display_name())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(sorted, want_sorted, "each operation once");
+    for o in &e.operations {
+        assert!(
+            o.status.is_terminal(),
+            "{} still {:?}",
+            o.display_name(),
+            o.status
+        );
+        assert!(
+            o.start <= o.end,
+            "{} ends before it starts",
+            o.display_name()
+        );
+    }
+    let starts: Vec<_> = e.operations.iter().map(|o| o.start).collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] <= w[1]),
+        "in the order they happened"
+    );
+    let [a, b] = &e.invocations[..] else {
+        panic!("two invocations, got {}", e.invocations.len())
+    };
+    assert!(a.start < a.end && a.end <= b.start && b.start < b.end);
+    let doc = t
+        .doc(Instant::now() + Duration::from_secs(1))
+        .expect("drawn");
+    assert_eq!(doc.timeline.bands.iter().flatten().count(), 2);
+    let mut marked: Vec<usize> = doc
+        .timeline
+        .lanes
+        .iter()
+        .flat_map(|l| &l.markers)
+        .map(|m| m.invocation)
+        .collect();
+    marked.sort();
+    marked.dedup();
+    assert_eq!(marked, [0, 1], "a switch in each invocation");
+}
+
+/// Run a custom command against the fixture copy until the run ends; the
+/// harness, for assertions on what the panel shows.
+pub fn run_custom(history: &Path, command: &str) -> Harness<'static, App> {
+    let mut h = harness_for(opened(history, Persisted::default()), false);
+    open_panel(&mut h);
+    open_link_form(&mut h);
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom = command.into();
+    h.state_mut().rerun.form.cwd = crate::support::handlers_dir().display().to_string();
+    h.state_mut().rerun.form.timeout_secs = 20.0;
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "The handler failed");
+    h
+}
+
+/// A history with only an input (no operations recorded): checkpoints are
+/// not compared with anything, so the service's own rules decide.
+pub fn input_only_history(dir: &Path) -> PathBuf {
+    let history = durable_lens::model::History {
+        source: "test".into(),
+        format: durable_lens::model::Format::DurableLens,
+        executions: vec![crate::support::input_only(INPUT)],
+        warnings: Vec::new(),
+    };
+    let path = dir.join("input-only.json");
+    std::fs::write(&path, durable_lens::load::to_lens_json(&history)).unwrap();
+    path
+}
+
+/// The execution id in the toolbar differs per recording: keep it out of
+/// the image.
+pub fn mask_toolbar_label(h: &mut Harness<'_, App>) {
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(700.0, 0.0),
+        egui::pos2(1230.0, 24.0),
+    ));
+}
+
+/// The time view places operations by how long the handler really took
+/// (Node's start-up, the machine's load), so its plot differs run to run:
+/// mask the plot, keep the panel, its header and the lane labels.
+pub fn mask_time_view_plot(h: &mut Harness<'_, App>) {
+    let top = h.get_by_label("Time view of this re-run").rect().bottom();
+    let bottom = h
+        .query_by_label("Handler output per invocation")
+        .map(|n| n.rect().top())
+        .unwrap_or(860.0);
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(165.0, top + 2.0),
+        egui::pos2(1400.0, bottom - 2.0),
+    ));
+}
+
+/// Record the order flow, link the Node handler with `env`, start from the
+/// state recorded invocation 2 saw with `button`, and wait for `until`
+/// (wgpu harness, for snapshots).
+pub fn from_invocation_2(
+    dir: &Path,
+    env: &str,
+    button: &str,
+    until: &str,
+) -> Harness<'static, App> {
+    let history = recorded_history(dir);
+    let mut h = harness_for(opened(&history, Persisted::default()), true);
+    open_panel(&mut h);
+    link_node(&mut h, env);
+    h.state_mut().rerun.start_from = Some(1);
+    h.run_steps(2);
+    h.get_by_label(button).click();
+    wait_for(&mut h, until);
+    h
+}
+
+/// Ready for a snapshot: nothing hovered, and what changes run to run (the
+/// toolbar's execution id, the time-view plot) masked.
+pub fn settle(h: &mut Harness<'_, App>) {
+    h.remove_cursor();
+    h.run_steps(6);
+    mask_toolbar_label(h);
+    mask_time_view_plot(h);
+}
+
+/// Start a handler that records its process group and hangs; its pgid.
+pub fn start_hanging(h: &mut Harness<'_, App>, dir: &Path) -> u32 {
+    let pidfile = dir.join("pid");
+    open_link_form(h);
+    h.get_by_label("Custom command").click();
+    h.run_steps(2);
+    h.state_mut().rerun.form.custom =
+        format!("echo $$ > {}; sleep 300 & sleep 300", pidfile.display());
+    h.state_mut().rerun.form.timeout_secs = 120.0;
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        h.step();
+        if let Some(p) = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "the handler never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn assert_group_gone(pgid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !crate::support::live_in_group(pgid).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        crate::support::live_in_group(pgid),
+        Vec::<u32>::new(),
+        "orphans of group {pgid}"
+    );
 }
