@@ -268,7 +268,12 @@ impl Trace {
             // Spans still open run to "now" on the handler's clock.
             if let Some(c) = &self.clock {
                 if exec.status.is_none() {
-                    exec.end = Some(c.at(now));
+                    let t = c.at(now);
+                    exec.end = Some(t);
+                    // The running invocation's band, too.
+                    for inv in exec.invocations.iter_mut().filter(|i| i.start.is_some()) {
+                        inv.end.get_or_insert(t);
+                    }
                 }
             }
             let history = History {
@@ -543,6 +548,15 @@ mod tests {
         let a = seen(0, "a", Step, Started, 1, Role::Executed);
         play(&mut tr, t0, vec![(10, a), (10, paused)]);
         assert_eq!(tr.focus_op(), Some(0));
+        // The running invocation's band reaches to now.
+        let band = tr
+            .doc(t0 + Duration::from_millis(10))
+            .unwrap()
+            .timeline
+            .bands[0]
+            .clone();
+        let band = band.expect("a band for the running invocation");
+        assert!((band.end - band.start - 0.010).abs() < 1e-6, "{band:?}");
         // Held for 5 s, then let go.
         tr.resumed(t0 + Duration::from_millis(5_010));
         assert_eq!(tr.focus_op(), None);
