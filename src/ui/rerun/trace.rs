@@ -266,11 +266,13 @@ impl Trace {
             self.built_at = Some(now);
             let mut exec = self.exec.clone();
             // Spans still open run to "now" on the handler's clock.
+            let mut running = None;
             if let Some(c) = &self.clock {
                 if exec.status.is_none() {
                     let t = c.at(now);
                     exec.end = Some(t);
                     // The running invocation's band, too.
+                    running = exec.invocations.iter().position(|i| i.end.is_none());
                     for inv in exec.invocations.iter_mut().filter(|i| i.start.is_some()) {
                         inv.end.get_or_insert(t);
                     }
@@ -282,7 +284,14 @@ impl Trace {
                 executions: vec![exec],
                 warnings: Vec::new(),
             };
-            self.doc = Some(Doc::build(history, 0, None, None));
+            let mut doc = Doc::build(history, 0, None, None);
+            // The analysis cannot tell "still running" from "unknown".
+            if let Some(k) = running {
+                if let Some(Some(b)) = doc.timeline.bands.get_mut(k) {
+                    b.label = format!("invocation {} · ▶ running", k + 1);
+                }
+            }
+            self.doc = Some(doc);
         }
         self.doc.as_ref()
     }
@@ -557,6 +566,7 @@ mod tests {
             .clone();
         let band = band.expect("a band for the running invocation");
         assert!((band.end - band.start - 0.010).abs() < 1e-6, "{band:?}");
+        assert_eq!(band.label, "invocation 1 · ▶ running");
         // Held for 5 s, then let go.
         tr.resumed(t0 + Duration::from_millis(5_010));
         assert_eq!(tr.focus_op(), None);
