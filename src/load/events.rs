@@ -9,6 +9,7 @@ use crate::model::{
     Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts,
 };
 use serde::Deserialize;
+use std::borrow::Cow;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -82,10 +83,13 @@ pub(crate) struct RawRetry {
 }
 
 #[derive(Default)]
-pub(crate) struct Builder {
+pub(crate) struct Builder<'de> {
     exec: Option<Execution>,
     ops: Vec<Operation>,
-    index: super::sink::FastMap<usize>,
+    /// Operation id to index in `ops`. Keys borrow from the input (ids
+    /// rarely have escapes), so the index costs no allocation per operation
+    /// to build or to drop.
+    index: super::sink::FastMap<Cow<'de, str>, usize>,
     invocations: Vec<Invocation>,
     truncated: Vec<String>,
     absent: usize,
@@ -120,7 +124,7 @@ fn terminal_status(action: &str) -> Option<OpStatus> {
     })
 }
 
-impl Builder {
+impl<'de> Builder<'de> {
     fn payload(
         &mut self,
         p: Option<RawPayload<'_>>,
@@ -154,7 +158,7 @@ impl Builder {
 
     pub(crate) fn run(
         mut self,
-        events: Vec<(RawEvent<'_>, Place)>,
+        events: Vec<(RawEvent<'de>, Place)>,
         warnings: &mut Vec<String>,
     ) -> Execution {
         for (mut ev, place) in events {
@@ -164,7 +168,7 @@ impl Builder {
     }
 
     /// Apply one event (events must come in EventId order).
-    pub(crate) fn feed(&mut self, ev: &mut RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
+    pub(crate) fn feed(&mut self, ev: &mut RawEvent<'de>, place: Place, warnings: &mut Vec<String>) {
         let et = ev.event_type.take();
         let et = et.as_ref().map(Text::as_str).unwrap_or("");
         match split_type(et) {
@@ -233,7 +237,7 @@ impl Builder {
 
     fn op_event(
         &mut self,
-        ev: &mut RawEvent<'_>,
+        ev: &mut RawEvent<'de>,
         op_type: OpType,
         action: &str,
         place: Place,
@@ -259,8 +263,7 @@ impl Builder {
                     started_in: Some(inv),
                     ..Operation::new(id.as_str(), op_type, OpStatus::Started)
                 });
-                self.index
-                    .insert(id.as_str().to_string(), self.ops.len() - 1);
+                self.index.insert(id.0.clone(), self.ops.len() - 1);
                 self.ops.len() - 1
             }
         };

@@ -11,7 +11,7 @@
 
 use super::sink::Fx;
 use crate::model::{Execution, Sdk};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
@@ -25,14 +25,26 @@ pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
             op.parent_id = None;
         }
     }
-    let ids: HashSet<&str, BuildHasherDefault<Fx>> =
-        exec.operations.iter().map(|o| o.id.as_str()).collect();
+    // Look up every operation id in the (small) set of parent ids rather
+    // than hash every id into a set as large as the history: histories have
+    // far fewer contexts than operations, and most have none.
+    let mut parents: HashMap<&str, bool, BuildHasherDefault<Fx>> = HashMap::default();
+    for p in exec.operations.iter().filter_map(|o| o.parent_id.as_deref()) {
+        parents.insert(p, false);
+    }
+    if !parents.is_empty() {
+        for op in &exec.operations {
+            if let Some(found) = parents.get_mut(op.id.as_str()) {
+                *found = true;
+            }
+        }
+    }
     let dangling: Vec<String> = exec
         .operations
         .iter()
         .filter_map(|o| {
             let p = o.parent_id.as_deref()?;
-            (!ids.contains(p)).then(|| format!("{} has ParentId {p}", o.id))
+            (parents.get(p) == Some(&false)).then(|| format!("{} has ParentId {p}", o.id))
         })
         .collect();
     if !dangling.is_empty() {

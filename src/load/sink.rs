@@ -128,7 +128,7 @@ pub(crate) struct EventSink<'de> {
     last: Option<u64>,
     needs_sorting: bool,
     error: Option<LoadError>,
-    builder: Builder,
+    builder: Builder<'de>,
     collected: Vec<(RawEvent<'de>, Place)>,
     warnings: Vec<String>,
 }
@@ -260,7 +260,7 @@ impl std::hash::Hasher for Fx {
     }
 }
 
-pub(crate) type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fx>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 
 #[cfg(test)]
 mod tests {
