@@ -319,15 +319,18 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 }
 
 /// Parse every top-level document (one, or several concatenated pages),
-/// streaming history events into `sink`. `bytes` must already be checked
-/// for emptiness and a leading `{` / `[`.
+/// streaming history events into `sink`. `text` must already be checked
+/// for emptiness and a leading `{` / `[`. It is a `&str` (the UTF-8 was
+/// checked once for the whole file) so that serde_json does not check
+/// every string again, which cost more than the single pass.
 pub(crate) fn parse_docs<'a>(
     file: &str,
-    bytes: &'a [u8],
+    text: &'a str,
     sink: &mut EventSink<'a>,
 ) -> Result<Vec<Doc>, LoadError> {
     let mut docs = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let bytes = text.as_bytes();
+    let mut de = serde_json::Deserializer::from_str(text);
     // `end` fails while anything but whitespace is left: another document.
     while de.end().is_err() {
         sink.doc = docs.len();
