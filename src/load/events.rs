@@ -125,6 +125,13 @@ fn terminal_status(action: &str) -> Option<OpStatus> {
 }
 
 impl<'de> Builder<'de> {
+    /// Size the operation index for an input of `bytes`: operations with
+    /// their events take about a kilobyte in real files, so this avoids
+    /// growing (rehashing) the index while loading a large one.
+    pub(crate) fn expect_bytes(&mut self, bytes: usize) {
+        self.index.reserve((bytes / 1024).min(1 << 22));
+    }
+
     fn payload(
         &mut self,
         p: Option<RawPayload<'_>>,

@@ -280,6 +280,7 @@ pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>,
         }
     };
     let mut events = EventSink::new(file, SinkMode::Stream);
+    events.expect_bytes(text.len());
     let docs = top::parse_docs(file, text, &mut events)?;
     let format = classify(file, &docs)?;
     Ok(Parsed {

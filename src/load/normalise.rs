@@ -29,24 +29,37 @@ pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
     // than hash every id into a set as large as the history: histories have
     // far fewer contexts than operations, and most have none.
     let mut parents: HashMap<&str, bool, BuildHasherDefault<Fx>> = HashMap::default();
+    let mut last = None;
     for p in exec.operations.iter().filter_map(|o| o.parent_id.as_deref()) {
-        parents.insert(p, false);
+        // Siblings come in runs: skip re-inserting the same parent.
+        if last != Some(p) {
+            parents.insert(p, false);
+            last = Some(p);
+        }
     }
-    if !parents.is_empty() {
-        for op in &exec.operations {
-            if let Some(found) = parents.get_mut(op.id.as_str()) {
+    let mut missing = parents.len();
+    for op in &exec.operations {
+        if missing == 0 {
+            break;
+        }
+        if let Some(found) = parents.get_mut(op.id.as_str()) {
+            if !*found {
                 *found = true;
+                missing -= 1;
             }
         }
     }
-    let dangling: Vec<String> = exec
-        .operations
-        .iter()
-        .filter_map(|o| {
-            let p = o.parent_id.as_deref()?;
-            (parents.get(p) == Some(&false)).then(|| format!("{} has ParentId {p}", o.id))
-        })
-        .collect();
+    let dangling: Vec<String> = if missing == 0 {
+        Vec::new()
+    } else {
+        exec.operations
+            .iter()
+            .filter_map(|o| {
+                let p = o.parent_id.as_deref()?;
+                (parents.get(p) == Some(&false)).then(|| format!("{} has ParentId {p}", o.id))
+            })
+            .collect()
+    };
     if !dangling.is_empty() {
         let shown: Vec<&str> = dangling.iter().take(3).map(String::as_str).collect();
         warnings.push(format!(

@@ -150,6 +150,11 @@ impl<'de> EventSink<'de> {
         }
     }
 
+    /// The input is `bytes` long (sizes the operation index).
+    pub fn expect_bytes(&mut self, bytes: usize) {
+        self.builder.expect_bytes(bytes);
+    }
+
     pub fn push(&mut self, ev: RawEvent<'de>, index: usize) {
         let place = Place {
             doc: self.doc,
