@@ -11,49 +11,18 @@ use crate::model::{
 use serde::Deserialize;
 use std::borrow::Cow;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// One history event. Read by [`super::event_de::EventSeed`] (in place,
+/// reusing one value for every event), not by a derived `Deserialize`.
+#[derive(Debug, Default)]
 pub(crate) struct RawEvent<'a> {
-    #[serde(borrow)]
     pub event_type: Option<Text<'a>>,
     pub event_id: Option<u64>,
     pub event_timestamp: Option<RawTs>,
-    #[serde(borrow)]
     pub id: Option<Text<'a>>,
-    #[serde(borrow)]
     pub name: Option<Text<'a>>,
-    #[serde(borrow)]
     pub sub_type: Option<Text<'a>>,
-    #[serde(borrow)]
     pub parent_id: Option<Text<'a>>,
     /// The one `<EventType>Details` object; they share field names.
-    #[serde(
-        borrow,
-        alias = "ExecutionStartedDetails",
-        alias = "ExecutionSucceededDetails",
-        alias = "ExecutionFailedDetails",
-        alias = "ExecutionTimedOutDetails",
-        alias = "ExecutionStoppedDetails",
-        alias = "StepStartedDetails",
-        alias = "StepSucceededDetails",
-        alias = "StepFailedDetails",
-        alias = "WaitStartedDetails",
-        alias = "WaitSucceededDetails",
-        alias = "WaitCancelledDetails",
-        alias = "CallbackStartedDetails",
-        alias = "CallbackSucceededDetails",
-        alias = "CallbackFailedDetails",
-        alias = "CallbackTimedOutDetails",
-        alias = "ContextStartedDetails",
-        alias = "ContextSucceededDetails",
-        alias = "ContextFailedDetails",
-        alias = "ChainedInvokeStartedDetails",
-        alias = "ChainedInvokeSucceededDetails",
-        alias = "ChainedInvokeFailedDetails",
-        alias = "ChainedInvokeTimedOutDetails",
-        alias = "ChainedInvokeStoppedDetails",
-        alias = "InvocationCompletedDetails"
-    )]
     pub details: Option<RawEventDetails<'a>>,
 }
 

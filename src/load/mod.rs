@@ -9,6 +9,7 @@
 //! the file and the place; nothing here panics on input.
 
 mod error;
+mod event_de;
 mod events;
 mod folder;
 mod js_runner;

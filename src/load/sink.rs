@@ -155,7 +155,8 @@ impl<'de> EventSink<'de> {
         self.builder.expect_bytes(bytes);
     }
 
-    pub fn push(&mut self, ev: RawEvent<'de>, index: usize) {
+    /// Take the event just read (leaving what the builder does not use).
+    pub fn push(&mut self, ev: &mut RawEvent<'de>, index: usize) {
         let place = Place {
             doc: self.doc,
             page: self.page,
@@ -164,7 +165,7 @@ impl<'de> EventSink<'de> {
         };
         match self.mode {
             SinkMode::Discard => {}
-            SinkMode::Collect => self.collected.push((ev, place)),
+            SinkMode::Collect => self.collected.push((std::mem::take(ev), place)),
             SinkMode::Stream => {
                 if self.needs_sorting || self.error.is_some() {
                     return;
@@ -197,8 +198,7 @@ impl<'de> EventSink<'de> {
                     self.warnings.push(gap_warning(expected, id));
                 }
                 self.last = Some(id);
-                let mut ev = ev;
-                self.builder.feed(&mut ev, place, &mut self.warnings);
+                self.builder.feed(ev, place, &mut self.warnings);
             }
         }
     }
