@@ -119,6 +119,7 @@ fn main() {
     };
     let bytes = gen::events_history_bytes(&spec);
     let mb = bytes.len() as f64 / 1e6;
+    println!("history: {operations} operations, {mb:.1} MB of history-events JSON");
     // For `perf record`: only the timed rounds, N times, with no criterion
     // and no allocation counting (LOAD_BENCH_ROUNDS=30 .../load-* --bench).
     if let Some(n) = std::env::var("LOAD_BENCH_ROUNDS")
