@@ -95,12 +95,15 @@ fn interleaved(runs: usize, bytes: &[u8]) -> (Duration, Duration, Duration) {
     let (mut raw, mut load, mut drop) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = Instant::now();
-        let _ = black_box(serde_json::from_slice::<serde::de::IgnoredAny>(
-            black_box(bytes),
-        ));
+        let _ = black_box(serde_json::from_slice::<serde::de::IgnoredAny>(black_box(
+            bytes,
+        )));
         raw.push(t.elapsed());
         let t = Instant::now();
-        let h = black_box(durable_lens::load::load_bytes("generated", black_box(bytes)));
+        let h = black_box(durable_lens::load::load_bytes(
+            "generated",
+            black_box(bytes),
+        ));
         load.push(t.elapsed());
         let t = Instant::now();
         std::mem::drop(h);

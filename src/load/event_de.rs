@@ -132,7 +132,10 @@ mod tests {
                "Extra":{"x":[1]},"StepSucceededDetails":{"Result":{"Payload":"1"}}}"#,
         )
         .unwrap();
-        assert_eq!(ev.event_type.as_ref().map(Text::as_str), Some("StepSucceeded"));
+        assert_eq!(
+            ev.event_type.as_ref().map(Text::as_str),
+            Some("StepSucceeded")
+        );
         assert_eq!(ev.event_id, Some(3));
         assert!(ev.name.is_none());
         let result = ev.details.and_then(|d| d.result).and_then(|p| p.payload);

@@ -144,7 +144,12 @@ impl<'de> Builder<'de> {
     }
 
     /// Apply one event (events must come in EventId order).
-    pub(crate) fn feed(&mut self, ev: &mut RawEvent<'de>, place: Place, warnings: &mut Vec<String>) {
+    pub(crate) fn feed(
+        &mut self,
+        ev: &mut RawEvent<'de>,
+        place: Place,
+        warnings: &mut Vec<String>,
+    ) {
         let et = ev.event_type.take();
         let et = et.as_ref().map(Text::as_str).unwrap_or("");
         match split_type(et) {

@@ -30,7 +30,11 @@ pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
     // far fewer contexts than operations, and most have none.
     let mut parents: HashMap<&str, bool, BuildHasherDefault<Fx>> = HashMap::default();
     let mut last = None;
-    for p in exec.operations.iter().filter_map(|o| o.parent_id.as_deref()) {
+    for p in exec
+        .operations
+        .iter()
+        .filter_map(|o| o.parent_id.as_deref())
+    {
         // Siblings come in runs: skip re-inserting the same parent.
         if last != Some(p) {
             parents.insert(p, false);

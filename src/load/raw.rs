@@ -102,7 +102,12 @@ impl<'de> Visitor<'de> for TsVisitor {
 /// [`Ts::parse_iso`], so odd forms read exactly as before.
 fn iso_utc_fast(s: &str) -> Option<Ts> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':'
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
     {
         return None;
     }
