@@ -288,6 +288,9 @@ impl<'de> Builder<'de> {
                     op.start = at;
                 }
                 if op_type == OpType::Step {
+                    // Exactly: a first push would reserve room for four
+                    // 176-byte attempts, and most steps run once.
+                    op.attempts.reserve_exact(1);
                     op.attempts.push(Attempt {
                         number: op.attempts.len() as u32 + 1,
                         start: at,
@@ -333,6 +336,7 @@ impl<'de> Builder<'de> {
                     {
                         // The StepStarted is missing (a page was lost): keep the attempt anyway.
                         let number = d.retry_details.as_ref().and_then(|r| r.current_attempt);
+                        op.attempts.reserve_exact(1);
                         op.attempts.push(Attempt {
                             number: number.unwrap_or(op.attempts.len() as u32 + 1),
                             start: None,
