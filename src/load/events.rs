@@ -9,50 +9,20 @@ use crate::model::{
     Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts,
 };
 use serde::Deserialize;
+use std::borrow::Cow;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+/// One history event. Read by [`super::event_de::EventSeed`] (in place,
+/// reusing one value for every event), not by a derived `Deserialize`.
+#[derive(Debug, Default)]
 pub(crate) struct RawEvent<'a> {
-    #[serde(borrow)]
     pub event_type: Option<Text<'a>>,
     pub event_id: Option<u64>,
     pub event_timestamp: Option<RawTs>,
-    #[serde(borrow)]
     pub id: Option<Text<'a>>,
-    #[serde(borrow)]
     pub name: Option<Text<'a>>,
-    #[serde(borrow)]
     pub sub_type: Option<Text<'a>>,
-    #[serde(borrow)]
     pub parent_id: Option<Text<'a>>,
     /// The one `<EventType>Details` object; they share field names.
-    #[serde(
-        borrow,
-        alias = "ExecutionStartedDetails",
-        alias = "ExecutionSucceededDetails",
-        alias = "ExecutionFailedDetails",
-        alias = "ExecutionTimedOutDetails",
-        alias = "ExecutionStoppedDetails",
-        alias = "StepStartedDetails",
-        alias = "StepSucceededDetails",
-        alias = "StepFailedDetails",
-        alias = "WaitStartedDetails",
-        alias = "WaitSucceededDetails",
-        alias = "WaitCancelledDetails",
-        alias = "CallbackStartedDetails",
-        alias = "CallbackSucceededDetails",
-        alias = "CallbackFailedDetails",
-        alias = "CallbackTimedOutDetails",
-        alias = "ContextStartedDetails",
-        alias = "ContextSucceededDetails",
-        alias = "ContextFailedDetails",
-        alias = "ChainedInvokeStartedDetails",
-        alias = "ChainedInvokeSucceededDetails",
-        alias = "ChainedInvokeFailedDetails",
-        alias = "ChainedInvokeTimedOutDetails",
-        alias = "ChainedInvokeStoppedDetails",
-        alias = "InvocationCompletedDetails"
-    )]
     pub details: Option<RawEventDetails<'a>>,
 }
 
@@ -82,10 +52,13 @@ pub(crate) struct RawRetry {
 }
 
 #[derive(Default)]
-pub(crate) struct Builder {
+pub(crate) struct Builder<'de> {
     exec: Option<Execution>,
     ops: Vec<Operation>,
-    index: super::sink::FastMap<usize>,
+    /// Operation id to index in `ops`. Keys borrow from the input (ids
+    /// rarely have escapes), so the index costs no allocation per operation
+    /// to build or to drop.
+    index: super::sink::FastMap<Cow<'de, str>, usize>,
     invocations: Vec<Invocation>,
     truncated: Vec<String>,
     absent: usize,
@@ -120,7 +93,14 @@ fn terminal_status(action: &str) -> Option<OpStatus> {
     })
 }
 
-impl Builder {
+impl<'de> Builder<'de> {
+    /// Size the operation index for an input of `bytes`: operations with
+    /// their events take about a kilobyte in real files, so this avoids
+    /// growing (rehashing) the index while loading a large one.
+    pub(crate) fn expect_bytes(&mut self, bytes: usize) {
+        self.index.reserve((bytes / 1024).min(1 << 22));
+    }
+
     fn payload(
         &mut self,
         p: Option<RawPayload<'_>>,
@@ -154,7 +134,7 @@ impl Builder {
 
     pub(crate) fn run(
         mut self,
-        events: Vec<(RawEvent<'_>, Place)>,
+        events: Vec<(RawEvent<'de>, Place)>,
         warnings: &mut Vec<String>,
     ) -> Execution {
         for (mut ev, place) in events {
@@ -164,7 +144,12 @@ impl Builder {
     }
 
     /// Apply one event (events must come in EventId order).
-    pub(crate) fn feed(&mut self, ev: &mut RawEvent<'_>, place: Place, warnings: &mut Vec<String>) {
+    pub(crate) fn feed(
+        &mut self,
+        ev: &mut RawEvent<'de>,
+        place: Place,
+        warnings: &mut Vec<String>,
+    ) {
         let et = ev.event_type.take();
         let et = et.as_ref().map(Text::as_str).unwrap_or("");
         match split_type(et) {
@@ -233,7 +218,7 @@ impl Builder {
 
     fn op_event(
         &mut self,
-        ev: &mut RawEvent<'_>,
+        ev: &mut RawEvent<'de>,
         op_type: OpType,
         action: &str,
         place: Place,
@@ -259,8 +244,7 @@ impl Builder {
                     started_in: Some(inv),
                     ..Operation::new(id.as_str(), op_type, OpStatus::Started)
                 });
-                self.index
-                    .insert(id.as_str().to_string(), self.ops.len() - 1);
+                self.index.insert(id.0.clone(), self.ops.len() - 1);
                 self.ops.len() - 1
             }
         };
@@ -304,6 +288,9 @@ impl Builder {
                     op.start = at;
                 }
                 if op_type == OpType::Step {
+                    // Exactly: a first push would reserve room for four
+                    // 176-byte attempts, and most steps run once.
+                    op.attempts.reserve_exact(1);
                     op.attempts.push(Attempt {
                         number: op.attempts.len() as u32 + 1,
                         start: at,
@@ -349,6 +336,7 @@ impl Builder {
                     {
                         // The StepStarted is missing (a page was lost): keep the attempt anyway.
                         let number = d.retry_details.as_ref().and_then(|r| r.current_attempt);
+                        op.attempts.reserve_exact(1);
                         op.attempts.push(Attempt {
                             number: number.unwrap_or(op.attempts.len() as u32 + 1),
                             start: None,

@@ -9,6 +9,7 @@
 //! the file and the place; nothing here panics on input.
 
 mod error;
+mod event_de;
 mod events;
 mod folder;
 mod js_runner;
@@ -240,7 +241,7 @@ pub(crate) struct Parsed<'a> {
     docs: Vec<Doc>,
     /// The history events, already streamed into operations.
     events: EventSink<'a>,
-    bytes: &'a [u8],
+    text: &'a str,
 }
 
 /// Check the bytes are a JSON document (not empty, UTF-8, starting with an
@@ -265,31 +266,29 @@ pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>,
             tried: ALL_FORMATS.to_vec(),
         });
     }
-    // serde_json checks the UTF-8 of every string it reads; the whole-file
-    // check only runs to explain a failure (it would cost a pass over every
-    // large file otherwise).
-    let mut events = EventSink::new(file, SinkMode::Stream);
-    let docs = match top::parse_docs(file, body, &mut events) {
-        Ok(d) => d,
-        Err(parse_error) => {
-            if let Err(e) = std::str::from_utf8(body) {
-                let (line, column) = error::line_col(body, e.valid_up_to());
-                return Err(LoadError::NotUtf8 {
-                    file: file.to_string(),
-                    line,
-                    column,
-                    offset: e.valid_up_to(),
-                });
-            }
-            return Err(parse_error);
+    // One check of the whole file is cheaper than serde_json checking each
+    // string it reads (and it also catches bad bytes in skipped values).
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => {
+            let (line, column) = error::line_col(body, e.valid_up_to());
+            return Err(LoadError::NotUtf8 {
+                file: file.to_string(),
+                line,
+                column,
+                offset: e.valid_up_to(),
+            });
         }
     };
+    let mut events = EventSink::new(file, SinkMode::Stream);
+    events.expect_bytes(text.len());
+    let docs = top::parse_docs(file, text, &mut events)?;
     let format = classify(file, &docs)?;
     Ok(Parsed {
         format,
         docs,
         events,
-        bytes: body,
+        text,
     })
 }
 
@@ -351,7 +350,7 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
                     // Out of order or repeated EventIds: read again keeping
                     // every event, to sort and check them.
                     let mut collector = EventSink::new(file, SinkMode::Collect);
-                    top::parse_docs(file, parsed.bytes, &mut collector)?;
+                    top::parse_docs(file, parsed.text, &mut collector)?;
                     sink::build(file, collector.into_collected(), &mut warnings)?
                 }
             }

@@ -11,7 +11,7 @@
 
 use super::sink::Fx;
 use crate::model::{Execution, Sdk};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
@@ -25,16 +25,45 @@ pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
             op.parent_id = None;
         }
     }
-    let ids: HashSet<&str, BuildHasherDefault<Fx>> =
-        exec.operations.iter().map(|o| o.id.as_str()).collect();
-    let dangling: Vec<String> = exec
+    // Look up every operation id in the (small) set of parent ids rather
+    // than hash every id into a set as large as the history: histories have
+    // far fewer contexts than operations, and most have none.
+    let mut parents: HashMap<&str, bool, BuildHasherDefault<Fx>> = HashMap::default();
+    let mut last = None;
+    for p in exec
         .operations
         .iter()
-        .filter_map(|o| {
-            let p = o.parent_id.as_deref()?;
-            (!ids.contains(p)).then(|| format!("{} has ParentId {p}", o.id))
-        })
-        .collect();
+        .filter_map(|o| o.parent_id.as_deref())
+    {
+        // Siblings come in runs: skip re-inserting the same parent.
+        if last != Some(p) {
+            parents.insert(p, false);
+            last = Some(p);
+        }
+    }
+    let mut missing = parents.len();
+    for op in &exec.operations {
+        if missing == 0 {
+            break;
+        }
+        if let Some(found) = parents.get_mut(op.id.as_str()) {
+            if !*found {
+                *found = true;
+                missing -= 1;
+            }
+        }
+    }
+    let dangling: Vec<String> = if missing == 0 {
+        Vec::new()
+    } else {
+        exec.operations
+            .iter()
+            .filter_map(|o| {
+                let p = o.parent_id.as_deref()?;
+                (parents.get(p) == Some(&false)).then(|| format!("{} has ParentId {p}", o.id))
+            })
+            .collect()
+    };
     if !dangling.is_empty() {
         let shown: Vec<&str> = dangling.iter().take(3).map(String::as_str).collect();
         warnings.push(format!(

@@ -88,10 +88,111 @@ impl<'de> Visitor<'de> for TsVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTs, E> {
-        Ts::parse_iso(v)
+        iso_utc_fast(v)
+            .or_else(|| Ts::parse_iso(v))
             .map(RawTs)
             .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
     }
+}
+
+/// The one ISO-8601 shape large histories use, `2026-11-24T15:34:20.004Z`
+/// (any number of fraction digits, `Z` or a `±HH:MM` offset), read without
+/// chrono's general parser, which was a visible share of loading 100,000
+/// event timestamps. `None` for anything else: the caller falls back to
+/// [`Ts::parse_iso`], so odd forms read exactly as before.
+fn iso_utc_fast(s: &str) -> Option<Ts> {
+    let b = s.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let mut n = 0i64;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + i64::from(c - b'0');
+        }
+        Some(n)
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Leap seconds (`:60`) and other rarities go to chrono.
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut micros = 0i64;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 6 {
+                micros = micros * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        for _ in digits..6 {
+            micros *= 10;
+        }
+    }
+    let offset_secs = match &b[i..] {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let h = num(i + 1..i + 3)?;
+            let m = num(i + 4..i + 6)?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let off = h * 3600 + m * 60;
+            if *sign == b'-' {
+                -off
+            } else {
+                off
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
+    Some(Ts(secs * 1_000_000 + micros))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 pub(crate) fn ts(t: Option<RawTs>) -> Option<Ts> {
@@ -219,4 +320,40 @@ pub(crate) struct RawOpDetails {
     pub scheduled_end_timestamp: Option<RawTs>,
     pub callback_id: Option<String>,
     pub input_payload: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_iso_timestamps_agree_with_chrono() {
+        for s in [
+            "2026-11-24T15:34:20.004Z",
+            "2026-11-24T15:33:39.246334+00:00",
+            "2026-11-24T15:33:39.246334987Z",
+            "2024-02-29T23:59:59Z",
+            "2000-03-01T00:00:00.5+05:30",
+            "1969-12-31T23:59:59.999-08:00",
+            "2026-01-01T00:00:00.000z",
+        ] {
+            assert_eq!(iso_utc_fast(s), Ts::parse_iso(s), "{s}");
+            assert!(iso_utc_fast(s).is_some(), "{s} takes the fast path");
+        }
+    }
+
+    #[test]
+    fn unusual_timestamps_fall_back_to_chrono() {
+        for s in [
+            "2026-11-24T15:34:20",
+            "2026-11-24 15:34:20Z",
+            "2023-02-29T00:00:00Z",
+            "2026-11-24T15:34:60Z",
+            " 2026-11-24T15:34:20Z",
+            "2026-11-24T15:34:20.Z",
+            "2026-11-24T15:34:20+0000",
+        ] {
+            assert_eq!(iso_utc_fast(s), None, "{s}");
+        }
+    }
 }

@@ -128,7 +128,7 @@ pub(crate) struct EventSink<'de> {
     last: Option<u64>,
     needs_sorting: bool,
     error: Option<LoadError>,
-    builder: Builder,
+    builder: Builder<'de>,
     collected: Vec<(RawEvent<'de>, Place)>,
     warnings: Vec<String>,
 }
@@ -150,7 +150,13 @@ impl<'de> EventSink<'de> {
         }
     }
 
-    pub fn push(&mut self, ev: RawEvent<'de>, index: usize) {
+    /// The input is `bytes` long (sizes the operation index).
+    pub fn expect_bytes(&mut self, bytes: usize) {
+        self.builder.expect_bytes(bytes);
+    }
+
+    /// Take the event just read (leaving what the builder does not use).
+    pub fn push(&mut self, ev: &mut RawEvent<'de>, index: usize) {
         let place = Place {
             doc: self.doc,
             page: self.page,
@@ -159,7 +165,7 @@ impl<'de> EventSink<'de> {
         };
         match self.mode {
             SinkMode::Discard => {}
-            SinkMode::Collect => self.collected.push((ev, place)),
+            SinkMode::Collect => self.collected.push((std::mem::take(ev), place)),
             SinkMode::Stream => {
                 if self.needs_sorting || self.error.is_some() {
                     return;
@@ -192,8 +198,7 @@ impl<'de> EventSink<'de> {
                     self.warnings.push(gap_warning(expected, id));
                 }
                 self.last = Some(id);
-                let mut ev = ev;
-                self.builder.feed(&mut ev, place, &mut self.warnings);
+                self.builder.feed(ev, place, &mut self.warnings);
             }
         }
     }
@@ -260,7 +265,7 @@ impl std::hash::Hasher for Fx {
     }
 }
 
-pub(crate) type FastMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<Fx>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 
 #[cfg(test)]
 mod tests {

@@ -170,6 +170,8 @@ fn apply_updates(
                     op.wait_seconds = Some(w);
                 }
                 if op.op_type == OpType::Step {
+                    // Exactly (see events.rs): most steps run once.
+                    op.attempts.reserve_exact(1);
                     op.attempts.push(Attempt {
                         number: op.attempts.len() as u32 + 1,
                         start: at,

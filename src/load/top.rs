@@ -4,6 +4,7 @@
 //! Several concatenated documents (history pages) are read one after another.
 
 use super::error::{strip_position, LoadError, JSON_FORMATS};
+use super::event_de::EventSeed;
 use super::events::RawEvent;
 use super::operations::RawCheckpoint;
 use super::raw::{RawOp, RawTs};
@@ -193,9 +194,11 @@ impl<'de> Visitor<'de> for EventsSeed<'_, 'de> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // One event value reused for all: see `event_de`.
+        let mut ev = RawEvent::default();
         let mut index = 0;
-        while let Some(ev) = seq.next_element::<RawEvent<'de>>()? {
-            self.sink.push(ev, index);
+        while seq.next_element_seed(EventSeed(&mut ev))?.is_some() {
+            self.sink.push(&mut ev, index);
             index += 1;
         }
         Ok(())
@@ -252,10 +255,12 @@ impl<'de> Visitor<'de> for DocSeed<'_, 'de> {
             let sink = self.sink;
             sink.page = None;
             sink.wrapped = false;
-            sink.push(RawEvent::deserialize(first).map_err(elem0)?, 0);
+            let mut ev = RawEvent::default();
+            EventSeed(&mut ev).deserialize(first).map_err(elem0)?;
+            sink.push(&mut ev, 0);
             let mut index = 1;
-            while let Some(ev) = seq.next_element::<RawEvent<'de>>()? {
-                sink.push(ev, index);
+            while seq.next_element_seed(EventSeed(&mut ev))?.is_some() {
+                sink.push(&mut ev, index);
                 index += 1;
             }
             return Ok(Doc::Events);
@@ -319,15 +324,18 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
 }
 
 /// Parse every top-level document (one, or several concatenated pages),
-/// streaming history events into `sink`. `bytes` must already be checked
-/// for emptiness and a leading `{` / `[`.
+/// streaming history events into `sink`. `text` must already be checked
+/// for emptiness and a leading `{` / `[`. It is a `&str` (the UTF-8 was
+/// checked once for the whole file) so that serde_json does not check
+/// every string again, which cost more than the single pass.
 pub(crate) fn parse_docs<'a>(
     file: &str,
-    bytes: &'a [u8],
+    text: &'a str,
     sink: &mut EventSink<'a>,
 ) -> Result<Vec<Doc>, LoadError> {
     let mut docs = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let bytes = text.as_bytes();
+    let mut de = serde_json::Deserializer::from_str(text);
     // `end` fails while anything but whitespace is left: another document.
     while de.end().is_err() {
         sink.doc = docs.len();

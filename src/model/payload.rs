@@ -15,9 +15,11 @@ pub struct Payload {
     /// Exactly the text the source held (empty when only `truncated`).
     pub raw: String,
     /// The raw text parsed as JSON, with the Python envelope removed, once
-    /// asked for; see [`Payload::value`].
+    /// asked for; see [`Payload::value`]. Boxed: a `Value` is 72 bytes and
+    /// most payloads are never decoded, so inline it would grow every
+    /// operation (and the load's copies of it) for nothing.
     #[serde(skip)]
-    decoded: OnceLock<Option<Value>>,
+    decoded: OnceLock<Option<Box<Value>>>,
     /// The source marked the payload as truncated.
     #[serde(default)]
     pub truncated: bool,
@@ -43,7 +45,9 @@ impl Payload {
     /// The raw text parsed as JSON with the Python envelope removed; `None`
     /// when the text is not JSON (it is then shown as a string).
     pub fn value(&self) -> Option<&Value> {
-        self.decoded.get_or_init(|| decode(&self.raw)).as_ref()
+        self.decoded
+            .get_or_init(|| decode(&self.raw).map(Box::new))
+            .as_deref()
     }
 
     pub fn truncated(raw: impl Into<String>) -> Payload {
