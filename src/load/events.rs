@@ -59,6 +59,8 @@ pub(crate) struct Builder<'de> {
     /// rarely have escapes), so the index costs no allocation per operation
     /// to build or to drop.
     index: super::sink::FastMap<Cow<'de, str>, usize>,
+    /// The operation the previous event touched.
+    last: Option<usize>,
     invocations: Vec<Invocation>,
     truncated: Vec<String>,
     absent: usize,
@@ -99,6 +101,11 @@ impl<'de> Builder<'de> {
     /// growing (rehashing) the index while loading a large one.
     pub(crate) fn expect_bytes(&mut self, bytes: usize) {
         self.index.reserve((bytes / 1024).min(1 << 22));
+        // The operation list too, generously (`finish` gives back what is
+        // unused): growing a list of tens of megabytes copies it each time,
+        // since the heap cannot remap it once the file's read buffer has
+        // been freed.
+        self.ops.reserve((bytes / 640).min(1 << 22));
     }
 
     fn payload(
@@ -233,8 +240,11 @@ impl<'de> Builder<'de> {
         };
         let inv = self.invocations.len();
         let at = ts(ev.event_timestamp);
-        let idx = match self.index.get(id.as_str()) {
-            Some(&i) => i,
+        // An operation's events usually come one after another: check the
+        // last one touched before hashing.
+        let last = self.last.filter(|&i| self.ops[i].id == id.as_str());
+        let idx = match last.or_else(|| self.index.get(id.as_str()).copied()) {
+            Some(i) => i,
             None => {
                 self.ops.push(Operation {
                     parent_id: ev.parent_id.as_ref().map(|t| t.as_str().to_string()),
@@ -248,6 +258,7 @@ impl<'de> Builder<'de> {
                 self.ops.len() - 1
             }
         };
+        self.last = Some(idx);
         if self.ops[idx].op_type != op_type {
             warnings.push(format!(
                 "{}: operation {} was first seen as {} but this event is a {op_type} event; ignored",
@@ -378,6 +389,7 @@ impl<'de> Builder<'de> {
             exec.arn = exec.execution_op_id.clone();
         }
         exec.operations = self.ops;
+        exec.operations.shrink_to_fit();
         exec.invocations = self.invocations;
         let n = exec.invocations.len();
         if n == 0 {
