@@ -8,15 +8,15 @@
 //! Under `cargo test --all-targets` (no `--bench` argument) it runs once on a
 //! small history as a smoke test, so CI stays quick.
 //!
-//! Last measured (2 cores shared with two other engineers' builds, load
-//! average ~0.8; 41.1 MB file, raw parse 31-53 ms): load 2.9x-3.3x the raw
-//! parse (`RATIO load_events_50k`), 3.2x-3.6x with freeing the history
-//! (`RATIO load_and_drop_50k`; criterion's figure includes the drop too),
-//! peak memory 2.12x the file, history kept 1.06x. What is left is mostly
-//! serde's typed-visitor work per key and value (~2.1x: key matching,
-//! Option/peek, unescaping the payload strings into owned text), building
-//! operations (~0.65x: five allocations per operation for the model's owned
-//! strings, payload and attempt) and growing the operation vector.
+//! Last measured (2-core VM, otherwise idle; 41.1 MB file, raw parse 31-56
+//! ms run to run): load 2.6x-3.2x the raw parse, median ~3.1x (`RATIO
+//! load_events_50k`), 3.4x-3.6x with freeing the history (`RATIO
+//! load_and_drop_50k`; criterion's figure includes the drop too), peak
+//! memory 2.10x the file, history kept 0.91x. What is left is mostly serde's
+//! typed-visitor work per key and value (~2.1x: key matching, Option/peek,
+//! unescaping the payload strings into owned text) and building operations
+//! (~0.6x: five allocations per operation for the model's owned strings,
+//! payload and first attempt).
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
