@@ -9,7 +9,7 @@
 //! the session's virtual clock). Operations of the starting state, which
 //! this run only replays, sit at its origin.
 
-use crate::model::{Execution, Format, History, Invocation, OpType, Operation, Ts};
+use crate::model::{Attempt, Execution, Format, History, Invocation, OpType, Operation, Ts};
 use crate::rerun::{PlacePath, Role, SessionEvent};
 use crate::ui::doc::Doc;
 use crate::ui::timeline::TimelineView;
@@ -75,6 +75,8 @@ pub struct Trace {
     /// The operation the handler is held at, or the divergent one.
     focus: Option<String>,
     divergent: Option<String>,
+    /// The invocation the first divergence stopped.
+    diverged_in: Option<usize>,
     dirty: bool,
     built_at: Option<Instant>,
     doc: Option<Doc>,
@@ -167,6 +169,10 @@ impl Trace {
                     o.started_in = None;
                     o.finished_in = None;
                 }
+                let at = if met_now { t } else { origin };
+                o.attempts = restamp(&[], &op.attempts, at);
+                o.scheduled_end = None;
+                o.next_attempt_at = None;
                 self.index.insert(o.id.clone(), self.exec.operations.len());
                 self.exec.operations.push(o);
             }
@@ -185,6 +191,7 @@ impl Trace {
                 }
             }
             SessionEvent::Divergence { divergence, .. } => {
+                self.diverged_in.get_or_insert(divergence.invocation);
                 if self.divergent.is_none() {
                     self.divergent = self.by_place.get(&divergence.place).cloned();
                     self.focus = self.divergent.clone().or(self.focus.take());
@@ -227,7 +234,7 @@ impl Trace {
             o.error = op.error.clone();
         }
         if !op.attempts.is_empty() {
-            o.attempts = op.attempts.clone();
+            o.attempts = restamp(&o.attempts, &op.attempts, t);
         }
         if op.status.is_terminal() && !was_terminal {
             o.end = Some(t);
@@ -285,10 +292,19 @@ impl Trace {
                 warnings: Vec::new(),
             };
             let mut doc = Doc::build(history, 0, None, None);
-            // The analysis cannot tell "still running" from "unknown".
-            if let Some(k) = running {
+            // The analysis cannot tell "still running", or "killed by
+            // durable-lens at a divergence", from the rest.
+            let labels = [
+                (running, "▶ running"),
+                (self.diverged_in, "✖ stopped at the divergence"),
+            ];
+            for (k, what) in labels {
+                let Some(k) = k else { continue };
                 if let Some(Some(b)) = doc.timeline.bands.get_mut(k) {
-                    b.label = format!("invocation {} · ▶ running", k + 1);
+                    // An invocation the SDK failed keeps saying so.
+                    if running == Some(k) || !b.label.ends_with("✖ failed") {
+                        b.label = format!("invocation {} · {what}", k + 1);
+                    }
                 }
             }
             self.doc = Some(doc);
@@ -329,6 +345,25 @@ impl Trace {
     pub fn execution(&self) -> &Execution {
         &self.exec
     }
+}
+
+/// The session's operations carry the service's clock (wall time plus the
+/// waits it skipped, pauses included): on the handler's clock an attempt
+/// starts and ends when the news of it arrives. Times already given keep.
+fn restamp(mine: &[Attempt], theirs: &[Attempt], t: Ts) -> Vec<Attempt> {
+    theirs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let prev = mine.get(i);
+            Attempt {
+                start: prev.and_then(|p| p.start).or(a.start.map(|_| t)),
+                end: prev.and_then(|p| p.end).or(a.end.map(|_| t)),
+                next_attempt_at: None,
+                ..a.clone()
+            }
+        })
+        .collect()
 }
 
 /// What a click in the re-run's time view asks for.
@@ -545,6 +580,44 @@ mod tests {
         assert_eq!(markers, [0, 1]);
     }
 
+    /// The session's operations carry the service's clock, which runs ahead
+    /// of the handler's (skipped waits, pauses): none of it reaches the axis.
+    #[test]
+    fn service_clock_times_are_replaced_by_the_handlers() {
+        let t0 = Instant::now();
+        let mut tr = begun(t0);
+        let later = Some(Ts(tr.clock.as_ref().unwrap().origin.0 + 3_600_000_000));
+        let mut wait = seen(0, "w", Wait, Started, 1, Role::Executed);
+        let mut step = updated(0, "s", Step, Succeeded, 2);
+        if let SessionEvent::OperationSeen { op, .. } = &mut wait {
+            op.start = later;
+            op.scheduled_end = later;
+        }
+        let attempt = |status| Attempt {
+            number: 1,
+            start: later,
+            end: later,
+            status,
+            error: None,
+            next_attempt_at: later,
+            invocation: Some(0),
+        };
+        let mut first = seen(0, "s", Step, Started, 2, Role::Executed);
+        if let SessionEvent::OperationSeen { op, .. } = &mut first {
+            op.attempts = vec![attempt(OpStatus::Failed)];
+        }
+        if let SessionEvent::OperationUpdated { op, .. } = &mut step {
+            op.attempts = vec![attempt(OpStatus::Failed), attempt(Succeeded)];
+        }
+        play(&mut tr, t0, vec![(10, wait), (20, first), (30, step)]);
+        let doc = tr.doc(t0 + Duration::from_millis(40)).unwrap();
+        assert!(doc.timeline.t_max < 0.1, "t_max {}", doc.timeline.t_max);
+        let s = &doc.execution().unwrap().operations[1];
+        let times: Vec<_> = s.attempts.iter().map(|a| (a.start, a.end)).collect();
+        let at = |ms: i64| Some(Ts(tr.clock.as_ref().unwrap().origin.0 + ms * 1000));
+        assert_eq!(times, [(at(20), at(20)), (at(30), at(30))]);
+    }
+
     #[test]
     fn time_held_at_a_pause_is_left_out_and_the_pause_is_in_focus() {
         let t0 = Instant::now();
@@ -630,6 +703,33 @@ mod tests {
         );
         assert_eq!(tr.divergent_op(), Some(0));
         assert_eq!(tr.focus_op(), Some(0));
+        let finished = SessionEvent::Finished {
+            run: 2,
+            report: Box::new(crate::rerun::Report {
+                history: History {
+                    source: String::new(),
+                    format: Format::Rerun,
+                    executions: Vec::new(),
+                    warnings: Vec::new(),
+                },
+                outcome: None,
+                invocations: Vec::new(),
+                divergence: None,
+                error: None,
+                switches: Vec::new(),
+            }),
+        };
+        play(&mut tr, t0, vec![(5, finished)]);
+        let band = tr
+            .doc(t0 + Duration::from_millis(5))
+            .unwrap()
+            .timeline
+            .bands[0]
+            .clone();
+        assert_eq!(
+            band.map(|b| b.label).as_deref(),
+            Some("invocation 1 · ✖ stopped at the divergence")
+        );
         tr.resumed(t0);
         assert_eq!(tr.focus_op(), Some(0), "a divergence stays in focus");
     }
