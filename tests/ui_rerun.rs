@@ -23,7 +23,12 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     let mut h = harness_for(opened(&history, Persisted::default()), false);
     open_panel(&mut h);
     assert!(has(&h, "Handler: not linked yet"));
+    assert!(has(&h, "Not started. Link a handler"));
     link_node(&mut h, "");
+    assert!(
+        has(&h, "Linked. Step (F10) pauses"),
+        "linked: the state line says how to start"
+    );
     h.get_by_label("Step").click();
     wait_for(&mut h, "Paused at 'create-order'");
     assert!(has(&h, "replay | execution"), "the switch is marked");

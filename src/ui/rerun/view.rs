@@ -62,7 +62,13 @@ impl RerunPanel {
         if let Some(a) = action {
             self.act(a, doc, saved);
         }
-        ui.label(RichText::new(self.live.headline()).strong());
+        let headline = match self.live.phase() {
+            Phase::Idle if self.form.to_command().is_ok() => {
+                "Linked. Step (F10) pauses at the first operation the handler executes; Continue (F8) runs to a breakpoint or the first divergence.".to_string()
+            }
+            _ => self.live.headline(),
+        };
+        ui.label(RichText::new(headline).strong());
         self.banners(ui, doc, dark, intents);
         self.results(ui, intents);
 
