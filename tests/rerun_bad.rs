@@ -191,10 +191,7 @@ fn stopping_or_dropping_a_session_kills_the_handlers_process_group() {
         let session = Session::start(config);
         let deadline = Instant::now() + Duration::from_secs(20);
         let pgid = loop {
-            if let Some(p) = std::fs::read_to_string(&pidfile)
-                .ok()
-                .and_then(|s| s.trim().parse::<u32>().ok())
-            {
+            if let Some(p) = support::read_pid(&pidfile) {
                 break p;
             }
             assert!(Instant::now() < deadline, "the handler never started");

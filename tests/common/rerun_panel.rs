@@ -268,10 +268,7 @@ pub fn start_hanging(h: &mut Harness<'_, App>, dir: &Path) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         h.step();
-        if let Some(p) = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok())
-        {
+        if let Some(p) = crate::support::read_pid(&pidfile) {
             return p;
         }
         assert!(Instant::now() < deadline, "the handler never started");

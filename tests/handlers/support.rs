@@ -203,3 +203,10 @@ pub fn rerun_collecting(config: SessionConfig) -> (Report, Vec<SessionEvent>) {
     }
     (report, events)
 }
+
+/// The pid a test handler wrote to `path` (`echo $$ > path`), once it has.
+pub fn read_pid(path: &std::path::Path) -> Option<u32> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+}
