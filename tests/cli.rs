@@ -21,6 +21,19 @@ fn run(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Run, expect exit `code` (stderr shown otherwise) and parse the JSON output.
+fn run_json(args: &[&str], code: i32) -> Value {
+    let o = run(args);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -61,13 +74,14 @@ fn check_exits_two_when_an_input_cannot_be_read() {
 
 #[test]
 fn inspect_json_reports_invocations_and_switch_positions() {
-    let o = run(&[
-        "inspect",
-        "--json",
-        &fixture("js-sdk/order-flow.history.json"),
-    ]);
-    assert_eq!(o.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let v = run_json(
+        &[
+            "inspect",
+            "--json",
+            &fixture("js-sdk/order-flow.history.json"),
+        ],
+        0,
+    );
     assert_eq!(v["format"], "history-events");
     let e = &v["executions"][0];
     assert_eq!(e["operations"], 4);
@@ -97,9 +111,7 @@ fn inspect_text_shows_the_diagnosis() {
 #[test]
 fn diff_of_two_invocations_reports_the_violation() {
     let f = fixture("python-sdk/nondeterministic.history.json");
-    let o = run(&["diff", &format!("{f}@1"), &format!("{f}@2"), "--json"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = run_json(&["diff", &format!("{f}@1"), &format!("{f}@2"), "--json"], 1);
     assert_eq!(v["first_violation"], VIOLATION);
     assert_eq!(v["consistent"], false);
 }
@@ -117,14 +129,10 @@ fn diff_across_sdks_is_consistent() {
 
 #[test]
 fn list_reads_the_sqlite_store() {
-    let o = run(&["list", "--json", &fixture("python-sdk/emulator-store.db")]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let v = run_json(
+        &["list", "--json", &fixture("python-sdk/emulator-store.db")],
+        0,
     );
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!v["executions"].as_array().unwrap().is_empty());
 }
 
@@ -163,14 +171,7 @@ fn export_then_inspect_round_trips() {
 #[test]
 fn execution_selectors_are_one_based_and_name_aware() {
     let db = fixture("python-sdk/emulator-store.db");
-    let o = run(&["inspect", "--json", "--execution", "4", &db]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v = run_json(&["inspect", "--json", "--execution", "4", &db], 0);
     assert_eq!(v["executions"].as_array().unwrap().len(), 1);
     assert_eq!(
         v["executions"][0]["name"], "retries-1",

@@ -20,8 +20,7 @@ use std::time::{Duration, Instant};
 fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     assert!(has(&h, "Handler: not linked yet"));
     assert!(has(&h, "Not started. Link a handler"));
     link_node(&mut h, "");
@@ -140,8 +139,7 @@ fn a_linked_python_handler_runs_to_the_end_without_divergence() {
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "json"))
         .expect("the Python store's execution file");
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     open_link_form(&mut h);
     h.get_by_label("Python").click();
     h.run_steps(2);
@@ -164,8 +162,7 @@ fn a_linked_python_handler_runs_to_the_end_without_divergence() {
 fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     link_node(&mut h, "VARIANT=renamed\n");
     h.state_mut().rerun.start_from = Some(1);
     h.run_steps(2);
@@ -216,8 +213,7 @@ fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
 fn a_crashing_handler_shows_its_error_and_the_app_stays_usable() {
     let dir = tempfile::tempdir().unwrap();
     let history = fixture_copy(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     open_link_form(&mut h);
     h.get_by_label("Custom command").click();
     h.run_steps(2);
@@ -266,8 +262,7 @@ fn garbage_output_and_bogus_checkpoints_show_a_clear_error() {
 fn a_hanging_handler_times_out_and_a_bad_form_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     let history = fixture_copy(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     // Nothing linked: starting explains what is missing instead of running.
     h.get_by_label("Step").click();
     h.run_steps(3);
@@ -310,8 +305,7 @@ fn a_hanging_handler_times_out_and_a_bad_form_is_explained() {
 fn the_link_comes_back_when_the_history_is_opened_again() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     link_node(&mut h, "STAGE=dev\n");
     h.get_by_label("Save link").click();
     h.run_steps(2);
@@ -327,8 +321,7 @@ fn the_link_comes_back_when_the_history_is_opened_again() {
     drop(h);
 
     // From the sidecar alone (another machine, a fresh app).
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let h = panel_on(&history, false);
     assert!(has(&h, "Link restored from the file next to the history"));
     let f = &h.state().rerun.form;
     assert_eq!(
@@ -342,8 +335,7 @@ fn the_link_comes_back_when_the_history_is_opened_again() {
 fn breakpoints_pause_on_the_named_operation() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     link_node(&mut h, "");
     h.state_mut().rerun.breakpoints = "send-notification".into();
     h.run_steps(2);
@@ -359,8 +351,7 @@ fn breakpoints_pause_on_the_named_operation() {
 fn opening_another_history_stops_the_rerun_and_a_reload_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     link_node(&mut h, "");
     h.key_press(egui::Key::F10);
     wait_for(&mut h, "Paused at 'create-order'");
@@ -420,8 +411,7 @@ fn snapshot_rerun_divergence_banner() {
     // parallel `notify`: our handler diverges at position 4.
     let dir = tempfile::tempdir().unwrap();
     let history = fixture_copy(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), true);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, true);
     link_node(&mut h, "");
     h.get_by_label("Run to first divergence").click();
     wait_for(&mut h, "Stopped at the first divergence: position 4");
@@ -462,8 +452,7 @@ fn snapshot_rerun_link_form_light() {
 fn closing_the_panel_or_the_app_kills_the_handlers_processes() {
     let dir = tempfile::tempdir().unwrap();
     let history = fixture_copy(dir.path());
-    let mut h = harness_for(opened(&history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, false);
     let pgid = start_hanging(&mut h, dir.path());
     assert!(!support::live_in_group(pgid).is_empty());
     h.get_by_label("✖ Close").click();

@@ -48,6 +48,14 @@ pub fn opened(path: &Path, persisted: Persisted) -> App {
     app
 }
 
+/// `history` opened in the app with default settings, the re-run panel
+/// open (wgpu: for snapshots).
+pub fn panel_on(history: &Path, wgpu: bool) -> Harness<'static, App> {
+    let mut h = harness_for(opened(history, Persisted::default()), wgpu);
+    open_panel(&mut h);
+    h
+}
+
 /// Open the panel with Ctrl+R, as a user would.
 pub fn open_panel(h: &mut Harness<'_, App>) {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::R);
@@ -173,8 +181,7 @@ pub fn assert_time_view_shows_the_run(h: &mut Harness<'_, App>, history: &Path) 
 /// Run a custom command against the fixture copy until the run ends; the
 /// harness, for assertions on what the panel shows.
 pub fn run_custom(history: &Path, command: &str) -> Harness<'static, App> {
-    let mut h = harness_for(opened(history, Persisted::default()), false);
-    open_panel(&mut h);
+    let mut h = panel_on(history, false);
     open_link_form(&mut h);
     h.get_by_label("Custom command").click();
     h.run_steps(2);
@@ -235,8 +242,7 @@ pub fn from_invocation_2(
     until: &str,
 ) -> Harness<'static, App> {
     let history = recorded_history(dir);
-    let mut h = harness_for(opened(&history, Persisted::default()), true);
-    open_panel(&mut h);
+    let mut h = panel_on(&history, true);
     link_node(&mut h, env);
     h.state_mut().rerun.start_from = Some(1);
     h.run_steps(2);
