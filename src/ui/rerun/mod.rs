@@ -336,8 +336,10 @@ impl RerunPanel {
         if got {
             ctx.request_repaint();
         }
-        if self.live.phase() == Phase::Running || self.trace.pending() {
-            // The session has no handle on the UI: poll while it works.
+        if self.trace.pending() {
+            // A time-view rebuild waits for its throttle. Events themselves
+            // wake the UI through the relay, so a handler working quietly
+            // costs no frames.
             ctx.request_repaint_after(Duration::from_millis(50));
         }
     }
@@ -493,6 +495,11 @@ fn relay(
                 if let Some(c) = &repaint {
                     c.request_repaint();
                 }
+            }
+            // The session is gone: let the panel see the channel close now.
+            drop(tx);
+            if let Some(c) = &repaint {
+                c.request_repaint();
             }
         });
     if let Err(e) = spawned {

@@ -83,7 +83,7 @@ pub struct Trace {
     /// Pan/zoom of the re-run's time view.
     pub view: TimelineView,
     /// Invocation the user picked in the time view (`None` follows the run).
-    pub picked_invocation: Option<usize>,
+    picked_invocation: Option<usize>,
     /// Operation the user clicked in the time view.
     pub picked: Option<String>,
     /// Refit the view to the whole run as it grows, until the user zooms
@@ -258,10 +258,6 @@ impl Trace {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.exec.operations.is_empty() && self.exec.invocations.is_empty()
-    }
-
     /// The document to draw, rebuilt from the live execution when it changed
     /// (throttled while events stream in).
     pub fn doc(&mut self, now: Instant) -> Option<&Doc> {
@@ -325,17 +321,6 @@ impl Trace {
             .and_then(|id| self.index.get(id).copied())
     }
 
-    pub fn divergent_op(&self) -> Option<usize> {
-        self.divergent
-            .as_ref()
-            .and_then(|id| self.index.get(id).copied())
-    }
-
-    /// Operation id at an index of the drawn document.
-    pub fn op_id(&self, i: usize) -> Option<&str> {
-        self.exec.operations.get(i).map(|o| o.id.as_str())
-    }
-
     /// The invocation the time view emphasises.
     pub fn invocation(&self) -> Option<usize> {
         self.picked_invocation
@@ -366,23 +351,17 @@ fn restamp(mine: &[Attempt], theirs: &[Attempt], t: Ts) -> Vec<Attempt> {
         .collect()
 }
 
-/// What a click in the re-run's time view asks for.
-pub enum Pick {
-    /// An operation, by id.
-    Op(String),
-    Invocation(Option<usize>),
-}
-
 impl Trace {
-    /// Draw the time view of the run so far.
-    pub fn ui(&mut self, ui: &mut egui::Ui, now: Instant) -> Vec<Pick> {
+    /// Draw the time view of the run so far; the id of an operation the
+    /// user clicked in it (an invocation clicked is kept here).
+    pub fn ui(&mut self, ui: &mut egui::Ui, now: Instant) -> Option<String> {
         self.doc(now);
         let selected = self.picked.as_ref().or(self.focus.as_ref());
         let selected = selected.and_then(|id| self.index.get(id).copied());
         let invocation = self.invocation();
         let Some(doc) = self.doc.as_ref() else {
             ui.weak("The re-run's time view: operations appear here as the handler produces them.");
-            return Vec::new();
+            return None;
         };
         if !self.unfollowed {
             self.view.fit(&doc.timeline);
@@ -393,21 +372,18 @@ impl Trace {
         if (self.view.t_start, self.view.secs_per_px) != before {
             self.unfollowed = true;
         }
-        intents
-            .into_iter()
-            .filter_map(|i| match i {
+        let mut clicked = None;
+        for intent in intents {
+            match intent {
                 crate::ui::Intent::Select { op, .. } => {
-                    let id = self.exec.operations.get(op)?.id.clone();
-                    self.picked = Some(id.clone());
-                    Some(Pick::Op(id))
+                    clicked = self.exec.operations.get(op).map(|o| o.id.clone());
+                    self.picked = clicked.clone().or(self.picked.take());
                 }
-                crate::ui::Intent::Invocation(k) => {
-                    self.picked_invocation = k;
-                    Some(Pick::Invocation(k))
-                }
-                _ => None,
-            })
-            .collect()
+                crate::ui::Intent::Invocation(k) => self.picked_invocation = k,
+                _ => {}
+            }
+        }
+        clicked
     }
 
     /// Highlight an operation picked in the table and bring it into view.
@@ -701,7 +677,7 @@ mod tests {
             1,
             "run 1's event is dropped"
         );
-        assert_eq!(tr.divergent_op(), Some(0));
+        assert_eq!(tr.divergent.as_deref(), Some("x"));
         assert_eq!(tr.focus_op(), Some(0));
         let finished = SessionEvent::Finished {
             run: 2,

@@ -3,7 +3,6 @@
 //! per-invocation output. Reads `Live`; all actions go through the panel.
 
 use super::live::{comparison_text, role_text, Line, Phase};
-use super::trace::Pick;
 use super::{RerunPanel, SavedLinks};
 use crate::model::OpStatus;
 use crate::rerun::Role;
@@ -104,11 +103,8 @@ impl RerunPanel {
             ui.strong("Time view of this re-run");
             ui.weak("handler time: waits and backoffs skipped, pauses left out · F fit · +/− zoom");
         });
-        for pick in self.trace.ui(ui, std::time::Instant::now()) {
-            match pick {
-                Pick::Op(id) => self.live.reveal_op(&id),
-                Pick::Invocation(_) => {}
-            }
+        if let Some(id) = self.trace.ui(ui, std::time::Instant::now()) {
+            self.live.reveal_op(&id);
         }
     }
 
