@@ -5,9 +5,7 @@
 
 use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs, Text};
 use super::sink::Place;
-use crate::model::{
-    Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts,
-};
+use crate::model::{ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -299,18 +297,7 @@ impl<'de> Builder<'de> {
                     op.start = at;
                 }
                 if op_type == OpType::Step {
-                    // Exactly: a first push would reserve room for four
-                    // 176-byte attempts, and most steps run once.
-                    op.attempts.reserve_exact(1);
-                    op.attempts.push(Attempt {
-                        number: op.attempts.len() as u32 + 1,
-                        start: at,
-                        end: None,
-                        status: OpStatus::Started,
-                        error: None,
-                        next_attempt_at: None,
-                        invocation: Some(inv),
-                    });
+                    op.start_attempt(at, Some(inv));
                 }
                 if d.duration.is_some() {
                     op.wait_seconds = d.duration;
@@ -346,17 +333,11 @@ impl<'de> Builder<'de> {
                         .is_none_or(|a| a.status != OpStatus::Started)
                     {
                         // The StepStarted is missing (a page was lost): keep the attempt anyway.
+                        op.start_attempt(None, Some(inv));
                         let number = d.retry_details.as_ref().and_then(|r| r.current_attempt);
-                        op.attempts.reserve_exact(1);
-                        op.attempts.push(Attempt {
-                            number: number.unwrap_or(op.attempts.len() as u32 + 1),
-                            start: None,
-                            end: None,
-                            status: OpStatus::Started,
-                            error: None,
-                            next_attempt_at: None,
-                            invocation: Some(inv),
-                        });
+                        if let (Some(n), Some(a)) = (number, op.attempts.last_mut()) {
+                            a.number = n;
+                        }
                     }
                     if let Some(a) = op.attempts.last_mut() {
                         a.status = status;

@@ -9,7 +9,7 @@ use super::error::LoadError;
 use super::operations;
 use super::raw::{ts, RawError, RawTs};
 use super::top::TopObject;
-use crate::model::{Attempt, Execution, Invocation, OpStatus, OpType, Payload, Ts};
+use crate::model::{Execution, Invocation, OpStatus, OpType, Payload, Ts};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -170,17 +170,7 @@ fn apply_updates(
                     op.wait_seconds = Some(w);
                 }
                 if op.op_type == OpType::Step {
-                    // Exactly (see events.rs): most steps run once.
-                    op.attempts.reserve_exact(1);
-                    op.attempts.push(Attempt {
-                        number: op.attempts.len() as u32 + 1,
-                        start: at,
-                        end: None,
-                        status: OpStatus::Started,
-                        error: None,
-                        next_attempt_at: None,
-                        invocation: inv,
-                    });
+                    op.start_attempt(at, inv);
                 }
             }
             action @ ("SUCCEED" | "FAIL" | "CANCEL") => {

@@ -285,6 +285,22 @@ impl Operation {
         }
     }
 
+    /// Record the start of the next attempt of a step (loaders call this at
+    /// every START). Sized exactly: a first push would reserve room for
+    /// four attempts, and most steps run once.
+    pub fn start_attempt(&mut self, at: Option<Ts>, invocation: Option<usize>) {
+        self.attempts.reserve_exact(1);
+        self.attempts.push(Attempt {
+            number: self.attempts.len() as u32 + 1,
+            start: at,
+            end: None,
+            status: OpStatus::Started,
+            error: None,
+            next_attempt_at: None,
+            invocation,
+        });
+    }
+
     /// `'name'`-style label used in messages; falls back to the id.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id)
