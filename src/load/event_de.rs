@@ -23,7 +23,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// The `<EventType>Details` keys; every one fills `RawEvent::details`.
-fn is_details_key(k: &str) -> bool {
+pub(crate) fn is_details_key(k: &str) -> bool {
     matches!(
         k,
         "Details"

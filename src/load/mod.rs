@@ -11,6 +11,7 @@
 mod error;
 mod event_de;
 mod events;
+mod fast_events;
 mod folder;
 mod js_runner;
 mod lens;
@@ -247,6 +248,27 @@ pub(crate) struct Parsed<'a> {
 /// Check the bytes are a JSON document (not empty, UTF-8, starting with an
 /// object or array), parse every top-level document and detect the format.
 pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>, LoadError> {
+    parse_bytes_via(file, bytes, Route::Fast)
+}
+
+/// Whether to try [`fast_events`] before serde (tests compare the two).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Route {
+    Fast,
+    /// Only the tests take it, as the reference.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Serde,
+}
+
+/// [`load_bytes`] with serde only, never the fast path: the reference the
+/// fast path is tested against.
+#[cfg(test)]
+pub(crate) fn load_bytes_serde_only(source: &str, bytes: &[u8]) -> Result<History, LoadError> {
+    let parsed = parse_bytes_via(source, bytes, Route::Serde)?;
+    build_parsed(source, parsed)
+}
+
+fn parse_bytes_via<'a>(file: &str, bytes: &'a [u8], route: Route) -> Result<Parsed<'a>, LoadError> {
     if bytes.starts_with(sqlite::MAGIC) {
         return Err(LoadError::NeedsPath {
             file: file.to_string(),
@@ -282,7 +304,21 @@ pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>,
     };
     let mut events = EventSink::new(file, SinkMode::Stream);
     events.expect_bytes(text.len());
-    let docs = top::parse_docs(file, text, &mut events)?;
+    let fast_docs = match route {
+        Route::Fast => fast_events::parse(text, &mut events),
+        Route::Serde => None,
+    };
+    let docs = match fast_docs {
+        Some(docs) => docs,
+        None => {
+            if route == Route::Fast {
+                // What the fast path streamed before it gave up is dropped.
+                events = EventSink::new(file, SinkMode::Stream);
+                events.expect_bytes(text.len());
+            }
+            top::parse_docs(file, text, &mut events)?
+        }
+    };
     let format = classify(file, &docs)?;
     Ok(Parsed {
         format,

@@ -88,11 +88,15 @@ impl<'de> Visitor<'de> for TsVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<RawTs, E> {
-        iso_utc_fast(v)
-            .or_else(|| Ts::parse_iso(v))
+        ts_from_str(v)
             .map(RawTs)
             .ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self))
     }
+}
+
+/// A timestamp string: the common ISO form fast, any other through chrono.
+pub(crate) fn ts_from_str(v: &str) -> Option<Ts> {
+    iso_utc_fast(v).or_else(|| Ts::parse_iso(v))
 }
 
 /// The one ISO-8601 shape large histories use, `2026-11-24T15:34:20.004Z`

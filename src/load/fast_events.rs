@@ -1,0 +1,676 @@
+//! A fast path for the one input that gets large: a history-events document,
+//! `{"Events": [...]}` (with an optional `NextMarker`) or a bare event
+//! array. serde's typed visitors (a call, a key match and an `Option` peek
+//! per value) made reading such a file about twice as slow as merely
+//! checking its JSON; this reads the same events into the same `RawEvent`s
+//! with a scanner that knows their shape.
+//!
+//! It gives up (`Bail`) on anything it was not written for: another key at
+//! the top, several documents, a value of an unexpected type, a duplicate
+//! key, an escaped key, a lone surrogate, very deep nesting, a syntax error.
+//! The caller then parses the whole input again with serde
+//! (`top::parse_docs`), which reads unusual input as it always has and
+//! words every error with its line and column. So this path never has to
+//! produce an error, only to be right about what it accepts: the tests
+//! compare the two paths on every fixture and on thousands of mutated
+//! inputs.
+
+use super::event_de::is_details_key;
+use super::events::{RawEvent, RawEventDetails, RawRetry};
+use super::raw::{ts_from_str, RawErrorWrap, RawPayload, RawTs, Text};
+use super::sink::EventSink;
+use super::top::{Doc, TopObject};
+use crate::model::Ts;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// The input is not one this path reads; parse it with serde instead.
+#[derive(Debug)]
+pub(crate) struct Bail;
+
+type R<T> = Result<T, Bail>;
+
+/// Deeper than this (counted from the top) is left to serde, whose own
+/// limit (128) then applies exactly as before.
+const MAX_DEPTH: usize = 100;
+
+/// Read `text` (already checked to be UTF-8) as one history-events
+/// document, streaming its events into `sink`. `None`: not such a
+/// document, or something this path does not handle; the sink then holds
+/// a partial read and must be discarded.
+pub(crate) fn parse<'a>(text: &'a str, sink: &mut EventSink<'a>) -> Option<Vec<Doc>> {
+    let mut s = Scan {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let doc = s.document(sink).ok()?;
+    s.ws();
+    (s.i == s.b.len()).then(|| vec![doc])
+}
+
+/// A JSON number as serde_json would hand it to a visitor.
+#[derive(Clone, Copy)]
+enum Num {
+    U(u64),
+    I(i64),
+    F(f64),
+}
+
+impl Num {
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::U(v) => v as f64,
+            Num::I(v) => v as f64,
+            Num::F(v) => v,
+        }
+    }
+}
+
+/// Sets `bit` in `seen`, or bails when the key was already there (a
+/// derived `Deserialize` rejects duplicate fields).
+fn once(seen: &mut u16, bit: u16) -> R<()> {
+    if *seen & bit != 0 {
+        return Err(Bail);
+    }
+    *seen |= bit;
+    Ok(())
+}
+
+struct Scan<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next non-blank byte, not consumed.
+    fn peek(&mut self) -> R<u8> {
+        self.ws();
+        self.b.get(self.i).copied().ok_or(Bail)
+    }
+
+    fn expect(&mut self, c: u8) -> R<()> {
+        if self.peek()? != c {
+            return Err(Bail);
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    /// After an opening bracket: consumes `close` and says true when the
+    /// container is empty.
+    fn empty(&mut self, close: u8) -> R<bool> {
+        let e = self.peek()? == close;
+        if e {
+            self.i += 1;
+        }
+        Ok(e)
+    }
+
+    /// After a member or element: true when another follows (a comma was
+    /// consumed), false at `close` (consumed).
+    fn more(&mut self, close: u8) -> R<bool> {
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                Ok(true)
+            }
+            c if c == close => {
+                self.i += 1;
+                Ok(false)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> R<()> {
+        if !self.b[self.i..].starts_with(word) {
+            return Err(Bail);
+        }
+        self.i += word.len();
+        Ok(())
+    }
+
+    /// Consumes `null` if it comes next.
+    fn null(&mut self) -> R<bool> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The index of the first `"` or `\\` at or after `i`, eight bytes at a
+    /// time (a string ends at one, and most strings have no escape before
+    /// it). A raw control character on the way is an error in JSON.
+    fn stop(&self, mut i: usize) -> R<usize> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let b = self.b;
+        while let Some(chunk) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().map_err(|_| Bail)?);
+            let quote = w ^ (ONES * u64::from(b'"'));
+            let slash = w ^ (ONES * u64::from(b'\\'));
+            // The lowest set high bit marks the first byte that is zero
+            // (after the xors: a quote or backslash) or below 0x20.
+            let hit = ((quote.wrapping_sub(ONES) & !quote)
+                | (slash.wrapping_sub(ONES) & !slash)
+                | (w.wrapping_sub(ONES * 0x20) & !w))
+                & HIGH;
+            if hit != 0 {
+                i += (hit.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        while let Some(&c) = b.get(i) {
+            match c {
+                b'"' | b'\\' => return Ok(i),
+                0..=0x1f => return Err(Bail),
+                _ => i += 1,
+            }
+        }
+        Err(Bail)
+    }
+
+    /// A string value, borrowed from the input unless it has escapes.
+    fn text(&mut self) -> R<Text<'a>> {
+        self.expect(b'"')?;
+        let start = self.i;
+        let mut at = self.stop(start)?;
+        if self.b[at] == b'"' {
+            self.i = at + 1;
+            return Ok(Text(Cow::Borrowed(&self.text[start..at])));
+        }
+        let mut out = String::with_capacity(self.b.len().min(start + 256) - start);
+        out.push_str(&self.text[start..at]);
+        loop {
+            let next = self.escape(at, &mut out)?;
+            at = self.stop(next)?;
+            out.push_str(&self.text[next..at]);
+            if self.b[at] == b'"' {
+                self.i = at + 1;
+                return Ok(Text(Cow::Owned(out)));
+            }
+        }
+    }
+
+    /// Resolves the escape at `at` (a backslash) into `out`; returns the
+    /// index after it. A surrogate escape that is not half of a valid pair
+    /// is left to serde.
+    fn escape(&self, at: usize, out: &mut String) -> R<usize> {
+        let b = self.b;
+        let c = *b.get(at + 1).ok_or(Bail)?;
+        out.push(match c {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = hex4(b, at + 2)?;
+                let code = match hi {
+                    0xD800..=0xDBFF => {
+                        if b.get(at + 6..at + 8) != Some(b"\\u") {
+                            return Err(Bail);
+                        }
+                        let lo = hex4(b, at + 8)?;
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return Err(Bail);
+                        }
+                        out.push(
+                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                .ok_or(Bail)?,
+                        );
+                        return Ok(at + 12);
+                    }
+                    0xDC00..=0xDFFF => return Err(Bail),
+                    _ => hi,
+                };
+                out.push(char::from_u32(code).ok_or(Bail)?);
+                return Ok(at + 6);
+            }
+            _ => return Err(Bail),
+        });
+        Ok(at + 2)
+    }
+
+    fn opt_text(&mut self) -> R<Option<Text<'a>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        self.text().map(Some)
+    }
+
+    fn opt_string(&mut self) -> R<Option<String>> {
+        Ok(self.opt_text()?.map(Text::into_string))
+    }
+
+    /// An object key (escaped keys are left to serde) and its colon.
+    fn key(&mut self) -> R<&'a str> {
+        self.expect(b'"')?;
+        let start = self.i;
+        let end = self.stop(start)?;
+        if self.b[end] != b'"' {
+            return Err(Bail);
+        }
+        self.i = end + 1;
+        self.expect(b':')?;
+        Ok(&self.text[start..end])
+    }
+
+    /// A number, checked against JSON's grammar, classified as serde_json
+    /// classifies it (integers that do not fit, and `-0`, are left to it).
+    fn number(&mut self) -> R<Num> {
+        self.ws();
+        let start = self.i;
+        let b = self.b;
+        let mut i = self.i;
+        let neg = b.get(i) == Some(&b'-');
+        if neg {
+            i += 1;
+        }
+        let digits = |mut i: usize| {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i = digits(i),
+            _ => return Err(Bail),
+        }
+        let mut float = false;
+        if b.get(i) == Some(&b'.') {
+            let j = digits(i + 1);
+            if j == i + 1 {
+                return Err(Bail);
+            }
+            i = j;
+            float = true;
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            let j = digits(i);
+            if j == i {
+                return Err(Bail);
+            }
+            i = j;
+            float = true;
+        }
+        self.i = i;
+        let s = &self.text[start..i];
+        if float {
+            let v: f64 = s.parse().map_err(|_| Bail)?;
+            return if v.is_finite() {
+                Ok(Num::F(v))
+            } else {
+                Err(Bail)
+            };
+        }
+        if neg {
+            match s.parse::<i64>() {
+                Ok(v) if v != 0 => Ok(Num::I(v)),
+                _ => Err(Bail),
+            }
+        } else {
+            s.parse::<u64>().map(Num::U).map_err(|_| Bail)
+        }
+    }
+
+    fn opt_number(&mut self) -> R<Option<Num>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        self.number().map(Some)
+    }
+
+    fn opt_f64(&mut self) -> R<Option<f64>> {
+        Ok(self.opt_number()?.map(Num::as_f64))
+    }
+
+    fn opt_u64(&mut self) -> R<Option<u64>> {
+        match self.opt_number()? {
+            None => Ok(None),
+            Some(Num::U(v)) => Ok(Some(v)),
+            Some(_) => Err(Bail),
+        }
+    }
+
+    /// A timestamp in any of the forms `RawTs` reads, read the same way.
+    fn opt_ts(&mut self) -> R<Option<RawTs>> {
+        let t = match self.peek()? {
+            b'n' => {
+                self.literal(b"null")?;
+                return Ok(None);
+            }
+            b'"' => ts_from_str(self.text()?.as_str()),
+            _ => match self.number()? {
+                Num::F(v) => Ts::from_number(v, false),
+                n => Ts::from_number(n.as_f64(), true),
+            },
+        };
+        t.map(|t| Some(RawTs(t))).ok_or(Bail)
+    }
+
+    /// Skips any JSON value, checking it as strictly as serde_json would.
+    fn skip(&mut self, depth: usize) -> R<()> {
+        if depth > MAX_DEPTH {
+            return Err(Bail);
+        }
+        match self.peek()? {
+            b'"' => {
+                self.text()?;
+            }
+            b'{' => {
+                self.i += 1;
+                if !self.empty(b'}')? {
+                    loop {
+                        self.key()?;
+                        self.skip(depth + 1)?;
+                        if !self.more(b'}')? {
+                            break;
+                        }
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                if !self.empty(b']')? {
+                    loop {
+                        self.skip(depth + 1)?;
+                        if !self.more(b']')? {
+                            break;
+                        }
+                    }
+                }
+            }
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
+            b'n' => self.literal(b"null")?,
+            _ => {
+                self.number()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole document: the wrapped or the bare event array.
+    fn document(&mut self, sink: &mut EventSink<'a>) -> R<Doc> {
+        sink.doc = 0;
+        sink.page = None;
+        match self.peek()? {
+            b'[' => {
+                sink.wrapped = false;
+                self.events(sink, true)?;
+                Ok(Doc::Events)
+            }
+            b'{' => {
+                self.i += 1;
+                sink.wrapped = true;
+                let mut t = TopObject::default();
+                let mut seen = 0;
+                if !self.empty(b'}')? {
+                    loop {
+                        match self.key()? {
+                            "Events" => {
+                                once(&mut seen, 1)?;
+                                self.events(sink, false)?;
+                                t.has_events = true;
+                            }
+                            "NextMarker" => {
+                                once(&mut seen, 2)?;
+                                t.next_marker = self.opt_string()?.map(Value::String);
+                            }
+                            // Other documents (operations, stores, exports)
+                            // are small: serde reads them.
+                            _ => return Err(Bail),
+                        }
+                        if !self.more(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                if !t.has_events {
+                    return Err(Bail);
+                }
+                Ok(Doc::Object(Box::new(t)))
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// An event array. `bare`: the document itself, which is an event
+    /// array only when its first element has an `EventType` key.
+    fn events(&mut self, sink: &mut EventSink<'a>, bare: bool) -> R<()> {
+        self.expect(b'[')?;
+        if self.empty(b']')? {
+            // An empty bare array is not a history; serde says what it is.
+            return if bare { Err(Bail) } else { Ok(()) };
+        }
+        let mut ev = RawEvent::default();
+        let mut index = 0;
+        loop {
+            let has_type = self.event(&mut ev)?;
+            if bare && index == 0 && !has_type {
+                return Err(Bail);
+            }
+            sink.push(&mut ev, index);
+            index += 1;
+            if !self.more(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One event into `ev` (replacing what it held). True when it had an
+    /// `EventType` key.
+    fn event(&mut self, ev: &mut RawEvent<'a>) -> R<bool> {
+        *ev = RawEvent::default();
+        self.expect(b'{')?;
+        let mut seen = 0u16;
+        if self.empty(b'}')? {
+            return Ok(false);
+        }
+        loop {
+            let key = self.key()?;
+            match key {
+                "EventType" => {
+                    once(&mut seen, 1)?;
+                    ev.event_type = self.opt_text()?;
+                }
+                "EventId" => {
+                    once(&mut seen, 2)?;
+                    ev.event_id = self.opt_u64()?;
+                }
+                "EventTimestamp" => {
+                    once(&mut seen, 4)?;
+                    ev.event_timestamp = self.opt_ts()?;
+                }
+                "Id" => {
+                    once(&mut seen, 8)?;
+                    ev.id = self.opt_text()?;
+                }
+                "Name" => {
+                    once(&mut seen, 16)?;
+                    ev.name = self.opt_text()?;
+                }
+                "SubType" => {
+                    once(&mut seen, 32)?;
+                    ev.sub_type = self.opt_text()?;
+                }
+                "ParentId" => {
+                    once(&mut seen, 64)?;
+                    ev.parent_id = self.opt_text()?;
+                }
+                k if is_details_key(k) => {
+                    once(&mut seen, 128)?;
+                    ev.details = self.opt_details()?;
+                }
+                _ => self.skip(3)?,
+            }
+            if !self.more(b'}')? {
+                return Ok(seen & 1 != 0);
+            }
+        }
+    }
+
+    fn opt_details(&mut self) -> R<Option<RawEventDetails<'a>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        self.expect(b'{')?;
+        let mut d = RawEventDetails::default();
+        if self.empty(b'}')? {
+            return Ok(Some(d));
+        }
+        let mut seen = 0u16;
+        loop {
+            match self.key()? {
+                "Input" => {
+                    once(&mut seen, 1)?;
+                    d.input = self.opt_payload()?;
+                }
+                "Result" => {
+                    once(&mut seen, 2)?;
+                    d.result = self.opt_payload()?;
+                }
+                "Error" => {
+                    once(&mut seen, 4)?;
+                    d.error = self.error()?;
+                }
+                "RetryDetails" => {
+                    once(&mut seen, 8)?;
+                    d.retry_details = self.opt_retry()?;
+                }
+                "Duration" => {
+                    once(&mut seen, 16)?;
+                    d.duration = self.opt_f64()?;
+                }
+                "ScheduledEndTimestamp" => {
+                    once(&mut seen, 32)?;
+                    d.scheduled_end_timestamp = self.opt_ts()?;
+                }
+                "CallbackId" => {
+                    once(&mut seen, 64)?;
+                    d.callback_id = self.opt_string()?;
+                }
+                "StartTimestamp" => {
+                    once(&mut seen, 128)?;
+                    d.start_timestamp = self.opt_ts()?;
+                }
+                "EndTimestamp" => {
+                    once(&mut seen, 256)?;
+                    d.end_timestamp = self.opt_ts()?;
+                }
+                "RequestId" => {
+                    once(&mut seen, 512)?;
+                    d.request_id = self.opt_string()?;
+                }
+                _ => self.skip(4)?,
+            }
+            if !self.more(b'}')? {
+                return Ok(Some(d));
+            }
+        }
+    }
+
+    fn opt_payload(&mut self) -> R<Option<RawPayload<'a>>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        self.expect(b'{')?;
+        let mut p = RawPayload::default();
+        if self.empty(b'}')? {
+            return Ok(Some(p));
+        }
+        let mut seen = 0u16;
+        loop {
+            match self.key()? {
+                "Truncated" => {
+                    once(&mut seen, 1)?;
+                    p.truncated = match self.peek()? {
+                        b't' => self.literal(b"true").map(|_| true)?,
+                        b'f' => self.literal(b"false").map(|_| false)?,
+                        _ => return Err(Bail),
+                    };
+                }
+                "Payload" => {
+                    once(&mut seen, 2)?;
+                    p.payload = self.opt_text()?;
+                }
+                _ => self.skip(5)?,
+            }
+            if !self.more(b'}')? {
+                return Ok(Some(p));
+            }
+        }
+    }
+
+    fn opt_retry(&mut self) -> R<Option<RawRetry>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        self.expect(b'{')?;
+        let mut r = RawRetry::default();
+        if self.empty(b'}')? {
+            return Ok(Some(r));
+        }
+        let mut seen = 0u16;
+        loop {
+            match self.key()? {
+                "CurrentAttempt" => {
+                    once(&mut seen, 1)?;
+                    r.current_attempt = match self.opt_u64()? {
+                        Some(v) => Some(u32::try_from(v).map_err(|_| Bail)?),
+                        None => None,
+                    };
+                }
+                "NextAttemptDelaySeconds" => {
+                    once(&mut seen, 2)?;
+                    r.next_attempt_delay_seconds = self.opt_f64()?;
+                }
+                _ => self.skip(5)?,
+            }
+            if !self.more(b'}')? {
+                return Ok(Some(r));
+            }
+        }
+    }
+
+    /// Errors are rare and have an involved shape (a wrapper or a bare
+    /// error object): find the value's extent and let serde read just it.
+    fn error(&mut self) -> R<Option<Box<RawErrorWrap>>> {
+        self.ws();
+        let start = self.i;
+        self.skip(4)?;
+        serde_json::from_str(&self.text[start..self.i]).map_err(|_| Bail)
+    }
+}
+
+fn hex4(b: &[u8], at: usize) -> R<u32> {
+    let digits = b.get(at..at + 4).ok_or(Bail)?;
+    let mut v = 0;
+    for &d in digits {
+        v = v * 16 + (d as char).to_digit(16).ok_or(Bail)?;
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+#[path = "fast_events_tests.rs"]
+mod tests;
