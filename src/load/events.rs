@@ -59,6 +59,12 @@ pub(crate) struct Builder<'de> {
     index: super::sink::FastMap<Cow<'de, str>, usize>,
     /// The operation the previous event touched.
     last: Option<usize>,
+    /// The operation named as parent by the previous operation that named
+    /// one (siblings come in runs).
+    last_parent: Option<usize>,
+    /// Parent ids that named no operation (yet) when an operation was given
+    /// them; `finish` settles them once every id is known.
+    unresolved: Vec<Cow<'de, str>>,
     invocations: Vec<Invocation>,
     truncated: Vec<String>,
     absent: usize,
@@ -244,8 +250,9 @@ impl<'de> Builder<'de> {
         let idx = match last.or_else(|| self.index.get(id.as_str()).copied()) {
             Some(i) => i,
             None => {
+                let parent_id = self.parent(ev.parent_id.as_ref());
                 self.ops.push(Operation {
-                    parent_id: ev.parent_id.as_ref().map(|t| t.as_str().to_string()),
+                    parent_id,
                     name: ev.name.as_ref().map(|t| t.as_str().to_string()),
                     sub_type: ev.sub_type.as_ref().map(|t| t.as_str().to_string()),
                     start: at,
@@ -276,15 +283,15 @@ impl<'de> Builder<'de> {
         };
         let result = self.payload(d.result, label);
         let error = self.error(d.error, label);
+        if self.ops[idx].parent_id.is_none() && ev.parent_id.is_some() {
+            self.ops[idx].parent_id = self.parent(ev.parent_id.as_ref());
+        }
         let op = &mut self.ops[idx];
         if op.name.is_none() {
             op.name = ev.name.take().map(Text::into_string);
         }
         if op.sub_type.is_none() {
             op.sub_type = ev.sub_type.take().map(Text::into_string);
-        }
-        if op.parent_id.is_none() {
-            op.parent_id = ev.parent_id.take().map(Text::into_string);
         }
         // Service-side completions happen between invocations: a wait timer,
         // a callback answered from outside, a chained invoke finishing.
@@ -364,12 +371,73 @@ impl<'de> Builder<'de> {
         }
     }
 
-    pub(crate) fn finish(self, warnings: &mut Vec<String>) -> Execution {
-        let mut exec = self.exec.unwrap_or_default();
+    /// The parent id to keep for an operation given `p`: none for the root
+    /// (no id, an empty one, or the EXECUTION operation's), else `p`,
+    /// noted for `finish` when it names no operation seen so far. This is
+    /// `normalise`'s parent rule, applied while the ids are at hand: a pass
+    /// over every operation afterwards cost a tenth of loading a large
+    /// history, most of it waiting on memory.
+    fn parent(&mut self, p: Option<&Text<'de>>) -> Option<String> {
+        let p = p?;
+        let id = p.as_str();
+        let root = self
+            .exec
+            .as_ref()
+            .and_then(|e| e.execution_op_id.as_deref());
+        if id.is_empty() || Some(id) == root {
+            return None;
+        }
+        let known = match self.last_parent {
+            Some(i) if self.ops[i].id == id => true,
+            _ => match self.index.get(id) {
+                Some(&i) => {
+                    self.last_parent = Some(i);
+                    true
+                }
+                None => false,
+            },
+        };
+        if !known && self.unresolved.last().is_none_or(|u| u != id) {
+            self.unresolved.push(p.0.clone());
+        }
+        Some(id.to_string())
+    }
+
+    /// Parent ids that were unknown when given: an operation seen later, the
+    /// EXECUTION operation's id when its event came late (root: cleared),
+    /// or no operation at all (dangling: kept, and warned about).
+    fn settle_parents(&self, ops: &mut [Operation], root: Option<&str>) -> Vec<String> {
+        let open: std::collections::HashSet<&str> = self
+            .unresolved
+            .iter()
+            .map(|p| p.as_ref())
+            .filter(|p| !self.index.contains_key(*p))
+            .collect();
+        let mut dangling = Vec::new();
+        if open.is_empty() {
+            return dangling;
+        }
+        for op in ops {
+            let Some(p) = op.parent_id.as_deref().filter(|p| open.contains(p)) else {
+                continue;
+            };
+            if Some(p) == root {
+                op.parent_id = None;
+            } else {
+                dangling.push(format!("{} has ParentId {p}", op.id));
+            }
+        }
+        dangling
+    }
+
+    pub(crate) fn finish(mut self, warnings: &mut Vec<String>) -> Execution {
+        let mut exec = self.exec.take().unwrap_or_default();
         if exec.arn.is_none() {
             exec.arn = exec.execution_op_id.clone();
         }
-        exec.operations = self.ops;
+        let mut ops = std::mem::take(&mut self.ops);
+        let dangling = self.settle_parents(&mut ops, exec.execution_op_id.as_deref());
+        exec.operations = ops;
         exec.operations.shrink_to_fit();
         exec.invocations = self.invocations;
         let n = exec.invocations.len();
@@ -426,6 +494,7 @@ impl<'de> Builder<'de> {
         for t in self.unknown_types {
             warnings.push(format!("unknown event type {t:?} ignored"));
         }
+        warnings.extend(super::normalise::dangling_warning(&dangling));
         exec
     }
 }

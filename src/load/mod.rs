@@ -437,7 +437,11 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
         }
     };
     let mut exec = exec;
-    normalise::normalise(&mut exec, &mut warnings);
+    let parents = match format {
+        Format::HistoryEvents => normalise::Parents::Settled,
+        _ => normalise::Parents::Check,
+    };
+    normalise::normalise(&mut exec, parents, &mut warnings);
     Ok(History {
         source: file.to_string(),
         format,

@@ -1,7 +1,9 @@
 //! Rules every loader's output follows, applied in one place: a ParentId
 //! equal to the EXECUTION operation's id means the root context (`None`);
 //! the SDK is guessed from id shapes and payload encodings; a ParentId that
-//! names no operation is a warning (the operation keeps it).
+//! names no operation is a warning (the operation keeps it). The
+//! history-events builder applies the parent rule itself as it creates
+//! operations (`Parents::Settled`): it is the loader for large files.
 //!
 //! Why a warning and not an error for a dangling ParentId: a history with a
 //! missing page loses the parent's events but the children are still worth
@@ -14,7 +16,22 @@ use crate::model::{Execution, Sdk};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
+/// Who applies the parent rule: this pass, or the loader already did (the
+/// history-events builder, while it had the ids at hand).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Parents {
+    Check,
+    Settled,
+}
+
+pub(crate) fn normalise(exec: &mut Execution, parents: Parents, warnings: &mut Vec<String>) {
+    if parents == Parents::Check {
+        check_parents(exec, warnings);
+    }
+    exec.sdk = guess_sdk(exec);
+}
+
+fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {
     let root = exec.execution_op_id.clone();
     for op in &mut exec.operations {
         if op
@@ -64,20 +81,26 @@ pub(crate) fn normalise(exec: &mut Execution, warnings: &mut Vec<String>) {
             })
             .collect()
     };
-    if !dangling.is_empty() {
-        let shown: Vec<&str> = dangling.iter().take(3).map(String::as_str).collect();
-        warnings.push(format!(
-            "{} operation(s) name a parent that is not in the history (kept as is): {}{}",
-            dangling.len(),
-            shown.join("; "),
-            if dangling.len() > shown.len() {
-                "; ..."
-            } else {
-                ""
-            }
-        ));
+    warnings.extend(dangling_warning(&dangling));
+}
+
+/// The warning for operations whose ParentId names no operation
+/// (`"<id> has ParentId <p>"` each), if there are any.
+pub(crate) fn dangling_warning(dangling: &[String]) -> Option<String> {
+    if dangling.is_empty() {
+        return None;
     }
-    exec.sdk = guess_sdk(exec);
+    let shown: Vec<&str> = dangling.iter().take(3).map(String::as_str).collect();
+    Some(format!(
+        "{} operation(s) name a parent that is not in the history (kept as is): {}{}",
+        dangling.len(),
+        shown.join("; "),
+        if dangling.len() > shown.len() {
+            "; ..."
+        } else {
+            ""
+        }
+    ))
 }
 
 fn is_hex(s: &str) -> bool {
@@ -109,4 +132,90 @@ fn guess_sdk(exec: &Execution) -> Sdk {
         }
     }
     Sdk::Unknown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{load_bytes, load_path};
+    use crate::model::Format;
+
+    fn events(parents: &[(&str, Option<&str>)]) -> String {
+        let mut evs =
+            vec![serde_json::json!({"EventType": "ExecutionStarted", "EventId": 1, "Id": "exec"})];
+        for (i, (id, parent)) in parents.iter().enumerate() {
+            evs.push(serde_json::json!({
+                "EventType": "ContextStarted", "EventId": i + 2, "Id": id, "ParentId": parent,
+            }));
+        }
+        serde_json::json!({ "Events": evs }).to_string()
+    }
+
+    #[test]
+    fn the_events_builder_applies_the_parent_rule() {
+        let doc = events(&[
+            ("a", Some("exec")),
+            ("b", Some("")),
+            ("c", Some("a")),
+            ("d", Some("later")),
+            ("e", Some("nowhere")),
+            ("f", Some("nowhere")),
+            ("later", None),
+        ]);
+        let h = load_bytes("t", doc.as_bytes()).unwrap();
+        let parent = |id: &str| {
+            let e = &h.executions[0];
+            e.operations[e.op_index(id).unwrap()].parent_id.clone()
+        };
+        assert_eq!(parent("a"), None, "the EXECUTION id is the root");
+        assert_eq!(parent("b"), None, "an empty ParentId is the root");
+        assert_eq!(parent("c").as_deref(), Some("a"));
+        assert_eq!(
+            parent("d").as_deref(),
+            Some("later"),
+            "a parent seen later is no warning"
+        );
+        assert_eq!(
+            parent("e").as_deref(),
+            Some("nowhere"),
+            "a dangling parent is kept"
+        );
+        let w: Vec<&String> = h.warnings.iter().filter(|w| w.contains("parent")).collect();
+        assert_eq!(
+            w,
+            ["2 operation(s) name a parent that is not in the history (kept as is): e has ParentId nowhere; f has ParentId nowhere"]
+        );
+    }
+
+    #[test]
+    fn events_histories_need_nothing_from_the_general_parent_pass() {
+        let dirs = [
+            "../shared/fixtures/js-sdk",
+            "../shared/fixtures/python-sdk",
+            "sample-histories",
+        ];
+        let mut checked = 0;
+        for dir in dirs {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let Ok(h) = load_path(&entry.path()) else {
+                    continue;
+                };
+                if h.format != Format::HistoryEvents {
+                    continue;
+                }
+                let mut exec = h.executions[0].clone();
+                let mut warnings = Vec::new();
+                check_parents(&mut exec, &mut warnings);
+                assert_eq!(exec, h.executions[0], "{}", entry.path().display());
+                assert!(
+                    warnings.is_empty(),
+                    "{}: {warnings:?}",
+                    entry.path().display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} events histories");
+    }
 }
