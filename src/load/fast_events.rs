@@ -43,6 +43,7 @@ pub(crate) fn parse<'a>(text: &'a str, sink: &mut EventSink<'a>) -> Option<Vec<D
         text,
         b: text.as_bytes(),
         i: 0,
+        scratch: String::new(),
     };
     let doc = s.document(sink).ok()?;
     s.ws();
@@ -81,6 +82,8 @@ struct Scan<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
+    /// Where escaped strings are unescaped.
+    scratch: String,
 }
 
 impl<'a> Scan<'a> {
@@ -189,7 +192,10 @@ impl<'a> Scan<'a> {
             self.i = at + 1;
             return Ok(Text(Cow::Borrowed(&self.text[start..at])));
         }
-        let mut out = String::with_capacity(self.b.len().min(start + 256) - start);
+        // Unescaped into a reused buffer, then copied out at its exact
+        // size: payloads stay in memory as long as the history does.
+        let mut out = std::mem::take(&mut self.scratch);
+        out.clear();
         out.push_str(&self.text[start..at]);
         loop {
             let next = self.escape(at, &mut out)?;
@@ -197,7 +203,9 @@ impl<'a> Scan<'a> {
             out.push_str(&self.text[next..at]);
             if self.b[at] == b'"' {
                 self.i = at + 1;
-                return Ok(Text(Cow::Owned(out)));
+                let text = out.as_str().to_owned();
+                self.scratch = out;
+                return Ok(Text(Cow::Owned(text)));
             }
         }
     }

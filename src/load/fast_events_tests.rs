@@ -274,6 +274,7 @@ fn unescape(body: &str) -> Option<String> {
         text: &quoted,
         b: quoted.as_bytes(),
         i: 0,
+        scratch: String::new(),
     };
     let text = scan.text().ok()?;
     (scan.i == quoted.len()).then(|| text.into_string())
