@@ -8,15 +8,15 @@
 //! Under `cargo test --all-targets` (no `--bench` argument) it runs once on a
 //! small history as a smoke test, so CI stays quick.
 //!
-//! Last measured (2-core VM, otherwise idle; 41.1 MB file, raw parse 31-56
-//! ms run to run): load 2.6x-3.2x the raw parse, median ~3.1x (`RATIO
-//! load_events_50k`), 3.4x-3.6x with freeing the history (`RATIO
-//! load_and_drop_50k`; criterion's figure includes the drop too), peak
-//! memory 2.10x the file, history kept 0.91x. What is left is mostly serde's
-//! typed-visitor work per key and value (~2.1x: key matching, Option/peek,
-//! unescaping the payload strings into owned text) and building operations
-//! (~0.6x: five allocations per operation for the model's owned strings,
-//! payload and first attempt).
+//! Last measured (2-core VM, otherwise idle; 41.1 MB file, raw parse 32-55
+//! ms run to run): load 2.3x-2.4x the raw parse (`RATIO load_events_50k`;
+//! 2.0x-2.6x over alternating A/B runs, where the previous serde-only load
+//! measured 3.1x-3.5x), 2.7x-2.9x with freeing the history, peak memory
+//! 2.10x the file, history kept 0.91x. The file is read by the
+//! history-events fast path (`load/fast_events.rs`); what is left is that
+//! scan itself (~1.2x: keys, strings, numbers, timestamps), checking the
+//! file is UTF-8, and building operations (allocations and writing ~20 MB
+//! of operation records).
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
