@@ -640,3 +640,88 @@ fn time_view_lanes_that_do_not_fit_get_a_scrollbar() {
         "scrolled to the sub-workflow lane"
     );
 }
+
+#[test]
+fn f1_lists_the_keyboard_shortcuts_and_esc_closes_them() {
+    let mut h = harness(app_with(&fixture("js-sdk/order-flow.history.json")));
+    assert!(!has_label_containing(&h, "Keyboard shortcuts"));
+    h.key_press(egui::Key::F1);
+    h.run_steps(2);
+    assert!(has_label_containing(&h, "Keyboard shortcuts"));
+    assert!(has_label_containing(&h, "Export the open history"));
+    assert!(has_label_containing(&h, "Previous / next invocation"));
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().show_help);
+    assert!(!has_label_containing(&h, "Previous / next invocation"));
+    // The toolbar button opens it too.
+    h.get_by_label("⌨").click();
+    h.run_steps(2);
+    assert!(has_label_containing(&h, "Previous / next invocation"));
+}
+
+/// Step the app until the export finished (its outcome is set).
+fn wait_for_export(h: &mut Harness<'static, App>) {
+    for _ in 0..200 {
+        h.run_steps(1);
+        if h.state().export.outcome.is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the export did not finish");
+}
+
+#[test]
+fn ctrl_s_exports_the_open_history_as_a_document_that_loads_back() {
+    // No desktop session in tests: the typed-path field is offered.
+    std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
+    std::env::remove_var("WAYLAND_DISPLAY");
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("retries.history.json");
+    std::fs::copy(fixture("python-sdk/retries.history.json"), &source).unwrap();
+    let mut h = harness(app_with(&source));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    for _ in 0..50 {
+        h.run_steps(1);
+        if h.state().export.field.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let suggested = h.state().export.field.clone().expect("export path field");
+    assert_eq!(
+        PathBuf::from(&suggested),
+        dir.path().join("retries.lens.json"),
+        "suggested next to the source"
+    );
+    h.run_steps(1);
+    h.get_by_label("Export").click();
+    wait_for_export(&mut h);
+    h.run_steps(2);
+    let out = dir.path().join("retries.lens.json");
+    assert_eq!(h.state().export.outcome.clone(), Some(Ok(out.clone())));
+    assert!(has_label_containing(&h, "exported to"));
+    let back = durable_lens::load::load_path(&out).expect("the export loads");
+    // The document keeps everything, down to where the history came from.
+    let open = &h.state().doc.as_ref().unwrap().history;
+    assert_eq!(&back, &**open);
+    assert!(!back.executions[0].operations.is_empty());
+    assert!(
+        !dir.path().join(".retries.lens.json.part").exists(),
+        "no temporary file left"
+    );
+
+    // Exporting over the open history itself is refused; it stays as it was.
+    let before = std::fs::read(&source).unwrap();
+    h.state_mut().export.field = Some(source.display().to_string());
+    h.run_steps(1);
+    h.get_by_label("Export").click();
+    h.run_steps(2);
+    let Some(Err(why)) = h.state().export.outcome.clone() else {
+        panic!("exporting over the source was not refused");
+    };
+    assert!(why.contains("is the open history"), "{why}");
+    assert!(has_label_containing(&h, "is the open history"));
+    assert_eq!(std::fs::read(&source).unwrap(), before);
+}

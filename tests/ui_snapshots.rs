@@ -165,3 +165,13 @@ fn light_theme_paints_every_background_light() {
         "diff view background is dark in the light theme ({l})"
     );
 }
+
+#[test]
+fn snapshot_shortcuts_and_export_field() {
+    let mut h = harness(opened("js-sdk/order-flow.history.json"));
+    h.state_mut().show_help = true;
+    // The typed-path export row, as shown where no save dialog can be.
+    h.state_mut().export.field = Some("/tmp/order-flow.lens.json".into());
+    h.run_steps(6);
+    h.snapshot("shortcuts_and_export_field");
+}

@@ -5,6 +5,7 @@
 use crate::model::{format_duration_micros, Execution, History, Operation};
 use crate::replay::{analyze, Analysis};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::timeline::TimelineLayout;
 
@@ -23,7 +24,8 @@ pub struct Doc {
     pub path: Option<PathBuf>,
     /// For stores: which execution (ARN) was picked, kept across reloads.
     pub arn: Option<String>,
-    pub history: History,
+    /// Shared, so an export can write it on a thread without copying it.
+    pub history: Arc<History>,
     pub exec: usize,
     pub analysis: Analysis,
     pub tree: Vec<TreeRow>,
@@ -63,7 +65,7 @@ impl Doc {
         Doc {
             path,
             arn,
-            history,
+            history: Arc::new(history),
             exec,
             analysis,
             tree,

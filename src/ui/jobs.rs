@@ -219,3 +219,12 @@ pub fn run_dialog(
         });
     rx
 }
+
+/// Whether two paths name the same file (when both exist; else whether
+/// they are equal): saving must never replace the file a history came from.
+pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod diff;
 pub mod doc;
+pub mod help;
 pub mod inspector;
 pub mod jobs;
 pub mod loader;

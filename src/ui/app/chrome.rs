@@ -35,6 +35,16 @@ impl App {
                 {
                     self.intents.push(Intent::Reload);
                 }
+                if self.doc.is_some()
+                    && ui
+                        .add_enabled(!self.export.is_writing(), egui::Button::new("💾 Export…"))
+                        .on_hover_text(
+                            "Save the open history as one durable-lens document (Ctrl+S)",
+                        )
+                        .clicked()
+                {
+                    self.export_dialog(ui.ctx());
+                }
                 if self.picker.is_some()
                     && ui
                         .button("☰ Executions")
@@ -73,6 +83,13 @@ impl App {
                     } else {
                         "🌙 Dark"
                     };
+                    if ui
+                        .selectable_label(self.show_help, "⌨")
+                        .on_hover_text("Keyboard shortcuts (F1)")
+                        .clicked()
+                    {
+                        self.show_help = !self.show_help;
+                    }
                     if ui.button(theme).on_hover_text("Switch theme").clicked() {
                         self.persisted.dark = !self.persisted.dark;
                     }
@@ -98,6 +115,7 @@ impl App {
                     }
                 });
             }
+            self.export_field(ui);
         });
     }
 
@@ -156,6 +174,9 @@ impl App {
                     ui.weak("Pick an execution to open it.");
                 } else {
                     ui.weak("No history open.");
+                }
+                if self.job.is_none() {
+                    self.export_status(ui);
                 }
             });
         });

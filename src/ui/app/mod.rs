@@ -13,6 +13,7 @@ use super::timeline::TimelineView;
 use super::{loader, style, Intent};
 
 mod chrome;
+mod export;
 use egui::{Key, Modifiers};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -83,6 +84,9 @@ pub struct App {
     reveal: bool,
     intents: Vec<Intent>,
     styled_dark: Option<bool>,
+    pub export: export::Export,
+    /// The keyboard shortcut list (F1) is open.
+    pub show_help: bool,
 }
 
 impl App {
@@ -113,6 +117,8 @@ impl App {
             reveal: false,
             intents: Vec::new(),
             styled_dark: None,
+            export: export::Export::default(),
+            show_help: false,
         }
     }
 
@@ -400,8 +406,12 @@ impl App {
         let mut find = false;
         let mut diff = false;
         let mut rerun = false;
+        let mut export = false;
+        let mut help = false;
         ctx.input_mut(|i| {
             rerun = i.consume_key(Modifiers::COMMAND, Key::R);
+            export = i.consume_key(Modifiers::COMMAND, Key::S);
+            help = i.consume_key(Modifiers::NONE, Key::F1);
             open = i.consume_key(Modifiers::COMMAND, Key::O);
             reload = i.consume_key(Modifiers::NONE, Key::F5);
             find = i.consume_key(Modifiers::COMMAND, Key::F);
@@ -409,6 +419,12 @@ impl App {
         });
         if open {
             self.open_dialog(ctx);
+        }
+        if export {
+            self.export_dialog(ctx);
+        }
+        if help {
+            self.show_help = !self.show_help;
         }
         if reload {
             self.reload();
@@ -455,6 +471,9 @@ impl App {
             }
         });
         // In the re-run panel the time keys drive the re-run's time view.
+        if keys.contains(&Key::Escape) {
+            self.show_help = false;
+        }
         if self.view == View::Rerun {
             if keys.contains(&Key::Escape) {
                 self.show_picker = false;
@@ -550,6 +569,7 @@ impl App {
             self.styled_dark = Some(self.persisted.dark);
         }
         self.poll_background(ctx);
+        self.poll_export();
         self.rerun.poll(ctx);
         self.shortcuts(ctx);
         self.drag_and_drop(ctx);
@@ -564,6 +584,7 @@ impl App {
 
         self.toolbar(ctx);
         self.status_bar(ctx);
+        super::help::window(ctx, &mut self.show_help);
         if self.doc.is_none() || self.show_picker {
             egui::CentralPanel::default().show(ctx, |ui| {
                 if self.show_picker {

@@ -15,7 +15,7 @@ pub use live::{Line, Live, OpRow, Phase};
 pub use trace::Trace;
 
 use super::doc::Doc;
-use super::jobs::{run_dialog, DialogResult};
+use super::jobs::{run_dialog, same_file, DialogResult};
 use crate::rerun::{Command, Mode, Session, SessionConfig, SessionEvent, StartPoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -442,13 +442,6 @@ impl RerunPanel {
             .clone()
             .unwrap_or_else(|| PathBuf::from("re-run (not saved)"));
         Some((r.history.clone(), name))
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
     }
 }
 
