@@ -725,3 +725,32 @@ fn ctrl_s_exports_the_open_history_as_a_document_that_loads_back() {
     assert!(has_label_containing(&h, "is the open history"));
     assert_eq!(std::fs::read(&source).unwrap(), before);
 }
+
+#[test]
+fn the_diagnosis_can_be_copied_word_for_word() {
+    let mut h = harness(app_with(&fixture(
+        "python-sdk/nondeterministic.history.json",
+    )));
+    h.get_by_label("copy message").click();
+    h.run_steps(1);
+    let copied: Vec<String> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let text = &copied[0];
+    assert!(
+        text.starts_with("Replay consistency violation: Expected operation 'process-payment' of type STEP at position 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nSDK said: ") && text.contains("Non-deterministic operation identity"),
+        "{text}"
+    );
+}

@@ -220,15 +220,29 @@ impl App {
                         ui.label(RichText::new(&diag.sdk_text).monospace());
                     });
                 }
-                if let Some(op) = d.diagnosis_target(diag) {
-                    let pos = diag
-                        .position
-                        .map(|p| format!("position {p}"))
-                        .unwrap_or_else(|| "operation".into());
-                    if ui.small_button(format!("Show {pos}")).clicked() {
-                        go = Some(op);
+                ui.horizontal(|ui| {
+                    if let Some(op) = d.diagnosis_target(diag) {
+                        let pos = diag
+                            .position
+                            .map(|p| format!("position {p}"))
+                            .unwrap_or_else(|| "operation".into());
+                        if ui.small_button(format!("Show {pos}")).clicked() {
+                            go = Some(op);
+                        }
                     }
-                }
+                    if ui
+                        .small_button("copy message")
+                        .on_hover_text("Copy the diagnosis (for a bug report or a chat)")
+                        .clicked()
+                    {
+                        let mut text = diag.plain.clone();
+                        if !diag.sdk_text.is_empty() {
+                            text.push_str("\nSDK said: ");
+                            text.push_str(&diag.sdk_text);
+                        }
+                        ui.ctx().copy_text(text);
+                    }
+                });
             });
         if let Some(op) = go {
             self.select(op);
