@@ -68,16 +68,6 @@ impl Num {
     }
 }
 
-/// Sets `bit` in `seen`, or bails when the key was already there (a
-/// derived `Deserialize` rejects duplicate fields).
-fn once(seen: &mut u16, bit: u16) -> R<()> {
-    if *seen & bit != 0 {
-        return Err(Bail);
-    }
-    *seen |= bit;
-    Ok(())
-}
-
 struct Scan<'a> {
     text: &'a str,
     b: &'a [u8],
@@ -417,6 +407,48 @@ impl<'a> Scan<'a> {
         Ok(())
     }
 
+    /// The members of an object into `into`: `member` reads the value of a
+    /// key it knows and returns that key's bit (a key given twice is left
+    /// to serde, which rejects it), or 0 for a key it does not know, whose
+    /// value is skipped. Returns the bits of the keys seen.
+    fn members<T>(
+        &mut self,
+        into: &mut T,
+        depth: usize,
+        mut member: impl FnMut(&mut Self, &'a str, &mut T) -> R<u16>,
+    ) -> R<u16> {
+        self.expect(b'{')?;
+        let mut seen = 0;
+        if self.empty(b'}')? {
+            return Ok(seen);
+        }
+        loop {
+            let key = self.key()?;
+            match member(self, key, into)? {
+                0 => self.skip(depth)?,
+                bit if seen & bit != 0 => return Err(Bail),
+                bit => seen |= bit,
+            }
+            if !self.more(b'}')? {
+                return Ok(seen);
+            }
+        }
+    }
+
+    /// `null`, or an object read by [`Scan::members`] into a fresh `T`.
+    fn opt_object<T: Default>(
+        &mut self,
+        depth: usize,
+        member: impl FnMut(&mut Self, &'a str, &mut T) -> R<u16>,
+    ) -> R<Option<T>> {
+        if self.null()? {
+            return Ok(None);
+        }
+        let mut v = T::default();
+        self.members(&mut v, depth, member)?;
+        Ok(Some(v))
+    }
+
     /// The whole document: the wrapped or the bare event array.
     fn document(&mut self, sink: &mut EventSink<'a>) -> R<Doc> {
         sink.doc = 0;
@@ -428,31 +460,22 @@ impl<'a> Scan<'a> {
                 Ok(Doc::Events)
             }
             b'{' => {
-                self.i += 1;
                 sink.wrapped = true;
                 let mut t = TopObject::default();
-                let mut seen = 0;
-                if !self.empty(b'}')? {
-                    loop {
-                        match self.key()? {
-                            "Events" => {
-                                once(&mut seen, 1)?;
-                                self.events(sink, false)?;
-                                t.has_events = true;
-                            }
-                            "NextMarker" => {
-                                once(&mut seen, 2)?;
-                                t.next_marker = self.opt_string()?.map(Value::String);
-                            }
-                            // Other documents (operations, stores, exports)
-                            // are small: serde reads them.
-                            _ => return Err(Bail),
-                        }
-                        if !self.more(b'}')? {
-                            break;
-                        }
+                self.members(&mut t, 1, |s, key, t| match key {
+                    "Events" => {
+                        s.events(sink, false)?;
+                        t.has_events = true;
+                        Ok(1)
                     }
-                }
+                    "NextMarker" => {
+                        t.next_marker = s.opt_string()?.map(Value::String);
+                        Ok(2)
+                    }
+                    // Other documents (operations, stores, exports) are
+                    // small: serde reads them.
+                    _ => Err(Bail),
+                })?;
                 if !t.has_events {
                     return Err(Bail);
                 }
@@ -489,175 +512,131 @@ impl<'a> Scan<'a> {
     /// `EventType` key.
     fn event(&mut self, ev: &mut RawEvent<'a>) -> R<bool> {
         *ev = RawEvent::default();
-        self.expect(b'{')?;
-        let mut seen = 0u16;
-        if self.empty(b'}')? {
-            return Ok(false);
-        }
-        loop {
-            let key = self.key()?;
-            match key {
+        let seen = self.members(ev, 3, |s, key, ev| {
+            Ok(match key {
                 "EventType" => {
-                    once(&mut seen, 1)?;
-                    ev.event_type = self.opt_text()?;
+                    ev.event_type = s.opt_text()?;
+                    1
                 }
                 "EventId" => {
-                    once(&mut seen, 2)?;
-                    ev.event_id = self.opt_u64()?;
+                    ev.event_id = s.opt_u64()?;
+                    2
                 }
                 "EventTimestamp" => {
-                    once(&mut seen, 4)?;
-                    ev.event_timestamp = self.opt_ts()?;
+                    ev.event_timestamp = s.opt_ts()?;
+                    4
                 }
                 "Id" => {
-                    once(&mut seen, 8)?;
-                    ev.id = self.opt_text()?;
+                    ev.id = s.opt_text()?;
+                    8
                 }
                 "Name" => {
-                    once(&mut seen, 16)?;
-                    ev.name = self.opt_text()?;
+                    ev.name = s.opt_text()?;
+                    16
                 }
                 "SubType" => {
-                    once(&mut seen, 32)?;
-                    ev.sub_type = self.opt_text()?;
+                    ev.sub_type = s.opt_text()?;
+                    32
                 }
                 "ParentId" => {
-                    once(&mut seen, 64)?;
-                    ev.parent_id = self.opt_text()?;
+                    ev.parent_id = s.opt_text()?;
+                    64
                 }
                 k if is_details_key(k) => {
-                    once(&mut seen, 128)?;
-                    ev.details = self.opt_details()?;
+                    ev.details = s.opt_details()?;
+                    128
                 }
-                _ => self.skip(3)?,
-            }
-            if !self.more(b'}')? {
-                return Ok(seen & 1 != 0);
-            }
-        }
+                _ => 0,
+            })
+        })?;
+        Ok(seen & 1 != 0)
     }
 
     fn opt_details(&mut self) -> R<Option<RawEventDetails<'a>>> {
-        if self.null()? {
-            return Ok(None);
-        }
-        self.expect(b'{')?;
-        let mut d = RawEventDetails::default();
-        if self.empty(b'}')? {
-            return Ok(Some(d));
-        }
-        let mut seen = 0u16;
-        loop {
-            match self.key()? {
+        self.opt_object(4, |s, key, d: &mut RawEventDetails<'a>| {
+            Ok(match key {
                 "Input" => {
-                    once(&mut seen, 1)?;
-                    d.input = self.opt_payload()?;
+                    d.input = s.opt_payload()?;
+                    1
                 }
                 "Result" => {
-                    once(&mut seen, 2)?;
-                    d.result = self.opt_payload()?;
+                    d.result = s.opt_payload()?;
+                    2
                 }
                 "Error" => {
-                    once(&mut seen, 4)?;
-                    d.error = self.error()?;
+                    d.error = s.error()?;
+                    4
                 }
                 "RetryDetails" => {
-                    once(&mut seen, 8)?;
-                    d.retry_details = self.opt_retry()?;
+                    d.retry_details = s.opt_retry()?;
+                    8
                 }
                 "Duration" => {
-                    once(&mut seen, 16)?;
-                    d.duration = self.opt_f64()?;
+                    d.duration = s.opt_f64()?;
+                    16
                 }
                 "ScheduledEndTimestamp" => {
-                    once(&mut seen, 32)?;
-                    d.scheduled_end_timestamp = self.opt_ts()?;
+                    d.scheduled_end_timestamp = s.opt_ts()?;
+                    32
                 }
                 "CallbackId" => {
-                    once(&mut seen, 64)?;
-                    d.callback_id = self.opt_string()?;
+                    d.callback_id = s.opt_string()?;
+                    64
                 }
                 "StartTimestamp" => {
-                    once(&mut seen, 128)?;
-                    d.start_timestamp = self.opt_ts()?;
+                    d.start_timestamp = s.opt_ts()?;
+                    128
                 }
                 "EndTimestamp" => {
-                    once(&mut seen, 256)?;
-                    d.end_timestamp = self.opt_ts()?;
+                    d.end_timestamp = s.opt_ts()?;
+                    256
                 }
                 "RequestId" => {
-                    once(&mut seen, 512)?;
-                    d.request_id = self.opt_string()?;
+                    d.request_id = s.opt_string()?;
+                    512
                 }
-                _ => self.skip(4)?,
-            }
-            if !self.more(b'}')? {
-                return Ok(Some(d));
-            }
-        }
+                _ => 0,
+            })
+        })
     }
 
     fn opt_payload(&mut self) -> R<Option<RawPayload<'a>>> {
-        if self.null()? {
-            return Ok(None);
-        }
-        self.expect(b'{')?;
-        let mut p = RawPayload::default();
-        if self.empty(b'}')? {
-            return Ok(Some(p));
-        }
-        let mut seen = 0u16;
-        loop {
-            match self.key()? {
+        self.opt_object(5, |s, key, p: &mut RawPayload<'a>| {
+            Ok(match key {
                 "Truncated" => {
-                    once(&mut seen, 1)?;
-                    p.truncated = match self.peek()? {
-                        b't' => self.literal(b"true").map(|_| true)?,
-                        b'f' => self.literal(b"false").map(|_| false)?,
+                    p.truncated = match s.peek()? {
+                        b't' => s.literal(b"true").map(|_| true)?,
+                        b'f' => s.literal(b"false").map(|_| false)?,
                         _ => return Err(Bail),
                     };
+                    1
                 }
                 "Payload" => {
-                    once(&mut seen, 2)?;
-                    p.payload = self.opt_text()?;
+                    p.payload = s.opt_text()?;
+                    2
                 }
-                _ => self.skip(5)?,
-            }
-            if !self.more(b'}')? {
-                return Ok(Some(p));
-            }
-        }
+                _ => 0,
+            })
+        })
     }
 
     fn opt_retry(&mut self) -> R<Option<RawRetry>> {
-        if self.null()? {
-            return Ok(None);
-        }
-        self.expect(b'{')?;
-        let mut r = RawRetry::default();
-        if self.empty(b'}')? {
-            return Ok(Some(r));
-        }
-        let mut seen = 0u16;
-        loop {
-            match self.key()? {
+        self.opt_object(5, |s, key, r: &mut RawRetry| {
+            Ok(match key {
                 "CurrentAttempt" => {
-                    once(&mut seen, 1)?;
-                    r.current_attempt = match self.opt_u64()? {
+                    r.current_attempt = match s.opt_u64()? {
                         Some(v) => Some(u32::try_from(v).map_err(|_| Bail)?),
                         None => None,
                     };
+                    1
                 }
                 "NextAttemptDelaySeconds" => {
-                    once(&mut seen, 2)?;
-                    r.next_attempt_delay_seconds = self.opt_f64()?;
+                    r.next_attempt_delay_seconds = s.opt_f64()?;
+                    2
                 }
-                _ => self.skip(5)?,
-            }
-            if !self.more(b'}')? {
-                return Ok(Some(r));
-            }
-        }
+                _ => 0,
+            })
+        })
     }
 
     /// Errors are rare and have an involved shape (a wrapper or a bare
