@@ -754,3 +754,55 @@ fn the_diagnosis_can_be_copied_word_for_word() {
         "{text}"
     );
 }
+
+#[test]
+fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order-flow.history.json");
+    let full_text = std::fs::read_to_string(fixture("js-sdk/order-flow.history.json")).unwrap();
+    let full: serde_json::Value = serde_json::from_str(&full_text).unwrap();
+    let events = full["Events"].as_array().unwrap();
+    // The history as it stood a few events in: the run is still going.
+    let partial = serde_json::json!({ "Events": events[..5].to_vec() });
+    std::fs::write(&path, serde_json::to_string_pretty(&partial).unwrap()).unwrap();
+    let mut h = harness(app_with(&path));
+    let count = |h: &Harness<'static, App>| h.state().doc.as_ref().unwrap().ops().len();
+    let before = count(&h);
+    let expected = durable_lens::load::load_path(&fixture("js-sdk/order-flow.history.json"))
+        .unwrap()
+        .executions[0]
+        .operations
+        .len();
+    assert!(before < expected, "{before} of {expected} operations at first");
+    h.get_by_label("create-order").click();
+    h.run_steps(2);
+    h.get_by_label("👁 Follow").click();
+    h.run_steps(2);
+    assert!(h.state().follow.on);
+    assert!(has_label_containing(&h, "following changes"));
+
+    std::fs::write(&path, &full_text).unwrap();
+    for _ in 0..200 {
+        h.run_steps(1);
+        if count(&h) == expected {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    h.run_steps(2);
+    assert_eq!(count(&h), expected, "the grown file was reloaded");
+    let doc = h.state().doc.as_ref().unwrap();
+    let selected = h.state().selected.map(|i| doc.ops()[i].name.clone());
+    assert_eq!(selected, Some(Some("create-order".to_string())), "selection kept");
+    assert!(has_label_containing(&h, "following: reloaded at"));
+
+    // Turned off, a change is left alone.
+    h.get_by_label("👁 Follow").click();
+    h.run_steps(2);
+    std::fs::write(&path, serde_json::to_string_pretty(&partial).unwrap()).unwrap();
+    for _ in 0..50 {
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert_eq!(count(&h), expected);
+}

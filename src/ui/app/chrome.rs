@@ -35,6 +35,17 @@ impl App {
                 {
                     self.intents.push(Intent::Reload);
                 }
+                let mut follow = self.follow.on;
+                if ui
+                    .toggle_value(&mut follow, "👁 Follow")
+                    .on_hover_text(
+                        "Reload automatically when the file changes on disk \
+                         (a local test run writing its store), keeping the selection",
+                    )
+                    .changed()
+                {
+                    self.set_follow(follow);
+                }
                 if self.doc.is_some()
                     && ui
                         .add_enabled(!self.export.is_writing(), egui::Button::new("💾 Export…"))
@@ -176,6 +187,14 @@ impl App {
                     ui.weak("No history open.");
                 }
                 if self.job.is_none() {
+                    if self.follow.on {
+                        let when = self
+                            .follow
+                            .reloaded_at
+                            .map(|t| format!("· following: reloaded at {}", t.format("%H:%M:%S")))
+                            .unwrap_or_else(|| "· following changes".into());
+                        ui.weak(when);
+                    }
                     self.export_status(ui);
                 }
             });

@@ -14,6 +14,7 @@ use super::{loader, style, Intent};
 
 mod chrome;
 mod export;
+mod follow;
 use egui::{Key, Modifiers};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -85,6 +86,8 @@ pub struct App {
     intents: Vec<Intent>,
     styled_dark: Option<bool>,
     pub export: export::Export,
+    /// Reload the open file when it changes on disk.
+    pub follow: follow::Follow,
     /// The keyboard shortcut list (F1) is open.
     pub show_help: bool,
 }
@@ -118,6 +121,7 @@ impl App {
             intents: Vec::new(),
             styled_dark: None,
             export: export::Export::default(),
+            follow: follow::Follow::default(),
             show_help: false,
         }
     }
@@ -153,6 +157,9 @@ impl App {
         self.dialog_note = None;
         if !keep_selection {
             self.restore = None;
+        }
+        if self.follow.on {
+            self.follow.loaded(Some(&path));
         }
         let label = format!("opening {}", path.display());
         let p = path.clone();
@@ -570,6 +577,7 @@ impl App {
         }
         self.poll_background(ctx);
         self.poll_export();
+        self.poll_follow(ctx);
         self.rerun.poll(ctx);
         self.shortcuts(ctx);
         self.drag_and_drop(ctx);
