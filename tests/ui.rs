@@ -165,6 +165,11 @@ fn filter_keeps_only_matching_operations() {
     h.run_steps(3);
     assert!(h.query_by_label("cool-off").is_some());
     assert!(h.query_by_label("create-order").is_none());
+    // An id, as an SDK error quotes it (process-payment's, upper case).
+    h.state_mut().filter = "C81E728D".into();
+    h.run_steps(3);
+    assert!(h.query_by_label("process-payment").is_some());
+    assert!(h.query_by_label("cool-off").is_none());
 }
 
 #[test]

@@ -17,7 +17,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("F5", "Reload from disk, keeping the selection"),
     (
         "Ctrl+F",
-        "Filter operations by name / type / status; Esc clears it",
+        "Filter operations by name / id / type / status; Esc clears it",
     ),
     ("Ctrl+D", "Switch between the timeline and diff views"),
     ("[ / ]", "Previous / next invocation"),

@@ -306,8 +306,11 @@ impl TableView {
     }
 }
 
+/// Whether the filter text finds the operation; ids count, since SDK
+/// errors name operations by id (`at id='c5faca15…'`).
 fn matches(o: &crate::model::Operation, needle: &str) -> bool {
     o.display_name().to_lowercase().contains(needle)
+        || o.id.to_lowercase().contains(needle)
         || o.op_type.as_str().to_lowercase().contains(needle)
         || o.sub_type
             .as_deref()

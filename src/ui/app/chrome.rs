@@ -76,7 +76,7 @@ impl App {
                     ui.separator();
                     let resp = ui.add(
                         egui::TextEdit::singleline(&mut self.filter)
-                            .hint_text("filter name / type / status (Ctrl+F)")
+                            .hint_text("filter name / id / type / status (Ctrl+F)")
                             .desired_width(220.0),
                     );
                     if self.focus_filter {
