@@ -778,7 +778,10 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
         .executions[0]
         .operations
         .len();
-    assert!(before < expected, "{before} of {expected} operations at first");
+    assert!(
+        before < expected,
+        "{before} of {expected} operations at first"
+    );
     h.get_by_label("create-order").click();
     h.run_steps(2);
     h.get_by_label("👁 Follow").click();
@@ -798,7 +801,11 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
     assert_eq!(count(&h), expected, "the grown file was reloaded");
     let doc = h.state().doc.as_ref().unwrap();
     let selected = h.state().selected.map(|i| doc.ops()[i].name.clone());
-    assert_eq!(selected, Some(Some("create-order".to_string())), "selection kept");
+    assert_eq!(
+        selected,
+        Some(Some("create-order".to_string())),
+        "selection kept"
+    );
     assert!(has_label_containing(&h, "following: reloaded at"));
 
     // Turned off, a change is left alone.
