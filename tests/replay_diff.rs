@@ -150,8 +150,8 @@ fn child_context_and_map_branches_each_get_their_own_switch() {
     {
         for &i in &c.children {
             assert_eq!(
-                second.roles[i],
-                Role::Replayed,
+                second.role(i),
+                Some(Role::Replayed),
                 "{}",
                 e.operations[i].display_name()
             );
@@ -174,7 +174,12 @@ fn retried_step_runs_once_per_invocation_and_keeps_every_attempt() {
     );
     assert_eq!(a.invocations.len(), 3);
     for inv in &a.invocations {
-        assert_eq!(inv.roles[0], Role::Executed, "invocation {}", inv.index + 1);
+        assert_eq!(
+            inv.role(0),
+            Some(Role::Executed),
+            "invocation {}",
+            inv.index + 1
+        );
     }
     assert_eq!(
         a.invocations[0].outcome,
@@ -194,7 +199,7 @@ fn callback_completion_is_replayed_and_the_context_completes_in_the_next_invocat
         .position(|o| o.name.as_deref() == Some("manager-approval create callback id"))
         .unwrap();
     assert_eq!(a.invocations[0].outcome, Outcome::Pending(vec![cb]));
-    assert_eq!(a.invocations[1].roles[cb], Role::Replayed);
+    assert_eq!(a.invocations[1].role(cb), Some(Role::Replayed));
     assert_eq!(
         names(&e, a.invocations[1].executed()),
         ["manager-approval", "finalize"]
@@ -407,4 +412,64 @@ fn every_fixture_file_gives_the_same_replay_shape_for_its_scenario() {
     }
     // 17 single-execution files plus the 6 executions of the SQLite store.
     assert_eq!(checked, 23);
+}
+
+/// Roles are kept compactly (shared per execution, counts precomputed);
+/// every way of reading them must tell the same story, also for an
+/// invocation cut short by non-determinism.
+#[test]
+fn counts_executed_lists_and_roles_agree_for_every_history() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "../shared/fixtures/js-sdk",
+        "../shared/fixtures/python-sdk",
+        "sample-histories",
+    ] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            files.push(entry.path());
+        }
+    }
+    let mut invocations = 0;
+    let mut cut_short = 0;
+    for f in files {
+        let Ok(h) = load_path(&f) else { continue };
+        for e in &h.executions {
+            let a = analyze(e);
+            if !a.diagnoses.is_empty() {
+                cut_short += 1;
+            }
+            for inv in &a.invocations {
+                let roles: Vec<Role> = inv.roles().collect();
+                assert_eq!(roles.len(), e.operations.len(), "{}", f.display());
+                let roles = &roles;
+                let with = |r: Role| (0..roles.len()).filter(move |&i| roles[i] == r);
+                let executed: Vec<usize> = with(Role::Executed).collect();
+                assert_eq!(
+                    inv.executed().collect::<Vec<_>>(),
+                    executed,
+                    "{}",
+                    f.display()
+                );
+                assert_eq!(
+                    inv.replayed().collect::<Vec<_>>(),
+                    with(Role::Replayed).collect::<Vec<_>>()
+                );
+                assert_eq!(
+                    inv.counts(),
+                    (with(Role::Replayed).count(), executed.len()),
+                    "{} invocation {}",
+                    f.display(),
+                    inv.index + 1
+                );
+                assert_eq!(inv.role(roles.len()), None);
+                invocations += 1;
+            }
+        }
+    }
+    assert!(invocations > 100, "only {invocations} invocations");
+    assert!(
+        cut_short >= 2,
+        "the non-deterministic fixtures were not among them"
+    );
 }

@@ -47,8 +47,8 @@ pub fn execution_json(index: usize, e: &Execution, a: &Analysis) -> Value {
             "index": inv.index + 1,
             "start": inv.window.start.map(|t| t.to_iso()),
             "end": inv.window.end.map(|t| t.to_iso()),
-            "replayed": inv.replayed().count(),
-            "executed": inv.executed().count(),
+            "replayed": inv.counts().0,
+            "executed": inv.counts().1,
             "switches": inv.switches.iter().map(|s| json!({
                 "context": a.contexts[s.context].names,
                 "position": s.position,
@@ -156,8 +156,8 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
             println!(
                 "  {} {} {} {} {}",
                 pad(&(inv.index + 1).to_string(), 4),
-                pad(&inv.replayed().count().to_string(), 9),
-                pad(&inv.executed().count().to_string(), 9),
+                pad(&inv.counts().0.to_string(), 9),
+                pad(&inv.counts().1.to_string(), 9),
                 pad(&switch, 28),
                 outcome
             );

@@ -61,10 +61,9 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
         return Vec::new();
     };
     let mut v: Vec<SeqOp> = ir
-        .roles
-        .iter()
+        .roles()
         .enumerate()
-        .filter(|(_, r)| **r != Role::NotReached)
+        .filter(|(_, r)| *r != Role::NotReached)
         .map(|(i, _)| seq_op(exec, analysis, i))
         .collect();
     let last = analysis.invocations.len().checked_sub(1);

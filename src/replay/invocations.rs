@@ -10,6 +10,7 @@
 use super::contexts::{Context, Place};
 use super::{InvocationReplay, Outcome, Role, Switch};
 use crate::model::{Execution, Invocation, OpStatus, OpType, Operation, Ts};
+use std::sync::Arc;
 
 /// Invocation assignment of one operation, recorded or inferred.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,6 +18,91 @@ struct Span {
     started: Option<usize>,
     /// Finished by the handler in this invocation.
     finished: Option<usize>,
+}
+
+/// What decides each operation's role in every invocation, kept once per
+/// execution and shared by its invocations. A role per operation per
+/// invocation was 41 MB and most of the analysis time for a 50,000-operation
+/// history of 800 invocations; this is a few words per operation.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Roles {
+    ops: Vec<OpRoles>,
+    /// Invocations an operation's attempts ran in besides its start and
+    /// finish (retries), for all operations; `OpRoles::extra` indexes it.
+    extra: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OpRoles {
+    started: Option<usize>,
+    finished: Option<usize>,
+    /// Replayed from this invocation on (it was complete before it).
+    done: Option<usize>,
+    extra: (usize, usize),
+}
+
+impl Roles {
+    pub(super) fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// The invocations operation `i` ran in (started, finished or attempted).
+    fn touched(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let o = &self.ops[i];
+        o.started
+            .into_iter()
+            .chain(o.finished)
+            .chain(self.extra[o.extra.0..o.extra.1].iter().copied())
+    }
+
+    /// Operation `i`'s role in invocation `k`.
+    pub(super) fn role(&self, i: usize, k: usize) -> Role {
+        let o = &self.ops[i];
+        if o.done.is_some_and(|d| d <= k) {
+            return Role::Replayed;
+        }
+        if self.touched(i).any(|t| t == k) {
+            Role::Executed
+        } else if o.started.is_some_and(|s| s < k) {
+            // Checkpointed earlier and still open (a wait or callback not yet
+            // done): the handler reads the checkpoint and suspends again.
+            Role::Replayed
+        } else {
+            Role::NotReached
+        }
+    }
+
+    /// The invocations below `m` in which `i` executed, each once, in order.
+    fn executed_in(&self, i: usize, m: usize) -> Vec<usize> {
+        let done = self.ops[i].done.unwrap_or(usize::MAX);
+        let mut ks: Vec<usize> = self.touched(i).filter(|&k| k < m && k < done).collect();
+        ks.sort_unstable();
+        ks.dedup();
+        ks
+    }
+}
+
+fn build_roles(exec: &Execution, spans: &[Span], ends: &[Option<usize>]) -> Roles {
+    let mut roles = Roles::default();
+    roles.ops.reserve_exact(spans.len());
+    for ((op, span), done) in exec.operations.iter().zip(spans).zip(ends) {
+        let from = roles.extra.len();
+        for k in op.attempts.iter().filter_map(|a| a.invocation) {
+            let known = Some(k) == span.started
+                || Some(k) == span.finished
+                || roles.extra[from..].contains(&k);
+            if !known {
+                roles.extra.push(k);
+            }
+        }
+        roles.ops.push(OpRoles {
+            started: span.started,
+            finished: span.finished,
+            done: *done,
+            extra: (from, roles.extra.len()),
+        });
+    }
+    roles
 }
 
 pub fn replay(
@@ -31,24 +117,89 @@ pub fn replay(
         infer(exec, contexts, places)
     };
     let ends = completion_points(exec, &windows, &spans);
+    let roles = Arc::new(build_roles(exec, &spans, &ends));
+    let m = windows.len();
 
-    let mut out = Vec::with_capacity(windows.len());
-    for (k, window) in windows.into_iter().enumerate() {
-        let roles: Vec<Role> = exec
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(i, op)| role(op, spans[i], ends[i], k))
-            .collect();
-        let switches = switches(contexts, places, &roles);
-        let outcome = outcome(exec, &window, &roles, &ends, k);
-        out.push(InvocationReplay {
-            index: k,
+    // Everything per invocation is gathered in one pass over the
+    // operations, each visiting only the invocations it took part in.
+    let mut executed: Vec<Vec<usize>> = vec![Vec::new(); m];
+    let mut waiting: Vec<Vec<usize>> = vec![Vec::new(); m];
+    let mut retrying: Vec<Vec<usize>> = vec![Vec::new(); m];
+    // Replayed counts as differences: +1 where a run of invocations in
+    // which an operation is replayed starts, -1 after it ends.
+    let mut replayed = vec![0isize; m + 1];
+    for (i, op) in exec.operations.iter().enumerate() {
+        let ran = roles.executed_in(i, m);
+        for &k in &ran {
+            executed[k].push(i);
+        }
+        let o = roles.ops[i];
+        let done = o.done.unwrap_or(m).min(m);
+        // Replayed once complete, and while open after it started, except
+        // where it ran again.
+        replayed[done] += 1;
+        replayed[m] -= 1;
+        if let Some(s) = o.started.filter(|&s| s + 1 < done) {
+            replayed[s + 1] += 1;
+            replayed[done] -= 1;
+            for &k in ran.iter().filter(|&&k| k > s) {
+                replayed[k] -= 1;
+                replayed[k + 1] += 1;
+            }
+        }
+        // Suspended on it: reached but not complete by the next invocation.
+        if suspends(op) {
+            let open_from = o.started.map_or(done, |s| (s + 1).min(done));
+            let mut ks: Vec<usize> = (open_from..done).chain(ran.iter().copied()).collect();
+            ks.sort_unstable();
+            ks.dedup();
+            for k in ks {
+                waiting[k].push(i);
+            }
+        }
+        // A step whose attempt failed in `k` waits for its retry in a later one.
+        if let Some(last) = op.attempts.iter().filter_map(|a| a.invocation).max() {
+            let mut ks: Vec<usize> = op
+                .attempts
+                .iter()
+                .filter(|a| a.status == OpStatus::Failed)
+                .filter_map(|a| a.invocation)
+                .filter(|&k| k < last && k < m)
+                .collect();
+            ks.sort_unstable();
+            ks.dedup();
+            for k in ks {
+                retrying[k].push(i);
+            }
+        }
+    }
+
+    let mut switch_slots = SwitchSlots::new(contexts.len());
+    let mut out = Vec::with_capacity(m);
+    let mut running = 0isize;
+    let lists = executed.into_iter().zip(waiting).zip(retrying);
+    for (k, (window, ((executed, waiting), retrying))) in windows.into_iter().zip(lists).enumerate()
+    {
+        running += replayed[k];
+        let switches = switch_slots.switches(k, places, &executed);
+        let outcome = if let Some(e) = &window.error {
+            Outcome::Failed(Some(e.clone()))
+        } else if !waiting.is_empty() {
+            Outcome::Pending(waiting)
+        } else if !retrying.is_empty() {
+            Outcome::Pending(retrying)
+        } else {
+            Outcome::Unknown
+        };
+        out.push(InvocationReplay::new(
+            k,
             window,
-            roles,
+            Arc::clone(&roles),
+            executed,
+            running.max(0) as usize,
             switches,
             outcome,
-        });
+        ));
     }
     // The last invocation's outcome is the execution's, whatever the source.
     if let Some(last) = out.last_mut() {
@@ -62,6 +213,48 @@ pub fn replay(
         }
     }
     (out, !recorded)
+}
+
+/// Finds, per invocation, the first executed operation in position order of
+/// each context that executed something, with one slot per context reused
+/// across invocations (clearing a slot per context per invocation would cost
+/// contexts x invocations).
+struct SwitchSlots {
+    /// Per context: (invocation + 1 it was last used in, index in `out`).
+    slot: Vec<(usize, usize)>,
+}
+
+impl SwitchSlots {
+    fn new(contexts: usize) -> Self {
+        SwitchSlots {
+            slot: vec![(0, 0); contexts],
+        }
+    }
+
+    /// The switches of invocation `k` from its executed operations (in
+    /// operation order): one per context, in the order contexts first
+    /// executed something, each at its lowest executed position.
+    fn switches(&mut self, k: usize, places: &[Place], executed: &[usize]) -> Vec<Switch> {
+        let mut out: Vec<Switch> = Vec::new();
+        for &i in executed {
+            let p = places[i];
+            let (used, at) = self.slot[p.context];
+            if used == k + 1 {
+                if p.position < out[at].position {
+                    out[at].position = p.position;
+                    out[at].op = i;
+                }
+            } else {
+                self.slot[p.context] = (k + 1, out.len());
+                out.push(Switch {
+                    context: p.context,
+                    position: p.position,
+                    op: i,
+                });
+            }
+        }
+        out
+    }
 }
 
 fn recorded_spans(exec: &Execution) -> Vec<Span> {
@@ -108,97 +301,6 @@ fn completion_points(
             Some(span.started.map_or(windows.len(), |s| s + 1))
         })
         .collect()
-}
-
-fn role(op: &Operation, span: Span, done_before: Option<usize>, k: usize) -> Role {
-    if done_before.is_some_and(|d| d <= k) {
-        return Role::Replayed;
-    }
-    let touched = span.started == Some(k)
-        || span.finished == Some(k)
-        || op.attempts.iter().any(|a| a.invocation == Some(k));
-    if touched {
-        Role::Executed
-    } else if span.started.is_some_and(|s| s < k) {
-        // Checkpointed earlier and still open (a wait or callback not yet
-        // done): the handler reads the checkpoint and suspends again.
-        Role::Replayed
-    } else {
-        Role::NotReached
-    }
-}
-
-fn switches(contexts: &[Context], places: &[Place], roles: &[Role]) -> Vec<Switch> {
-    let mut seen = vec![false; contexts.len()];
-    let mut out = Vec::new();
-    for (i, r) in roles.iter().enumerate() {
-        if *r != Role::Executed {
-            continue;
-        }
-        let p = places[i];
-        if seen[p.context] {
-            continue;
-        }
-        // The first executed op in position order, not in checkpoint order.
-        let first = contexts[p.context]
-            .children
-            .iter()
-            .copied()
-            .find(|&c| roles[c] == Role::Executed)
-            .unwrap_or(i);
-        seen[p.context] = true;
-        out.push(Switch {
-            context: p.context,
-            position: places[first].position,
-            op: first,
-        });
-    }
-    out
-}
-
-fn outcome(
-    exec: &Execution,
-    window: &Invocation,
-    roles: &[Role],
-    ends: &[Option<usize>],
-    k: usize,
-) -> Outcome {
-    if let Some(e) = &window.error {
-        return Outcome::Failed(Some(e.clone()));
-    }
-    // Suspended on whatever was reached but not complete by the next invocation.
-    let waiting: Vec<usize> = exec
-        .operations
-        .iter()
-        .enumerate()
-        .filter(|(i, op)| {
-            roles[*i] != Role::NotReached && suspends(op) && ends[*i].is_none_or(|d| d > k)
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if !waiting.is_empty() {
-        return Outcome::Pending(waiting);
-    }
-    // A step whose attempt failed here is waiting for its retry.
-    let retrying: Vec<usize> = exec
-        .operations
-        .iter()
-        .enumerate()
-        .filter(|(_, op)| {
-            op.attempts
-                .iter()
-                .any(|a| a.invocation == Some(k) && a.status == OpStatus::Failed)
-                && op
-                    .attempts
-                    .iter()
-                    .any(|a| a.invocation.is_some_and(|x| x > k))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if !retrying.is_empty() {
-        return Outcome::Pending(retrying);
-    }
-    Outcome::Unknown
 }
 
 /// Operations whose completion comes from outside the handler.

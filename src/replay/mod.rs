@@ -12,6 +12,8 @@ pub(crate) use diagnose::js_step_chain;
 pub use diagnose::{diagnose_error_text, plain_message, Diagnosis, Mismatch, ParsedError};
 
 use crate::model::{ErrorInfo, Execution, Invocation};
+use invocations::Roles;
+use std::sync::Arc;
 
 /// What the analysis found for one execution. Indices (`usize`) are indices
 /// into `Execution::operations` unless said otherwise.
@@ -45,8 +47,15 @@ pub struct InvocationReplay {
     pub index: usize,
     /// The invocation as recorded, or as inferred (`window.inferred`).
     pub window: Invocation,
-    /// Per operation, its role in this invocation.
-    pub roles: Vec<Role>,
+    /// Every operation's role, shared by the execution's invocations.
+    roles: Arc<Roles>,
+    /// The operations executed here, in operation order.
+    executed: Vec<usize>,
+    /// How many were replayed here.
+    replayed_count: usize,
+    /// Operations not reached because the invocation failed on
+    /// non-determinism before them, sorted.
+    cut: Vec<usize>,
     /// Where replay switched to execution, one per context that executed
     /// something in this invocation, in operation order.
     pub switches: Vec<Switch>,
@@ -54,20 +63,68 @@ pub struct InvocationReplay {
 }
 
 impl InvocationReplay {
+    fn new(
+        index: usize,
+        window: Invocation,
+        roles: Arc<Roles>,
+        executed: Vec<usize>,
+        replayed_count: usize,
+        switches: Vec<Switch>,
+        outcome: Outcome,
+    ) -> Self {
+        InvocationReplay {
+            index,
+            window,
+            roles,
+            executed,
+            replayed_count,
+            cut: Vec::new(),
+            switches,
+            outcome,
+        }
+    }
+
+    /// Operation `op`'s role in this invocation (`None` past the last one).
+    pub fn role(&self, op: usize) -> Option<Role> {
+        if op >= self.roles.len() {
+            return None;
+        }
+        if self.cut.binary_search(&op).is_ok() {
+            return Some(Role::NotReached);
+        }
+        Some(self.roles.role(op, self.index))
+    }
+
+    /// Every operation's role, in operation order.
+    pub fn roles(&self) -> impl Iterator<Item = Role> + '_ {
+        (0..self.roles.len()).filter_map(|i| self.role(i))
+    }
+
     pub fn replayed(&self) -> impl Iterator<Item = usize> + '_ {
-        self.indices(Role::Replayed)
+        (0..self.roles.len()).filter(|&i| self.role(i) == Some(Role::Replayed))
     }
 
     pub fn executed(&self) -> impl Iterator<Item = usize> + '_ {
-        self.indices(Role::Executed)
+        self.executed.iter().copied()
     }
 
-    fn indices(&self, role: Role) -> impl Iterator<Item = usize> + '_ {
-        self.roles
-            .iter()
-            .enumerate()
-            .filter(move |(_, r)| **r == role)
-            .map(|(i, _)| i)
+    /// How many operations were (replayed, executed) here, without
+    /// visiting them.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.replayed_count, self.executed.len())
+    }
+
+    /// Mark `ops` (sorted) not reached: the invocation stopped before them.
+    fn cut_off(&mut self, ops: Vec<usize>) {
+        for &i in &ops {
+            if self.role(i) == Some(Role::Replayed) {
+                self.replayed_count -= 1;
+            }
+        }
+        self.executed.retain(|i| ops.binary_search(i).is_err());
+        self.cut.extend(ops);
+        self.cut.sort_unstable();
+        self.cut.dedup();
     }
 
     /// The switch of the root context, if this invocation executed anything there.
@@ -110,7 +167,8 @@ impl Outcome {
 }
 
 /// Analyse one execution. Pure and deterministic; cost is linear in the
-/// number of operations times invocations.
+/// number of operations plus invocations (plus what each invocation
+/// reports: its executed operations, switches and what it waits on).
 pub fn analyze(exec: &Execution) -> Analysis {
     let (contexts, places) = contexts::build(exec);
     let (invocations, invocations_inferred) = invocations::replay(exec, &contexts, &places);
@@ -147,14 +205,15 @@ fn cut_after_failure(
     };
     let mut stop = contexts[d.context.unwrap_or(0)].key.clone();
     stop.push(position);
-    for (i, role) in inv.roles.iter_mut().enumerate() {
-        let p = places[i];
-        let mut path = contexts[p.context].key.clone();
-        path.push(p.position);
-        if path >= stop {
-            *role = Role::NotReached;
-        }
-    }
+    let cut: Vec<usize> = (0..places.len())
+        .filter(|&i| {
+            let p = places[i];
+            let mut path = contexts[p.context].key.clone();
+            path.push(p.position);
+            path >= stop && inv.role(i) != Some(Role::NotReached)
+        })
+        .collect();
+    inv.cut_off(cut);
     inv.switches.retain(|s| {
         let mut path = contexts[s.context].key.clone();
         path.push(s.position);

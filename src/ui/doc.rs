@@ -57,11 +57,7 @@ impl Doc {
             .collect();
         let durations = e.operations.iter().map(duration_text).collect();
         let timeline = TimelineLayout::build(e, &analysis);
-        let role_counts = analysis
-            .invocations
-            .iter()
-            .map(|r| (r.replayed().count(), r.executed().count()))
-            .collect();
+        let role_counts = analysis.invocations.iter().map(|r| r.counts()).collect();
         Doc {
             path,
             arn,

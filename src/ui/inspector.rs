@@ -64,7 +64,7 @@ impl InspectorView {
                 );
                 if let Some(r) = inv
                     .and_then(|i| doc.analysis.invocations.get(i))
-                    .and_then(|r| r.roles.get(op))
+                    .and_then(|r| r.role(op))
                 {
                     let i = inv.unwrap_or(0) + 1;
                     let text = match r {

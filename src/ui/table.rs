@@ -232,7 +232,7 @@ impl TableView {
                     Item::Op(r) => {
                         let Some(tr) = doc.tree.get(r) else { return };
                         let Some(o) = ops.get(tr.op) else { return };
-                        let role = replay.and_then(|rp| rp.roles.get(tr.op)).copied();
+                        let role = replay.and_then(|rp| rp.role(tr.op));
                         let weak = matches!(role, Some(Role::Replayed) | Some(Role::NotReached));
                         let txt = |s: String| {
                             let t = RichText::new(s);

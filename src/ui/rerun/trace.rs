@@ -537,11 +537,11 @@ mod tests {
         );
         let a = &doc.analysis;
         assert_eq!(
-            a.invocations[0].roles,
+            a.invocations[0].roles().collect::<Vec<_>>(),
             [Seen::Executed, Seen::Executed, Seen::NotReached]
         );
         assert_eq!(
-            a.invocations[1].roles,
+            a.invocations[1].roles().collect::<Vec<_>>(),
             [Seen::Replayed, Seen::Replayed, Seen::Executed]
         );
         // The time view has a band per invocation and a switch marker in each.
