@@ -2,7 +2,8 @@
 //! mutated ones, loading with the fast path must give exactly what loading
 //! with serde alone gives (the same history, or the same error).
 
-use super::{parse, Scan};
+use super::parse;
+use crate::load::scan::Scan;
 use crate::load::sink::{EventSink, SinkMode};
 use crate::load::{load_bytes, load_bytes_serde_only};
 use crate::model::Format;
@@ -270,14 +271,9 @@ fn bare_arrays_pages_and_other_documents_are_left_to_serde() {
 /// A JSON string body read by the scanner, escapes resolved.
 fn unescape(body: &str) -> Option<String> {
     let quoted = format!("\"{body}\"");
-    let mut scan = Scan {
-        text: &quoted,
-        b: quoted.as_bytes(),
-        i: 0,
-        scratch: String::new(),
-    };
+    let mut scan = Scan::new(&quoted);
     let text = scan.text().ok()?;
-    (scan.i == quoted.len()).then(|| text.into_string())
+    scan.at_end().then(|| text.into_string())
 }
 
 #[test]

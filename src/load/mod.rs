@@ -18,6 +18,7 @@ mod lens;
 mod normalise;
 mod operations;
 mod raw;
+mod scan;
 mod sink;
 mod sqlite;
 mod store;
