@@ -1,0 +1,133 @@
+//! Keyboard shortcuts of the main window: the command keys (open, export,
+//! reload, find, diff, re-run, help) work everywhere; letter and arrow keys
+//! only while no text field has focus, and drive the time view of whichever
+//! view is shown. The list users see is `ui::help::SHORTCUTS`.
+
+use super::{App, View};
+use egui::{Key, Modifiers};
+
+impl App {
+    pub(super) fn shortcuts(&mut self, ctx: &egui::Context) {
+        let typing = ctx.wants_keyboard_input();
+        let mut open = false;
+        let mut reload = false;
+        let mut find = false;
+        let mut diff = false;
+        let mut rerun = false;
+        let mut export = false;
+        let mut help = false;
+        ctx.input_mut(|i| {
+            rerun = i.consume_key(Modifiers::COMMAND, Key::R);
+            export = i.consume_key(Modifiers::COMMAND, Key::S);
+            help = i.consume_key(Modifiers::NONE, Key::F1);
+            open = i.consume_key(Modifiers::COMMAND, Key::O);
+            reload = i.consume_key(Modifiers::NONE, Key::F5);
+            find = i.consume_key(Modifiers::COMMAND, Key::F);
+            diff = i.consume_key(Modifiers::COMMAND, Key::D);
+        });
+        if open {
+            self.open_dialog(ctx);
+        }
+        if export {
+            self.export_dialog(ctx);
+        }
+        if help {
+            self.show_help = !self.show_help;
+        }
+        if reload {
+            self.reload();
+        }
+        if find {
+            self.focus_filter = true;
+        }
+        if diff && self.doc.is_some() {
+            self.view = if self.view == View::Diff {
+                View::Timeline
+            } else {
+                View::Diff
+            };
+        }
+        if rerun && self.doc.is_some() {
+            self.view = if self.view == View::Rerun {
+                View::Timeline
+            } else {
+                View::Rerun
+            };
+        }
+        if typing {
+            return;
+        }
+        let mut keys = Vec::new();
+        ctx.input_mut(|i| {
+            for (m, k) in [
+                (Modifiers::NONE, Key::OpenBracket),
+                (Modifiers::NONE, Key::CloseBracket),
+                (Modifiers::NONE, Key::ArrowUp),
+                (Modifiers::NONE, Key::ArrowDown),
+                (Modifiers::NONE, Key::F),
+                (Modifiers::NONE, Key::Home),
+                (Modifiers::NONE, Key::Plus),
+                (Modifiers::NONE, Key::Equals),
+                (Modifiers::NONE, Key::Minus),
+                (Modifiers::SHIFT, Key::ArrowLeft),
+                (Modifiers::SHIFT, Key::ArrowRight),
+                (Modifiers::NONE, Key::Escape),
+            ] {
+                if i.consume_key(m, k) {
+                    keys.push(k);
+                }
+            }
+        });
+        // In the re-run panel the time keys drive the re-run's time view.
+        if keys.contains(&Key::Escape) {
+            self.show_help = false;
+        }
+        if self.view == View::Rerun {
+            if keys.contains(&Key::Escape) {
+                self.show_picker = false;
+            }
+            let t = &mut self.rerun.trace;
+            for k in keys {
+                match k {
+                    Key::F | Key::Home => t.fit(),
+                    Key::Plus | Key::Equals => t.zoom(1.5, 0.5),
+                    Key::Minus => t.zoom(1.0 / 1.5, 0.5),
+                    Key::ArrowLeft => t.pan(-0.2),
+                    Key::ArrowRight => t.pan(0.2),
+                    _ => {}
+                }
+            }
+            return;
+        }
+        for k in keys {
+            match k {
+                Key::OpenBracket => self.step_invocation(-1),
+                Key::CloseBracket => self.step_invocation(1),
+                Key::ArrowUp | Key::ArrowDown => {
+                    if let Some(d) = &self.doc {
+                        let delta = if k == Key::ArrowUp { -1 } else { 1 };
+                        if let Some(op) = self.table.step(d, self.selected, delta) {
+                            self.selected = Some(op);
+                            self.table.scroll_to_op = Some(op);
+                            self.timeline.reveal(&d.timeline, op);
+                        }
+                    }
+                }
+                Key::F | Key::Home => {
+                    if let Some(d) = &self.doc {
+                        self.timeline.fit(&d.timeline);
+                    }
+                }
+                Key::Plus | Key::Equals => self.timeline.zoom(1.5, 0.5),
+                Key::Minus => self.timeline.zoom(1.0 / 1.5, 0.5),
+                Key::ArrowLeft => self.timeline.pan(-0.2),
+                Key::ArrowRight => self.timeline.pan(0.2),
+                Key::Escape => {
+                    self.filter.clear();
+                    self.show_picker = false;
+                }
+                _ => {}
+            }
+        }
+    }
+}
