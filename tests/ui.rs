@@ -818,3 +818,50 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
     }
     assert_eq!(count(&h), expected);
 }
+
+#[test]
+fn left_and_right_arrows_walk_the_operation_tree() {
+    let mut h = harness(app_with(&fixture("python-sdk/fanout.history.json")));
+    let (ctx, child, child_name, child_opens) = {
+        let d = h.state().doc.as_ref().unwrap();
+        let row = d
+            .tree
+            .iter()
+            .position(|t| t.has_children)
+            .expect("a context");
+        let child = d.tree[row + 1].op;
+        let name = d.ops()[child].display_name().to_string();
+        (d.tree[row].op, child, name, d.tree[row + 1].has_children)
+    };
+    h.state_mut().select(ctx);
+    h.run_steps(2);
+    assert!(h.query_by_label(&child_name).is_some());
+    // ← on an open context collapses it; → opens it again.
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(2);
+    assert!(h.state().table.collapsed.contains(&ctx));
+    assert!(h.query_by_label(&child_name).is_none(), "children hidden");
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert!(!h.state().table.collapsed.contains(&ctx));
+    assert_eq!(h.state().selected, Some(ctx));
+    // → on an open context goes to its first child, ← back to the context.
+    h.key_press(egui::Key::ArrowRight);
+    h.run_steps(2);
+    assert_eq!(h.state().selected, Some(child));
+    if child_opens {
+        // A map iteration is a context too: the first ← closes it.
+        h.key_press(egui::Key::ArrowLeft);
+        h.run_steps(2);
+        assert!(h.state().table.collapsed.contains(&child));
+        assert_eq!(h.state().selected, Some(child));
+    }
+    h.key_press(egui::Key::ArrowLeft);
+    h.run_steps(2);
+    assert_eq!(h.state().selected, Some(ctx));
+    // Shift+arrows still pan the time view, leaving the tree alone.
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::ArrowLeft);
+    h.run_steps(2);
+    assert_eq!(h.state().selected, Some(ctx));
+    assert!(!h.state().table.collapsed.contains(&ctx));
+}

@@ -22,6 +22,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+D", "Switch between the timeline and diff views"),
     ("[ / ]", "Previous / next invocation"),
     ("↑ / ↓", "Move the selection through the visible operations"),
+    (
+        "← / →",
+        "Close / open the selected context, or go to its parent / first child",
+    ),
     ("F or Home", "Fit the time view (double-click also fits)"),
     ("+ (or =) / -, Ctrl+wheel", "Zoom the time view"),
     ("Shift+← / Shift+→, drag", "Pan the time view"),

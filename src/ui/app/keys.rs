@@ -58,6 +58,7 @@ impl App {
             return;
         }
         let mut keys = Vec::new();
+        let (mut out, mut into) = (false, false);
         ctx.input_mut(|i| {
             for (m, k) in [
                 (Modifiers::NONE, Key::OpenBracket),
@@ -76,6 +77,11 @@ impl App {
                 if i.consume_key(m, k) {
                     keys.push(k);
                 }
+            }
+            // After the Shift variants (a pattern without Shift also
+            // matches a key pressed with it): plain arrows walk the tree.
+            for (k, tree) in [(Key::ArrowLeft, &mut out), (Key::ArrowRight, &mut into)] {
+                *tree = i.consume_key(Modifiers::NONE, k);
             }
         });
         // In the re-run panel the time keys drive the re-run's time view.
@@ -98,6 +104,9 @@ impl App {
                 }
             }
             return;
+        }
+        if out || into {
+            self.walk_tree(into);
         }
         for k in keys {
             match k {
@@ -128,6 +137,39 @@ impl App {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// → on a collapsed context expands it, on an open one selects its
+    /// first child; ← on an open context collapses it, on anything else
+    /// selects the enclosing context (as tree views do).
+    fn walk_tree(&mut self, into: bool) {
+        let (Some(d), Some(op)) = (&self.doc, self.selected) else {
+            return;
+        };
+        let Some(row) = d.row_of_op.get(op).copied().filter(|&r| r < d.tree.len()) else {
+            return;
+        };
+        let has_children = d.tree[row].has_children;
+        let open = !self.table.collapsed.contains(&op);
+        let next = if into {
+            if has_children && !open {
+                self.table.toggle(op);
+                None
+            } else if has_children {
+                d.tree.get(row + 1).map(|t| t.op)
+            } else {
+                None
+            }
+        } else if has_children && open {
+            self.table.toggle(op);
+            None
+        } else {
+            let context = d.analysis.places.get(op).map(|p| p.context);
+            context.and_then(|c| d.analysis.contexts[c].op)
+        };
+        if let Some(next) = next {
+            self.select(next);
         }
     }
 }
