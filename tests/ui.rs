@@ -279,6 +279,30 @@ fn reload_keeps_the_selection() {
 }
 
 #[test]
+fn reload_keeps_closed_contexts_closed() {
+    let mut h = harness(app_with(&fixture("python-sdk/fanout.history.json")));
+    let (ctx, child_name) = {
+        let d = h.state().doc.as_ref().unwrap();
+        let row = d
+            .tree
+            .iter()
+            .position(|t| t.has_children)
+            .expect("a context");
+        let child = d.tree[row + 1].op;
+        (d.tree[row].op, d.ops()[child].display_name().to_string())
+    };
+    h.state_mut().table.toggle(ctx);
+    h.run_steps(2);
+    assert!(h.query_by_label(&child_name).is_none());
+    h.key_press(egui::Key::F5);
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().expect("reload");
+    h.run_steps(2);
+    assert!(h.state().table.collapsed.contains(&ctx), "still closed");
+    assert!(h.query_by_label(&child_name).is_none());
+}
+
+#[test]
 fn a_missing_file_reports_an_error_instead_of_crashing() {
     let mut app = App::new(Persisted::default());
     let err = app
@@ -784,6 +808,10 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
     );
     h.get_by_label("create-order").click();
     h.run_steps(2);
+    // Watching the newest invocation...
+    let last = h.state().doc.as_ref().unwrap().analysis.invocations.len() - 1;
+    h.state_mut().set_invocation(Some(last));
+    h.run_steps(2);
     h.get_by_label("👁 Follow").click();
     h.run_steps(2);
     assert!(h.state().follow.on);
@@ -807,6 +835,10 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
         "selection kept"
     );
     assert!(has_label_containing(&h, "following: reloaded at"));
+    // ...stays on the newest one as invocations are added.
+    let now = h.state().doc.as_ref().unwrap().analysis.invocations.len();
+    assert!(now > last + 1, "the grown history has more invocations");
+    assert_eq!(h.state().invocation, Some(now - 1));
 
     // Turned off, a change is left alone.
     h.get_by_label("👁 Follow").click();

@@ -49,6 +49,17 @@ impl Default for Persisted {
     }
 }
 
+/// The view state a reload keeps, by operation id (a history that grew
+/// keeps its operations' indices, but a rewritten one need not).
+struct Restore {
+    selected: Option<String>,
+    invocation: Option<usize>,
+    /// The last invocation was shown: show the last one again, so
+    /// following a running execution stays at its newest invocation.
+    at_last: bool,
+    collapsed: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     Timeline,
@@ -79,8 +90,8 @@ pub struct App {
     dialog: Option<Receiver<DialogResult>>,
     pub dialog_note: Option<String>,
     repaint: Option<egui::Context>,
-    /// Selection to restore after a reload: (op id, invocation).
-    restore: Option<(Option<String>, Option<usize>)>,
+    /// What to keep across a reload of the same file.
+    restore: Option<Restore>,
     /// Reveal the selection in the table and time view next frame.
     reveal: bool,
     intents: Vec<Intent>,
@@ -225,7 +236,8 @@ impl App {
         let same_file = self.doc.as_ref().map(|d| (&d.path, &d.arn)) == Some((&doc.path, &doc.arn));
         self.doc_gen += 1;
         self.table.reset();
-        if !(restore.is_some() && same_file) {
+        let restore = restore.filter(|_| same_file);
+        if restore.is_none() {
             self.timeline.reset();
         }
         self.selected = None;
@@ -256,11 +268,17 @@ impl App {
                 )));
             }
         }
-        if let Some((id, inv)) = restore {
-            self.selected = id.and_then(|id| doc.ops().iter().position(|o| o.id == id));
-            if let Some(i) = inv.filter(|&i| i < doc.analysis.invocations.len()) {
+        let reloaded = restore.is_some();
+        if let Some(r) = restore {
+            let index = |id: &str| doc.ops().iter().position(|o| o.id == id);
+            self.selected = r.selected.as_deref().and_then(index);
+            let last = doc.analysis.invocations.len().checked_sub(1);
+            if r.at_last {
+                self.invocation = last;
+            } else if let Some(i) = r.invocation.filter(|&i| Some(i) <= last) {
                 self.invocation = Some(i);
             }
+            self.table.collapsed = r.collapsed.iter().filter_map(|id| index(id)).collect();
         } else if let Some(d) = doc.analysis.diagnoses.first() {
             // A non-deterministic failure opens on its diagnosis.
             self.selected = doc.diagnosis_target(d);
@@ -271,7 +289,8 @@ impl App {
         // Another history stops a re-run of the previous one (a reload keeps it).
         self.rerun.sync_doc(&doc, &self.persisted.rerun_links);
         self.doc = Some(doc);
-        self.reveal = self.selected.is_some();
+        // A reload leaves the views where the user had them.
+        self.reveal = self.selected.is_some() && !reloaded;
     }
 
     fn remember(&mut self, path: &Path) {
@@ -289,11 +308,19 @@ impl App {
             return;
         };
         let Some(path) = d.path.clone() else { return };
-        let id = self
-            .selected
-            .and_then(|s| d.ops().get(s))
-            .map(|o| o.id.clone());
-        self.restore = Some((id, self.invocation));
+        let id_of = |i: usize| d.ops().get(i).map(|o| o.id.clone());
+        let invocations = d.analysis.invocations.len();
+        self.restore = Some(Restore {
+            selected: self.selected.and_then(id_of),
+            invocation: self.invocation,
+            at_last: invocations > 0 && self.invocation == Some(invocations - 1),
+            collapsed: self
+                .table
+                .collapsed
+                .iter()
+                .filter_map(|&i| id_of(i))
+                .collect(),
+        });
         let arn = d.arn.clone();
         self.start_open(path, arn, true);
     }
