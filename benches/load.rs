@@ -229,6 +229,9 @@ fn main() {
             " (smoke run: debug build, small input)"
         }
     );
+    if !bench_mode {
+        println!("(smoke run: a debug build on a small input; the ratios below are not the benchmark, `cargo bench --bench load` is)");
+    }
     println!("RATIO load_events_{k}k = {ratio:.2}x raw parse (target <= 3x)");
     println!("RATIO load_and_drop_{k}k = {with_drop:.2}x raw parse (load, then free the history)");
     println!(
