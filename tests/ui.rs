@@ -3,7 +3,7 @@
 #![cfg(feature = "gui")]
 
 use durable_lens::ui::app::{App, Persisted, View};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use std::path::PathBuf;
 
@@ -896,4 +896,57 @@ fn left_and_right_arrows_walk_the_operation_tree() {
     h.run_steps(2);
     assert_eq!(h.state().selected, Some(ctx));
     assert!(!h.state().table.collapsed.contains(&ctx));
+}
+
+#[test]
+fn a_multi_megabyte_payload_is_shown_cut_and_copied_whole() {
+    // create-order's result replaced by a 3 MB JSON string.
+    let text = std::fs::read_to_string(fixture("js-sdk/order-flow.history.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let big = format!("\"{}\"", "x".repeat(3_000_000));
+    let events = doc["Events"].as_array_mut().unwrap();
+    let done = events
+        .iter_mut()
+        .find(|e| e["EventType"] == "StepSucceeded" && e["Name"] == "create-order")
+        .unwrap();
+    done["StepSucceededDetails"]["Result"]["Payload"] = serde_json::Value::String(big.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big-payload.history.json");
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+
+    let mut h = harness(app_with(&path));
+    h.get_by_label("create-order").click();
+    h.run_steps(3);
+    assert!(has_label_containing(
+        &h,
+        "more bytes: copy raw for all of it"
+    ));
+    // No label holds the whole payload.
+    let longest = h
+        .query_all_by_label_contains("xxxx")
+        .filter_map(|n| {
+            let a = n.accesskit_node();
+            a.label().or_else(|| a.value())
+        })
+        .map(|l| l.len())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        longest > 1_000 && longest < 20_000,
+        "longest label {longest}"
+    );
+    // Copy raw gives every byte.
+    h.get_by_label("copy raw").click();
+    h.run_steps(1);
+    let copied: Vec<usize> = h
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied, [big.len()]);
 }

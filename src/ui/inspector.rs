@@ -13,6 +13,30 @@ use serde_json::Value;
 /// on 256 KiB results).
 const MAX_CHILDREN: usize = 200;
 
+/// Text longer than these (bytes) is cut where it is shown: egui lays out
+/// and draws every character of a label, every frame, so a multi-megabyte
+/// payload would freeze the window. The copy buttons still give all of it.
+const MAX_SCALAR: usize = 2_000;
+const MAX_TEXT: usize = 16_000;
+
+/// `text`, or its first `max` bytes (on a character boundary) and how much
+/// was left out.
+fn shown(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "{}… (+{} more bytes: copy raw for all of it)",
+        &text[..cut],
+        text.len() - cut
+    )
+    .into()
+}
+
 #[derive(Default)]
 pub struct InspectorView {
     pub raw: bool,
@@ -202,16 +226,22 @@ fn ts_row(ui: &mut egui::Ui, k: &str, t: Option<Ts>, t0: i64) {
 
 fn error_ui(ui: &mut egui::Ui, err: &ErrorInfo, id: &str) {
     let c = style::status_color(crate::model::OpStatus::Failed, ui.visuals().dark_mode);
-    ui.label(RichText::new(format!("✖ {err}")).color(c));
+    ui.label(RichText::new(format!("✖ {}", shown(&err.to_string(), MAX_TEXT))).color(c));
     if let Some(d) = &err.data {
-        ui.weak(format!("data: {d}"));
+        ui.weak(format!("data: {}", shown(d, MAX_TEXT)));
     }
     if !err.stack_trace.is_empty() {
         CollapsingHeader::new("stack trace")
             .id_salt(id)
             .show(ui, |ui| {
-                for l in &err.stack_trace {
-                    ui.monospace(l);
+                for l in err.stack_trace.iter().take(MAX_CHILDREN) {
+                    ui.monospace(shown(l, MAX_SCALAR));
+                }
+                if err.stack_trace.len() > MAX_CHILDREN {
+                    ui.weak(format!(
+                        "… {} more lines",
+                        err.stack_trace.len() - MAX_CHILDREN
+                    ));
                 }
             });
     }
@@ -240,7 +270,8 @@ pub fn payload_ui(ui: &mut egui::Ui, title: &str, p: &Payload, raw: bool) {
         }
     });
     if raw {
-        let mut text = p.raw.as_str();
+        let cut = shown(&p.raw, MAX_TEXT);
+        let mut text = cut.as_ref();
         ui.add(
             egui::TextEdit::multiline(&mut text)
                 .code_editor()
@@ -252,7 +283,7 @@ pub fn payload_ui(ui: &mut egui::Ui, title: &str, p: &Payload, raw: bool) {
     match p.value() {
         Some(v) => json_tree(ui, title, v),
         None => {
-            ui.monospace(&p.raw);
+            ui.monospace(shown(&p.raw, MAX_TEXT));
         }
     }
 }
@@ -311,7 +342,29 @@ fn node(ui: &mut egui::Ui, id: &str, key: Option<&str>, v: &Value, depth: usize)
 
 fn scalar(v: &Value) -> String {
     match v {
-        Value::String(s) => format!("{s:?}"),
+        // Cut before quoting: formatting a huge string every frame is
+        // itself the cost to avoid.
+        Value::String(s) => match shown(s, MAX_SCALAR) {
+            std::borrow::Cow::Borrowed(all) => format!("{all:?}"),
+            std::borrow::Cow::Owned(cut) => format!("\"{cut}"),
+        },
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary_and_says_how_much_is_left() {
+        assert_eq!(shown("short", 10), "short");
+        assert_eq!(shown("exactly10!", 10), "exactly10!");
+        let cut = shown("abcdefghijkl", 10);
+        assert_eq!(cut, "abcdefghij… (+2 more bytes: copy raw for all of it)");
+        // "é" is two bytes: a cut inside it moves back before it.
+        let cut = shown("aaaaaaaaaé tail", 10);
+        assert!(cut.starts_with("aaaaaaaaa…"), "{cut}");
+        assert!(cut.contains("+7 more bytes"), "{cut}");
     }
 }
