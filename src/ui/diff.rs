@@ -509,10 +509,17 @@ impl DiffView {
         }
         if !row.changes.is_empty() {
             ui.strong("result changes");
-            for c in &row.changes {
+            // Cut like the inspector: a changed multi-megabyte value, or
+            // thousands of changed keys, must not stall every frame.
+            const MAX_CHANGES: usize = 200;
+            for c in row.changes.iter().take(MAX_CHANGES) {
                 let show = |v: &Option<serde_json::Value>| {
                     v.as_ref()
-                        .map(|v| v.to_string())
+                        .map(|v| {
+                            let text = v.to_string();
+                            super::inspector::shown(&text, super::inspector::MAX_SCALAR)
+                                .into_owned()
+                        })
                         .unwrap_or_else(|| "(absent)".into())
                 };
                 let ptr = if c.pointer.is_empty() {
@@ -521,6 +528,12 @@ impl DiffView {
                     c.pointer.as_str()
                 };
                 ui.monospace(format!("{ptr}: {} -> {}", show(&c.left), show(&c.right)));
+            }
+            if row.changes.len() > MAX_CHANGES {
+                ui.weak(format!(
+                    "… {} more changes",
+                    row.changes.len() - MAX_CHANGES
+                ));
             }
         }
         ui.columns(2, |cols| {

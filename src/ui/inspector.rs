@@ -16,12 +16,12 @@ const MAX_CHILDREN: usize = 200;
 /// Text longer than these (bytes) is cut where it is shown: egui lays out
 /// and draws every character of a label, every frame, so a multi-megabyte
 /// payload would freeze the window. The copy buttons still give all of it.
-const MAX_SCALAR: usize = 2_000;
+pub(crate) const MAX_SCALAR: usize = 2_000;
 const MAX_TEXT: usize = 16_000;
 
 /// `text`, or its first `max` bytes (on a character boundary) and how much
 /// was left out.
-fn shown(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     if text.len() <= max {
         return text.into();
     }
