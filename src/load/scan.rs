@@ -40,7 +40,7 @@ impl Num {
 pub(super) struct Scan<'a> {
     text: &'a str,
     b: &'a [u8],
-    pub(super) i: usize,
+    i: usize,
     /// Where escaped strings are unescaped.
     scratch: String,
 }
@@ -136,7 +136,7 @@ impl<'a> Scan<'a> {
     /// The index of the first `"` or `\\` at or after `i`, eight bytes at a
     /// time (a string ends at one, and most strings have no escape before
     /// it). A raw control character on the way is an error in JSON.
-    pub(super) fn stop(&self, mut i: usize) -> R<usize> {
+    fn stop(&self, mut i: usize) -> R<usize> {
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGH: u64 = 0x8080_8080_8080_8080;
         let b = self.b;
@@ -196,7 +196,7 @@ impl<'a> Scan<'a> {
     /// Resolves the escape at `at` (a backslash) into `out`; returns the
     /// index after it. A surrogate escape that is not half of a valid pair
     /// is left to serde.
-    pub(super) fn escape(&self, at: usize, out: &mut String) -> R<usize> {
+    fn escape(&self, at: usize, out: &mut String) -> R<usize> {
         let b = self.b;
         let c = *b.get(at + 1).ok_or(Bail)?;
         out.push(match c {
@@ -262,7 +262,7 @@ impl<'a> Scan<'a> {
 
     /// A number, checked against JSON's grammar, classified as serde_json
     /// classifies it (integers that do not fit, and `-0`, are left to it).
-    pub(super) fn number(&mut self) -> R<Num> {
+    fn number(&mut self) -> R<Num> {
         self.ws();
         let start = self.i;
         let b = self.b;
@@ -323,7 +323,7 @@ impl<'a> Scan<'a> {
         }
     }
 
-    pub(super) fn opt_number(&mut self) -> R<Option<Num>> {
+    fn opt_number(&mut self) -> R<Option<Num>> {
         if self.null()? {
             return Ok(None);
         }
@@ -359,7 +359,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Skips any JSON value, checking it as strictly as serde_json would.
-    pub(super) fn skip(&mut self, depth: usize) -> R<()> {
+    fn skip(&mut self, depth: usize) -> R<()> {
         if depth > MAX_DEPTH {
             return Err(Bail);
         }
