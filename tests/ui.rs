@@ -755,15 +755,9 @@ fn ctrl_s_exports_the_open_history_as_a_document_that_loads_back() {
     assert_eq!(std::fs::read(&source).unwrap(), before);
 }
 
-#[test]
-fn the_diagnosis_can_be_copied_word_for_word() {
-    let mut h = harness(app_with(&fixture(
-        "python-sdk/nondeterministic.history.json",
-    )));
-    h.get_by_label("copy message").click();
-    h.run_steps(1);
-    let copied: Vec<String> = h
-        .output()
+/// The texts the last frame put on the clipboard.
+fn copied_texts(h: &Harness<'static, App>) -> Vec<String> {
+    h.output()
         .platform_output
         .commands
         .iter()
@@ -771,7 +765,17 @@ fn the_diagnosis_can_be_copied_word_for_word() {
             egui::OutputCommand::CopyText(t) => Some(t.clone()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_diagnosis_can_be_copied_word_for_word() {
+    let mut h = harness(app_with(&fixture(
+        "python-sdk/nondeterministic.history.json",
+    )));
+    h.get_by_label("copy message").click();
+    h.run_steps(1);
+    let copied = copied_texts(&h);
     assert_eq!(copied.len(), 1, "{copied:?}");
     let text = &copied[0];
     assert!(
@@ -938,15 +942,6 @@ fn a_multi_megabyte_payload_is_shown_cut_and_copied_whole() {
     // Copy raw gives every byte.
     h.get_by_label("copy raw").click();
     h.run_steps(1);
-    let copied: Vec<usize> = h
-        .output()
-        .platform_output
-        .commands
-        .iter()
-        .filter_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.len()),
-            _ => None,
-        })
-        .collect();
+    let copied: Vec<usize> = copied_texts(&h).iter().map(String::len).collect();
     assert_eq!(copied, [big.len()]);
 }
