@@ -384,7 +384,7 @@ impl<'de> Builder<'de> {
             .exec
             .as_ref()
             .and_then(|e| e.execution_op_id.as_deref());
-        if id.is_empty() || Some(id) == root {
+        if super::normalise::names_root(id, root) {
             return None;
         }
         let known = match self.last_parent {
@@ -421,10 +421,10 @@ impl<'de> Builder<'de> {
             let Some(p) = op.parent_id.as_deref().filter(|p| open.contains(p)) else {
                 continue;
             };
-            if Some(p) == root {
+            if super::normalise::names_root(p, root) {
                 op.parent_id = None;
             } else {
-                dangling.push(format!("{} has ParentId {p}", op.id));
+                dangling.push(super::normalise::dangling_entry(&op.id, p));
             }
         }
         dangling

@@ -37,7 +37,7 @@ fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {
         if op
             .parent_id
             .as_deref()
-            .is_some_and(|p| p.is_empty() || Some(p) == root.as_deref())
+            .is_some_and(|p| names_root(p, root.as_deref()))
         {
             op.parent_id = None;
         }
@@ -77,11 +77,22 @@ fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {
             .iter()
             .filter_map(|o| {
                 let p = o.parent_id.as_deref()?;
-                (parents.get(p) == Some(&false)).then(|| format!("{} has ParentId {p}", o.id))
+                (parents.get(p) == Some(&false)).then(|| dangling_entry(&o.id, p))
             })
             .collect()
     };
     warnings.extend(dangling_warning(&dangling));
+}
+
+/// A ParentId that means the root context: empty, or the EXECUTION
+/// operation's id. Loaders store `None` for it.
+pub(crate) fn names_root(parent: &str, root: Option<&str>) -> bool {
+    parent.is_empty() || Some(parent) == root
+}
+
+/// One entry of [`dangling_warning`].
+pub(crate) fn dangling_entry(op_id: &str, parent: &str) -> String {
+    format!("{op_id} has ParentId {parent}")
 }
 
 /// The warning for operations whose ParentId names no operation
