@@ -72,13 +72,15 @@ impl Roles {
         }
     }
 
-    /// The invocations below `m` in which `i` executed, each once, in order.
-    fn executed_in(&self, i: usize, m: usize) -> Vec<usize> {
+    /// The invocations below `m` in which `i` executed, each once, in
+    /// order, into `out` (reused across operations rather than a new list
+    /// for each).
+    fn executed_in(&self, i: usize, m: usize, out: &mut Vec<usize>) {
         let done = self.ops[i].done.unwrap_or(usize::MAX);
-        let mut ks: Vec<usize> = self.touched(i).filter(|&k| k < m && k < done).collect();
-        ks.sort_unstable();
-        ks.dedup();
-        ks
+        out.clear();
+        out.extend(self.touched(i).filter(|&k| k < m && k < done));
+        out.sort_unstable();
+        out.dedup();
     }
 }
 
@@ -128,8 +130,9 @@ pub fn replay(
     // Replayed counts as differences: +1 where a run of invocations in
     // which an operation is replayed starts, -1 after it ends.
     let mut replayed = vec![0isize; m + 1];
+    let (mut ran, mut ks) = (Vec::new(), Vec::new());
     for (i, op) in exec.operations.iter().enumerate() {
-        let ran = roles.executed_in(i, m);
+        roles.executed_in(i, m, &mut ran);
         for &k in &ran {
             executed[k].push(i);
         }
@@ -150,25 +153,27 @@ pub fn replay(
         // Suspended on it: reached but not complete by the next invocation.
         if suspends(op) {
             let open_from = o.started.map_or(done, |s| (s + 1).min(done));
-            let mut ks: Vec<usize> = (open_from..done).chain(ran.iter().copied()).collect();
+            ks.clear();
+            ks.extend((open_from..done).chain(ran.iter().copied()));
             ks.sort_unstable();
             ks.dedup();
-            for k in ks {
+            for &k in &ks {
                 waiting[k].push(i);
             }
         }
         // A step whose attempt failed in `k` waits for its retry in a later one.
         if let Some(last) = op.attempts.iter().filter_map(|a| a.invocation).max() {
-            let mut ks: Vec<usize> = op
-                .attempts
-                .iter()
-                .filter(|a| a.status == OpStatus::Failed)
-                .filter_map(|a| a.invocation)
-                .filter(|&k| k < last && k < m)
-                .collect();
+            ks.clear();
+            ks.extend(
+                op.attempts
+                    .iter()
+                    .filter(|a| a.status == OpStatus::Failed)
+                    .filter_map(|a| a.invocation)
+                    .filter(|&k| k < last && k < m),
+            );
             ks.sort_unstable();
             ks.dedup();
-            for k in ks {
+            for &k in &ks {
                 retrying[k].push(i);
             }
         }
