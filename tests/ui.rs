@@ -278,19 +278,24 @@ fn reload_keeps_the_selection() {
     assert_eq!(h.state().invocation, Some(1));
 }
 
+/// The first context in the tree: its operation, its first child, that
+/// child's name and whether the child is a context too.
+fn first_context(h: &Harness<'static, App>) -> (usize, usize, String, bool) {
+    let d = h.state().doc.as_ref().unwrap();
+    let row = d
+        .tree
+        .iter()
+        .position(|t| t.has_children)
+        .expect("a context");
+    let child = d.tree[row + 1].op;
+    let name = d.ops()[child].display_name().to_string();
+    (d.tree[row].op, child, name, d.tree[row + 1].has_children)
+}
+
 #[test]
 fn reload_keeps_closed_contexts_closed() {
     let mut h = harness(app_with(&fixture("python-sdk/fanout.history.json")));
-    let (ctx, child_name) = {
-        let d = h.state().doc.as_ref().unwrap();
-        let row = d
-            .tree
-            .iter()
-            .position(|t| t.has_children)
-            .expect("a context");
-        let child = d.tree[row + 1].op;
-        (d.tree[row].op, d.ops()[child].display_name().to_string())
-    };
+    let (ctx, _, child_name, _) = first_context(&h);
     h.state_mut().table.toggle(ctx);
     h.run_steps(2);
     assert!(h.query_by_label(&child_name).is_none());
@@ -858,17 +863,7 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
 #[test]
 fn left_and_right_arrows_walk_the_operation_tree() {
     let mut h = harness(app_with(&fixture("python-sdk/fanout.history.json")));
-    let (ctx, child, child_name, child_opens) = {
-        let d = h.state().doc.as_ref().unwrap();
-        let row = d
-            .tree
-            .iter()
-            .position(|t| t.has_children)
-            .expect("a context");
-        let child = d.tree[row + 1].op;
-        let name = d.ops()[child].display_name().to_string();
-        (d.tree[row].op, child, name, d.tree[row + 1].has_children)
-    };
+    let (ctx, child, child_name, child_opens) = first_context(&h);
     h.state_mut().select(ctx);
     h.run_steps(2);
     assert!(h.query_by_label(&child_name).is_some());

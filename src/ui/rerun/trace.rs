@@ -495,6 +495,11 @@ mod tests {
         tr
     }
 
+    /// The first invocation's band in the time view drawn at `now`.
+    fn first_band(tr: &mut Trace, now: Instant) -> Option<crate::ui::timeline::Band> {
+        tr.doc(now).unwrap().timeline.bands[0].clone()
+    }
+
     /// Apply `(milliseconds after t0, event)` in order.
     fn play(tr: &mut Trace, t0: Instant, script: Vec<(u64, SessionEvent)>) {
         for (ms, e) in script {
@@ -607,12 +612,7 @@ mod tests {
         play(&mut tr, t0, vec![(10, a), (10, paused)]);
         assert_eq!(tr.focus_op(), Some(0));
         // The running invocation's band reaches to now.
-        let band = tr
-            .doc(t0 + Duration::from_millis(10))
-            .unwrap()
-            .timeline
-            .bands[0]
-            .clone();
+        let band = first_band(&mut tr, t0 + Duration::from_millis(10));
         let band = band.expect("a band for the running invocation");
         assert!((band.end - band.start - 0.010).abs() < 1e-6, "{band:?}");
         assert_eq!(band.label, "invocation 1 · ▶ running");
@@ -696,12 +696,7 @@ mod tests {
             }),
         };
         play(&mut tr, t0, vec![(5, finished)]);
-        let band = tr
-            .doc(t0 + Duration::from_millis(5))
-            .unwrap()
-            .timeline
-            .bands[0]
-            .clone();
+        let band = first_band(&mut tr, t0 + Duration::from_millis(5));
         assert_eq!(
             band.map(|b| b.label).as_deref(),
             Some("invocation 1 · ✖ stopped at the divergence")
