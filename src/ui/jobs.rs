@@ -220,6 +220,17 @@ pub fn run_dialog(
     rx
 }
 
+/// A file to write next to `source`, named after it: `order-flow.history.json`
+/// and suffix `rerun.json` give `order-flow.rerun.json`.
+pub fn beside(source: &std::path::Path, suffix: &str) -> PathBuf {
+    let stem = source
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "history".into());
+    let stem = stem.strip_suffix(".history").unwrap_or(&stem);
+    source.with_file_name(format!("{stem}.{suffix}"))
+}
+
 /// Whether two paths name the same file (when both exist; else whether
 /// they are equal): saving must never replace the file a history came from.
 pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {

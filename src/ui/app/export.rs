@@ -8,7 +8,7 @@
 
 use super::App;
 use crate::model::History;
-use crate::ui::jobs::{run_dialog, same_file, DialogResult};
+use crate::ui::jobs::{beside, run_dialog, same_file, DialogResult};
 use egui::RichText;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
@@ -35,12 +35,7 @@ impl Export {
 /// other.
 pub fn suggested_path(source: Option<&Path>, execution: Option<&str>) -> PathBuf {
     let source = source.unwrap_or(Path::new("history.json"));
-    let stem = source
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "history".into());
-    let stem = stem.strip_suffix(".history").unwrap_or(&stem);
-    let name = match execution {
+    let suffix = match execution {
         Some(e) => {
             let safe: String = e
                 .rsplit(['/', ':'])
@@ -55,11 +50,11 @@ pub fn suggested_path(source: Option<&Path>, execution: Option<&str>) -> PathBuf
                     }
                 })
                 .collect();
-            format!("{stem}.{safe}.lens.json")
+            format!("{safe}.lens.json")
         }
-        None => format!("{stem}.lens.json"),
+        None => "lens.json".to_string(),
     };
-    source.with_file_name(name)
+    beside(source, &suffix)
 }
 
 /// Write `history` to `to` through a temporary file in the same folder.

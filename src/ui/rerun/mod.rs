@@ -15,7 +15,7 @@ pub use live::{Line, Live, OpRow, Phase};
 pub use trace::Trace;
 
 use super::doc::Doc;
-use super::jobs::{run_dialog, same_file, DialogResult};
+use super::jobs::{beside, run_dialog, same_file, DialogResult};
 use crate::rerun::{Command, Mode, Session, SessionConfig, SessionEvent, StartPoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -369,13 +369,7 @@ impl RerunPanel {
             .as_deref()
             .map(|k| k.split('#').next().unwrap_or(k))
             .unwrap_or("history");
-        let p = Path::new(base);
-        let stem = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "history".into());
-        let stem = stem.strip_suffix(".history").unwrap_or(&stem).to_string();
-        p.with_file_name(format!("{stem}.rerun.json"))
+        beside(Path::new(base), "rerun.json")
     }
 
     pub fn open_save_dialog(&mut self, ctx: &egui::Context) {
