@@ -22,13 +22,15 @@ pub struct Stamp(Vec<(PathBuf, Option<SystemTime>, u64)>);
 impl Stamp {
     pub fn of(path: &Path) -> Stamp {
         let mut parts = Vec::new();
-        let mut add = |p: &Path| {
-            if let Ok(m) = std::fs::metadata(p) {
+        // Records `p` and says whether it is a folder, from the one `stat`.
+        let mut add = |p: &Path| match std::fs::metadata(p) {
+            Ok(m) => {
                 parts.push((p.to_path_buf(), m.modified().ok(), m.len()));
+                m.is_dir()
             }
+            Err(_) => false,
         };
-        add(path);
-        if path.is_dir() {
+        if add(path) {
             // A folder store: its execution files, in a stable order (a
             // folder's own time does not change when a file is rewritten).
             if let Ok(entries) = std::fs::read_dir(path) {
