@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 fn fixture(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("tests/fixtures")
         .join(rel)
         .display()
         .to_string()

@@ -1,5 +1,5 @@
 //! Loaders on the real fixtures from the official SDK tools
-//! (`../shared/fixtures`, next to the repository): every file loads, with
+//! (`tests/fixtures`): every file loads, with
 //! exact values checked by reading the files.
 
 use durable_lens::load::{
@@ -12,21 +12,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
-/// `../shared/fixtures` relative to the crate (CI clones the repo next to
-/// `shared/`); falls back to any ancestor holding `shared/fixtures`.
+/// The real fixtures, kept in the repository (`tests/fixtures/README.md`).
 fn fixtures() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let direct = root.join("../shared/fixtures");
-    if direct.is_dir() {
-        return direct;
-    }
-    for a in root.ancestors() {
-        let p = a.join("shared/fixtures");
-        if p.is_dir() {
-            return p;
-        }
-    }
-    panic!("shared/fixtures not found next to {}", root.display());
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn fx(rel: &str) -> PathBuf {

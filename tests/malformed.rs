@@ -16,7 +16,7 @@ fn corpus(name: &str) -> PathBuf {
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("tests/fixtures")
         .join(rel)
 }
 

@@ -1,5 +1,5 @@
 //! Replay analysis and diff on the real fixtures made by the official SDKs'
-//! own local tools (`../shared/fixtures`).
+//! own local tools (`tests/fixtures`).
 
 use durable_lens::diff::{diff, execution_sequence, invocation_sequence, DiffOptions, RowKind};
 use durable_lens::load::load_path;
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures")
+        .join("tests/fixtures")
         .join(rel)
 }
 
@@ -369,7 +369,7 @@ fn expected_shape(scenario: &str) -> (usize, Vec<(usize, usize, Vec<u32>)>) {
 
 #[test]
 fn every_fixture_file_gives_the_same_replay_shape_for_its_scenario() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut checked = 0;
     for sdk in ["js-sdk", "python-sdk"] {
         for entry in std::fs::read_dir(dir.join(sdk)).unwrap() {
@@ -422,8 +422,8 @@ fn counts_executed_lists_and_roles_agree_for_every_history() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for dir in [
-        "../shared/fixtures/js-sdk",
-        "../shared/fixtures/python-sdk",
+        "tests/fixtures/js-sdk",
+        "tests/fixtures/python-sdk",
         "sample-histories",
     ] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {

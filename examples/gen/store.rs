@@ -2,7 +2,7 @@
 //! benchmark and `gen_large_history --sqlite-store N`. Schema, indexes and
 //! WAL mode are those of the testing package's `SQLiteExecutionStore`; each
 //! `data` blob has the keys of a real execution file (see
-//! shared/reference/formats.md §4) with order-flow-like operations, Python
+//! docs/formats.md §4) with order-flow-like operations, Python
 //! typed-envelope results and epoch-millisecond timestamps.
 //!
 //! Operation ids are 64 hex chars like the Python SDK's, but made from md5

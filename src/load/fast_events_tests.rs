@@ -30,7 +30,7 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every real and malformed input the project has.
 fn corpus() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["../shared/fixtures", "sample-histories", "tests/malformed"] {
+    for dir in ["tests/fixtures", "sample-histories", "tests/malformed"] {
         files_under(&root().join(dir), &mut files);
     }
     files.sort();
@@ -220,10 +220,10 @@ fn mutate(rng: &mut Rng, src: &[u8]) -> Vec<u8> {
 #[test]
 fn mutated_histories_load_the_same_both_ways() {
     let inputs = [
-        "../shared/fixtures/js-sdk/order-flow.history.json",
-        "../shared/fixtures/python-sdk/retries.history.json",
-        "../shared/fixtures/python-sdk/callback-flow.history-cli.json",
-        "../shared/fixtures/python-sdk/nondeterministic.history.json",
+        "tests/fixtures/js-sdk/order-flow.history.json",
+        "tests/fixtures/python-sdk/retries.history.json",
+        "tests/fixtures/python-sdk/callback-flow.history-cli.json",
+        "tests/fixtures/python-sdk/nondeterministic.history.json",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut tried, mut accepted) = (0, 0);

@@ -201,8 +201,8 @@ mod tests {
     #[test]
     fn events_histories_need_nothing_from_the_general_parent_pass() {
         let dirs = [
-            "../shared/fixtures/js-sdk",
-            "../shared/fixtures/python-sdk",
+            "tests/fixtures/js-sdk",
+            "tests/fixtures/python-sdk",
             "sample-histories",
         ];
         let mut checked = 0;

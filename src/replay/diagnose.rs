@@ -1,7 +1,7 @@
 //! Recognise the SDKs' non-determinism errors in a failed execution and pin
 //! each to its operation, context path and 1-based position, restated in the
 //! plain "Replay consistency violation" form. The SDK texts are in
-//! `shared/reference/formats.md` §7.
+//! `docs/formats.md` §7.
 
 use super::contexts::{Context, Place};
 use crate::model::{ErrorInfo, Execution, OpSig, OpType, Sdk};

@@ -19,15 +19,15 @@ pub fn recorded_history(dir: &Path) -> PathBuf {
     dir.join("order-flow.mjs.history.json")
 }
 
-/// A copy of the shared JS order-flow fixture: the link sidecar must never
-/// land in the shared fixtures.
+/// A copy of the JS order-flow fixture: the link sidecar must never land
+/// in the repository's fixtures.
 pub fn fixture_copy(dir: &Path) -> PathBuf {
     let history = dir.join("order-flow.history.json");
     std::fs::copy(
-        crate::support::root().join("../shared/fixtures/js-sdk/order-flow.history.json"),
+        crate::support::root().join("tests/fixtures/js-sdk/order-flow.history.json"),
         &history,
     )
-    .expect("the shared fixture");
+    .expect("the JS order-flow fixture");
     history
 }
 
