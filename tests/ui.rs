@@ -3,6 +3,7 @@
 #![cfg(feature = "gui")]
 
 use durable_lens::ui::app::{App, Persisted, View};
+use durable_lens::ui::jobs::Dialogs;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use std::path::PathBuf;
@@ -331,20 +332,13 @@ fn theme_toggle_switches_to_light() {
 
 #[test]
 fn ctrl_o_without_a_dialog_backend_offers_the_path_field() {
-    // Tests run with no desktop session: the dialog cannot be shown.
-    std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
-    std::env::remove_var("WAYLAND_DISPLAY");
-    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    // As with no desktop session: the dialog cannot be shown.
+    let mut app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    app.set_dialogs(Dialogs::PathField);
     let mut h = harness(app);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
-    for _ in 0..50 {
-        h.run_steps(1);
-        if h.state().dialog_note.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
     h.run_steps(2);
+    assert!(h.state().dialog_note.is_some(), "the dialog was not tried");
     assert!(
         has_label_containing(&h, "No native file dialog"),
         "fallback note shown"
@@ -708,21 +702,15 @@ fn wait_for_export(h: &mut Harness<'static, App>) {
 
 #[test]
 fn ctrl_s_exports_the_open_history_as_a_document_that_loads_back() {
-    // No desktop session in tests: the typed-path field is offered.
-    std::env::remove_var("DBUS_SESSION_BUS_ADDRESS");
-    std::env::remove_var("WAYLAND_DISPLAY");
+    // As with no desktop session: the typed-path field is offered.
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("retries.history.json");
     std::fs::copy(fixture("python-sdk/retries.history.json"), &source).unwrap();
-    let mut h = harness(app_with(&source));
+    let mut app = app_with(&source);
+    app.set_dialogs(Dialogs::PathField);
+    let mut h = harness(app);
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
-    for _ in 0..50 {
-        h.run_steps(1);
-        if h.state().export.field.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    h.run_steps(2);
     let suggested = h.state().export.field.clone().expect("export path field");
     assert_eq!(
         PathBuf::from(&suggested),

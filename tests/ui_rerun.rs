@@ -94,12 +94,8 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
 
     // Save through the inline fallback (no dialog in a headless test).
     h.get_by_label("Save re-run…").click();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !h.state().rerun.show_save_field {
-        h.step();
-        assert!(Instant::now() < deadline, "no fallback path field");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    h.run_steps(2);
+    assert!(h.state().rerun.show_save_field, "no fallback path field");
     let out = dir.path().join("saved.rerun.json");
     h.state_mut().rerun.save_path = out.display().to_string();
     h.run_steps(2);

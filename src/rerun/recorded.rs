@@ -85,10 +85,6 @@ impl Recorded {
         self.places.at(place).map(|i| &self.execution.operations[i])
     }
 
-    pub fn invocation_count(&self) -> usize {
-        self.execution.invocations.len()
-    }
-
     /// Start of invocation k, when the history tells it.
     fn invocation_start(&self, k: usize) -> Option<Ts> {
         self.execution.invocations.get(k).and_then(|i| i.start)

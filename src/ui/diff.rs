@@ -135,16 +135,9 @@ impl DiffView {
     }
 
     /// Wait for the side loads (tests only; never on the UI thread).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn finish_loads_blocking(&mut self) {
         self.sides.wait_blocking(std::time::Duration::from_secs(60));
-    }
-
-    /// Pick the two invocations to compare.
-    pub fn set_invocations(&mut self, left: usize, right: usize) {
-        self.mode = Mode::Invocations;
-        self.left = left;
-        self.right = right;
-        self.initialised = true;
     }
 
     /// Recompute the report when its inputs changed (not per frame).

@@ -78,6 +78,8 @@ pub struct Job {
     pub started: Instant,
     rx: Receiver<Msg>,
     cancel: Arc<AtomicBool>,
+    /// An output a blocking wait received, handed out by the next `poll`.
+    done: Option<JobOutput>,
 }
 
 impl Job {
@@ -117,6 +119,7 @@ impl Job {
             started: Instant::now(),
             rx,
             cancel,
+            done: None,
         };
         if let Err(e) = spawned {
             // Report through the same channel shape: a job that failed at once.
@@ -131,36 +134,55 @@ impl Job {
 
     /// Drain reports; returns the output once the job is done.
     pub fn poll(&mut self) -> Option<JobOutput> {
+        if let Some(out) = self.done.take() {
+            return Some(out);
+        }
         loop {
             match self.rx.try_recv() {
-                Ok(Msg::Progress(p, s)) => {
-                    self.progress = p;
-                    self.status = s;
+                Ok(msg) => {
+                    if let Some(out) = self.take(msg) {
+                        return Some(out);
+                    }
                 }
-                Ok(Msg::Done(out)) => return Some(out),
                 Err(TryRecvError::Empty) => return None,
-                Err(TryRecvError::Disconnected) => {
-                    return Some(JobOutput::Failed(format!(
-                        "{}: the worker stopped unexpectedly",
-                        self.label
-                    )))
-                }
+                Err(TryRecvError::Disconnected) => return Some(self.gone()),
             }
         }
     }
 
-    /// Block until done (tests and the benchmark only; never on the UI thread).
-    pub fn wait(&mut self, timeout: Duration) -> Option<JobOutput> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(o) = self.poll() {
-                return Some(o);
+    /// Keep a progress report; give back the output.
+    fn take(&mut self, msg: Msg) -> Option<JobOutput> {
+        match msg {
+            Msg::Progress(p, s) => {
+                self.progress = p;
+                self.status = s;
+                None
             }
-            if Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(5));
+            Msg::Done(out) => Some(out),
         }
+    }
+
+    fn gone(&self) -> JobOutput {
+        JobOutput::Failed(format!("{}: the worker stopped unexpectedly", self.label))
+    }
+
+    /// Block on the job's channel until it is done or `deadline` passes;
+    /// the output is kept for the next `poll`. Tests only, never the UI
+    /// thread.
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn block_until_done(&mut self, deadline: Instant) -> bool {
+        use std::sync::mpsc::RecvTimeoutError;
+        while self.done.is_none() {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            match self.rx.recv_timeout(left) {
+                Ok(msg) => self.done = self.take(msg),
+                Err(RecvTimeoutError::Timeout) => return false,
+                Err(RecvTimeoutError::Disconnected) => self.done = Some(self.gone()),
+            }
+        }
+        true
     }
 
     pub fn cancel(&self) {
@@ -177,8 +199,8 @@ pub enum DialogResult {
 }
 
 /// Open the native dialog off the UI thread.
-pub fn pick_path(repaint: egui::Context, folder: bool) -> Receiver<DialogResult> {
-    run_dialog(repaint, "durable-lens-dialog", move || {
+pub fn pick_path(repaint: egui::Context, dialogs: Dialogs, folder: bool) -> Receiver<DialogResult> {
+    run_dialog(repaint, dialogs, "durable-lens-dialog", move || {
         let d = rfd::FileDialog::new().set_title("Open a durable execution history or store");
         if folder {
             d.pick_folder()
@@ -190,28 +212,60 @@ pub fn pick_path(repaint: egui::Context, folder: bool) -> Receiver<DialogResult>
     })
 }
 
+/// Whether native file dialogs may be tried. Decided once, when the app is
+/// made, and passed down explicitly, so tests choose the path field without
+/// touching the process environment that other test threads read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialogs {
+    Native,
+    /// Never try a dialog: offer the typed-path field at once.
+    PathField,
+}
+
+impl Default for Dialogs {
+    fn default() -> Dialogs {
+        Dialogs::detect()
+    }
+}
+
+impl Dialogs {
+    /// rfd needs a desktop portal (D-Bus) or a Wayland session; with neither
+    /// it cannot show a dialog, and cannot say so either.
+    pub fn detect() -> Dialogs {
+        let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+            && std::env::var_os("WAYLAND_DISPLAY").is_none();
+        if no_session {
+            Dialogs::PathField
+        } else {
+            Dialogs::Native
+        }
+    }
+}
+
 /// Run a native dialog (`show`) on its own thread and report its answer.
-/// rfd cannot tell "cancelled" from "no dialog backend", so with no desktop
-/// session the dialog is not tried, and an answer faster than a human can
-/// click is treated as "unavailable" (the caller then offers a path field).
+/// rfd cannot tell "cancelled" from "no dialog backend", so with
+/// `Dialogs::PathField` the dialog is not tried, and an answer faster than a
+/// human can click is treated as "unavailable" (the caller then offers a
+/// path field).
 pub fn run_dialog(
     repaint: egui::Context,
+    dialogs: Dialogs,
     thread_name: &str,
     show: impl FnOnce() -> Option<PathBuf> + Send + 'static,
 ) -> Receiver<DialogResult> {
     let (tx, rx) = channel();
+    if dialogs == Dialogs::PathField {
+        let _ = tx.send(DialogResult::Unavailable);
+        repaint.request_repaint();
+        return rx;
+    }
     let _ = std::thread::Builder::new()
         .name(thread_name.into())
         .spawn(move || {
             let started = Instant::now();
-            let no_session = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
-                && std::env::var_os("WAYLAND_DISPLAY").is_none();
-            let picked = if no_session { None } else { show() };
-            let r = match picked {
+            let r = match show() {
                 Some(p) => DialogResult::Picked(p),
-                None if no_session || started.elapsed() < Duration::from_millis(400) => {
-                    DialogResult::Unavailable
-                }
+                None if started.elapsed() < Duration::from_millis(400) => DialogResult::Unavailable,
                 None => DialogResult::Cancelled,
             };
             let _ = tx.send(r);

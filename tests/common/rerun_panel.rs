@@ -43,6 +43,8 @@ pub fn harness_for(app: App, wgpu: bool) -> Harness<'static, App> {
 
 pub fn opened(path: &Path, persisted: Persisted) -> App {
     let mut app = App::new(persisted);
+    // Headless: the save dialog is never tried, the path field is offered.
+    app.set_dialogs(durable_lens::ui::jobs::Dialogs::PathField);
     app.open_blocking(path.to_path_buf())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     app

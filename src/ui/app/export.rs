@@ -88,18 +88,24 @@ impl App {
             return;
         }
         let suggested = self.export_suggestion();
-        self.export.dialog = Some(run_dialog(ctx.clone(), "durable-lens-export", move || {
-            let mut d = rfd::FileDialog::new()
-                .set_title("Export as a durable-lens document")
-                .add_filter("durable-lens document", &["json"]);
-            if let Some(dir) = suggested.parent() {
-                d = d.set_directory(dir);
-            }
-            if let Some(name) = suggested.file_name() {
-                d = d.set_file_name(name.to_string_lossy());
-            }
-            d.save_file()
-        }));
+        let dialogs = self.dialogs;
+        self.export.dialog = Some(run_dialog(
+            ctx.clone(),
+            dialogs,
+            "durable-lens-export",
+            move || {
+                let mut d = rfd::FileDialog::new()
+                    .set_title("Export as a durable-lens document")
+                    .add_filter("durable-lens document", &["json"]);
+                if let Some(dir) = suggested.parent() {
+                    d = d.set_directory(dir);
+                }
+                if let Some(name) = suggested.file_name() {
+                    d = d.set_file_name(name.to_string_lossy());
+                }
+                d.save_file()
+            },
+        ));
     }
 
     /// Start writing the open history to `to` (refused when `to` is the

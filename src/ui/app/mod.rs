@@ -5,7 +5,7 @@
 use super::diff::DiffView;
 use super::doc::Doc;
 use super::inspector::InspectorView;
-use super::jobs::{pick_path, DialogResult, Job, JobOutput};
+use super::jobs::{pick_path, DialogResult, Dialogs, Job, JobOutput};
 use super::picker::PickerView;
 use super::rerun::{RerunPanel, SavedLinks};
 use super::table::TableView;
@@ -88,6 +88,8 @@ pub struct App {
     focus_filter: bool,
     pub path_field: String,
     dialog: Option<Receiver<DialogResult>>,
+    /// Native dialogs or the path field (see `Dialogs`); `set_dialogs`.
+    dialogs: Dialogs,
     pub dialog_note: Option<String>,
     repaint: Option<egui::Context>,
     /// What to keep across a reload of the same file.
@@ -125,6 +127,7 @@ impl App {
             focus_filter: false,
             path_field: String::new(),
             dialog: None,
+            dialogs: Dialogs::detect(),
             dialog_note: None,
             repaint: None,
             restore: None,
@@ -210,18 +213,22 @@ impl App {
         ));
     }
 
-    /// Load synchronously (tests, benchmark): same path as the UI's job.
+    /// Load synchronously (tests): same path as the UI's job.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn open_blocking(&mut self, path: PathBuf) -> Result<(), String> {
         self.start_open(path, None, false);
         self.finish_job_blocking()
     }
 
-    /// Wait for the running job and apply it (tests, benchmark only).
+    /// Wait for the running job and apply it (tests only).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn finish_job_blocking(&mut self) -> Result<(), String> {
         if let Some(mut j) = self.job.take() {
-            match j.wait(Duration::from_secs(120)) {
-                Some(out) => self.apply_output(out),
-                None => return Err("timed out".into()),
+            if !j.block_until_done(std::time::Instant::now() + Duration::from_secs(120)) {
+                return Err("timed out".into());
+            }
+            if let Some(out) = j.poll() {
+                self.apply_output(out);
             }
         }
         match &self.error {
@@ -368,6 +375,7 @@ impl App {
 
     /// Apply one intent as if a view had pushed it (tests drive the time
     /// view this way: its spans are painted, not widgets).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn apply_intent_for_test(&mut self, intent: Intent) {
         self.intents.push(intent);
         self.apply_intents();
@@ -433,9 +441,16 @@ impl App {
         }
     }
 
+    /// Choose native dialogs or the path field, for every dialog the app
+    /// and its re-run panel show (tests pass `Dialogs::PathField`).
+    pub fn set_dialogs(&mut self, dialogs: Dialogs) {
+        self.dialogs = dialogs;
+        self.rerun.dialogs = dialogs;
+    }
+
     pub fn open_dialog(&mut self, ctx: &egui::Context) {
         if self.dialog.is_none() {
-            self.dialog = Some(pick_path(ctx.clone(), false));
+            self.dialog = Some(pick_path(ctx.clone(), self.dialogs, false));
         }
     }
 

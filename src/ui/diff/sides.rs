@@ -202,12 +202,13 @@ impl Sides {
     }
 
     /// Block until every load finished (tests only; never on the UI thread).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn wait_blocking(&mut self, timeout: std::time::Duration) {
         let deadline = std::time::Instant::now() + timeout;
-        while self.loading() && std::time::Instant::now() < deadline {
-            self.poll();
-            std::thread::sleep(std::time::Duration::from_millis(5));
+        for (_, job) in &mut self.jobs {
+            job.block_until_done(deadline);
         }
+        self.poll();
     }
 
     /// Forget the other file's executions (a new other file was loaded).

@@ -15,7 +15,7 @@ pub use live::{Line, Live, OpRow, Phase};
 pub use trace::Trace;
 
 use super::doc::Doc;
-use super::jobs::{beside, run_dialog, same_file, DialogResult};
+use super::jobs::{beside, run_dialog, same_file, DialogResult, Dialogs};
 use crate::rerun::{Command, Mode, Session, SessionConfig, SessionEvent, StartPoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,8 @@ pub struct RerunPanel {
     pub form_error: Option<String>,
     pub show_link: bool,
     save_dialog: Option<Receiver<DialogResult>>,
+    /// Native dialogs or the path field (set with the app's).
+    pub dialogs: Dialogs,
     /// Inline fallback when no native save dialog can be shown.
     pub save_path: String,
     pub show_save_field: bool,
@@ -344,24 +346,6 @@ impl RerunPanel {
         }
     }
 
-    /// Block until the run pauses or finishes (tests only; never on the UI thread).
-    pub fn wait_idle(&mut self, ctx: &egui::Context, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            self.poll(ctx);
-            if matches!(
-                self.live.phase(),
-                Phase::Paused | Phase::Finished | Phase::Idle
-            ) {
-                return true;
-            }
-            if Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
     /// The suggested file for saving the re-run: `X.rerun.json` beside `X`.
     fn suggested_save_path(&self) -> PathBuf {
         let base = self
@@ -374,7 +358,11 @@ impl RerunPanel {
 
     pub fn open_save_dialog(&mut self, ctx: &egui::Context) {
         if self.save_dialog.is_none() {
-            self.save_dialog = Some(save_dialog(ctx.clone(), self.suggested_save_path()));
+            self.save_dialog = Some(save_dialog(
+                ctx.clone(),
+                self.dialogs,
+                self.suggested_save_path(),
+            ));
         }
     }
 
@@ -446,8 +434,12 @@ fn file_name(p: &Path) -> String {
 }
 
 /// The native save dialog, run like the open dialog (`jobs::run_dialog`).
-fn save_dialog(repaint: egui::Context, suggested: PathBuf) -> Receiver<DialogResult> {
-    run_dialog(repaint, "durable-lens-save", move || {
+fn save_dialog(
+    repaint: egui::Context,
+    dialogs: Dialogs,
+    suggested: PathBuf,
+) -> Receiver<DialogResult> {
+    run_dialog(repaint, dialogs, "durable-lens-save", move || {
         let mut d = rfd::FileDialog::new()
             .set_title("Save the re-run as a history")
             .add_filter("history", &["json"]);
