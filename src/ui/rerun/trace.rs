@@ -283,6 +283,7 @@ impl Trace {
             }
             let history = History {
                 source: "live re-run".into(),
+                origin: None,
                 format: Format::Rerun,
                 executions: vec![exec],
                 warnings: Vec::new(),
@@ -684,6 +685,7 @@ mod tests {
             report: Box::new(crate::rerun::Report {
                 history: History {
                     source: String::new(),
+                    origin: None,
                     format: Format::Rerun,
                     executions: Vec::new(),
                     warnings: Vec::new(),
