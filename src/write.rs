@@ -31,7 +31,9 @@ impl DocKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("refusing to write {dest}: it is the input {input} (the same file), which is never written")]
+    #[error(
+        "refusing to write {dest}: it is the input {input} (the same file), which is never written"
+    )]
     SameAsInput { dest: PathBuf, input: PathBuf },
     #[error("refusing to write {dest}: it is inside the input store folder {input}, which is never written")]
     InsideInput { dest: PathBuf, input: PathBuf },
@@ -99,7 +101,11 @@ pub fn write_with(
     builder.prefix(&prefix).suffix(".part");
     // A replaced file keeps its permissions; a new one gets what
     // `fs::write` would give (0666 less the umask), not tempfile's 0600.
-    if let Some(p) = existing.as_ref().map(|m| m.permissions()).or_else(default_permissions) {
+    if let Some(p) = existing
+        .as_ref()
+        .map(|m| m.permissions())
+        .or_else(default_permissions)
+    {
         builder.permissions(p);
     }
     // The temporary file is removed when dropped, on every error path below.
@@ -190,7 +196,7 @@ fn same_identity(a: &Metadata, b: &Metadata) -> bool {
 
 #[cfg(not(unix))]
 fn same_identity(_a: &Metadata, _b: &Metadata) -> bool {
-    // No stable file id in std here; callers also compare canonical paths.
+    // std exposes no stable file id here, so only unix builds catch links.
     false
 }
 
@@ -363,9 +369,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join(".durable_executions");
         std::fs::create_dir(&store).unwrap();
-        let err =
-            write_file(&store.join("x.lens.json"), DocKind::LensExport, &[&store], LENS)
-                .unwrap_err();
+        let err = write_file(
+            &store.join("x.lens.json"),
+            DocKind::LensExport,
+            &[&store],
+            LENS,
+        )
+        .unwrap_err();
         assert!(matches!(err, WriteError::InsideInput { .. }), "{err}");
         assert!(names(&store).is_empty());
     }

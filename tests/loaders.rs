@@ -688,7 +688,8 @@ fn export_round_trip_is_lossless_for_every_fixture() {
             };
             assert_eq!(back, expected, "{}", path.display());
             // An export of the export keeps the first origin.
-            let again = load_bytes("again.json", to_lens_json(&back, "again.json").as_bytes()).unwrap();
+            let again =
+                load_bytes("again.json", to_lens_json(&back, "again.json").as_bytes()).unwrap();
             assert_eq!(again.origin.as_deref(), Some(h.source.as_str()));
             let e = &back.executions[0];
             assert!(e

@@ -84,7 +84,13 @@ fn export_onto_its_own_input_is_refused_however_it_is_named() {
     std::os::unix::fs::symlink(&h, dir.path().join("link.json")).unwrap();
     std::fs::hard_link(&h, dir.path().join("hard.json")).unwrap();
     let h_abs = h.display().to_string();
-    for out in [h_abs.as_str(), "./h.json", "link.json", "hard.json", "../{dir}/h.json"] {
+    for out in [
+        h_abs.as_str(),
+        "./h.json",
+        "link.json",
+        "hard.json",
+        "../{dir}/h.json",
+    ] {
         let dir_name = dir.path().file_name().unwrap().to_string_lossy();
         let out = out.replace("{dir}", &dir_name);
         let o = run_in(dir.path(), &["export", "h.json", "-o", &out]);
@@ -110,7 +116,10 @@ fn a_sqlite_store_is_never_replaced_by_an_export() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     // Another history onto the store: a different kind of file.
     let (h, _) = history_copy(dir.path());
-    let o = run_in(dir.path(), &["export", h.to_str().unwrap(), "-o", "store.db"]);
+    let o = run_in(
+        dir.path(),
+        &["export", h.to_str().unwrap(), "-o", "store.db"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("refusing to replace") && stderr(&o).contains("SQLite"),
@@ -121,13 +130,21 @@ fn a_sqlite_store_is_never_replaced_by_an_export() {
     // A history JSON is not replaced either; an earlier export is.
     let other = dir.path().join("other.history.json");
     std::fs::copy(fixture("python-sdk/order-flow.history.json"), &other).unwrap();
-    let o = run_in(dir.path(), &["export", "h.json", "-o", "other.history.json"]);
+    let o = run_in(
+        dir.path(),
+        &["export", "h.json", "-o", "other.history.json"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("history events"), "{}", stderr(&o));
     let o = run_in(dir.path(), &["export", "h.json", "-o", "out.lens.json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run_in(dir.path(), &["export", "h.json", "-o", "out.lens.json"]);
-    assert_eq!(o.status.code(), Some(0), "an export replaces an export: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "an export replaces an export: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -139,7 +156,11 @@ fn a_write_that_fails_leaves_the_old_file_and_nothing_else() {
     let o = run_in(dir.path(), &["export", "h.json", "-o", "out.lens.json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let old = std::fs::read(&out).unwrap();
-    assert!(old.len() > 4096, "the export ({} bytes) is larger than the limit below", old.len());
+    assert!(
+        old.len() > 4096,
+        "the export ({} bytes) is larger than the limit below",
+        old.len()
+    );
     // A file size limit makes the write fail part way (EFBIG) like a full
     // disk; SIGXFSZ is ignored so the write returns the error.
     let o = Command::new("sh")
@@ -152,8 +173,16 @@ fn a_write_that_fails_leaves_the_old_file_and_nothing_else() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
-    assert_eq!(std::fs::read(&out).unwrap(), old, "the old export is intact");
-    assert_eq!(names(dir.path()), ["h.json", "out.lens.json"], "no temporary file");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        old,
+        "the old export is intact"
+    );
+    assert_eq!(
+        names(dir.path()),
+        ["h.json", "out.lens.json"],
+        "no temporary file"
+    );
     // A destination whose folder is a file: nothing is created anywhere.
     let bad = format!("{}/x.lens.json", h.display());
     let o = run_in(dir.path(), &["export", "h.json", "-o", &bad]);
@@ -189,7 +218,10 @@ fn a_fifo_is_refused_at_once_without_blocking() {
         let o = run_with_deadline(&[cmd, fifo.to_str().unwrap()], Duration::from_secs(20));
         assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
         let err = stderr(&o);
-        assert!(err.contains("pipe.json") && err.contains("FIFO"), "{cmd}: {err}");
+        assert!(
+            err.contains("pipe.json") && err.contains("FIFO"),
+            "{cmd}: {err}"
+        );
     }
 }
 
@@ -198,14 +230,25 @@ fn a_device_is_refused_and_never_read() {
     let o = run_with_deadline(&["inspect", "/dev/zero"], Duration::from_secs(20));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("/dev/zero") && err.contains("character device"), "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("character device"),
+        "{err}"
+    );
 }
 
 /// MemAvailable as the kernel reports it, read here independently.
 fn mem_available() -> u64 {
     let text = std::fs::read_to_string("/proc/meminfo").unwrap();
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))
+        .unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        * 1024
 }
 
 #[test]
@@ -219,8 +262,14 @@ fn a_file_too_large_for_memory_is_refused_with_the_numbers_before_reading() {
     let o = run_with_deadline(&["inspect", big.to_str().unwrap()], Duration::from_secs(20));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("big.json") && err.contains("too large"), "{err}");
-    assert!(err.contains(&format!("({size} bytes)")), "names the file size: {err}");
+    assert!(
+        err.contains("big.json") && err.contains("too large"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("({size} bytes)")),
+        "names the file size: {err}"
+    );
     assert!(err.contains("available"), "{err}");
 }
 
@@ -245,7 +294,10 @@ fn absurd_timestamps_show_as_invalid_and_never_wrap() {
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let row = &list["executions"][0];
     assert_eq!(row["duration_ms"], serde_json::Value::Null, "{row}");
-    assert!(row["start"].as_str().unwrap().starts_with("invalid time"), "{row}");
+    assert!(
+        row["start"].as_str().unwrap().starts_with("invalid time"),
+        "{row}"
+    );
     let o = run_in(dir.path(), &["inspect", "--json", "absurd.history.json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
@@ -255,7 +307,10 @@ fn an_export_names_itself_and_keeps_its_origin() {
     let dir = tempfile::tempdir().unwrap();
     let (h, _) = history_copy(dir.path());
     let out = dir.path().join("out.lens.json");
-    let o = run_in(dir.path(), &["export", h.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = run_in(
+        dir.path(),
+        &["export", h.to_str().unwrap(), "-o", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(doc["history"]["source"], out.display().to_string());
@@ -269,7 +324,11 @@ fn an_export_names_itself_and_keeps_its_origin() {
     assert_eq!(v["file"], moved.display().to_string());
     assert_eq!(v["origin"], h.display().to_string());
     let o = run_in(dir.path(), &["inspect", moved.to_str().unwrap()]);
-    assert!(stdout(&o).contains(&format!("Origin:      {}", h.display())), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(&format!("Origin:      {}", h.display())),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// A folder store of the real store files, plus `extra` bad entries.
@@ -293,18 +352,30 @@ fn a_folder_store_skips_every_bad_file_with_its_reason_and_loads_the_rest() {
     // The same execution twice (a copy under another name).
     std::fs::copy(store.join("retries.json"), store.join("retries-copy.json")).unwrap();
     // An execution file with one operation id twice.
-    let mut v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(fixture("python-sdk/callback-flow.store.json")).unwrap())
-            .unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixture("python-sdk/callback-flow.store.json")).unwrap(),
+    )
+    .unwrap();
     let ops = v["Operations"].as_array_mut().unwrap();
     let dup = ops[1].clone();
     ops.push(dup);
     std::fs::write(store.join("dup-op.json"), serde_json::to_vec(&v).unwrap()).unwrap();
     // A truncated file and a FIFO.
-    std::fs::write(store.join("truncated.json"), b"{\"DurableExecutionArn\": \"x\", \"Op").unwrap();
-    assert!(Command::new("mkfifo").arg(store.join("pipe.json")).status().unwrap().success());
+    std::fs::write(
+        store.join("truncated.json"),
+        b"{\"DurableExecutionArn\": \"x\", \"Op",
+    )
+    .unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(store.join("pipe.json"))
+        .status()
+        .unwrap()
+        .success());
 
-    let o = run_with_deadline(&["inspect", "--json", store.to_str().unwrap()], Duration::from_secs(30));
+    let o = run_with_deadline(
+        &["inspect", "--json", store.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let mut loaded: Vec<String> = v["executions"]
@@ -342,9 +413,20 @@ fn an_export_is_not_written_into_the_folder_store_it_reads() {
     let out = store.join("retries.lens.json");
     let o = run_in(
         dir.path(),
-        &["export", "--execution", "1", store.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        &[
+            "export",
+            "--execution",
+            "1",
+            store.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("inside the input store folder"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("inside the input store folder"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(names(&store), before);
 }

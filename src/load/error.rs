@@ -141,7 +141,10 @@ pub enum LoadError {
 }
 
 fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB ({bytes} bytes)", bytes as f64 / (1u64 << 20) as f64)
+    format!(
+        "{:.1} MiB ({bytes} bytes)",
+        bytes as f64 / (1u64 << 20) as f64
+    )
 }
 
 fn list_formats(tried: &[Format]) -> String {

@@ -36,8 +36,8 @@ fn load_file(p: &Path) -> Result<(Vec<Execution>, Vec<String>), String> {
     if head.starts_with(super::sqlite::MAGIC) {
         return Err(format!("{name}: a SQLite file"));
     }
-    let bytes = super::read_with_progress(p, 0, &LoadOptions::default())
-        .map_err(|e| e.to_string())?;
+    let bytes =
+        super::read_with_progress(p, 0, &LoadOptions::default()).map_err(|e| e.to_string())?;
     match super::parse_bytes(&name, &bytes) {
         Ok(parsed) if parsed.format == Format::PythonStoreJson => {
             let h = super::build_parsed(&name, parsed).map_err(|e| e.to_string())?;
@@ -104,7 +104,11 @@ pub(crate) fn load(
 ) -> Result<(Vec<Execution>, Vec<String>), LoadError> {
     let (mut execs, mut warnings, skipped) = load_files(dir, opts)?;
     // One warning per skipped file, each naming it and why.
-    warnings.extend(skipped.iter().map(|r| format!("skipped a folder entry: {r}")));
+    warnings.extend(
+        skipped
+            .iter()
+            .map(|r| format!("skipped a folder entry: {r}")),
+    );
     if let Some(sel) = &opts.execution {
         let summaries: Vec<ExecutionSummary> = execs.iter().map(summary_of).collect();
         let i = select_index(&summaries, sel).ok_or_else(|| LoadError::ExecutionNotFound {

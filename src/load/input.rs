@@ -50,7 +50,11 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), LoadError> {
 
 /// Refuse a file whose load would need more than `available` bytes (no
 /// check when the machine does not say what is available).
-pub(crate) fn check_memory(path: &Path, size: u64, available: Option<u64>) -> Result<(), LoadError> {
+pub(crate) fn check_memory(
+    path: &Path,
+    size: u64,
+    available: Option<u64>,
+) -> Result<(), LoadError> {
     let Some(available) = available else {
         return Ok(());
     };
@@ -133,7 +137,13 @@ mod tests {
         ));
         let text = e.to_string();
         assert!(text.starts_with("big.json: too large"), "{text}");
-        assert!(text.contains("(1000 bytes)") && text.contains("(2100 bytes)"), "{text}");
-        assert!(check_memory(p, u64::MAX, None).is_ok(), "no figure, no check");
+        assert!(
+            text.contains("(1000 bytes)") && text.contains("(2100 bytes)"),
+            "{text}"
+        );
+        assert!(
+            check_memory(p, u64::MAX, None).is_ok(),
+            "no figure, no check"
+        );
     }
 }

@@ -219,13 +219,18 @@ pub(crate) fn report(opts: &LoadOptions, done: u64, total: u64, what: &str) {
 
 /// Read a file in chunks so a large one reports progress and can be
 /// cancelled between chunks.
-pub(crate) fn read_with_progress(path: &Path, len: u64, opts: &LoadOptions) -> Result<Vec<u8>, LoadError> {
+pub(crate) fn read_with_progress(
+    path: &Path,
+    len: u64,
+    opts: &LoadOptions,
+) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
     let (mut f, meta) = input::open_regular(path)?;
     let len = len.max(meta.len());
     if opts.progress.is_none() && opts.cancel.is_none() {
         let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-        f.read_to_end(&mut buf).map_err(|e| LoadError::io(path, e))?;
+        f.read_to_end(&mut buf)
+            .map_err(|e| LoadError::io(path, e))?;
         return Ok(buf);
     }
     const CHUNK: u64 = 8 << 20;

@@ -136,7 +136,10 @@ mod tests {
         assert!(hi.0.checked_sub(lo.0).is_none());
         assert_eq!(lo.micros_until(hi), None);
         assert_eq!(format_span(lo, hi), "invalid time");
-        assert_eq!(format_span(Ts::from_epoch_millis(i64::MAX), Ts(0)), "invalid time");
+        assert_eq!(
+            format_span(Ts::from_epoch_millis(i64::MAX), Ts(0)),
+            "invalid time"
+        );
         assert!(hi.to_iso().starts_with("invalid time ("), "{}", hi.to_iso());
         assert_eq!(Ts::MIN_VALID.to_iso(), "0001-01-01T00:00:00.000000Z");
         assert_eq!(Ts::MAX_VALID.to_iso(), "9999-12-31T23:59:59.999999Z");

@@ -138,10 +138,7 @@ impl InspectorView {
                                 ui.weak(format!("at +{}", format_span(Ts(t0), s)));
                             }
                             if let Some(n) = a.next_attempt_at {
-                                ui.weak(format!(
-                                    "retry at +{}",
-                                    format_span(Ts(t0), n)
-                                ));
+                                ui.weak(format!("retry at +{}", format_span(Ts(t0), n)));
                             }
                         });
                         if let Some(err) = &a.error {
@@ -215,11 +212,7 @@ fn ts_row(ui: &mut egui::Ui, k: &str, t: Option<Ts>, t0: i64) {
         kv(
             ui,
             k,
-            &format!(
-                "{}  (+{})",
-                t.to_iso(),
-                format_span(Ts(t0), t)
-            ),
+            &format!("{}  (+{})", t.to_iso(), format_span(Ts(t0), t)),
         );
     }
 }

@@ -230,4 +230,3 @@ pub fn beside(source: &std::path::Path, suffix: &str) -> PathBuf {
     let stem = stem.strip_suffix(".history").unwrap_or(&stem);
     source.with_file_name(format!("{stem}.{suffix}"))
 }
-

@@ -205,7 +205,11 @@ pub fn input_only_history(dir: &Path) -> PathBuf {
         warnings: Vec::new(),
     };
     let path = dir.join("input-only.json");
-    std::fs::write(&path, durable_lens::load::to_lens_json(&history, &path.display().to_string())).unwrap();
+    std::fs::write(
+        &path,
+        durable_lens::load::to_lens_json(&history, &path.display().to_string()),
+    )
+    .unwrap();
     path
 }
 
