@@ -48,7 +48,7 @@ impl HandlerClock {
         let ran = now
             .saturating_duration_since(self.started)
             .saturating_sub(held);
-        Ts(self.origin.0 + ran.as_micros() as i64)
+        Ts(self.origin.0.saturating_add(ran.as_micros() as i64))
     }
 
     fn hold(&mut self, now: Instant) {
