@@ -93,6 +93,7 @@ fn history(n: usize) -> History {
         .collect();
     History {
         source: format!("generated {n}"),
+        origin: None,
         format: Format::Operations,
         warnings: Vec::new(),
         executions: vec![Execution {

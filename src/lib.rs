@@ -11,3 +11,4 @@ pub mod replay;
 pub mod rerun;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod write;

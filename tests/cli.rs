@@ -162,8 +162,13 @@ fn export_then_inspect_round_trips() {
         serde_json::from_slice(&a.stdout).unwrap(),
         serde_json::from_slice(&b.stdout).unwrap(),
     );
+    // The export names itself and keeps the original as its origin.
+    assert_eq!(b["file"], out.display().to_string());
+    assert_eq!(b["origin"], fixture("python-sdk/retries.history.json"));
+    assert_eq!(a["origin"], Value::Null);
     for v in [&mut a, &mut b] {
         v.as_object_mut().unwrap().remove("file");
+        v.as_object_mut().unwrap().remove("origin");
     }
     assert_eq!(a, b);
 }

@@ -725,27 +725,46 @@ fn ctrl_s_exports_the_open_history_as_a_document_that_loads_back() {
     assert_eq!(h.state().export.outcome.clone(), Some(Ok(out.clone())));
     assert!(has_label_containing(&h, "exported to"));
     let back = durable_lens::load::load_path(&out).expect("the export loads");
-    // The document keeps everything, down to where the history came from.
+    // The document keeps everything; it names itself and keeps where the
+    // history came from as its origin.
     let open = &h.state().doc.as_ref().unwrap().history;
-    assert_eq!(&back, &**open);
+    assert_eq!(back.source, out.display().to_string());
+    assert_eq!(back.origin.as_deref(), Some(open.source.as_str()));
+    let expected = durable_lens::model::History {
+        source: back.source.clone(),
+        origin: back.origin.clone(),
+        ..(**open).clone()
+    };
+    assert_eq!(back, expected);
     assert!(!back.executions[0].operations.is_empty());
-    assert!(
-        !dir.path().join(".retries.lens.json.part").exists(),
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["retries.history.json", "retries.lens.json"],
         "no temporary file left"
     );
 
-    // Exporting over the open history itself is refused; it stays as it was.
+    // Exporting over the open history itself is refused, also through a
+    // hard link (the core's same-file check); it stays as it was.
     let before = std::fs::read(&source).unwrap();
-    h.state_mut().export.field = Some(source.display().to_string());
-    h.run_steps(1);
-    h.get_by_label("Export").click();
-    h.run_steps(2);
-    let Some(Err(why)) = h.state().export.outcome.clone() else {
-        panic!("exporting over the source was not refused");
-    };
-    assert!(why.contains("is the open history"), "{why}");
-    assert!(has_label_containing(&h, "is the open history"));
-    assert_eq!(std::fs::read(&source).unwrap(), before);
+    let hard = dir.path().join("hard.json");
+    std::fs::hard_link(&source, &hard).unwrap();
+    for to in [&source, &hard] {
+        h.state_mut().export.field = Some(to.display().to_string());
+        h.run_steps(1);
+        h.get_by_label("Export").click();
+        h.run_steps(2);
+        let Some(Err(why)) = h.state().export.outcome.clone() else {
+            panic!("exporting over the source was not refused");
+        };
+        assert!(why.contains("same file"), "{why}");
+        assert!(has_label_containing(&h, "same file"));
+        assert_eq!(std::fs::read(&source).unwrap(), before);
+    }
 }
 
 /// The texts the last frame put on the clipboard.

@@ -113,6 +113,16 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
     };
     assert_eq!(names(&saved), names(&recorded));
 
+    // Saving over the recording is refused by the core's one writer.
+    let before = std::fs::read(&history).unwrap();
+    assert!(
+        !h.state_mut().rerun.save_to(&history),
+        "saving over the recording"
+    );
+    h.run_steps(2);
+    assert!(has(&h, "same file"), "the refusal is shown");
+    assert_eq!(std::fs::read(&history).unwrap(), before);
+
     // Diff with the recording: the diff view opens with the re-run on the right.
     h.get_by_label("Diff with recording").click();
     h.run_steps(2);

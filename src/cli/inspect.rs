@@ -2,7 +2,7 @@
 //! invocation, as aligned text or a stable JSON document (schema in README).
 
 use super::output::{load, pad, Style};
-use crate::model::{format_duration_micros, Execution, History};
+use crate::model::{format_span, Execution, History};
 use crate::replay::{analyze, Analysis, Outcome};
 use anyhow::Result;
 use serde_json::{json, Value};
@@ -19,6 +19,7 @@ pub fn run(path: &Path, execution: Option<&str>, as_json: bool, style: Style) ->
     if as_json {
         let doc = json!({
             "file": history.source,
+            "origin": history.origin,
             "format": history.format,
             "format_label": history.format.label(),
             "warnings": history.warnings,
@@ -75,6 +76,9 @@ pub fn execution_json(index: usize, e: &Execution, a: &Analysis) -> Value {
 
 fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], style: Style) {
     println!("{} {}", style.bold(&pad("File:", 12)), history.source);
+    if let Some(origin) = &history.origin {
+        println!("{} {origin}", style.bold(&pad("Origin:", 12)));
+    }
     println!(
         "{} {}",
         style.bold(&pad("Format:", 12)),
@@ -102,7 +106,7 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
             .status
             .map_or("RUNNING/UNKNOWN".to_string(), |s| s.to_string());
         let duration = match (e.start, e.end) {
-            (Some(s), Some(t)) => format!("  ({})", format_duration_micros(t.0 - s.0)),
+            (Some(s), Some(t)) => format!("  ({})", format_span(s, t)),
             _ => String::new(),
         };
         println!(

@@ -1,9 +1,9 @@
 //! `durable-lens list` (the executions of a store) and `durable-lens export`.
 
 use super::output::{load, pad, Style};
-use crate::load::{list_store, to_lens_json, ExecutionSummary};
+use crate::load::{list_store, ExecutionSummary};
 use crate::model::format_duration_micros;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 use std::path::Path;
 
@@ -33,7 +33,7 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
             json!({
                 "arn": (!s.arn.is_empty()).then_some(&s.arn), "function": s.function_name, "name": s.name, "status": s.status,
                 "start": s.start.map(|t| t.to_iso()), "end": s.end.map(|t| t.to_iso()),
-                "duration_ms": match (s.start, s.end) { (Some(a), Some(b)) => Some((b.0 - a.0) / 1000), _ => None },
+                "duration_ms": match (s.start, s.end) { (Some(a), Some(b)) => a.micros_until(b).map(|us| us / 1000), _ => None },
                 "operations": s.operation_count,
             })
         })
@@ -83,9 +83,11 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
 }
 
 pub fn export(path: &Path, out: &Path, execution: Option<&str>) -> Result<i32> {
+    // Refuse a destination that is the input (or another kind of file)
+    // before the load, so a mistake costs nothing.
+    crate::write::check_destination(out, crate::write::DocKind::LensExport, &[path])?;
     let h = load(path, execution)?;
-    std::fs::write(out, to_lens_json(&h))
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    crate::write::write_lens(&h, out, &[path])?;
     eprintln!(
         "wrote {} ({} execution(s))",
         out.display(),

@@ -4,7 +4,6 @@
 //! CI job can replay a folder of recordings against a new build.
 
 use super::output::{load, Style};
-use crate::load::to_lens_json;
 use crate::rerun::{run_headless, HandlerCommand, Report, SessionConfig, SessionEvent, StartPoint};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -41,6 +40,12 @@ pub struct RerunArgs {
 
 pub fn run(args: &RerunArgs) -> Result<i32> {
     let style = Style::detect();
+    // `--save` onto the recording (or any other kind of file) is refused
+    // before the handler runs, whatever its outcome would be.
+    if let Some(path) = &args.save {
+        let lens = crate::write::DocKind::LensExport;
+        crate::write::check_destination(path, lens, &[&args.history])?;
+    }
     let history = load(&args.history, args.execution.as_deref())?;
     let [recorded] = history.executions.as_slice() else {
         bail!(
@@ -82,8 +87,7 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
     })
     .context("the re-run session ended without a report")?;
     if let Some(path) = &args.save {
-        std::fs::write(path, to_lens_json(&report.history))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        crate::write::write_lens(&report.history, path, &[&args.history])?;
         if !quiet {
             eprintln!("wrote {}", path.display());
         }

@@ -125,8 +125,26 @@ pub enum LoadError {
     #[error("{file}: {format} can only be read from a path, not from bytes in memory")]
     NeedsPath { file: String, format: Format },
 
+    #[error("{file}: cannot read a {what}: only regular files and folders are read")]
+    NotAFile { file: String, what: &'static str },
+
+    #[error("{file}: too large for this machine's memory: the file is {} and loading it needs about {} (2.1x the file), but only {} is available", mib(*size), mib(*needed), mib(*available))]
+    TooLarge {
+        file: String,
+        size: u64,
+        needed: u64,
+        available: u64,
+    },
+
     #[error("{file}: loading was cancelled")]
     Cancelled { file: String },
+}
+
+fn mib(bytes: u64) -> String {
+    format!(
+        "{:.1} MiB ({bytes} bytes)",
+        bytes as f64 / (1u64 << 20) as f64
+    )
 }
 
 fn list_formats(tried: &[Format]) -> String {
@@ -164,6 +182,8 @@ impl LoadError {
             | LoadError::NoStoreFiles { file, .. }
             | LoadError::UnsupportedVersion { file, .. }
             | LoadError::NeedsPath { file, .. }
+            | LoadError::NotAFile { file, .. }
+            | LoadError::TooLarge { file, .. }
             | LoadError::Cancelled { file } => file,
         }
     }

@@ -8,13 +8,15 @@ use super::{check_cancel, report, select_index, summary_of, ExecutionSummary, Lo
 use crate::model::{Execution, Format};
 use std::path::{Path, PathBuf};
 
+/// Every entry of the folder but sub-folders: a FIFO or device among them
+/// is skipped with its reason like any other bad file, not silently.
 fn json_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let entries = std::fs::read_dir(dir).map_err(|e| LoadError::io(dir, e))?;
     let mut files = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| LoadError::io(dir, e))?;
         let p = entry.path();
-        if p.is_file() {
+        if !p.is_dir() {
             files.push(p);
         }
     }
@@ -25,32 +27,62 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// Executions, warnings, and why other files were skipped.
 type Loaded = (Vec<Execution>, Vec<String>, Vec<String>);
 
-/// Load each store file; others are collected as skipped reasons.
+/// One store file's execution(s) and warnings, or why it is not one.
+fn load_file(p: &Path) -> Result<(Vec<Execution>, Vec<String>), String> {
+    let name = p.display().to_string();
+    super::input::check(p).map_err(|e| e.to_string())?;
+    // Store files are JSON; a SQLite store or anything else is not ours.
+    let head = super::sqlite::read_header(p).map_err(|e| e.to_string())?;
+    if head.starts_with(super::sqlite::MAGIC) {
+        return Err(format!("{name}: a SQLite file"));
+    }
+    let bytes =
+        super::read_with_progress(p, 0, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    match super::parse_bytes(&name, &bytes) {
+        Ok(parsed) if parsed.format == Format::PythonStoreJson => {
+            let h = super::build_parsed(&name, parsed).map_err(|e| e.to_string())?;
+            Ok((h.executions, h.warnings))
+        }
+        Ok(parsed) => Err(format!("{name}: {}", parsed.format)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Load each store file; every bad one (unreadable, not a store file,
+/// invalid, or an execution already loaded from another file) is collected
+/// as a skipped reason naming it, and the rest loads.
 fn load_files(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let file = dir.display().to_string();
     let files = json_files(dir)?;
-    let mut execs = Vec::new();
+    let mut execs: Vec<Execution> = Vec::new();
     let mut warnings = Vec::new();
     let mut skipped = Vec::new();
+    // ARN -> the file it was first loaded from.
+    let mut seen: std::collections::HashMap<String, PathBuf> = Default::default();
     for (k, p) in files.iter().enumerate() {
         check_cancel(opts, &file)?;
         report(opts, k as u64, files.len() as u64, "files");
-        let name = p.display().to_string();
-        // Store files are JSON; a SQLite store or anything else is not ours.
-        let head = super::sqlite::read_header(p)?;
-        if head.starts_with(super::sqlite::MAGIC) {
-            skipped.push(format!("{name}: a SQLite file"));
-            continue;
-        }
-        let bytes = std::fs::read(p).map_err(|e| LoadError::io(p, e))?;
-        match super::parse_bytes(&name, &bytes) {
-            Ok(parsed) if parsed.format == Format::PythonStoreJson => {
-                let mut h = super::build_parsed(&name, parsed)?;
-                warnings.append(&mut h.warnings);
-                execs.append(&mut h.executions);
+        match load_file(p) {
+            Ok((mut es, mut w)) => {
+                if let Some(first) = es
+                    .iter()
+                    .filter_map(|e| e.arn.as_ref())
+                    .find_map(|arn| seen.get(arn))
+                {
+                    skipped.push(format!(
+                        "{}: the same execution ARN as {} (expected each execution once)",
+                        p.display(),
+                        first.display()
+                    ));
+                    continue;
+                }
+                for arn in es.iter().filter_map(|e| e.arn.clone()) {
+                    seen.insert(arn, p.clone());
+                }
+                warnings.append(&mut w);
+                execs.append(&mut es);
             }
-            Ok(parsed) => skipped.push(format!("{name}: {}", parsed.format)),
-            Err(e) => skipped.push(e.to_string()),
+            Err(reason) => skipped.push(reason),
         }
     }
     report(opts, files.len() as u64, files.len() as u64, "files");
@@ -71,18 +103,12 @@ pub(crate) fn load(
     opts: &LoadOptions,
 ) -> Result<(Vec<Execution>, Vec<String>), LoadError> {
     let (mut execs, mut warnings, skipped) = load_files(dir, opts)?;
-    if !skipped.is_empty() {
-        warnings.push(format!(
-            "{} file(s) in the folder are not store execution files and were skipped: {}",
-            skipped.len(),
-            skipped
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
+    // One warning per skipped file, each naming it and why.
+    warnings.extend(
+        skipped
+            .iter()
+            .map(|r| format!("skipped a folder entry: {r}")),
+    );
     if let Some(sel) = &opts.execution {
         let summaries: Vec<ExecutionSummary> = execs.iter().map(summary_of).collect();
         let i = select_index(&summaries, sel).ok_or_else(|| LoadError::ExecutionNotFound {

@@ -13,6 +13,7 @@ mod event_de;
 mod events;
 mod fast_events;
 mod folder;
+mod input;
 mod js_runner;
 mod lens;
 mod normalise;
@@ -25,7 +26,8 @@ mod store;
 mod top;
 
 pub use error::LoadError;
-pub use lens::{to_lens_json, LENS_VERSION};
+pub use input::file_type_name;
+pub use lens::{to_lens_json, write_lens_json, LENS_VERSION};
 
 use crate::model::{Execution, Format, History, Ts};
 use error::ALL_FORMATS;
@@ -74,11 +76,12 @@ pub fn load_path(path: &Path) -> Result<History, LoadError> {
 
 pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadError> {
     let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    let meta = input::check(path)?;
     if meta.is_dir() {
         let (executions, warnings) = folder::load(path, opts)?;
         return Ok(History {
             source: file,
+            origin: None,
             format: Format::PythonStoreDir,
             executions,
             warnings,
@@ -88,6 +91,7 @@ pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadEr
         let (executions, warnings) = sqlite::load_all(path, opts)?;
         return Ok(History {
             source: file,
+            origin: None,
             format: Format::PythonStoreSqlite,
             executions,
             warnings,
@@ -123,7 +127,7 @@ pub fn detect(bytes: &[u8]) -> Result<Format, LoadError> {
 /// The executions of a store (SQLite: indexed columns only, `data` is not
 /// read). Any other loadable file lists the executions it holds.
 pub fn list_store(path: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
-    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    let meta = input::check(path)?;
     if meta.is_dir() {
         return folder::list(path);
     }
@@ -136,7 +140,7 @@ pub fn list_store(path: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
 /// One execution of a store by ARN.
 pub fn load_store_execution(path: &Path, arn: &str) -> Result<History, LoadError> {
     let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| LoadError::io(path, e))?;
+    let meta = input::check(path)?;
     let (format, exec, warnings) = if meta.is_dir() {
         let (e, w) = folder::load_one(path, arn)?;
         (Format::PythonStoreDir, e, w)
@@ -162,6 +166,7 @@ pub fn load_store_execution(path: &Path, arn: &str) -> Result<History, LoadError
     };
     Ok(History {
         source: file,
+        origin: None,
         format,
         executions: vec![exec],
         warnings,
@@ -214,14 +219,22 @@ pub(crate) fn report(opts: &LoadOptions, done: u64, total: u64, what: &str) {
 
 /// Read a file in chunks so a large one reports progress and can be
 /// cancelled between chunks.
-fn read_with_progress(path: &Path, len: u64, opts: &LoadOptions) -> Result<Vec<u8>, LoadError> {
+pub(crate) fn read_with_progress(
+    path: &Path,
+    len: u64,
+    opts: &LoadOptions,
+) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
+    let (mut f, meta) = input::open_regular(path)?;
+    let len = len.max(meta.len());
     if opts.progress.is_none() && opts.cancel.is_none() {
-        return std::fs::read(path).map_err(|e| LoadError::io(path, e));
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+        f.read_to_end(&mut buf)
+            .map_err(|e| LoadError::io(path, e))?;
+        return Ok(buf);
     }
     const CHUNK: u64 = 8 << 20;
     let file = path.display().to_string();
-    let mut f = std::fs::File::open(path).map_err(|e| LoadError::io(path, e))?;
     let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
     loop {
         check_cancel(opts, &file)?;
@@ -445,6 +458,7 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
     normalise::normalise(&mut exec, parents, &mut warnings);
     Ok(History {
         source: file.to_string(),
+        origin: None,
         format,
         executions: vec![exec],
         warnings,

@@ -9,7 +9,7 @@ mod payload;
 mod time;
 
 pub use payload::{decode_python_envelope, Payload};
-pub use time::{format_duration_micros, Ts};
+pub use time::{format_duration_micros, format_span, Ts, INVALID_TIME};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -76,6 +76,10 @@ pub enum Sdk {
 pub struct History {
     /// Where it came from (a path, or a description such as "re-run of X").
     pub source: String,
+    /// Where the data was first loaded from, when `source` is a durable-lens
+    /// export of it (the export names itself in `source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     pub format: Format,
     pub executions: Vec<Execution>,
     /// Problems that did not stop the load but that a user must see

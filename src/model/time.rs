@@ -10,6 +10,24 @@ use std::fmt;
 pub struct Ts(pub i64);
 
 impl Ts {
+    /// The earliest time a timestamp can mean: 0001-01-01T00:00:00Z. Years
+    /// outside 1..=9999 (what ISO 8601 writes with four digits) are corrupt
+    /// or absurd values, shown as "invalid time" rather than as nonsense.
+    pub const MIN_VALID: Ts = Ts(-62_135_596_800_000_000);
+    /// The latest: 9999-12-31T23:59:59.999999Z.
+    pub const MAX_VALID: Ts = Ts(253_402_300_799_999_999);
+
+    pub fn is_valid(self) -> bool {
+        (Ts::MIN_VALID..=Ts::MAX_VALID).contains(&self)
+    }
+
+    /// Microseconds from `self` to `later` (negative when `later` is
+    /// earlier), or `None` when either is not a valid time: between valid
+    /// times the difference cannot overflow, so it never wraps.
+    pub fn micros_until(self, later: Ts) -> Option<i64> {
+        (self.is_valid() && later.is_valid()).then(|| later.0 - self.0)
+    }
+
     pub fn from_epoch_seconds(s: f64) -> Option<Ts> {
         s.is_finite().then(|| Ts((s * 1_000_000.0).round() as i64))
     }
@@ -49,11 +67,12 @@ impl Ts {
         self.0 as f64 / 1e6
     }
 
-    /// `2026-11-24T15:34:20.004123Z`
+    /// `2026-11-24T15:34:20.004123Z`, or `invalid time (… µs since the
+    /// epoch)` outside years 1..=9999.
     pub fn to_iso(self) -> String {
-        match chrono::DateTime::from_timestamp_micros(self.0) {
+        match chrono::DateTime::from_timestamp_micros(self.0).filter(|_| self.is_valid()) {
             Some(d) => d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            None => format!("{}us", self.0),
+            None => format!("{INVALID_TIME} ({} µs since the epoch)", self.0),
         }
     }
 }
@@ -61,6 +80,18 @@ impl Ts {
 impl fmt::Display for Ts {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_iso())
+    }
+}
+
+/// What a duration or time that cannot be computed shows.
+pub const INVALID_TIME: &str = "invalid time";
+
+/// The human duration from `start` to `end` ([`format_duration_micros`]),
+/// or "invalid time" when either is not a valid time.
+pub fn format_span(start: Ts, end: Ts) -> String {
+    match start.micros_until(end) {
+        Some(us) => format_duration_micros(us),
+        None => INVALID_TIME.to_string(),
     }
 }
 
@@ -96,6 +127,24 @@ mod tests {
             Ts::parse_iso("2026-11-24T15:34:20.004Z").unwrap().to_iso(),
             "2026-11-24T15:34:20.004000Z"
         );
+    }
+
+    #[test]
+    fn absurd_times_are_invalid_and_their_spans_never_wrap() {
+        let (lo, hi) = (Ts(i64::MIN + 1), Ts(i64::MAX - 1));
+        // Computed plainly, hi - lo overflows i64 (wraps to -3 in release).
+        assert!(hi.0.checked_sub(lo.0).is_none());
+        assert_eq!(lo.micros_until(hi), None);
+        assert_eq!(format_span(lo, hi), "invalid time");
+        assert_eq!(
+            format_span(Ts::from_epoch_millis(i64::MAX), Ts(0)),
+            "invalid time"
+        );
+        assert!(hi.to_iso().starts_with("invalid time ("), "{}", hi.to_iso());
+        assert_eq!(Ts::MIN_VALID.to_iso(), "0001-01-01T00:00:00.000000Z");
+        assert_eq!(Ts::MAX_VALID.to_iso(), "9999-12-31T23:59:59.999999Z");
+        assert_eq!(format_span(Ts(1_000), Ts(3_000)), "2.0ms");
+        assert_eq!(format_span(Ts(3_000), Ts(1_000)), "-2.0ms");
     }
 
     #[test]

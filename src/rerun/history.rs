@@ -158,6 +158,7 @@ pub fn build(parts: HistoryParts<'_>) -> History {
     };
     History {
         source: parts.source,
+        origin: None,
         format: Format::Rerun,
         executions: vec![execution],
         warnings: parts.warnings,

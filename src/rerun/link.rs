@@ -19,12 +19,9 @@ pub enum LinkError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("cannot write handler link {path}: {source}")]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The write error names the sidecar already.
+    #[error(transparent)]
+    Write(#[from] crate::write::WriteError),
 }
 
 /// `orders.json` → `orders.json.durable-lens-link.json`, beside it.
@@ -50,14 +47,13 @@ pub fn load_link(history: &Path) -> Result<Option<HandlerCommand>, LinkError> {
         .map_err(|source| LinkError::Parse { path, source })
 }
 
-/// Write the sidecar; the history file itself is never touched.
+/// Write the sidecar through the one safe writer; the history file itself
+/// is never touched, and a file there that is not a link is not replaced.
 pub fn save_link(history: &Path, link: &HandlerCommand) -> Result<PathBuf, LinkError> {
     let path = sidecar_path(history);
     let text = serde_json::to_string_pretty(link).unwrap_or_default();
-    std::fs::write(&path, text).map_err(|source| LinkError::Write {
-        path: path.clone(),
-        source,
-    })?;
+    let kind = crate::write::DocKind::HandlerLink;
+    crate::write::write_file(&path, kind, &[history], text.as_bytes())?;
     Ok(path)
 }
 
@@ -79,5 +75,22 @@ mod tests {
         assert_eq!(path, dir.path().join("orders.json.durable-lens-link.json"));
         assert_eq!(load_link(&hist).unwrap(), Some(link));
         assert!(!hist.exists(), "the history file is not created or touched");
+    }
+
+    #[test]
+    fn a_sidecar_name_holding_something_else_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let hist = dir.path().join("orders.json");
+        let other = br#"{"Operations": []}"#;
+        std::fs::write(sidecar_path(&hist), other).unwrap();
+        let link = HandlerCommand {
+            command: "node runner.mjs app.mjs handler".into(),
+            cwd: None,
+            env: Vec::new(),
+        };
+        let err = save_link(&hist, &link).unwrap_err();
+        assert!(matches!(err, LinkError::Write(_)), "{err}");
+        assert!(err.to_string().contains("refusing to replace"), "{err}");
+        assert_eq!(std::fs::read(sidecar_path(&hist)).unwrap(), other);
     }
 }

@@ -95,6 +95,7 @@ pub(super) fn runner(
         Err(e) => {
             let history = History {
                 source: config.source.clone(),
+                origin: None,
                 format: crate::model::Format::Rerun,
                 executions: Vec::new(),
                 warnings: vec![e.to_string()],

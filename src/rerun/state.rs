@@ -48,14 +48,17 @@ impl VirtualClock {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_micros() as i64)
             .unwrap_or(0);
-        Ts(real + self.skipped_micros)
+        // Saturating: a handler asking for an absurd wait must not wrap time.
+        Ts(real.saturating_add(self.skipped_micros))
     }
 
     /// Jump forward to `t` if it lies in the future.
     pub fn advance_to(&mut self, t: Ts) {
         let now = self.now();
         if t > now {
-            self.skipped_micros += t.0 - now.0;
+            self.skipped_micros = self
+                .skipped_micros
+                .saturating_add(t.0.saturating_sub(now.0));
         }
     }
 }
@@ -469,7 +472,8 @@ impl ExecState {
                         .and_then(|o| o.get("NextAttemptDelaySeconds"))
                         .and_then(Value::as_f64)
                         .unwrap_or(0.0);
-                    details["NextAttemptTimestamp"] = ts_secs(Ts(now.0 + (delay * 1e6) as i64));
+                    details["NextAttemptTimestamp"] =
+                        ts_secs(Ts(now.0.saturating_add((delay * 1e6) as i64)));
                 }
                 op.step_details = Some(details);
             }
@@ -481,7 +485,8 @@ impl ExecState {
                         .and_then(|o| o.get("WaitSeconds"))
                         .and_then(Value::as_f64)
                         .unwrap_or(0.0);
-                    details["ScheduledEndTimestamp"] = ts_secs(Ts(now.0 + (secs * 1e6) as i64));
+                    details["ScheduledEndTimestamp"] =
+                        ts_secs(Ts(now.0.saturating_add((secs * 1e6) as i64)));
                 }
                 op.wait_details = Some(details);
             }

@@ -93,3 +93,22 @@ fn a_retried_batch_gets_the_same_answer() {
     let first = s.checkpoint(&t, &batch).unwrap();
     assert_eq!(s.checkpoint(&t, &batch).unwrap(), first);
 }
+
+#[test]
+fn an_absurd_wait_saturates_instead_of_wrapping() {
+    let mut s = state();
+    let t = s.begin_invocation(0);
+    let mut wait = upd("w", "WAIT", "START", "forever");
+    wait.wait_options = Some(serde_json::json!({"WaitSeconds": 1e300}));
+    // Computed plainly, now + i64::MAX µs overflows (a panic here, a time
+    // in the past in release).
+    let answer = s.checkpoint(&t, &[wait]).unwrap();
+    let end = &answer["NewExecutionState"]["Operations"][0]["WaitDetails"]["ScheduledEndTimestamp"];
+    assert!(
+        end.as_f64().is_some_and(|t| t > 1e12),
+        "far in the future: {end}"
+    );
+    let mut clock = VirtualClock::default();
+    clock.advance_to(Ts(i64::MAX));
+    assert_eq!(clock.now(), Ts(i64::MAX));
+}

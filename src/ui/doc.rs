@@ -2,7 +2,7 @@
 //! the replay analysis, the tree order of the table and the time-view
 //! layout. Built once per load on the job thread, never per frame.
 
-use crate::model::{format_duration_micros, Execution, History, Operation};
+use crate::model::{Execution, History, Operation};
 use crate::replay::{analyze, Analysis};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -202,7 +202,7 @@ fn position_label(a: &Analysis, op: usize) -> String {
 
 fn duration_text(o: &Operation) -> String {
     match (o.start, o.end) {
-        (Some(s), Some(e)) => format_duration_micros(e.micros() - s.micros()),
+        (Some(s), Some(e)) => crate::model::format_span(s, e),
         _ => String::new(),
     }
 }

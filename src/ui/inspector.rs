@@ -4,7 +4,7 @@
 
 use super::doc::Doc;
 use super::style;
-use crate::model::{format_duration_micros, ErrorInfo, Payload, Ts};
+use crate::model::{format_span, ErrorInfo, Payload, Ts};
 use crate::replay::Role;
 use egui::{CollapsingHeader, RichText};
 use serde_json::Value;
@@ -132,16 +132,13 @@ impl InspectorView {
                                     .color(style::status_color(a.status, dark)),
                             );
                             if let (Some(s), Some(e)) = (a.start, a.end) {
-                                ui.weak(format_duration_micros(e.micros() - s.micros()));
+                                ui.weak(format_span(s, e));
                             }
                             if let Some(s) = a.start {
-                                ui.weak(format!("at +{}", format_duration_micros(s.micros() - t0)));
+                                ui.weak(format!("at +{}", format_span(Ts(t0), s)));
                             }
                             if let Some(n) = a.next_attempt_at {
-                                ui.weak(format!(
-                                    "retry at +{}",
-                                    format_duration_micros(n.micros() - t0)
-                                ));
+                                ui.weak(format!("retry at +{}", format_span(Ts(t0), n)));
                             }
                         });
                         if let Some(err) = &a.error {
@@ -215,11 +212,7 @@ fn ts_row(ui: &mut egui::Ui, k: &str, t: Option<Ts>, t0: i64) {
         kv(
             ui,
             k,
-            &format!(
-                "{}  (+{})",
-                t.to_iso(),
-                format_duration_micros(t.micros() - t0)
-            ),
+            &format!("{}  (+{})", t.to_iso(), format_span(Ts(t0), t)),
         );
     }
 }

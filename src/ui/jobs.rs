@@ -284,12 +284,3 @@ pub fn beside(source: &std::path::Path, suffix: &str) -> PathBuf {
     let stem = stem.strip_suffix(".history").unwrap_or(&stem);
     source.with_file_name(format!("{stem}.{suffix}"))
 }
-
-/// Whether two paths name the same file (when both exist; else whether
-/// they are equal): saving must never replace the file a history came from.
-pub fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}

@@ -219,5 +219,5 @@ impl PickerView {
 }
 
 fn duration(r: &StoreRow) -> Option<i64> {
-    Some(r.end?.micros() - r.start?.micros())
+    r.start?.micros_until(r.end?)
 }

@@ -201,12 +201,17 @@ pub fn run_custom(history: &Path, command: &str) -> Harness<'static, App> {
 pub fn input_only_history(dir: &Path) -> PathBuf {
     let history = durable_lens::model::History {
         source: "test".into(),
+        origin: None,
         format: durable_lens::model::Format::DurableLens,
         executions: vec![crate::support::input_only(INPUT)],
         warnings: Vec::new(),
     };
     let path = dir.join("input-only.json");
-    std::fs::write(&path, durable_lens::load::to_lens_json(&history)).unwrap();
+    std::fs::write(
+        &path,
+        durable_lens::load::to_lens_json(&history, &path.display().to_string()),
+    )
+    .unwrap();
     path
 }
 

@@ -165,8 +165,13 @@ impl App {
                         .and_then(|p| p.file_name())
                         .map(|f| f.to_string_lossy().into_owned())
                         .unwrap_or_else(|| full.clone());
+                    // An export says where it came from (its origin).
+                    let hover = match &d.history.origin {
+                        Some(o) => format!("{full}\nexported from {o}"),
+                        None => full,
+                    };
                     ui.weak(format!("{short} · {}", d.history.format.label()))
-                        .on_hover_text(full);
+                        .on_hover_text(hover);
                     if let Some(e) = d.execution() {
                         ui.weak(format!(
                             "· {} operations · {} invocations",

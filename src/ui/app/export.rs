@@ -2,13 +2,12 @@
 //! execution picked from a store, an API history or a handler input
 //! becomes one file holding everything durable-lens knows of it, which
 //! opens anywhere and diffs against anything. The document is written on a
-//! thread (a large history takes a moment to serialise) into a temporary
-//! file renamed into place, so the window never waits and a failed write
-//! leaves no half-written file behind.
+//! thread (a large history takes a moment to serialise) by the core's one
+//! writer (`crate::write`), so the window never waits, a failed write leaves
+//! no half-written file behind and the open history is never replaced.
 
 use super::App;
-use crate::model::History;
-use crate::ui::jobs::{beside, run_dialog, same_file, DialogResult};
+use crate::ui::jobs::{beside, run_dialog, DialogResult};
 use egui::RichText;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
@@ -57,21 +56,6 @@ pub fn suggested_path(source: Option<&Path>, execution: Option<&str>) -> PathBuf
     beside(source, &suffix)
 }
 
-/// Write `history` to `to` through a temporary file in the same folder.
-fn write(history: &History, to: &Path) -> Result<(), String> {
-    let text = crate::load::to_lens_json(history);
-    let name = to
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    let tmp = to.with_file_name(format!(".{name}.part"));
-    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, to));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| format!("cannot write {}: {e}", to.display()))
-}
-
 impl App {
     fn export_suggestion(&self) -> PathBuf {
         let d = self.doc.as_ref();
@@ -108,15 +92,15 @@ impl App {
         ));
     }
 
-    /// Start writing the open history to `to` (refused when `to` is the
-    /// file the history came from: exporting must never replace it).
+    /// Start writing the open history to `to` (refused at once when `to` is
+    /// the file the history came from, or holds another kind of document).
     pub fn export_to(&mut self, to: PathBuf) {
         let Some(d) = &self.doc else { return };
-        if d.path.as_deref().is_some_and(|p| same_file(p, &to)) {
-            self.export.outcome = Some(Err(format!(
-                "{} is the open history: pick another file",
-                to.display()
-            )));
+        let source = d.path.clone();
+        let inputs: Vec<&Path> = source.as_deref().into_iter().collect();
+        let lens = crate::write::DocKind::LensExport;
+        if let Err(e) = crate::write::check_destination(&to, lens, &inputs) {
+            self.export.outcome = Some(Err(e.to_string()));
             return;
         }
         let history = Arc::clone(&d.history);
@@ -125,7 +109,9 @@ impl App {
         let spawned = std::thread::Builder::new()
             .name("durable-lens-export".into())
             .spawn(move || {
-                let _ = tx.send(write(&history, &to).map(|()| to));
+                let inputs: Vec<&Path> = source.as_deref().into_iter().collect();
+                let written = crate::write::write_lens(&history, &to, &inputs);
+                let _ = tx.send(written.map(|()| to).map_err(|e| e.to_string()));
                 if let Some(c) = repaint {
                     c.request_repaint();
                 }

@@ -205,7 +205,7 @@ impl Live {
                     Some(c) => format!("exit {c}"),
                     None => "killed".into(),
                 };
-                let took = record.end.micros() - record.start.micros();
+                let took = record.end.micros().saturating_sub(record.start.micros());
                 let summary = format!(
                     "{} · {exit} · {} · pid {}",
                     status.as_deref().unwrap_or("no output"),

@@ -15,7 +15,7 @@ pub use live::{Line, Live, OpRow, Phase};
 pub use trace::Trace;
 
 use super::doc::Doc;
-use super::jobs::{beside, run_dialog, same_file, DialogResult, Dialogs};
+use super::jobs::{beside, run_dialog, DialogResult, Dialogs};
 use crate::rerun::{Command, Mode, Session, SessionConfig, SessionEvent, StartPoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -394,15 +394,12 @@ impl RerunPanel {
             self.save_note = Some("✖ nothing to save yet: run the handler first".into());
             return false;
         };
-        if let Some(k) = &self.key {
-            let original = Path::new(k.split('#').next().unwrap_or(k));
-            if same_file(original, path) {
-                self.save_note = Some("✖ that is the recorded history: pick another file".into());
-                return false;
-            }
-        }
-        let text = crate::load::to_lens_json(&report.history);
-        match std::fs::write(path, text) {
+        let original = self
+            .key
+            .as_deref()
+            .map(|k| Path::new(k.split('#').next().unwrap_or(k)));
+        let inputs: Vec<&Path> = original.into_iter().collect();
+        match crate::write::write_lens(&report.history, path, &inputs) {
             Ok(()) => {
                 self.save_note = Some(format!("Saved to {}", path.display()));
                 self.saved_to = Some(path.to_path_buf());
@@ -410,7 +407,7 @@ impl RerunPanel {
                 true
             }
             Err(e) => {
-                self.save_note = Some(format!("✖ cannot write {}: {e}", path.display()));
+                self.save_note = Some(format!("✖ {e}"));
                 false
             }
         }

@@ -48,7 +48,7 @@ impl HandlerClock {
         let ran = now
             .saturating_duration_since(self.started)
             .saturating_sub(held);
-        Ts(self.origin.0 + ran.as_micros() as i64)
+        Ts(self.origin.0.saturating_add(ran.as_micros() as i64))
     }
 
     fn hold(&mut self, now: Instant) {
@@ -283,6 +283,7 @@ impl Trace {
             }
             let history = History {
                 source: "live re-run".into(),
+                origin: None,
                 format: Format::Rerun,
                 executions: vec![exec],
                 warnings: Vec::new(),
@@ -684,6 +685,7 @@ mod tests {
             report: Box::new(crate::rerun::Report {
                 history: History {
                     source: String::new(),
+                    origin: None,
                     format: Format::Rerun,
                     executions: Vec::new(),
                     warnings: Vec::new(),

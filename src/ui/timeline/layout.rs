@@ -68,20 +68,23 @@ impl TimelineLayout {
         let ops = &e.operations;
         let n = ops.len();
         // Axis origin: the execution start, else the earliest time we know.
-        let mut t0 = e.start.map(|t| t.micros());
+        // Only valid times set the origin: one absurd timestamp must not
+        // push every real span off the axis.
+        let mut t0 = e.start.filter(|t| t.is_valid()).map(|t| t.micros());
         for o in ops {
-            if let Some(s) = o.start {
+            if let Some(s) = o.start.filter(|t| t.is_valid()) {
                 t0 = Some(t0.map_or(s.micros(), |t: i64| t.min(s.micros())));
             }
         }
         for inv in &a.invocations {
-            if let Some(s) = inv.window.start {
+            if let Some(s) = inv.window.start.filter(|t| t.is_valid()) {
                 t0 = Some(t0.map_or(s.micros(), |t: i64| t.min(s.micros())));
             }
         }
         let has_times = t0.is_some();
         let t0 = t0.unwrap_or(0);
-        let rel = |us: i64| (us - t0) as f64 / 1e6;
+        // Saturating: an absurd timestamp lands far off the axis, never wraps.
+        let rel = |us: i64| us.saturating_sub(t0) as f64 / 1e6;
 
         let bands: Vec<Option<Band>> = a
             .invocations
