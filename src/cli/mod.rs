@@ -8,6 +8,7 @@ mod inspect;
 mod list;
 mod output;
 pub mod rerun;
+pub mod schema;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

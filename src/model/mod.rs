@@ -353,11 +353,24 @@ impl Execution {
             .unwrap_or_else(|| "(unnamed execution)".to_string())
     }
 
+    /// The execution's ARN, only when `arn` holds one: sources without an
+    /// ARN keep a store key or the EXECUTION operation id there, and those
+    /// must not be shown as ARNs.
+    pub fn true_arn(&self) -> Option<&str> {
+        self.arn.as_deref().filter(|a| is_arn(a))
+    }
+
     /// Index of an operation by id. Linear: callers that need many lookups
     /// build a map once.
     pub fn op_index(&self, id: &str) -> Option<usize> {
         self.operations.iter().position(|o| o.id == id)
     }
+}
+
+/// An Amazon Resource Name (`arn:partition:service:...`), as opposed to
+/// the other ids a source may key an execution by.
+pub fn is_arn(s: &str) -> bool {
+    s.starts_with("arn:")
 }
 
 /// What replay checks about an operation: its type, subtype and name. Two
