@@ -331,3 +331,245 @@ fn a_folder_store_selects_by_the_same_numbers_as_its_listing() {
         "{err}"
     );
 }
+
+/// Whether a recorded error is the SDK's non-determinism error, by its type.
+fn is_nondeterminism(error_type: Option<&str>) -> bool {
+    error_type.is_some_and(|t| t.ends_with("NonDeterministicExecutionError"))
+}
+
+#[test]
+fn check_judges_each_store_execution_on_its_own() {
+    let db = fixture("python-sdk/emulator-store.db");
+    let rows = store_rows(&db);
+    let real = rows
+        .iter()
+        .filter(|(_, _, t)| is_nondeterminism(t.as_deref()))
+        .count();
+    assert!(
+        real >= 1 && real < rows.len(),
+        "the store mixes good and bad runs"
+    );
+    let v = run_json(&["check", "--json", &db], 1);
+    assert_eq!(v["executions"], rows.len());
+    let violations = v["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), real, "{v:#}");
+    // Each one is the SDK's own error of that execution, not a comparison.
+    for x in violations {
+        let name = x["execution"].as_str().unwrap();
+        let row = rows.iter().find(|(_, n, _)| n == name).unwrap();
+        assert!(is_nondeterminism(row.2.as_deref()), "{name}");
+        assert!(x["sdk_text"].is_string(), "{x}");
+    }
+}
+
+#[test]
+fn check_judges_each_file_of_a_folder_store_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut real = 0;
+    let runs = [
+        "order-flow",
+        "retries",
+        "fanout",
+        "nondeterministic",
+        "callback-flow",
+    ];
+    for run in runs {
+        let src = fixture(&format!("python-sdk/{run}.store.json"));
+        let v: Value = serde_json::from_slice(&std::fs::read(&src).unwrap()).unwrap();
+        real += usize::from(is_nondeterminism(
+            v["Result"]["Error"]["ErrorType"].as_str(),
+        ));
+        std::fs::copy(&src, dir.path().join(format!("{run}.json"))).unwrap();
+    }
+    let v = run_json(&["check", "--json", dir.path().to_str().unwrap()], 1);
+    assert_eq!(v["executions"], runs.len());
+    assert_eq!(v["violations"].as_array().unwrap().len(), real, "{v:#}");
+    // The same runs as separate files: still never compared with each other.
+    let files: Vec<String> = runs
+        .iter()
+        .map(|r| fixture(&format!("python-sdk/{r}.history.json")))
+        .collect();
+    let mut args = vec!["check", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let v = run_json(&args, 1);
+    assert_eq!(v["executions"], runs.len());
+    assert_eq!(v["violations"].as_array().unwrap().len(), real, "{v:#}");
+}
+
+/// Split a real history file into two page files, as a paged
+/// GetDurableExecutionHistory saved page by page writes them.
+fn split_into_pages(rel: &str, dir: &std::path::Path) -> (String, String) {
+    let v: Value = serde_json::from_slice(&std::fs::read(fixture(rel)).unwrap()).unwrap();
+    let events = v["Events"].as_array().unwrap();
+    let (a, b) = events.split_at(events.len() / 2);
+    let p1 = dir.join("page-1.json");
+    let p2 = dir.join("page-2.json");
+    let page1 = serde_json::json!({"Events": a, "NextMarker": "page-2"});
+    std::fs::write(&p1, serde_json::to_vec_pretty(&page1).unwrap()).unwrap();
+    std::fs::write(
+        &p2,
+        serde_json::to_vec_pretty(&serde_json::json!({"Events": b})).unwrap(),
+    )
+    .unwrap();
+    (p1.display().to_string(), p2.display().to_string())
+}
+
+#[test]
+fn check_merges_page_files_of_one_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = "python-sdk/nondeterministic.history.json";
+    let (p1, p2) = split_into_pages(rel, dir.path());
+    let whole = run_json(&["check", "--json", &fixture(rel)], 1);
+    let paged = run_json(&["check", "--json", &p1, &p2], 1);
+    assert_eq!(
+        paged["executions"], 1,
+        "two pages, one execution: {paged:#}"
+    );
+    let messages = |v: &Value| -> Vec<Value> {
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["message"].clone())
+            .collect()
+    };
+    assert_eq!(messages(&paged), messages(&whole));
+    assert_eq!(messages(&paged), vec![Value::from(VIOLATION)]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, p2) = split_into_pages("js-sdk/order-flow.history.json", dir.path());
+    let v = run_json(&["check", "--json", &p1, &p2], 0);
+    assert_eq!(v["executions"], 1, "{v:#}");
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // A real history's step events repeated until the output is far larger
+    // than a pipe's buffer, so the writer meets the closed pipe.
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(fixture("python-sdk/order-flow.history.json")).unwrap(),
+    )
+    .unwrap();
+    let events = v["Events"].as_array().unwrap();
+    let started = events
+        .iter()
+        .find(|e| e["EventType"] == "StepStarted")
+        .unwrap();
+    let done = events
+        .iter()
+        .find(|e| e["EventType"] == "StepSucceeded")
+        .unwrap();
+    let mut out = vec![events[0].clone()];
+    for i in 0..3000 {
+        for e in [started, done] {
+            let mut e = e.clone();
+            e["Id"] = Value::from(format!("{i:064x}"));
+            e["Name"] = Value::from(format!("step-{i}"));
+            e["EventId"] = Value::from(out.len() + 1);
+            out.push(e);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.history.json");
+    std::fs::write(
+        &big,
+        serde_json::to_vec(&serde_json::json!({"Events": out})).unwrap(),
+    )
+    .unwrap();
+    for args in [
+        vec!["inspect", "--json"],
+        vec!["diff"],
+        vec!["diff", "--json"],
+    ] {
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        args.push(big.display().to_string());
+        if args[0] == "diff" {
+            args.push(big.display().to_string());
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(!line.is_empty());
+        drop(reader); // `| head -1`: the reader goes away
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_unreadable_file_is_named_once_with_its_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such.history.json");
+    let reason = std::fs::read(&missing).unwrap_err().to_string();
+    let path = missing.display().to_string();
+    for args in [
+        vec!["inspect", path.as_str()],
+        vec!["check", path.as_str()],
+        vec!["list", path.as_str()],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.matches(path.as_str()).count(), 1, "{err}");
+        assert_eq!(err.matches(reason.as_str()).count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn arn_labels_only_arns() {
+    // The local store keys executions by "<uuid>/<EXECUTION op id>": no ARN.
+    let src = fixture("python-sdk/order-flow.store.json");
+    let v: Value = serde_json::from_slice(&std::fs::read(&src).unwrap()).unwrap();
+    let id = v["DurableExecutionArn"].as_str().unwrap();
+    assert!(!id.starts_with("arn:"));
+    let text = stdout(&run(&["inspect", &src]));
+    assert!(!text.contains("ARN"), "{text}");
+    assert!(text.contains(&format!("Id:            {id}")), "{text}");
+    let op_id = id.rsplit('/').next().unwrap();
+    assert!(text.contains(&format!("EXECUTION op:  {op_id}")), "{text}");
+    let j = run_json(&["inspect", "--json", &src], 0);
+    assert_eq!(j["executions"][0]["arn"], Value::Null);
+    assert_eq!(j["executions"][0]["id"], id);
+    assert_eq!(j["executions"][0]["execution_op_id"], op_id);
+    let l = run_json(&["list", "--json", &src], 0);
+    assert_eq!(l["executions"][0]["arn"], Value::Null);
+    assert_eq!(l["executions"][0]["id"], id);
+    let listed = stdout(&run(&["list", &fixture("python-sdk/emulator-store.db")]));
+    assert!(
+        !listed.contains("ARN") && !listed.contains("arn"),
+        "{listed}"
+    );
+
+    // The same execution under a real ARN is shown as one.
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:order:$LATEST/durable-execution/order_flow-1/98aa9b3a";
+    let mut with_arn = v.clone();
+    with_arn["DurableExecutionArn"] = Value::from(arn);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("with-arn.json");
+    std::fs::write(&p, serde_json::to_vec(&with_arn).unwrap()).unwrap();
+    let p = p.display().to_string();
+    assert!(stdout(&run(&["inspect", &p])).contains(&format!("ARN:           {arn}")));
+    assert_eq!(
+        run_json(&["inspect", "--json", &p], 0)["executions"][0]["arn"],
+        arn
+    );
+    assert_eq!(
+        run_json(&["list", "--json", &p], 0)["executions"][0]["arn"],
+        arn
+    );
+    // And its last ARN segment selects it (a suffix at a '/').
+    let j = run_json(&["inspect", "--json", "--execution", "98aa9b3a", &p], 0);
+    assert_eq!(j["executions"][0]["arn"], arn);
+}
