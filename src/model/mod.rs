@@ -71,6 +71,39 @@ pub enum Sdk {
     Unknown,
 }
 
+impl Sdk {
+    /// Which SDK wrote an execution: the one place this is guessed (every
+    /// loader and the re-run history call it). 16-hex operation ids are the
+    /// JS SDK's md5 prefixes, 64-hex ids the Python SDK's blake2b; failing
+    /// that, a Python typed envelope (`{"t":...}`) in any payload. Only the
+    /// first operations and payloads are looked at: one is enough.
+    pub fn guess(exec: &Execution) -> Sdk {
+        let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        for op in exec.operations.iter().take(16) {
+            if is_hex(&op.id) {
+                match op.id.len() {
+                    16 => return Sdk::Js,
+                    64 => return Sdk::Python,
+                    _ => {}
+                }
+            }
+        }
+        let payloads = exec
+            .operations
+            .iter()
+            .take(64)
+            .filter_map(|o| o.result.as_ref())
+            .chain(exec.result.as_ref())
+            .chain(exec.input.as_ref());
+        for p in payloads {
+            if p.raw.starts_with("{\"t\":") && p.is_python_envelope() {
+                return Sdk::Python;
+            }
+        }
+        Sdk::Unknown
+    }
+}
+
 /// Everything loaded from one file, folder or store.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct History {
@@ -399,5 +432,44 @@ impl OpSig {
             self.name.as_deref().unwrap_or("(unnamed)"),
             self.op_type
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_ids(ids: &[&str]) -> Execution {
+        Execution {
+            operations: ids
+                .iter()
+                .map(|id| Operation::new(*id, OpType::Step, OpStatus::Succeeded))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_sdk_is_guessed_from_id_shapes_then_payloads() {
+        assert_eq!(Sdk::guess(&with_ids(&["c4ca4238a0b92382"])), Sdk::Js);
+        let py = "1ced8f5be2db23a6513eba4d819c73806424748a7bc6fa0d792cc1c7d1775a97";
+        assert_eq!(Sdk::guess(&with_ids(&["step-1", py])), Sdk::Python);
+        // No telling id: a Python typed envelope in a payload (the re-run
+        // history used to look at ids only and said "unknown" here).
+        let mut e = with_ids(&["step-1"]);
+        assert_eq!(Sdk::guess(&e), Sdk::Unknown);
+        e.result = Some(Payload::new(r#"{"t":"m","v":{}}"#));
+        assert_eq!(Sdk::guess(&e), Sdk::Python);
+    }
+
+    #[test]
+    fn only_arn_strings_are_arns() {
+        let mut e = Execution {
+            arn: Some("3379/inv-123".into()),
+            ..Default::default()
+        };
+        assert_eq!(e.true_arn(), None);
+        e.arn = Some("arn:aws:lambda:us-east-1:1:function:f/durable-execution/x/y".into());
+        assert!(e.true_arn().is_some());
     }
 }
