@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub fn run(files: &[PathBuf], as_json: bool, style: Style) -> Result<i32> {
     // Read every input before judging, so an unreadable one is exit 2 even
     // when an earlier one already has a violation.
-    let histories = group_pages(files)?
+    let histories = group_pages(files)
         .iter()
         .map(|g| match g.as_slice() {
             [one] => load(one, None),
@@ -75,10 +75,16 @@ pub fn run(files: &[PathBuf], as_json: bool, style: Style) -> Result<i32> {
     Ok(code)
 }
 
+/// Files that hold one history, and the EventIds they span together.
+struct Group<'a> {
+    files: Vec<&'a Path>,
+    span: Option<(u64, u64)>,
+}
+
 /// The inputs in argument order, a file that continues the EventIds of an
 /// earlier history file (a later page of it) joined to that one's group.
-fn group_pages(files: &[PathBuf]) -> Result<Vec<Vec<&Path>>> {
-    let mut groups: Vec<(Vec<&Path>, Option<(u64, u64)>)> = Vec::new();
+fn group_pages(files: &[PathBuf]) -> Vec<Vec<&Path>> {
+    let mut groups: Vec<Group> = Vec::new();
     for f in files {
         // Only regular files can be pages; anything unreadable is left to
         // the loader, which names the path and the reason.
@@ -90,15 +96,19 @@ fn group_pages(files: &[PathBuf]) -> Result<Vec<Vec<&Path>>> {
         let joined = span.and_then(|s| {
             groups
                 .iter_mut()
-                .find(|(_, last)| last.is_some_and(|l| load::continues(l, s)))
+                .find(|g| g.span.is_some_and(|l| load::continues(l, s)))
+                .map(|g| (g, s))
         });
-        match (joined, span) {
-            (Some((group, last)), Some(s)) => {
-                group.push(f.as_path());
-                *last = Some((last.map_or(s.0, |l| l.0), s.1));
+        match joined {
+            Some((g, s)) => {
+                g.files.push(f.as_path());
+                g.span = Some((g.span.map_or(s.0, |l| l.0), s.1));
             }
-            _ => groups.push((vec![f.as_path()], span)),
+            None => groups.push(Group {
+                files: vec![f.as_path()],
+                span,
+            }),
         }
     }
-    Ok(groups.into_iter().map(|(g, _)| g).collect())
+    groups.into_iter().map(|g| g.files).collect()
 }
