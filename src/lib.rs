@@ -9,6 +9,7 @@ pub mod load;
 pub mod model;
 pub mod replay;
 pub mod rerun;
+pub mod select;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod write;

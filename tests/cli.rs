@@ -173,18 +173,92 @@ fn export_then_inspect_round_trips() {
     assert_eq!(a, b);
 }
 
+/// The store's executions in the order `list` documents (oldest first, then
+/// by id), read with SQLite itself: (id, name, error type).
+fn store_rows(db: &str) -> Vec<(String, String, Option<String>)> {
+    let c = rusqlite::Connection::open_with_flags(
+        format!("file:{db}?mode=ro&immutable=1"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .unwrap();
+    let mut q = c
+        .prepare("SELECT durable_execution_arn, execution_name, data FROM executions ORDER BY start_timestamp, durable_execution_arn")
+        .unwrap();
+    q.query_map([], |r| {
+        let data: String = r.get(2)?;
+        let v: Value = serde_json::from_str(&data).unwrap();
+        let error_type = v["Result"]["Error"]["ErrorType"]
+            .as_str()
+            .map(str::to_string);
+        Ok((r.get(0)?, r.get(1)?, error_type))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
 #[test]
-fn execution_selectors_are_one_based_and_name_aware() {
+fn execution_numbers_are_one_based_in_list_order_never_an_id_suffix() {
     let db = fixture("python-sdk/emulator-store.db");
-    let v = run_json(&["inspect", "--json", "--execution", "4", &db], 0);
-    assert_eq!(v["executions"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        v["executions"][0]["name"], "retries-1",
-        "the 4th execution `list` shows"
+    let rows = store_rows(&db);
+    assert!(rows.len() >= 3, "the store holds several executions");
+    // Every id ends in ...012: a number must never be read as its suffix
+    // (`--execution 3` opened the 1st execution, the first id ending in "2").
+    assert!(rows.iter().all(|(id, _, _)| id.ends_with("012")));
+    let listed = run_json(&["list", "--json", &db], 0);
+    for (k, (id, name, _)) in rows.iter().enumerate() {
+        let n = (k + 1).to_string();
+        let v = run_json(&["inspect", "--json", "--execution", &n, &db], 0);
+        assert_eq!(v["executions"].as_array().unwrap().len(), 1);
+        assert_eq!(v["executions"][0]["name"], name.as_str(), "--execution {n}");
+        assert_eq!(v["executions"][0]["index"], k + 1, "called by its number");
+        assert_eq!(listed["executions"][k]["name"], name.as_str());
+        assert_eq!(listed["executions"][k]["index"], k + 1);
+        // The exact id and the name select the same one.
+        for sel in [id.as_str(), name.as_str()] {
+            let v = run_json(&["inspect", "--json", "--execution", sel, &db], 0);
+            assert_eq!(v["executions"][0]["name"], name.as_str(), "{sel}");
+        }
+        // FILE#N in diff is the same rule.
+        let v = run_json(
+            &[
+                "diff",
+                "--json",
+                &format!("{db}#{n}"),
+                &format!("{db}#{name}"),
+            ],
+            0,
+        );
+        assert!(v["left"].as_str().unwrap().contains(name.as_str()), "{v}");
+    }
+    let out_of_range = [0, rows.len() + 1];
+    for n in out_of_range {
+        let o = run(&["inspect", "--execution", &n.to_string(), &db]);
+        assert_eq!(o.status.code(), Some(2), "execution {n} of {}", rows.len());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("0-based"), "{err}");
+        assert!(
+            err.contains(&format!("there are {} executions", rows.len())),
+            "{err}"
+        );
+        for (k, (_, name, _)) in rows.iter().enumerate() {
+            assert!(err.contains(&format!("{}. {name}", k + 1)), "{err}");
+        }
+    }
+    // The EXECUTION operation id every local run shares is ambiguous.
+    let shared = rows[0].0.rsplit('/').next().unwrap();
+    let o = run(&["inspect", "--execution", shared, &db]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("matches {} executions", rows.len())),
+        "{err}"
     );
-    let o = run(&["inspect", "--json", "--execution", "fanout-1", &db]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["executions"][0]["operations"], 13);
+    // A suffix that does not start at ':' or '/' matches nothing.
+    let o = run(&["inspect", "--execution", &shared[1..], &db]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no execution matches"));
+
     let o = run(&[
         "inspect",
         "--execution",
@@ -196,5 +270,311 @@ fn execution_selectors_are_one_based_and_name_aware() {
         Some(2),
         "a one-execution file has no execution 2"
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no execution matches '2'"));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("execution 2 does not exist: there is 1 execution"));
+}
+
+#[test]
+fn a_folder_store_selects_by_the_same_numbers_as_its_listing() {
+    let dir = tempfile::tempdir().unwrap();
+    // Expected order from the files themselves: EXECUTION start, then id.
+    let mut expected = Vec::new();
+    for run in [
+        "order-flow",
+        "retries",
+        "fanout",
+        "nondeterministic",
+        "callback-flow",
+    ] {
+        let src = fixture(&format!("python-sdk/{run}.store.json"));
+        let v: Value = serde_json::from_slice(&std::fs::read(&src).unwrap()).unwrap();
+        let start = v["Operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["Type"] == "EXECUTION")
+            .unwrap()["StartTimestamp"]
+            .as_i64()
+            .unwrap();
+        let id = v["DurableExecutionArn"].as_str().unwrap().to_string();
+        let name = v["StartInput"]["ExecutionName"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        expected.push((start, id, name));
+        std::fs::copy(&src, dir.path().join(format!("{run}.json"))).unwrap();
+    }
+    expected.sort();
+    let d = dir.path().to_str().unwrap();
+    for (k, (_, _, name)) in expected.iter().enumerate() {
+        let v = run_json(
+            &["inspect", "--json", "--execution", &(k + 1).to_string(), d],
+            0,
+        );
+        assert_eq!(
+            v["executions"][0]["name"],
+            name.as_str(),
+            "execution {}",
+            k + 1
+        );
+        assert_eq!(v["executions"][0]["index"], k + 1);
+    }
+    let o = run(&[
+        "inspect",
+        "--execution",
+        &(expected.len() + 1).to_string(),
+        d,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}. {}",
+            expected.len(),
+            expected.last().unwrap().2
+        )),
+        "{err}"
+    );
+}
+
+/// Whether a recorded error is the SDK's non-determinism error, by its type.
+fn is_nondeterminism(error_type: Option<&str>) -> bool {
+    error_type.is_some_and(|t| t.ends_with("NonDeterministicExecutionError"))
+}
+
+#[test]
+fn check_judges_each_store_execution_on_its_own() {
+    let db = fixture("python-sdk/emulator-store.db");
+    let rows = store_rows(&db);
+    let real = rows
+        .iter()
+        .filter(|(_, _, t)| is_nondeterminism(t.as_deref()))
+        .count();
+    assert!(
+        real >= 1 && real < rows.len(),
+        "the store mixes good and bad runs"
+    );
+    let v = run_json(&["check", "--json", &db], 1);
+    assert_eq!(v["executions"], rows.len());
+    let violations = v["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), real, "{v:#}");
+    // Each one is the SDK's own error of that execution, not a comparison.
+    for x in violations {
+        let name = x["execution"].as_str().unwrap();
+        let row = rows.iter().find(|(_, n, _)| n == name).unwrap();
+        assert!(is_nondeterminism(row.2.as_deref()), "{name}");
+        assert!(x["sdk_text"].is_string(), "{x}");
+    }
+}
+
+#[test]
+fn check_judges_each_file_of_a_folder_store_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut real = 0;
+    let runs = [
+        "order-flow",
+        "retries",
+        "fanout",
+        "nondeterministic",
+        "callback-flow",
+    ];
+    for run in runs {
+        let src = fixture(&format!("python-sdk/{run}.store.json"));
+        let v: Value = serde_json::from_slice(&std::fs::read(&src).unwrap()).unwrap();
+        real += usize::from(is_nondeterminism(
+            v["Result"]["Error"]["ErrorType"].as_str(),
+        ));
+        std::fs::copy(&src, dir.path().join(format!("{run}.json"))).unwrap();
+    }
+    let v = run_json(&["check", "--json", dir.path().to_str().unwrap()], 1);
+    assert_eq!(v["executions"], runs.len());
+    assert_eq!(v["violations"].as_array().unwrap().len(), real, "{v:#}");
+    // The same runs as separate files: still never compared with each other.
+    let files: Vec<String> = runs
+        .iter()
+        .map(|r| fixture(&format!("python-sdk/{r}.history.json")))
+        .collect();
+    let mut args = vec!["check", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let v = run_json(&args, 1);
+    assert_eq!(v["executions"], runs.len());
+    assert_eq!(v["violations"].as_array().unwrap().len(), real, "{v:#}");
+}
+
+/// Split a real history file into two page files, as a paged
+/// GetDurableExecutionHistory saved page by page writes them.
+fn split_into_pages(rel: &str, dir: &std::path::Path) -> (String, String) {
+    let v: Value = serde_json::from_slice(&std::fs::read(fixture(rel)).unwrap()).unwrap();
+    let events = v["Events"].as_array().unwrap();
+    let (a, b) = events.split_at(events.len() / 2);
+    let p1 = dir.join("page-1.json");
+    let p2 = dir.join("page-2.json");
+    let page1 = serde_json::json!({"Events": a, "NextMarker": "page-2"});
+    std::fs::write(&p1, serde_json::to_vec_pretty(&page1).unwrap()).unwrap();
+    std::fs::write(
+        &p2,
+        serde_json::to_vec_pretty(&serde_json::json!({"Events": b})).unwrap(),
+    )
+    .unwrap();
+    (p1.display().to_string(), p2.display().to_string())
+}
+
+#[test]
+fn check_merges_page_files_of_one_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let rel = "python-sdk/nondeterministic.history.json";
+    let (p1, p2) = split_into_pages(rel, dir.path());
+    let whole = run_json(&["check", "--json", &fixture(rel)], 1);
+    let paged = run_json(&["check", "--json", &p1, &p2], 1);
+    assert_eq!(
+        paged["executions"], 1,
+        "two pages, one execution: {paged:#}"
+    );
+    let messages = |v: &Value| -> Vec<Value> {
+        v["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["message"].clone())
+            .collect()
+    };
+    assert_eq!(messages(&paged), messages(&whole));
+    assert_eq!(messages(&paged), vec![Value::from(VIOLATION)]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (p1, p2) = split_into_pages("js-sdk/order-flow.history.json", dir.path());
+    let v = run_json(&["check", "--json", &p1, &p2], 0);
+    assert_eq!(v["executions"], 1, "{v:#}");
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // A real history's step events repeated until the output is far larger
+    // than a pipe's buffer, so the writer meets the closed pipe.
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(fixture("python-sdk/order-flow.history.json")).unwrap(),
+    )
+    .unwrap();
+    let events = v["Events"].as_array().unwrap();
+    let started = events
+        .iter()
+        .find(|e| e["EventType"] == "StepStarted")
+        .unwrap();
+    let done = events
+        .iter()
+        .find(|e| e["EventType"] == "StepSucceeded")
+        .unwrap();
+    let mut out = vec![events[0].clone()];
+    for i in 0..3000 {
+        for e in [started, done] {
+            let mut e = e.clone();
+            e["Id"] = Value::from(format!("{i:064x}"));
+            e["Name"] = Value::from(format!("step-{i}"));
+            e["EventId"] = Value::from(out.len() + 1);
+            out.push(e);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.history.json");
+    std::fs::write(
+        &big,
+        serde_json::to_vec(&serde_json::json!({"Events": out})).unwrap(),
+    )
+    .unwrap();
+    for args in [
+        vec!["inspect", "--json"],
+        vec!["diff"],
+        vec!["diff", "--json"],
+    ] {
+        let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+        args.push(big.display().to_string());
+        if args[0] == "diff" {
+            args.push(big.display().to_string());
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(!line.is_empty());
+        drop(reader); // `| head -1`: the reader goes away
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_unreadable_file_is_named_once_with_its_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such.history.json");
+    let reason = std::fs::read(&missing).unwrap_err().to_string();
+    let path = missing.display().to_string();
+    for args in [
+        vec!["inspect", path.as_str()],
+        vec!["check", path.as_str()],
+        vec!["list", path.as_str()],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.matches(path.as_str()).count(), 1, "{err}");
+        assert_eq!(err.matches(reason.as_str()).count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn arn_labels_only_arns() {
+    // The local store keys executions by "<uuid>/<EXECUTION op id>": no ARN.
+    let src = fixture("python-sdk/order-flow.store.json");
+    let v: Value = serde_json::from_slice(&std::fs::read(&src).unwrap()).unwrap();
+    let id = v["DurableExecutionArn"].as_str().unwrap();
+    assert!(!id.starts_with("arn:"));
+    let text = stdout(&run(&["inspect", &src]));
+    assert!(!text.contains("ARN"), "{text}");
+    assert!(text.contains(&format!("Id:            {id}")), "{text}");
+    let op_id = id.rsplit('/').next().unwrap();
+    assert!(text.contains(&format!("EXECUTION op:  {op_id}")), "{text}");
+    let j = run_json(&["inspect", "--json", &src], 0);
+    assert_eq!(j["executions"][0]["arn"], Value::Null);
+    assert_eq!(j["executions"][0]["id"], id);
+    assert_eq!(j["executions"][0]["execution_op_id"], op_id);
+    let l = run_json(&["list", "--json", &src], 0);
+    assert_eq!(l["executions"][0]["arn"], Value::Null);
+    assert_eq!(l["executions"][0]["id"], id);
+    let listed = stdout(&run(&["list", &fixture("python-sdk/emulator-store.db")]));
+    assert!(
+        !listed.contains("ARN") && !listed.contains("arn"),
+        "{listed}"
+    );
+
+    // The same execution under a real ARN is shown as one.
+    let arn = "arn:aws:lambda:us-east-1:123456789012:function:order:$LATEST/durable-execution/order_flow-1/98aa9b3a";
+    let mut with_arn = v.clone();
+    with_arn["DurableExecutionArn"] = Value::from(arn);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("with-arn.json");
+    std::fs::write(&p, serde_json::to_vec(&with_arn).unwrap()).unwrap();
+    let p = p.display().to_string();
+    assert!(stdout(&run(&["inspect", &p])).contains(&format!("ARN:           {arn}")));
+    assert_eq!(
+        run_json(&["inspect", "--json", &p], 0)["executions"][0]["arn"],
+        arn
+    );
+    assert_eq!(
+        run_json(&["list", "--json", &p], 0)["executions"][0]["arn"],
+        arn
+    );
+    // And its last ARN segment selects it (a suffix at a '/').
+    let j = run_json(&["inspect", "--json", "--execution", "98aa9b3a", &p], 0);
+    assert_eq!(j["executions"][0]["arn"], arn);
 }

@@ -609,14 +609,14 @@ fn sqlite_store_lists_from_indexed_columns_and_loads_rows() {
         "{missing}"
     );
 
-    // Selecting by name or by 0-based index loads only that execution.
+    // Selecting by name, by 1-based number or by id loads only that execution.
     for sel in [
         "fanout-1",
-        "4",
+        "5",
         "ef1db957-834d-4341-9cd9-a5e664593ace/inv-12345678-1234-1234-1234-123456789012",
     ] {
         let opts = LoadOptions {
-            execution: Some(sel.to_string()),
+            execution: Some(durable_lens::select::ExecutionSelector::new(sel)),
             ..Default::default()
         };
         let h = load_path_with(&db, &opts).unwrap();

@@ -1,80 +1,114 @@
-//! `durable-lens check FILE...`: exit 1 when any execution failed with an
-//! SDK non-determinism error, or when several files (runs of one handler)
-//! disagree on the shape of their operations.
+//! `durable-lens check FILE...`: exit 1 when an execution holds a replay
+//! consistency violation. Each execution is checked on its own, against the
+//! SDK's own errors recorded in it: executions of a store, or of separate
+//! files, are never compared with each other (a store holds unrelated runs,
+//! and a parent with its chained-invoke child); comparing two executions is
+//! `diff`'s job. Files that are pages of one history are merged first.
 
-use super::output::{load, Style};
-use crate::diff::{diff, execution_sequence, DiffOptions};
+use super::output::{load, Out, Style};
+use super::schema::{CheckDoc, CheckViolation};
+use crate::load;
+use crate::model::History;
 use crate::replay::analyze;
 use anyhow::Result;
-use serde_json::json;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 pub fn run(files: &[PathBuf], as_json: bool, style: Style) -> Result<i32> {
-    let mut findings = Vec::new();
-    let mut first: Option<(String, Vec<crate::diff::SeqOp>)> = None;
     // Read every input before judging, so an unreadable one is exit 2 even
     // when an earlier one already has a violation.
-    let histories = files
+    let histories = group_pages(files)
         .iter()
-        .map(|f| load(f, None))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|g| match g.as_slice() {
+            [one] => load(one, None),
+            pages => Ok(load::load_pages(pages)?),
+        })
+        .collect::<Result<Vec<History>>>()?;
+    let mut violations = Vec::new();
+    let mut executions = 0;
     for h in &histories {
         for e in &h.executions {
-            let a = analyze(e);
-            for d in &a.diagnoses {
-                findings.push(json!({
-                    "file": h.source, "execution": e.label(), "message": d.plain,
-                    "sdk_text": d.sdk_text, "position": d.position, "context": d.context_path,
-                }));
-            }
-            let seq = execution_sequence(e, &a);
-            match &first {
-                None => first = Some((format!("{} ({})", h.source, e.label()), seq)),
-                Some((name, base)) => {
-                    // Runs that stopped at different points are progress, not violations.
-                    let report = diff(
-                        base,
-                        &seq,
-                        DiffOptions {
-                            allow_progress: true,
-                        },
-                    );
-                    if let Some(v) = report.first_violation() {
-                        findings.push(json!({
-                            "file": h.source, "execution": e.label(), "message": v.to_string(),
-                            "compared_with": name, "position": v.position, "context": v.context_names,
-                        }));
-                    }
-                }
+            executions += 1;
+            // All invocations of one execution replay the same checkpoints,
+            // so where one diverged from the others is what the SDK said
+            // when it stopped it: its non-determinism error, pinned here to
+            // the context, position and invocation.
+            for d in analyze(e).diagnoses {
+                violations.push(CheckViolation {
+                    file: h.source.clone(),
+                    execution: e.label(),
+                    message: d.plain,
+                    sdk_text: Some(d.sdk_text),
+                    context: d.context_path,
+                    position: d.position,
+                    invocation: d.invocation.map(|k| k + 1),
+                });
             }
         }
     }
+    let code = if violations.is_empty() { 0 } else { 1 };
+    let mut out = Out::stdout();
     if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"consistent": findings.is_empty(), "violations": findings})
-            )?
-        );
-    } else if findings.is_empty() {
-        println!(
-            "{} {} file(s), no violation",
+        out.json(&CheckDoc {
+            consistent: violations.is_empty(),
+            executions,
+            violations,
+        })?;
+        return Ok(code);
+    }
+    if violations.is_empty() {
+        writeln!(
+            out,
+            "{} {executions} execution(s) in {} file(s), no violation",
             style.green("consistent:"),
             files.len()
-        );
-    } else {
-        for f in &findings {
-            println!("{}", f["message"].as_str().unwrap_or_default());
-            if let Some(t) = f["sdk_text"].as_str() {
-                println!("  {} {t}", style.dim("SDK said:"));
+        )?;
+    }
+    for v in &violations {
+        writeln!(out, "{}", v.message)?;
+        if let Some(t) = &v.sdk_text {
+            writeln!(out, "  {} {t}", style.dim("SDK said:"))?;
+        }
+        writeln!(out, "  {} {} ({})", style.dim("in:"), v.file, v.execution)?;
+    }
+    out.flush()?;
+    Ok(code)
+}
+
+/// Files that hold one history, and the EventIds they span together.
+struct Group<'a> {
+    files: Vec<&'a Path>,
+    span: Option<(u64, u64)>,
+}
+
+/// The inputs in argument order, a file that continues the EventIds of an
+/// earlier history file (a later page of it) joined to that one's group.
+fn group_pages(files: &[PathBuf]) -> Vec<Vec<&Path>> {
+    let mut groups: Vec<Group> = Vec::new();
+    for f in files {
+        // Only regular files can be pages; anything unreadable is left to
+        // the loader, which names the path and the reason.
+        let span = std::fs::metadata(f)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|_| std::fs::read(f).ok())
+            .and_then(|b| load::event_id_span(&b));
+        let joined = span.and_then(|s| {
+            groups
+                .iter_mut()
+                .find(|g| g.span.is_some_and(|l| load::continues(l, s)))
+                .map(|g| (g, s))
+        });
+        match joined {
+            Some((g, s)) => {
+                g.files.push(f.as_path());
+                g.span = Some((g.span.map_or(s.0, |l| l.0), s.1));
             }
-            println!(
-                "  {} {} ({})",
-                style.dim("in:"),
-                f["file"].as_str().unwrap_or_default(),
-                f["execution"].as_str().unwrap_or_default()
-            );
+            None => groups.push(Group {
+                files: vec![f.as_path()],
+                span,
+            }),
         }
     }
-    Ok(if findings.is_empty() { 0 } else { 1 })
+    groups.into_iter().map(|g| g.files).collect()
 }

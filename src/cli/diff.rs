@@ -1,10 +1,11 @@
 //! `durable-lens diff LEFT RIGHT`, each side `FILE[#EXECUTION][@INVOCATION]`.
 
-use super::output::{load, pad, Style};
+use super::output::{load, pad, Out, Style};
+use super::schema::DiffDoc;
 use crate::diff::{diff, execution_sequence, invocation_sequence, DiffOptions, RowKind, SeqOp};
 use crate::replay::analyze;
 use anyhow::{bail, Result};
-use serde_json::json;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// One side of a diff as the user wrote it.
@@ -69,25 +70,12 @@ pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> 
     let allow_progress = ls.invocation.is_some() && rs.invocation.is_some();
     let ((lname, l), (rname, r)) = (sequence(&ls)?, sequence(&rs)?);
     let report = diff(&l, &r, DiffOptions { allow_progress });
-    let sig = |s: Option<&SeqOp>| {
-        s.map(|s| json!({"name": s.sig.name, "type": s.sig.op_type, "subtype": s.sig.sub_type, "status": s.status}))
-    };
+    let mut out = Out::stdout();
     if as_json {
-        let doc = json!({
-            "left": lname, "right": rname,
-            "consistent": report.is_consistent(),
-            "first_violation": report.first_violation().map(|v| v.to_string()),
-            "violations": report.violations.iter().map(|v| json!({"message": v.to_string(), "position": v.position, "context": v.context_names})).collect::<Vec<_>>(),
-            "rows": report.rows.iter().map(|row| json!({
-                "context": row.context_names, "position": row.position, "kind": format!("{:?}", row.kind),
-                "left": sig(row.left.map(|i| &l[i])), "right": sig(row.right.map(|i| &r[i])),
-                "result_changes": row.changes.iter().map(|c| json!({"pointer": c.pointer, "left": c.left, "right": c.right})).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        out.json(&DiffDoc::of(lname, rname, &l, &r, &report))?;
     } else {
-        println!("{} {lname}", style.dim("left: "));
-        println!("{} {rname}", style.dim("right:"));
+        writeln!(out, "{} {lname}", style.dim("left: "))?;
+        writeln!(out, "{} {rname}", style.dim("right:"))?;
         let cell = |s: Option<&SeqOp>| {
             s.map_or("—".to_string(), |s| {
                 format!(
@@ -106,32 +94,36 @@ pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> 
                 k => style.dim(&format!("+ {}", kind_word(k))),
             };
             let indent = "  ".repeat(row.depth as usize);
-            println!(
+            writeln!(
+                out,
                 "{} {} {} {mark}",
                 pad(&format!("{indent}{}", row.position), 6),
                 pad(&cell(row.left.map(|i| &l[i])), 36),
                 pad(&cell(row.right.map(|i| &r[i])), 36)
-            );
+            )?;
             for c in &row.changes {
                 let v = |x: &Option<serde_json::Value>| {
                     x.as_ref().map_or("(absent)".to_string(), |v| v.to_string())
                 };
-                println!(
+                writeln!(
+                    out,
                     "{}   {}: {} → {}",
                     " ".repeat(6),
                     c.pointer,
                     v(&c.left),
                     v(&c.right)
-                );
+                )?;
             }
         }
         match report.first_violation() {
-            Some(v) => println!("\n{}", style.red(&v.to_string())),
-            None => println!(
+            Some(v) => writeln!(out, "\n{}", style.red(&v.to_string()))?,
+            None => writeln!(
+                out,
                 "\n{}",
                 style.green("consistent: same operations in the same order")
-            ),
+            )?,
         }
+        out.flush()?;
     }
     Ok(if report.is_consistent() { 0 } else { 1 })
 }

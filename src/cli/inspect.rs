@@ -1,106 +1,90 @@
 //! `durable-lens inspect`: what a history holds and what replay did on each
 //! invocation, as aligned text or a stable JSON document (schema in README).
 
-use super::output::{load, pad, Style};
+use super::output::{load_numbered, pad, Out, Style};
+use super::schema::{ExecutionReport, Ids, InspectDoc};
 use crate::model::{format_span, Execution, History};
 use crate::replay::{analyze, Analysis, Outcome};
 use anyhow::Result;
-use serde_json::{json, Value};
+use std::io::Write;
 use std::path::Path;
 
 pub fn run(path: &Path, execution: Option<&str>, as_json: bool, style: Style) -> Result<i32> {
-    let history = load(path, execution)?;
+    let (history, number) = load_numbered(path, execution)?;
+    // Each execution is called by its number in `list` order, also when a
+    // selector kept only one.
     let reports: Vec<(usize, &Execution, Analysis)> = history
         .executions
         .iter()
         .enumerate()
-        .map(|(i, e)| (i, e, analyze(e)))
+        .map(|(i, e)| (number.unwrap_or(i + 1), e, analyze(e)))
         .collect();
+    let mut out = Out::stdout();
     if as_json {
-        let doc = json!({
-            "file": history.source,
-            "origin": history.origin,
-            "format": history.format,
-            "format_label": history.format.label(),
-            "warnings": history.warnings,
-            "executions": reports.iter().map(|(i, e, a)| execution_json(*i, e, a)).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        out.json(&InspectDoc {
+            file: history.source.clone(),
+            origin: history.origin.clone(),
+            format: history.format,
+            format_label: history.format.label(),
+            warnings: history.warnings.clone(),
+            executions: reports
+                .iter()
+                .map(|(n, e, a)| ExecutionReport::of(*n, e, a))
+                .collect(),
+        })?;
     } else {
-        print_text(&history, &reports, style);
+        print_text(&mut out, &history, &reports, style)?;
+        out.flush()?;
     }
     Ok(0)
 }
 
-pub fn execution_json(index: usize, e: &Execution, a: &Analysis) -> Value {
-    json!({
-        "index": index + 1,
-        "arn": e.arn,
-        "name": e.name,
-        "function": e.function_name,
-        "status": e.status,
-        "sdk": e.sdk,
-        "start": e.start.map(|t| t.to_iso()),
-        "end": e.end.map(|t| t.to_iso()),
-        "operations": e.operations.len(),
-        "invocations_inferred": a.invocations_inferred,
-        "invocations": a.invocations.iter().map(|inv| json!({
-            "index": inv.index + 1,
-            "start": inv.window.start.map(|t| t.to_iso()),
-            "end": inv.window.end.map(|t| t.to_iso()),
-            "replayed": inv.counts().0,
-            "executed": inv.counts().1,
-            "switches": inv.switches.iter().map(|s| json!({
-                "context": a.contexts[s.context].names,
-                "position": s.position,
-                "operation": e.operations[s.op].display_name(),
-            })).collect::<Vec<_>>(),
-            "outcome": inv.outcome.label(),
-            "waiting_on": match &inv.outcome {
-                Outcome::Pending(ops) => ops.iter().map(|&i| e.operations[i].display_name().to_string()).collect(),
-                _ => Vec::<String>::new(),
-            },
-        })).collect::<Vec<_>>(),
-        "diagnoses": a.diagnoses.iter().map(|d| json!({
-            "message": d.plain,
-            "sdk_text": d.sdk_text,
-            "sdk": d.sdk,
-            "error_type": d.error_type,
-            "context": d.context_path,
-            "position": d.position,
-            "operation": d.op.map(|i| e.operations[i].display_name().to_string()),
-            "invocation": d.invocation.map(|k| k + 1),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], style: Style) {
-    println!("{} {}", style.bold(&pad("File:", 12)), history.source);
+fn print_text(
+    out: &mut Out,
+    history: &History,
+    reports: &[(usize, &Execution, Analysis)],
+    style: Style,
+) -> std::io::Result<()> {
+    writeln!(out, "{} {}", style.bold(&pad("File:", 12)), history.source)?;
     if let Some(origin) = &history.origin {
-        println!("{} {origin}", style.bold(&pad("Origin:", 12)));
+        writeln!(out, "{} {origin}", style.bold(&pad("Origin:", 12)))?;
     }
-    println!(
+    writeln!(
+        out,
         "{} {}",
         style.bold(&pad("Format:", 12)),
         history.format.label()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{} {}",
         style.bold(&pad("Executions:", 12)),
         history.executions.len()
-    );
+    )?;
     for w in &history.warnings {
-        println!("{} {w}", style.yellow(&pad("Warning:", 12)));
+        writeln!(out, "{} {w}", style.yellow(&pad("Warning:", 12)))?;
     }
-    for (i, e, a) in reports {
-        println!();
-        println!(
+    for (n, e, a) in reports {
+        writeln!(out)?;
+        writeln!(
+            out,
             "{} {}",
-            style.bold(&format!("Execution {}:", i + 1)),
+            style.bold(&format!("Execution {n}:")),
             e.label()
-        );
-        if let Some(arn) = &e.arn {
-            println!("  {} {arn}", pad("ARN:", 14));
+        )?;
+        // Each id under its true name: "ARN" only for an ARN.
+        let ids = Ids::of(e);
+        if let Some(arn) = &ids.arn {
+            writeln!(out, "  {} {arn}", pad("ARN:", 14))?;
+        } else if let Some(id) = ids
+            .id
+            .as_ref()
+            .filter(|id| ids.execution_op_id.as_ref() != Some(id))
+        {
+            writeln!(out, "  {} {id}", pad("Id:", 14))?;
+        }
+        if let Some(op_id) = &ids.execution_op_id {
+            writeln!(out, "  {} {op_id}", pad("EXECUTION op:", 14))?;
         }
         let status = e
             .status
@@ -109,13 +93,15 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
             (Some(s), Some(t)) => format!("  ({})", format_span(s, t)),
             _ => String::new(),
         };
-        println!(
+        writeln!(
+            out,
             "  {} {}{duration}",
             pad("Status:", 14),
             color_status(&status, style)
-        );
-        println!("  {} {}", pad("Operations:", 14), e.operations.len());
-        println!(
+        )?;
+        writeln!(out, "  {} {}", pad("Operations:", 14), e.operations.len())?;
+        writeln!(
+            out,
             "  {} {}{}",
             pad("Invocations:", 14),
             a.invocations.len(),
@@ -124,8 +110,9 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
             } else {
                 ""
             }
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "  {}",
             style.dim(&format!(
                 "{} {} {} {} {}",
@@ -135,7 +122,7 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
                 pad("switch", 28),
                 "outcome"
             ))
-        );
+        )?;
         for inv in &a.invocations {
             let switch = match inv.root_switch().or(inv.switches.first()) {
                 Some(s) => format!(
@@ -157,20 +144,27 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
                 Outcome::Failed(Some(err)) => format!("failed: {}", first_line(&err.to_string())),
                 other => other.label().to_string(),
             };
-            println!(
+            writeln!(
+                out,
                 "  {} {} {} {} {}",
                 pad(&(inv.index + 1).to_string(), 4),
                 pad(&inv.counts().0.to_string(), 9),
                 pad(&inv.counts().1.to_string(), 9),
                 pad(&switch, 28),
                 outcome
-            );
+            )?;
         }
         for d in &a.diagnoses {
-            println!("  {} {}", style.red(&pad("Diagnosis:", 14)), d.plain);
-            println!("  {} {}", pad("SDK said:", 14), first_line(&d.sdk_text));
+            writeln!(out, "  {} {}", style.red(&pad("Diagnosis:", 14)), d.plain)?;
+            writeln!(
+                out,
+                "  {} {}",
+                pad("SDK said:", 14),
+                first_line(&d.sdk_text)
+            )?;
         }
     }
+    Ok(())
 }
 
 fn color_status(s: &str, style: Style) -> String {

@@ -8,6 +8,7 @@ mod inspect;
 mod list;
 mod output;
 pub mod rerun;
+pub mod schema;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,13 +34,13 @@ pub enum Command {
     /// Format, executions, invocations, replay switch points and diagnoses of a history.
     Inspect {
         file: PathBuf,
-        /// Which execution of a store: 1-based index, ARN (or its suffix) or name.
+        /// Which execution: its 1-based number in `list`, an exact id or name, or the end of an id after ':' or '/'.
         #[arg(long)]
         execution: Option<String>,
         #[arg(long)]
         json: bool,
     },
-    /// Exit 1 when a history holds a non-determinism error or the files disagree on shape.
+    /// Exit 1 when an execution holds a non-determinism error; each execution is checked on its own (pages of one history are merged).
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -64,6 +65,7 @@ pub enum Command {
         file: PathBuf,
         #[arg(short, long)]
         output: PathBuf,
+        /// Which execution, as for `inspect --execution`.
         #[arg(long)]
         execution: Option<String>,
     },

@@ -1,10 +1,11 @@
 //! Human output helpers: colour only on a terminal and never with NO_COLOR,
-//! and execution selection shared by the subcommands.
+//! and the one way the subcommands load an input.
 
 use crate::load;
-use crate::model::{Execution, Format, History};
-use anyhow::{bail, Context, Result};
-use std::io::IsTerminal;
+use crate::model::History;
+use crate::select::ExecutionSelector;
+use anyhow::Result;
+use std::io::{IsTerminal, StdoutLock, Write};
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy)]
@@ -45,68 +46,76 @@ impl Style {
     }
 }
 
-/// Load a file, folder or store, naming the path in any error, and keep the
-/// executions `sel` picks (a 1-based index, ARN, ARN suffix or name). A store
-/// is asked for the one execution only, so a 10,000-execution store is not
-/// parsed whole; other files are loaded and then selected from.
+/// Load a file, folder or store and keep the execution `sel` picks (the
+/// core's [`ExecutionSelector`] rule: 1-based index, exact id or name, id
+/// suffix at a boundary). A store is asked for the one execution only, so a
+/// 10,000-execution store is not parsed whole. Load errors already name the
+/// path and the reason, so no context is added (it would say them twice).
 pub fn load(path: &Path, sel: Option<&str>) -> Result<History> {
-    // The loader counts store executions from 0; users count from 1.
-    let for_loader = sel.map(|s| match s.parse::<usize>() {
-        Ok(n) if n >= 1 => (n - 1).to_string(),
-        _ => s.to_string(),
-    });
-    let opts = load::LoadOptions {
-        execution: for_loader,
-        ..Default::default()
-    };
-    let history = load::load_path_with(path, &opts)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let store = matches!(
-        history.format,
-        Format::PythonStoreSqlite | Format::PythonStoreDir
-    );
-    if sel.is_none() || store {
-        return Ok(history);
-    }
-    let executions = select(&history, sel)?
-        .into_iter()
-        .map(|(_, e)| e.clone())
-        .collect();
-    Ok(History {
-        executions,
-        ..history
-    })
+    Ok(load_numbered(path, sel)?.0)
 }
 
-/// Pick executions by a selector: 1-based index, ARN, ARN suffix or name.
-fn select<'a>(history: &'a History, sel: Option<&str>) -> Result<Vec<(usize, &'a Execution)>> {
-    let all = history.executions.iter().enumerate();
-    let Some(sel) = sel else {
-        return Ok(all.collect());
+/// [`load`], with the 1-based number (in `list` order) of the execution a
+/// selector kept, for output that names it.
+pub fn load_numbered(path: &Path, sel: Option<&str>) -> Result<(History, Option<usize>)> {
+    let opts = load::LoadOptions {
+        execution: sel.map(ExecutionSelector::new),
+        ..Default::default()
     };
-    if let Ok(n) = sel.parse::<usize>() {
-        if n >= 1 && n <= history.executions.len() {
-            return Ok(vec![(n - 1, &history.executions[n - 1])]);
+    Ok(load::load_path_selected(path, &opts)?)
+}
+
+/// Standard output for a subcommand, locked once. When its reader goes away
+/// (`durable-lens ... | head`) the rest of the output is dropped quietly: no
+/// panic, no error, and the subcommand's exit code stays the one it found.
+pub struct Out {
+    lock: StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Out {
+    pub fn stdout() -> Out {
+        Out {
+            lock: std::io::stdout().lock(),
+            closed: false,
         }
     }
-    let found: Vec<_> = all
-        .filter(|(_, e)| {
-            // A suffix must start at an ARN separator: a bare "2" must not
-            // match every ARN that happens to end in 2.
-            e.arn.as_deref().is_some_and(|a| {
-                a == sel || a.ends_with(&format!("/{sel}")) || a.ends_with(&format!(":{sel}"))
-            }) || e.name.as_deref() == Some(sel)
-                || e.execution_op_id.as_deref() == Some(sel)
-        })
-        .collect();
-    if found.is_empty() {
-        bail!(
-            "{}: no execution matches '{sel}' (expected a 1-based index up to {}, an ARN or a name)",
-            history.source,
-            history.executions.len()
-        );
+
+    /// Write `doc` as pretty JSON and a newline.
+    pub fn json<T: serde::Serialize>(&mut self, doc: &T) -> Result<()> {
+        serde_json::to_writer_pretty(&mut *self, doc)?;
+        writeln!(self)?;
+        self.flush()?;
+        Ok(())
     }
-    Ok(found)
+
+    fn quiet<T>(&mut self, r: std::io::Result<T>, none: T) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(none)
+            }
+            r => r,
+        }
+    }
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.lock.write(buf);
+        self.quiet(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.lock.flush();
+        self.quiet(r, ())
+    }
 }
 
 /// Pad to a display width (counts chars, good enough for our labels).

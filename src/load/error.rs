@@ -7,11 +7,12 @@ use std::path::Path;
 
 #[derive(thiserror::Error, Debug)]
 pub enum LoadError {
-    #[error("{file}: cannot read: {source}")]
+    /// The OS reason is printed here and not chained as a source, so a
+    /// caller printing the chain does not say it twice.
+    #[error("{file}: cannot read: {reason}")]
     Io {
         file: String,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
 
     #[error("{file}: the file is empty (expected a JSON document or a SQLite store)")]
@@ -101,11 +102,11 @@ pub enum LoadError {
         found: String,
     },
 
-    #[error("{file}: no execution matches {selector:?} (the store holds {available} executions; use an ARN, an execution name or a 0-based index)")]
+    /// The selector's own error is printed, not chained, so it is said once.
+    #[error("{file}: {error}")]
     ExecutionNotFound {
         file: String,
-        selector: String,
-        available: usize,
+        error: crate::select::SelectError,
     },
 
     #[error("{file}: folder holds no Python testing store execution files (expected *.json files with DurableExecutionArn and Operations; {skipped} other entries skipped{})", first_reason(reasons))]
@@ -188,10 +189,10 @@ impl LoadError {
         }
     }
 
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> LoadError {
+    pub(crate) fn io(path: &Path, reason: std::io::Error) -> LoadError {
         LoadError::Io {
             file: path.display().to_string(),
-            source,
+            reason,
         }
     }
 

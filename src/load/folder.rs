@@ -6,6 +6,7 @@
 use super::error::LoadError;
 use super::{check_cancel, report, select_index, summary_of, ExecutionSummary, LoadOptions};
 use crate::model::{Execution, Format};
+use crate::select::ExecutionSelector;
 use std::path::{Path, PathBuf};
 
 /// Every entry of the folder but sub-folders: a FIFO or device among them
@@ -86,7 +87,7 @@ fn load_files(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
         }
     }
     report(opts, files.len() as u64, files.len() as u64, "files");
-    // The same order as `list`, so a 0-based index selects the same execution.
+    // The same order as `list`, so a number selects the execution `list` shows with it.
     execs.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.arn.cmp(&b.arn)));
     if execs.is_empty() {
         return Err(LoadError::NoStoreFiles {
@@ -102,22 +103,13 @@ pub(crate) fn load(
     dir: &Path,
     opts: &LoadOptions,
 ) -> Result<(Vec<Execution>, Vec<String>), LoadError> {
-    let (mut execs, mut warnings, skipped) = load_files(dir, opts)?;
+    let (execs, mut warnings, skipped) = load_files(dir, opts)?;
     // One warning per skipped file, each naming it and why.
     warnings.extend(
         skipped
             .iter()
             .map(|r| format!("skipped a folder entry: {r}")),
     );
-    if let Some(sel) = &opts.execution {
-        let summaries: Vec<ExecutionSummary> = execs.iter().map(summary_of).collect();
-        let i = select_index(&summaries, sel).ok_or_else(|| LoadError::ExecutionNotFound {
-            file: dir.display().to_string(),
-            selector: sel.clone(),
-            available: execs.len(),
-        })?;
-        execs = vec![execs.swap_remove(i)];
-    }
     Ok((execs, warnings))
 }
 
@@ -128,12 +120,8 @@ pub(crate) fn list(dir: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
 
 pub(crate) fn load_one(dir: &Path, arn: &str) -> Result<(Execution, Vec<String>), LoadError> {
     let (mut execs, warnings, _) = load_files(dir, &LoadOptions::default())?;
-    match execs.iter().position(|e| e.arn.as_deref() == Some(arn)) {
-        Some(i) => Ok((execs.swap_remove(i), warnings)),
-        None => Err(LoadError::ExecutionNotFound {
-            file: dir.display().to_string(),
-            selector: arn.to_string(),
-            available: execs.len(),
-        }),
-    }
+    let summaries: Vec<ExecutionSummary> = execs.iter().map(summary_of).collect();
+    let sel = ExecutionSelector::exact_id(arn);
+    let i = select_index(&dir.display().to_string(), &summaries, &sel)?;
+    Ok((execs.swap_remove(i), warnings))
 }

@@ -18,6 +18,7 @@ mod js_runner;
 mod lens;
 mod normalise;
 mod operations;
+mod pages;
 mod raw;
 mod scan;
 mod sink;
@@ -28,8 +29,10 @@ mod top;
 pub use error::LoadError;
 pub use input::file_type_name;
 pub use lens::{to_lens_json, write_lens_json, LENS_VERSION};
+pub use pages::{continues, event_id_span, load_pages};
 
 use crate::model::{Execution, Format, History, Ts};
+use crate::select::{Candidate, ExecutionSelector};
 use error::ALL_FORMATS;
 use serde::Serialize;
 use sink::{EventSink, SinkMode};
@@ -43,9 +46,10 @@ use top::Doc;
 pub struct LoadOptions<'a> {
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
     pub cancel: Option<&'a AtomicBool>,
-    /// For stores: an ARN, an execution name, or a 0-based index in
-    /// [`list_store`] order. Ignored by single-execution files.
-    pub execution: Option<String>,
+    /// Which execution to keep (see [`crate::select`]): a store loads only
+    /// that one; any other source is loaded and then selected from, in
+    /// [`list_store`] order.
+    pub execution: Option<ExecutionSelector>,
 }
 
 /// Progress of a load: bytes read, or executions / files loaded.
@@ -75,27 +79,61 @@ pub fn load_path(path: &Path) -> Result<History, LoadError> {
 }
 
 pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadError> {
+    load_path_selected(path, opts).map(|(h, _)| h)
+}
+
+/// [`load_path_with`], also telling which execution `opts.execution` kept:
+/// its 1-based number in [`list_store`] order (`None` with no selector), so
+/// output can call it by the number the user would see in `list`.
+pub fn load_path_selected(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<(History, Option<usize>), LoadError> {
     let file = path.display().to_string();
     let meta = input::check(path)?;
     if meta.is_dir() {
-        let (executions, warnings) = folder::load(path, opts)?;
-        return Ok(History {
+        let (mut executions, warnings) = folder::load(path, opts)?;
+        let mut number = None;
+        if let Some(sel) = &opts.execution {
+            // Selected from the listing, so `list`'s numbers and ids are
+            // the ones that select (as in a SQLite store).
+            let summaries: Vec<ExecutionSummary> = executions.iter().map(summary_of).collect();
+            let i = select_index(&file, &summaries, sel)?;
+            executions = vec![executions.swap_remove(i)];
+            number = Some(i + 1);
+        }
+        let h = History {
             source: file,
             origin: None,
             format: Format::PythonStoreDir,
             executions,
             warnings,
-        });
+        };
+        return Ok((h, number));
     }
     if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
-        let (executions, warnings) = sqlite::load_all(path, opts)?;
-        return Ok(History {
+        let (executions, warnings, number) = match &opts.execution {
+            // Only the selected row's data is read.
+            Some(sel) => {
+                let summaries = sqlite::list(path)?;
+                let i = select_index(&file, &summaries, sel)?;
+                check_cancel(opts, &file)?;
+                let (e, w) = sqlite::load_one(path, &summaries[i].arn)?;
+                (vec![e], w, Some(i + 1))
+            }
+            None => {
+                let (e, w) = sqlite::load_all(path, opts)?;
+                (e, w, None)
+            }
+        };
+        let h = History {
             source: file,
             origin: None,
             format: Format::PythonStoreSqlite,
             executions,
             warnings,
-        });
+        };
+        return Ok((h, number));
     }
     let bytes = read_with_progress(path, meta.len(), opts)?;
     check_cancel(opts, &file)?;
@@ -107,7 +145,13 @@ pub fn load_path_with(path: &Path, opts: &LoadOptions) -> Result<History, LoadEr
             js_runner::attach_invocations(path, exec, &mut h.warnings);
         }
     }
-    Ok(h)
+    let mut number = None;
+    if let Some(sel) = &opts.execution {
+        let i = pick_execution(&file, sel, &h.executions)?;
+        h.executions = vec![h.executions.swap_remove(i)];
+        number = Some(i + 1);
+    }
+    Ok((h, number))
 }
 
 /// Load a document held in memory; `source` names it in errors.
@@ -149,18 +193,7 @@ pub fn load_store_execution(path: &Path, arn: &str) -> Result<History, LoadError
         (Format::PythonStoreSqlite, e, w)
     } else {
         let mut h = load_path(path)?;
-        let available = h.executions.len();
-        let Some(i) = h
-            .executions
-            .iter()
-            .position(|e| e.arn.as_deref() == Some(arn))
-        else {
-            return Err(LoadError::ExecutionNotFound {
-                file,
-                selector: arn.to_string(),
-                available,
-            });
-        };
+        let i = pick_execution(&file, &ExecutionSelector::exact_id(arn), &h.executions)?;
         let e = h.executions.swap_remove(i);
         (h.format, e, h.warnings)
     };
@@ -189,13 +222,39 @@ pub(crate) fn summary_of(e: &Execution) -> ExecutionSummary {
     }
 }
 
-/// Pick an execution: exact ARN, exact name, ARN suffix, then 0-based index.
-pub(crate) fn select_index(list: &[ExecutionSummary], sel: &str) -> Option<usize> {
-    list.iter()
-        .position(|s| s.arn == sel)
-        .or_else(|| list.iter().position(|s| s.name.as_deref() == Some(sel)))
-        .or_else(|| list.iter().position(|s| s.arn.ends_with(sel)))
-        .or_else(|| sel.parse::<usize>().ok().filter(|&i| i < list.len()))
+/// The store listing entry the selector picks (index into `list`).
+pub(crate) fn select_index(
+    file: &str,
+    list: &[ExecutionSummary],
+    sel: &ExecutionSelector,
+) -> Result<usize, LoadError> {
+    let candidates: Vec<Candidate> = list
+        .iter()
+        .map(|s| Candidate {
+            id: Some(s.arn.as_str()),
+            name: s.name.as_deref(),
+            op_id: None,
+        })
+        .collect();
+    sel.pick(&candidates)
+        .map_err(|error| LoadError::ExecutionNotFound {
+            file: file.to_string(),
+            error,
+        })
+}
+
+/// The loaded execution the selector picks (index into `executions`).
+pub(crate) fn pick_execution(
+    file: &str,
+    sel: &ExecutionSelector,
+    executions: &[Execution],
+) -> Result<usize, LoadError> {
+    let candidates: Vec<Candidate> = executions.iter().map(Candidate::from).collect();
+    sel.pick(&candidates)
+        .map_err(|error| LoadError::ExecutionNotFound {
+            file: file.to_string(),
+            error,
+        })
 }
 
 pub(crate) fn check_cancel(opts: &LoadOptions, file: &str) -> Result<(), LoadError> {

@@ -28,7 +28,7 @@ pub(crate) fn normalise(exec: &mut Execution, parents: Parents, warnings: &mut V
     if parents == Parents::Check {
         check_parents(exec, warnings);
     }
-    exec.sdk = guess_sdk(exec);
+    exec.sdk = Sdk::guess(exec);
 }
 
 fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {
@@ -112,37 +112,6 @@ pub(crate) fn dangling_warning(dangling: &[String]) -> Option<String> {
             ""
         }
     ))
-}
-
-fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// 16-hex ids are the JS SDK's md5 prefixes, 64-hex ids the Python SDK's
-/// blake2b; failing that, a Python typed envelope in any payload.
-fn guess_sdk(exec: &Execution) -> Sdk {
-    for op in exec.operations.iter().take(16) {
-        if is_hex(&op.id) {
-            match op.id.len() {
-                16 => return Sdk::Js,
-                64 => return Sdk::Python,
-                _ => {}
-            }
-        }
-    }
-    let payloads = exec
-        .operations
-        .iter()
-        .take(64)
-        .filter_map(|o| o.result.as_ref())
-        .chain(exec.result.as_ref())
-        .chain(exec.input.as_ref());
-    for p in payloads {
-        if p.raw.starts_with("{\"t\":") && p.is_python_envelope() {
-            return Sdk::Python;
-        }
-    }
-    Sdk::Unknown
 }
 
 #[cfg(test)]

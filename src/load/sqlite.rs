@@ -211,8 +211,11 @@ fn load_row(
     let Some(row) = rows.next().map_err(|e| map_err(path, &place, e))? else {
         return Err(LoadError::ExecutionNotFound {
             file: file_of(path),
-            selector: arn.to_string(),
-            available: count(path, conn)?,
+            error: crate::select::SelectError::NoMatch {
+                selector: arn.to_string(),
+                count: count(path, conn)?,
+                candidates: Vec::new(),
+            },
         });
     };
     let source = format!("{}, {place}, column data", file_of(path));
@@ -263,14 +266,7 @@ pub(crate) fn load_all(
     let summaries = list(path)?;
     let conn = open(path)?;
     let chosen: Vec<&ExecutionSummary> = match &opts.execution {
-        Some(sel) => {
-            let i = select_index(&summaries, sel).ok_or_else(|| LoadError::ExecutionNotFound {
-                file: file.clone(),
-                selector: sel.clone(),
-                available: summaries.len(),
-            })?;
-            vec![&summaries[i]]
-        }
+        Some(sel) => vec![&summaries[select_index(&file, &summaries, sel)?]],
         None => summaries.iter().collect(),
     };
     let mut warnings = Vec::new();

@@ -71,6 +71,39 @@ pub enum Sdk {
     Unknown,
 }
 
+impl Sdk {
+    /// Which SDK wrote an execution: the one place this is guessed (every
+    /// loader and the re-run history call it). 16-hex operation ids are the
+    /// JS SDK's md5 prefixes, 64-hex ids the Python SDK's blake2b; failing
+    /// that, a Python typed envelope (`{"t":...}`) in any payload. Only the
+    /// first operations and payloads are looked at: one is enough.
+    pub fn guess(exec: &Execution) -> Sdk {
+        let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        for op in exec.operations.iter().take(16) {
+            if is_hex(&op.id) {
+                match op.id.len() {
+                    16 => return Sdk::Js,
+                    64 => return Sdk::Python,
+                    _ => {}
+                }
+            }
+        }
+        let payloads = exec
+            .operations
+            .iter()
+            .take(64)
+            .filter_map(|o| o.result.as_ref())
+            .chain(exec.result.as_ref())
+            .chain(exec.input.as_ref());
+        for p in payloads {
+            if p.raw.starts_with("{\"t\":") && p.is_python_envelope() {
+                return Sdk::Python;
+            }
+        }
+        Sdk::Unknown
+    }
+}
+
 /// Everything loaded from one file, folder or store.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct History {
@@ -357,11 +390,24 @@ impl Execution {
             .unwrap_or_else(|| "(unnamed execution)".to_string())
     }
 
+    /// The execution's ARN, only when `arn` holds one: sources without an
+    /// ARN keep a store key or the EXECUTION operation id there, and those
+    /// must not be shown as ARNs.
+    pub fn true_arn(&self) -> Option<&str> {
+        self.arn.as_deref().filter(|a| is_arn(a))
+    }
+
     /// Index of an operation by id. Linear: callers that need many lookups
     /// build a map once.
     pub fn op_index(&self, id: &str) -> Option<usize> {
         self.operations.iter().position(|o| o.id == id)
     }
+}
+
+/// An Amazon Resource Name (`arn:partition:service:...`), as opposed to
+/// the other ids a source may key an execution by.
+pub fn is_arn(s: &str) -> bool {
+    s.starts_with("arn:")
 }
 
 /// What replay checks about an operation: its type, subtype and name. Two
@@ -390,5 +436,44 @@ impl OpSig {
             self.name.as_deref().unwrap_or("(unnamed)"),
             self.op_type
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_ids(ids: &[&str]) -> Execution {
+        Execution {
+            operations: ids
+                .iter()
+                .map(|id| Operation::new(*id, OpType::Step, OpStatus::Succeeded))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_sdk_is_guessed_from_id_shapes_then_payloads() {
+        assert_eq!(Sdk::guess(&with_ids(&["c4ca4238a0b92382"])), Sdk::Js);
+        let py = "1ced8f5be2db23a6513eba4d819c73806424748a7bc6fa0d792cc1c7d1775a97";
+        assert_eq!(Sdk::guess(&with_ids(&["step-1", py])), Sdk::Python);
+        // No telling id: a Python typed envelope in a payload (the re-run
+        // history used to look at ids only and said "unknown" here).
+        let mut e = with_ids(&["step-1"]);
+        assert_eq!(Sdk::guess(&e), Sdk::Unknown);
+        e.result = Some(Payload::new(r#"{"t":"m","v":{}}"#));
+        assert_eq!(Sdk::guess(&e), Sdk::Python);
+    }
+
+    #[test]
+    fn only_arn_strings_are_arns() {
+        let mut e = Execution {
+            arn: Some("3379/inv-123".into()),
+            ..Default::default()
+        };
+        assert_eq!(e.true_arn(), None);
+        e.arn = Some("arn:aws:lambda:us-east-1:1:function:f/durable-execution/x/y".into());
+        assert!(e.true_arn().is_some());
     }
 }

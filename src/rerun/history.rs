@@ -11,21 +11,6 @@ use crate::model::{
 };
 use std::collections::{HashMap, HashSet};
 
-/// Guess the SDK from operation id shapes (JS: 16 hex chars, Python: 64).
-pub fn guess_sdk(ids: impl Iterator<Item = impl AsRef<str>>) -> Sdk {
-    for id in ids {
-        let id = id.as_ref();
-        if id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            match id.len() {
-                16 => return Sdk::Js,
-                64 => return Sdk::Python,
-                _ => {}
-            }
-        }
-    }
-    Sdk::Unknown
-}
-
 pub struct HistoryParts<'a> {
     pub source: String,
     pub state: &'a ExecState,
@@ -131,8 +116,7 @@ pub fn build(parts: HistoryParts<'_>) -> History {
         })
         .collect();
     let exec_wire = st.exec_op.to_model(None);
-    let sdk = guess_sdk(operations.iter().map(|o| o.id.as_str()));
-    let execution = Execution {
+    let mut execution = Execution {
         arn: Some(st.arn.clone()),
         execution_op_id: Some(exec_id),
         name: st.exec_op.name.clone(),
@@ -154,8 +138,10 @@ pub fn build(parts: HistoryParts<'_>) -> History {
         error: parts.outcome.and_then(|o| o.error.clone()),
         operations,
         invocations,
-        sdk,
+        sdk: Sdk::Unknown,
     };
+    // The loaders' rule, so a re-run and its recording name the same SDK.
+    execution.sdk = Sdk::guess(&execution);
     History {
         source: parts.source,
         origin: None,
