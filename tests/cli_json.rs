@@ -75,6 +75,7 @@ fn inspect_shape(v: &Value) -> Counts {
         v,
         &[
             ("file", "s"),
+            ("origin", "s?"),
             ("format", "s"),
             ("format_label", "s"),
             ("warnings", "a"),
