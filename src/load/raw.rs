@@ -225,11 +225,21 @@ impl RawPayload<'_> {
     pub fn into_outcome(self) -> PayloadOutcome {
         match (self.payload.map(Text::into_string), self.truncated) {
             (Some(text), false) => PayloadOutcome::Present(Payload::new(text)),
+            // The Python tool flags complete payloads too: only text that
+            // is not whole JSON was really cut.
+            (Some(text), true) if is_whole_json(&text) => {
+                PayloadOutcome::Present(Payload::new(text))
+            }
             (Some(text), true) => PayloadOutcome::Present(Payload::truncated(text)),
             (None, true) => PayloadOutcome::Present(Payload::truncated(String::new())),
             (None, false) => PayloadOutcome::Absent,
         }
     }
+}
+
+/// Whether `text` is one complete JSON value (a cut payload is not).
+fn is_whole_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 /// `{ErrorType, ErrorMessage, ErrorData, StackTrace}`.

@@ -97,9 +97,17 @@ fn build_roles(exec: &Execution, spans: &[Span], ends: &[Option<usize>]) -> Role
                 roles.extra.push(k);
             }
         }
+        // A context open across invocations is re-entered by each later one,
+        // the one that closes it included: its children replay or execute,
+        // it is not run again, so it keeps the role it had while open and
+        // its closing is no switch in its parent.
+        let finished = match (op.op_type, span.started) {
+            (OpType::Context, Some(s)) => span.finished.filter(|&f| f == s),
+            _ => span.finished,
+        };
         roles.ops.push(OpRoles {
             started: span.started,
-            finished: span.finished,
+            finished,
             done: *done,
             extra: (from, roles.extra.len()),
         });
@@ -210,6 +218,10 @@ pub fn replay(
     if let Some(last) = out.last_mut() {
         match exec.status {
             Some(OpStatus::Succeeded) => last.outcome = Outcome::Succeeded,
+            // Timed out or stopped while suspended: that invocation ended
+            // pending, and the service ended the execution afterwards.
+            Some(OpStatus::TimedOut | OpStatus::Stopped)
+                if last.window.error.is_none() && matches!(last.outcome, Outcome::Pending(_)) => {}
             Some(s) if s.is_terminal() => {
                 last.outcome =
                     Outcome::Failed(exec.error.clone().or_else(|| last.window.error.clone()))
@@ -330,6 +342,7 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
         request_id: None,
         error: None,
         inferred: true,
+        ..Default::default()
     }];
     let mut spans = vec![Span::default(); ops.len()];
 
@@ -361,6 +374,7 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
                     request_id: None,
                     error: None,
                     inferred: true,
+                    ..Default::default()
                 });
             }
         }
@@ -396,6 +410,7 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
                     request_id: None,
                     error: None,
                     inferred: true,
+                    ..Default::default()
                 });
             }
         }
