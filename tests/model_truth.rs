@@ -485,3 +485,82 @@ fn absent_payloads_are_reported_only_for_histories_without_data() {
         h.warnings
     );
 }
+
+/// The JS runner's operation records of order-flow, as a bare array
+/// without the sibling invocation list (GetDurableExecutionState's shape).
+fn js_ops() -> Vec<Value> {
+    json("js-sdk/order-flow.operations.json")
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_callback_answered_while_a_step_ran_is_no_invocation_boundary() {
+    let base = js_ops();
+    let t = |ms: i64| Ts(1_795_534_460_000_000 + ms * 1000).to_iso();
+    let step = |id: &str, name: &str, parent: Option<&str>, s: i64, e: i64| {
+        let mut o = base[0].clone();
+        o["Id"] = id.into();
+        o["Name"] = name.into();
+        if let Some(p) = parent {
+            o["ParentId"] = p.into();
+        }
+        o["StartTimestamp"] = t(s).into();
+        o["EndTimestamp"] = t(e).into();
+        o
+    };
+    let ctx = serde_json::json!({"Id": "c81e728d9d4c2f63", "Name": "manager-approval", "Type": "CONTEXT",
+        "SubType": "WaitForCallback", "Status": "SUCCEEDED", "StartTimestamp": t(10), "EndTimestamp": t(60),
+        "ContextDetails": {"Result": "\"yes\""}});
+    // Answered at +20 ms while the submitter step ran from +11 to +30 ms.
+    let cb = serde_json::json!({"Id": "8fbdbf5573b18fae", "ParentId": "c81e728d9d4c2f63", "Type": "CALLBACK",
+        "SubType": "Callback", "Status": "SUCCEEDED", "StartTimestamp": t(10), "EndTimestamp": t(20),
+        "CallbackDetails": {"CallbackId": "abc", "Result": "\"yes\""}});
+    let ops = vec![
+        step("c4ca4238a0b92382", "request-approval", None, 0, 1),
+        ctx,
+        cb,
+        step(
+            "3c46a0407be60a1f",
+            "submitter",
+            Some("c81e728d9d4c2f63"),
+            11,
+            30,
+        ),
+        step("eccbc87e4b5ce2fe", "finalize", None, 61, 62),
+    ];
+    let h = load_bytes("ops.json", Value::Array(ops).to_string().as_bytes()).unwrap();
+    let a = analyze(&h.executions[0]);
+    assert!(a.invocations_inferred);
+    assert_eq!(a.invocations.len(), 1, "the handler never suspended");
+
+    // The real JS run: the callback answered after the submitter step
+    // ended; the inferred boundaries give the runner's two invocations.
+    let list = json("js-sdk-cases/callback-flow.invocations.json");
+    let bytes = std::fs::read(fx("js-sdk-cases/callback-flow.operations.json")).unwrap();
+    let h = load_bytes("alone.json", &bytes).unwrap();
+    let a = analyze(&h.executions[0]);
+    assert_eq!(a.invocations.len(), list.as_array().unwrap().len());
+}
+
+#[test]
+fn a_step_ready_for_its_retry_leaves_the_last_invocation_pending_on_it() {
+    let mut ops = js_ops();
+    ops.truncate(2);
+    let mut failing = ops[1].clone();
+    failing["Status"] = "READY".into();
+    failing.as_object_mut().unwrap().remove("EndTimestamp");
+    failing["StepDetails"] = serde_json::json!({"Attempt": 1,
+        "NextAttemptTimestamp": ops[1]["StartTimestamp"],
+        "Error": {"ErrorType": "Error", "ErrorMessage": "gateway timeout"}});
+    ops[1] = failing;
+    let h = load_bytes("ready.json", Value::Array(ops).to_string().as_bytes()).unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let i = op_index(e, "process-payment");
+    assert_eq!(
+        a.invocations.last().unwrap().outcome,
+        Outcome::Pending(vec![i])
+    );
+}
