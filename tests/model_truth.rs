@@ -564,3 +564,52 @@ fn a_step_ready_for_its_retry_leaves_the_last_invocation_pending_on_it() {
         Outcome::Pending(vec![i])
     );
 }
+
+#[test]
+fn a_later_page_alone_says_it_is_partial() {
+    let rel = "aws-service/dag-parallel-failed.history-boto3.json";
+    let mut doc = json(rel);
+    // The page that starts after the first InvocationCompleted.
+    let evs: Vec<Value> = doc["Events"].as_array().unwrap().clone();
+    let cut = evs
+        .iter()
+        .position(|e| e["EventType"] == "InvocationCompleted")
+        .unwrap()
+        + 1;
+    let first_id = evs[cut]["EventId"].as_u64().unwrap();
+    doc["Events"] = Value::Array(evs[cut..].to_vec());
+    let h = load_bytes("page-2.json", doc.to_string().as_bytes()).unwrap();
+    let partial = format!("partial history: it starts at event {first_id}");
+    assert!(
+        h.warnings.iter().any(|w| w.starts_with(&partial)),
+        "{:?}",
+        h.warnings
+    );
+    assert!(!h
+        .warnings
+        .iter()
+        .any(|w| w.contains("is missing") || w.contains("are missing")));
+}
+
+#[test]
+fn a_source_without_execution_events_is_not_missing_event_one() {
+    // Operation events only, numbered as the service numbers them (the
+    // ExecutionStarted it leaves out was 1).
+    let rel = "aws-service/dag-diamond.history-boto3.json";
+    let mut doc = json(rel);
+    let evs: Vec<Value> = doc["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["EventType"].as_str().unwrap().starts_with("Execution"))
+        .cloned()
+        .collect();
+    assert_eq!(evs[0]["EventId"], 2);
+    doc["Events"] = Value::Array(evs);
+    let h = load_bytes("ops-only.json", doc.to_string().as_bytes()).unwrap();
+    assert!(
+        !h.warnings.iter().any(|w| w.contains("event 1")),
+        "{:?}",
+        h.warnings
+    );
+}

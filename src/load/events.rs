@@ -158,6 +158,11 @@ impl<'de> Builder<'de> {
         Some(info)
     }
 
+    /// Whether any Execution* event was applied.
+    pub(crate) fn saw_execution(&self) -> bool {
+        self.exec.is_some()
+    }
+
     pub(crate) fn run(
         mut self,
         events: Vec<(RawEvent<'de>, Place)>,
