@@ -673,7 +673,13 @@ fn folder_of_store_files_loads_each_execution() {
 
 #[test]
 fn export_round_trip_is_lossless_for_every_fixture() {
-    for dir in ["js-sdk", "python-sdk"] {
+    for dir in [
+        "js-sdk",
+        "python-sdk",
+        "js-sdk-cases",
+        "python-sdk-cases",
+        "aws-service",
+    ] {
         for entry in std::fs::read_dir(fixtures().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let Ok(h) = load_path(&path) else { continue };

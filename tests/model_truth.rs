@@ -111,84 +111,44 @@ fn an_execution_that_timed_out_while_suspended_ended_pending_in_its_last_invocat
     }
 }
 
-/// A Python-shaped history (bare InvocationCompleted events, epoch
-/// seconds) with two waits: the first is over before invocation 2.
-fn two_waits() -> String {
-    let ev = |id: u64, t: f64, ty: &str, op: Option<(&str, &str)>, det: Value| {
-        let mut e = serde_json::json!({"EventType": ty, "EventId": id, "EventTimestamp": t});
-        if let Some((oid, name)) = op {
-            e["Id"] = oid.into();
-            e["Name"] = name.into();
-            e[format!("{ty}Details")] = det;
-        }
-        e
-    };
-    let r = |p: &str| serde_json::json!({"Result": {"Truncated": false, "Payload": p}});
-    let n = Value::Object(Default::default());
-    let evs = vec![
-        ev(
-            1,
-            100.0,
-            "ExecutionStarted",
-            Some(("exec", "x")),
-            serde_json::json!({"Input": {"Truncated": false, "Payload": "{}"}}),
-        ),
-        ev(2, 100.1, "StepStarted", Some(("s1", "one")), n.clone()),
-        ev(3, 100.1, "StepSucceeded", Some(("s1", "one")), r("1")),
-        ev(
-            4,
-            100.2,
-            "WaitStarted",
-            Some(("w1", "first-wait")),
-            serde_json::json!({"Duration": 300}),
-        ),
-        ev(5, 100.3, "InvocationCompleted", None, n.clone()),
-        ev(
-            6,
-            400.2,
-            "WaitSucceeded",
-            Some(("w1", "first-wait")),
-            n.clone(),
-        ),
-        ev(7, 400.3, "StepStarted", Some(("s2", "two")), n.clone()),
-        ev(8, 400.3, "StepSucceeded", Some(("s2", "two")), r("2")),
-        ev(
-            9,
-            400.4,
-            "WaitStarted",
-            Some(("w2", "second-wait")),
-            serde_json::json!({"Duration": 300}),
-        ),
-        ev(10, 400.5, "InvocationCompleted", None, n.clone()),
-        ev(
-            11,
-            700.4,
-            "WaitSucceeded",
-            Some(("w2", "second-wait")),
-            n.clone(),
-        ),
-        ev(12, 700.5, "StepStarted", Some(("s3", "three")), n.clone()),
-        ev(13, 700.5, "StepSucceeded", Some(("s3", "three")), r("3")),
-        ev(14, 700.6, "InvocationCompleted", None, n.clone()),
-        ev(15, 700.7, "ExecutionSucceeded", Some(("exec", "x")), r("3")),
-    ];
-    serde_json::json!({ "Events": evs }).to_string()
-}
-
 #[test]
 fn completed_waits_are_not_waited_on_later() {
-    let h = load_bytes("two-waits.json", two_waits().as_bytes()).unwrap();
-    let e = &h.executions[0];
-    let a = analyze(e);
-    let w1 = op_index(e, "first-wait");
-    let w2 = op_index(e, "second-wait");
-    assert_eq!(a.invocations.len(), 3);
-    assert_eq!(a.invocations[0].outcome, Outcome::Pending(vec![w1]));
-    assert_eq!(a.invocations[1].outcome, Outcome::Pending(vec![w2]));
+    let rel = "python-sdk-cases/two-waits.history.json";
+    let evs = events(rel);
+    let first_end = evs
+        .iter()
+        .find(|e| e["EventType"] == "WaitSucceeded" && e["Name"] == "first-wait")
+        .unwrap();
+    for rel in [
+        rel,
+        "python-sdk-cases/two-waits.history-cli.json",
+        "python-sdk-cases/two-waits.store.json",
+    ] {
+        let e = one(rel);
+        let a = analyze(&e);
+        let w1 = op_index(&e, "first-wait");
+        let w2 = op_index(&e, "second-wait");
+        assert_eq!(a.invocations.len(), 3, "{rel}");
+        assert_eq!(
+            a.invocations[0].outcome,
+            Outcome::Pending(vec![w1]),
+            "{rel}"
+        );
+        assert_eq!(
+            a.invocations[1].outcome,
+            Outcome::Pending(vec![w2]),
+            "{rel}"
+        );
+        assert_eq!(a.invocations[2].outcome, Outcome::Succeeded, "{rel}");
+    }
     // Invocation 2 was woken by the first wait's end, not started at the
     // end of invocation 1 (which would span the whole wait).
-    assert_eq!(a.invocations[1].window.start, Some(Ts(400_200_000)));
-    assert!(a.invocations[1].window.start_inferred);
+    let e = one(rel);
+    assert_eq!(
+        e.invocations[1].start,
+        Some(ts(&first_end["EventTimestamp"]))
+    );
+    assert!(e.invocations[1].start_inferred);
 }
 
 #[test]

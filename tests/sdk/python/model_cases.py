@@ -4,6 +4,8 @@ runner, store and serializers as run_fixtures.py), beside the scenarios:
   exhausted           a step whose retries run out (2 attempts): FAILED
   suspended-timeout   a wait-for-callback never answered; the execution
                       times out (3 s) while the handler is suspended
+  two-waits           step, wait, step, wait, step: three invocations, the
+                      first wait over before the second invocation
 
 Writes <case>.{history,history-cli,store}.json to OUT_DIR.
 Usage: model_cases.py OUT_DIR
@@ -39,6 +41,14 @@ def suspended_timeout(event, context: DurableContext):
     context.step(lambda _: "requested", name="request-approval")
     return context.wait_for_callback(lambda cid, _c: None, name="manager-approval")
 
+@durable_execution
+def two_waits(event, context: DurableContext):
+    context.step(lambda _: 1, name="one")
+    context.wait(Duration.from_seconds(2), name="first-wait")
+    context.step(lambda _: 2, name="two")
+    context.wait(Duration.from_seconds(2), name="second-wait")
+    return context.step(lambda _: 3, name="three")
+
 def run(name, handler, timeout, out):
     with tempfile.TemporaryDirectory() as tmp:
         store = FileSystemExecutionStore.create(Path(tmp) / "executions")
@@ -59,3 +69,4 @@ def run(name, handler, timeout, out):
 out = Path(sys.argv[1])
 run("exhausted", exhausted, 60, out)
 run("suspended-timeout", suspended_timeout, 3, out)
+run("two-waits", two_waits, 60, out)
