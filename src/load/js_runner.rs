@@ -35,7 +35,8 @@ struct RawJsError {
 
 impl RawJsError {
     fn into_info(self) -> Option<ErrorInfo> {
-        (self.error_type.is_some() || self.error_message.is_some()).then(|| ErrorInfo {
+        let some = self.error_type.is_some() || self.error_message.is_some();
+        some.then_some(ErrorInfo {
             error_type: self.error_type,
             message: self.error_message,
             data: self.error_data,
@@ -118,7 +119,7 @@ fn rebuild_attempts(op: &mut crate::model::Operation) {
         return;
     };
     let n = last.number as usize;
-    let f = last.end.and_then(|_| op.finished_in).unwrap_or(s);
+    let f = last.end.and(op.finished_in).unwrap_or(s);
     if op.attempts.len() != 1 || n < 2 || f < s || f - s + 1 != n {
         return;
     }
