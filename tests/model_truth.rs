@@ -573,3 +573,26 @@ fn a_source_without_execution_events_is_not_missing_event_one() {
         h.warnings
     );
 }
+
+#[test]
+fn an_error_flagged_truncated_but_whole_is_not_truncated() {
+    let rel = "python-sdk/retries.history.json";
+    let mut doc = json(rel);
+    let evs = doc["Events"].as_array_mut().unwrap();
+    let i = evs
+        .iter()
+        .position(|e| e["EventType"] == "StepFailed")
+        .unwrap();
+    evs[i]["StepFailedDetails"]["Error"]["Truncated"] = true.into();
+    let message = evs[i]["StepFailedDetails"]["Error"]["Payload"]["ErrorMessage"].clone();
+    let h = load_bytes("flagged-error.json", doc.to_string().as_bytes()).unwrap();
+    assert!(
+        !h.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        h.warnings
+    );
+    let a = &h.executions[0].operations[0].attempts[0];
+    let err = a.error.as_ref().unwrap();
+    assert!(!err.truncated);
+    assert_eq!(err.message.as_deref(), message.as_str());
+}

@@ -287,14 +287,17 @@ pub(crate) struct RawErrorWrap {
 
 impl RawErrorWrap {
     pub fn into_info(self) -> Option<ErrorInfo> {
-        let inner = match self.payload {
-            Some(p) if !p.is_empty() => p,
-            _ => self.bare,
+        let (inner, whole) = match self.payload {
+            // An error object that parsed is whole, whatever its flag says
+            // (the Python tool flags complete payloads too).
+            Some(p) if !p.is_empty() => (p, true),
+            _ => (self.bare, false),
         };
-        if inner.is_empty() && !self.truncated {
+        let truncated = self.truncated && !whole;
+        if inner.is_empty() && !truncated {
             return None;
         }
-        Some(inner.into_info(self.truncated))
+        Some(inner.into_info(truncated))
     }
 }
 
