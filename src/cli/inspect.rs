@@ -47,6 +47,8 @@ pub fn execution_json(index: usize, e: &Execution, a: &Analysis) -> Value {
             "index": inv.index + 1,
             "start": inv.window.start.map(|t| t.to_iso()),
             "end": inv.window.end.map(|t| t.to_iso()),
+            "start_inferred": inv.window.start_inferred,
+            "end_inferred": inv.window.end_inferred,
             "replayed": inv.counts().0,
             "executed": inv.counts().1,
             "switches": inv.switches.iter().map(|s| json!({
