@@ -89,6 +89,7 @@ fn history(n: usize) -> History {
             request_id: Some(format!("req-{k}")),
             error: None,
             inferred: false,
+            ..Default::default()
         })
         .collect();
     History {

@@ -94,6 +94,25 @@ fn inspect_json_reports_invocations_and_switch_positions() {
         "send-notification"
     );
     assert_eq!(e["invocations"][0]["waiting_on"][0], "cool-off");
+    // The JS tool records both times of every invocation.
+    assert_eq!(e["invocations"][1]["start_inferred"], false);
+    assert_eq!(e["invocations"][1]["end_inferred"], false);
+}
+
+#[test]
+fn inspect_json_says_which_invocation_times_are_inferred() {
+    // Python's bare InvocationCompleted records only the end.
+    let v = run_json(
+        &[
+            "inspect",
+            "--json",
+            &fixture("python-sdk/order-flow.history.json"),
+        ],
+        0,
+    );
+    let inv = &v["executions"][0]["invocations"][1];
+    assert_eq!(inv["start_inferred"], true);
+    assert_eq!(inv["end_inferred"], false);
 }
 
 #[test]

@@ -116,6 +116,8 @@ fn inspect_shape(v: &Value) -> Counts {
                     ("index", "n"),
                     ("start", "s?"),
                     ("end", "s?"),
+                    ("start_inferred", "b"),
+                    ("end_inferred", "b"),
                     ("replayed", "n"),
                     ("executed", "n"),
                     ("switches", "a"),

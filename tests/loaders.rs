@@ -67,7 +67,9 @@ fn every_fixture_loads_with_exact_counts() {
             1,
             4,
             2,
-            None,
+            // Every operation terminal and no error in the sibling
+            // invocation list: the last invocation returned its result.
+            Some(OpStatus::Succeeded),
         ),
         (
             "python-sdk/order-flow.history.json",
@@ -671,7 +673,13 @@ fn folder_of_store_files_loads_each_execution() {
 
 #[test]
 fn export_round_trip_is_lossless_for_every_fixture() {
-    for dir in ["js-sdk", "python-sdk"] {
+    for dir in [
+        "js-sdk",
+        "python-sdk",
+        "js-sdk-cases",
+        "python-sdk-cases",
+        "aws-service",
+    ] {
         for entry in std::fs::read_dir(fixtures().join(dir)).unwrap() {
             let path = entry.unwrap().path();
             let Ok(h) = load_path(&path) else { continue };
@@ -943,9 +951,18 @@ fn events_of(rel: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn invocation_boundaries_from_bare_and_missing_invocation_completed_events() {
-    // Python writes the bare event: an invocation starts where the previous ended.
+    // Python writes the bare event: an invocation starts at what woke the
+    // handler (here the wait's end), not where the previous one ended.
     let e = one("python-sdk/order-flow.history.json");
-    assert_eq!(e.invocations[1].start, e.invocations[0].end);
+    let woke = events_of("python-sdk/order-flow.history.json")
+        .into_iter()
+        .find(|ev| ev["EventType"] == "WaitSucceeded")
+        .unwrap();
+    assert_eq!(
+        e.invocations[1].start,
+        Ts::from_epoch_seconds(woke["EventTimestamp"].as_f64().unwrap())
+    );
+    assert!(e.invocations[1].start_inferred);
     assert_eq!(e.invocations[0].start, e.start);
     assert_eq!(e.invocations[1].end, Ts::from_epoch_seconds(1795534719.358));
 

@@ -126,7 +126,10 @@ fn child_context_and_map_branches_each_get_their_own_switch() {
     assert_eq!(names(&e, branch.children.iter().copied()), ["square-3"]);
 
     let second = &a.invocations[1];
-    assert_eq!(names(&e, second.executed()), ["sub-workflow", "child-b"]);
+    // sub-workflow was entered in the first invocation and is still open:
+    // the second re-enters it (its children replay or run), it does not
+    // run it again, so the root has no switch (issue 10).
+    assert_eq!(names(&e, second.executed()), ["child-b"]);
     let sub = a
         .contexts
         .iter()
@@ -137,11 +140,7 @@ fn child_context_and_map_branches_each_get_their_own_switch() {
         .iter()
         .map(|s| (s.context, s.position))
         .collect();
-    assert_eq!(
-        sw,
-        vec![(0, 2), (sub, 3)],
-        "root switches at sub-workflow, the child context at child-b"
-    );
+    assert_eq!(sw, vec![(sub, 3)], "the child context switches at child-b");
     // Every map branch replayed on the second invocation.
     for c in a
         .contexts
@@ -200,10 +199,14 @@ fn callback_completion_is_replayed_and_the_context_completes_in_the_next_invocat
         .unwrap();
     assert_eq!(a.invocations[0].outcome, Outcome::Pending(vec![cb]));
     assert_eq!(a.invocations[1].role(cb), Some(Role::Replayed));
-    assert_eq!(
-        names(&e, a.invocations[1].executed()),
-        ["manager-approval", "finalize"]
-    );
+    // The context opened in the first invocation is re-entered, not re-run.
+    let ctx = e
+        .operations
+        .iter()
+        .position(|o| o.name.as_deref() == Some("manager-approval"))
+        .unwrap();
+    assert_eq!(a.invocations[1].role(ctx), Some(Role::Replayed));
+    assert_eq!(names(&e, a.invocations[1].executed()), ["finalize"]);
 }
 
 #[test]
@@ -359,8 +362,9 @@ fn js_error_inside_a_child_context_is_pinned_with_the_context_path() {
 fn expected_shape(scenario: &str) -> (usize, Vec<(usize, usize, Vec<u32>)>) {
     match scenario {
         "order-flow" | "order_flow" => (4, vec![(0, 3, vec![1]), (3, 1, vec![4])]),
-        "callback-flow" | "callback_flow" => (5, vec![(0, 4, vec![1, 1]), (3, 2, vec![2])]),
-        "fanout" => (13, vec![(0, 12, vec![1; 7]), (11, 2, vec![2, 3])]),
+        // A context still open from invocation 1 is re-entered in 2.
+        "callback-flow" | "callback_flow" => (5, vec![(0, 4, vec![1, 1]), (4, 1, vec![3])]),
+        "fanout" => (13, vec![(0, 12, vec![1; 7]), (12, 1, vec![3])]),
         "nondeterministic" | "nondeterministic_type" => (3, vec![(0, 3, vec![1]), (1, 0, vec![])]),
         "retries" => (1, vec![(0, 1, vec![1]), (0, 1, vec![1]), (0, 1, vec![1])]),
         other => panic!("no expectation for scenario {other}"),

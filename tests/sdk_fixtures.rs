@@ -493,16 +493,10 @@ fn every_sample_history_loads_with_the_documented_counts() {
         if format != Format::Operations {
             assert_eq!(exec.status, Some(status), "{name}: status");
         }
-        // The JS runner records a submitter step that returned `undefined` as
-        // `"Result": {}` (no Payload); the loader flags that as an absent
-        // payload. Every other sample is complete: no gap, nothing truncated.
-        let expected_warnings = usize::from(name == "callback-flow.history.json");
-        assert_eq!(
-            h.warnings.len(),
-            expected_warnings,
-            "{name}: warnings {:?}",
-            h.warnings
-        );
+        // Every sample is complete: no gap, nothing truncated, nothing absent
+        // (the JS runner's `"Result": {}` for a submitter step that returned
+        // `undefined` is an empty result, not data left out).
+        assert_eq!(h.warnings.len(), 0, "{name}: warnings {:?}", h.warnings);
     }
     let db = dir.join("python-store.db");
     let h = load(&db);

@@ -88,6 +88,9 @@ pub struct InvocationReport {
     pub index: usize,
     pub start: Option<String>,
     pub end: Option<String>,
+    /// Whether `start` / `end` were inferred rather than recorded.
+    pub start_inferred: bool,
+    pub end_inferred: bool,
     pub replayed: usize,
     pub executed: usize,
     pub switches: Vec<SwitchReport>,
@@ -194,6 +197,8 @@ impl ExecutionReport {
                         index: inv.index + 1,
                         start: iso(inv.window.start),
                         end: iso(inv.window.end),
+                        start_inferred: inv.window.start_inferred,
+                        end_inferred: inv.window.end_inferred,
                         replayed,
                         executed,
                         switches: inv

@@ -66,8 +66,23 @@ pub(crate) struct Builder<'de> {
     /// them; `finish` settles them once every id is known.
     unresolved: Vec<Cow<'de, str>>,
     invocations: Vec<Invocation>,
+    /// Per invocation, the time of its first own checkpoint (the handler
+    /// was running by then); `activity` is the invocation being read.
+    first_activity: Vec<Option<Ts>>,
+    activity: Option<Ts>,
+    /// Times at which the service could wake the handler: the execution
+    /// started, a wait or a retry timer ended, a callback was answered, a
+    /// chained invoke returned. A bare InvocationCompleted (the Python
+    /// tool's) starts at the last of these before its first checkpoint.
+    /// Each with the first invocation it can wake: a retry timer set in
+    /// invocation k wakes k + 1 at the earliest.
+    wakes: Vec<(Ts, usize)>,
     truncated: Vec<String>,
     absent: usize,
+    /// The execution input came without its text: the history was fetched
+    /// without execution data, so absent payloads are data left out rather
+    /// than empty results.
+    input_absent: bool,
     unknown_types: Vec<String>,
 }
 
@@ -143,6 +158,11 @@ impl<'de> Builder<'de> {
         Some(info)
     }
 
+    /// Whether any Execution* event was applied.
+    pub(crate) fn saw_execution(&self) -> bool {
+        self.exec.is_some()
+    }
+
     pub(crate) fn run(
         mut self,
         events: Vec<(RawEvent<'de>, Place)>,
@@ -187,6 +207,10 @@ impl<'de> Builder<'de> {
     fn execution_event(&mut self, ev: &mut RawEvent<'_>, action: &str) {
         let at = ts(ev.event_timestamp);
         let d = ev.details.take().unwrap_or_default();
+        if action == "Started" {
+            self.wakes.extend(at.map(|t| (t, 0)));
+            self.input_absent = d.input.as_ref().is_some_and(|p| p.payload.is_none());
+        }
         let input = self.payload(d.input, || "execution input".into());
         let result = self.payload(d.result, || "execution result".into());
         let error = self.error(d.error, || "execution error".into());
@@ -212,18 +236,18 @@ impl<'de> Builder<'de> {
         let at = ts(ev.event_timestamp);
         let d = ev.details.take().unwrap_or_default();
         let error = self.error(d.error, || "invocation error".into());
-        // The Python tool writes the bare event: the invocation then starts
-        // where the previous one ended (or with the execution).
-        let start = ts(d.start_timestamp).or_else(|| match self.invocations.last() {
-            Some(prev) => prev.end,
-            None => self.exec.as_ref().and_then(|e| e.start),
-        });
+        // The Python tool writes the bare event: its start is inferred in
+        // `finish`, once every wake-up time is known.
+        let start = ts(d.start_timestamp);
+        self.first_activity.push(self.activity.take());
         self.invocations.push(Invocation {
             start,
+            start_inferred: start.is_none(),
             end: ts(d.end_timestamp).or(at),
             request_id: d.request_id,
             error,
             inferred: false,
+            ..Default::default()
         });
     }
 
@@ -286,6 +310,18 @@ impl<'de> Builder<'de> {
         if self.ops[idx].parent_id.is_none() && ev.parent_id.is_some() {
             self.ops[idx].parent_id = self.parent(ev.parent_id.as_ref());
         }
+        // Service-side completions happen between invocations: a wait timer,
+        // a callback answered from outside, a chained invoke finishing.
+        let service_side = matches!(op_type, OpType::Callback | OpType::ChainedInvoke)
+            || (op_type == OpType::Wait && action == "Succeeded");
+        if let Some(t) = at {
+            if service_side && action != "Started" {
+                self.wakes.push((t, 0));
+            } else if self.activity.is_none_or(|a| t < a) {
+                self.activity = Some(t);
+            }
+        }
+        let mut retry_wake = None;
         let op = &mut self.ops[idx];
         if op.name.is_none() {
             op.name = ev.name.take().map(Text::into_string);
@@ -293,10 +329,6 @@ impl<'de> Builder<'de> {
         if op.sub_type.is_none() {
             op.sub_type = ev.sub_type.take().map(Text::into_string);
         }
-        // Service-side completions happen between invocations: a wait timer,
-        // a callback answered from outside, a chained invoke finishing.
-        let service_side = matches!(op_type, OpType::Callback | OpType::ChainedInvoke)
-            || (op_type == OpType::Wait && action == "Succeeded");
         match action {
             "Started" => {
                 op.status = OpStatus::Started;
@@ -354,6 +386,7 @@ impl<'de> Builder<'de> {
                     }
                 }
                 if retrying {
+                    retry_wake = retry_at;
                     op.status = OpStatus::Pending;
                     op.next_attempt_at = retry_at;
                     op.error = error;
@@ -369,6 +402,7 @@ impl<'de> Builder<'de> {
                 }
             }
         }
+        self.wakes.extend(retry_wake.map(|t| (t, inv + 1)));
     }
 
     /// The parent id to keep for an operation given `p`: none for the root
@@ -458,18 +492,20 @@ impl<'de> Builder<'de> {
         }) {
             // Events after the last InvocationCompleted: an invocation still
             // running (or one whose end was not recorded).
-            let start = exec.invocations.last().and_then(|i| i.end);
+            self.first_activity.push(self.activity.take());
             exec.invocations.push(Invocation {
-                start,
-                end: None,
-                request_id: None,
-                error: None,
                 inferred: true,
+                start_inferred: true,
+                ..Default::default()
             });
             warnings.push(format!(
                 "invocation {} has no InvocationCompleted event (still running?); its end is unknown",
                 n + 1
             ));
+        }
+        infer_starts(&mut exec.invocations, &self.first_activity, &mut self.wakes);
+        if exec.status.is_some_and(OpStatus::is_terminal) {
+            settle_retries(&mut exec.operations);
         }
         if !self.truncated.is_empty() {
             let shown: Vec<&str> = self.truncated.iter().take(5).map(String::as_str).collect();
@@ -485,7 +521,9 @@ impl<'de> Builder<'de> {
                 }
             ));
         }
-        if self.absent > 0 {
+        // Without that sign an absent payload is an empty result (a context
+        // or step that returned nothing), not data left out.
+        if self.absent > 0 && self.input_absent {
             warnings.push(format!(
                 "{} payload(s) are absent (history fetched without execution data?)",
                 self.absent
@@ -496,5 +534,51 @@ impl<'de> Builder<'de> {
         }
         warnings.extend(super::normalise::dangling_warning(&dangling));
         exec
+    }
+}
+
+/// The start of each invocation the source did not time: the last moment
+/// the service could have woken the handler (see `Builder::wakes`) after the
+/// previous invocation ended and before this one's first checkpoint (or its
+/// end); unknown when there is none. Taking the previous end instead made an
+/// invocation last across the whole wait before it.
+fn infer_starts(invocations: &mut [Invocation], first: &[Option<Ts>], wakes: &mut [(Ts, usize)]) {
+    wakes.sort_unstable();
+    for k in 0..invocations.len() {
+        if !invocations[k].start_inferred {
+            continue;
+        }
+        let after = k.checked_sub(1).and_then(|p| invocations[p].end);
+        let before = first.get(k).copied().flatten().or(invocations[k].end);
+        let upto = before.map_or(wakes.len(), |b| wakes.partition_point(|&(w, _)| w <= b));
+        invocations[k].start = wakes[..upto]
+            .iter()
+            .rev()
+            .find(|&&(_, from)| from <= k)
+            .map(|&(w, _)| w)
+            .filter(|&w| after.is_none_or(|a| w >= a));
+    }
+}
+
+/// Once the execution has ended no retry is still to come: a step whose
+/// last attempt failed is FAILED, whatever delay that failure named (the
+/// Python tool writes `NextAttemptDelaySeconds: 0` on the final one).
+fn settle_retries(operations: &mut [Operation]) {
+    for op in operations {
+        if op.op_type != OpType::Step || op.status != OpStatus::Pending {
+            continue;
+        }
+        let Some(last) = op.attempts.last_mut() else {
+            continue;
+        };
+        if last.status != OpStatus::Failed {
+            continue;
+        }
+        last.next_attempt_at = None;
+        op.status = OpStatus::Failed;
+        op.end = last.end;
+        op.error = last.error.clone();
+        op.finished_in = last.invocation;
+        op.next_attempt_at = None;
     }
 }

@@ -58,6 +58,9 @@ impl<'a> Scan<'a> {
                         t.next_marker = s.opt_string()?.map(Value::String);
                         Ok(2)
                     }
+                    // The AWS SDKs' dumps (boto3) keep the response's
+                    // metadata beside the events; serde ignores it too.
+                    "ResponseMetadata" => Ok(0),
                     // Other documents (operations, stores, exports) are
                     // small: serde reads them.
                     _ => Err(Bail),

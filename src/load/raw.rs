@@ -225,11 +225,21 @@ impl RawPayload<'_> {
     pub fn into_outcome(self) -> PayloadOutcome {
         match (self.payload.map(Text::into_string), self.truncated) {
             (Some(text), false) => PayloadOutcome::Present(Payload::new(text)),
+            // The Python tool flags complete payloads too: only text that
+            // is not whole JSON was really cut.
+            (Some(text), true) if is_whole_json(&text) => {
+                PayloadOutcome::Present(Payload::new(text))
+            }
             (Some(text), true) => PayloadOutcome::Present(Payload::truncated(text)),
             (None, true) => PayloadOutcome::Present(Payload::truncated(String::new())),
             (None, false) => PayloadOutcome::Absent,
         }
     }
+}
+
+/// Whether `text` is one complete JSON value (a cut payload is not).
+fn is_whole_json(text: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
 }
 
 /// `{ErrorType, ErrorMessage, ErrorData, StackTrace}`.
@@ -277,14 +287,17 @@ pub(crate) struct RawErrorWrap {
 
 impl RawErrorWrap {
     pub fn into_info(self) -> Option<ErrorInfo> {
-        let inner = match self.payload {
-            Some(p) if !p.is_empty() => p,
-            _ => self.bare,
+        let (inner, whole) = match self.payload {
+            // An error object that parsed is whole, whatever its flag says
+            // (the Python tool flags complete payloads too).
+            Some(p) if !p.is_empty() => (p, true),
+            _ => (self.bare, false),
         };
-        if inner.is_empty() && !self.truncated {
+        let truncated = self.truncated && !whole;
+        if inner.is_empty() && !truncated {
             return None;
         }
-        Some(inner.into_info(self.truncated))
+        Some(inner.into_info(truncated))
     }
 }
 

@@ -60,8 +60,26 @@ pub(crate) fn build(
         // Stable, so duplicate ids keep their file order for the error below.
         events.sort_by_key(|(e, _)| e.event_id);
     }
-    check_ids(file, &events, warnings)?;
+    let first = events.first().and_then(|(e, _)| e.event_id);
+    let saw_execution = events.iter().any(|(e, _)| {
+        e.event_type
+            .as_ref()
+            .is_some_and(|t| t.as_str().starts_with("Execution"))
+    });
+    let mut own = Vec::new();
+    check_ids(file, &events, &mut own)?;
+    warnings.extend(leading_gap(first, saw_execution));
+    warnings.append(&mut own);
     Ok(Builder::default().run(events, warnings))
+}
+
+/// The warning for a history that does not start at event 1, if any. A
+/// source that leaves the execution's own events out (no Execution* event
+/// at all) and starts at 2 is missing only that ExecutionStarted: nothing
+/// to warn about.
+fn leading_gap(first: Option<u64>, saw_execution: bool) -> Option<String> {
+    let first = first.filter(|&f| f > 1)?;
+    (saw_execution || first > 2).then(|| gap_warning(1, first))
 }
 
 fn check_ids(
@@ -72,7 +90,8 @@ fn check_ids(
     let mut prev: Option<(u64, Place)> = None;
     for (ev, place) in events {
         let id = ev.event_id.unwrap_or(0);
-        let expected_next = prev.map(|(p, _)| p + 1).unwrap_or(1);
+        // Where the history starts is `leading_gap`'s to say.
+        let expected_next = prev.map(|(p, _)| p + 1).unwrap_or(id);
         if let Some((p, first)) = prev {
             if p == id {
                 return Err(LoadError::DuplicateEventId {
@@ -92,6 +111,18 @@ fn check_ids(
 }
 
 fn gap_warning(expected: u64, found: u64) -> String {
+    if expected == 1 {
+        // A later page on its own: say what that means for what is shown
+        // rather than only that events are missing.
+        let range = if found == 2 {
+            "event 1 is".to_string()
+        } else {
+            format!("events 1–{} are", found - 1)
+        };
+        return format!(
+            "partial history: it starts at event {found}; {range} not in this file (an earlier page?), so invocations and positions are counted from event {found}, not from the execution's start"
+        );
+    }
     let range = if found - 1 == expected {
         format!("event {expected} is missing")
     } else {
@@ -127,6 +158,8 @@ pub(crate) struct EventSink<'de> {
     pub wrapped: bool,
     last: Option<u64>,
     needs_sorting: bool,
+    /// The first EventId read (see [`leading_gap`]).
+    first: Option<u64>,
     error: Option<LoadError>,
     builder: Builder<'de>,
     collected: Vec<(RawEvent<'de>, Place)>,
@@ -143,6 +176,7 @@ impl<'de> EventSink<'de> {
             wrapped: false,
             last: None,
             needs_sorting: false,
+            first: None,
             error: None,
             builder: Builder::default(),
             collected: Vec::new(),
@@ -193,9 +227,10 @@ impl<'de> EventSink<'de> {
                     self.needs_sorting = true;
                     return;
                 }
-                let expected = self.last.map(|p| p + 1).unwrap_or(1);
-                if id > expected {
-                    self.warnings.push(gap_warning(expected, id));
+                match self.last {
+                    Some(prev) if id > prev + 1 => self.warnings.push(gap_warning(prev + 1, id)),
+                    Some(_) => {}
+                    None => self.first = Some(id),
                 }
                 self.last = Some(id);
                 self.builder.feed(ev, place, &mut self.warnings);
@@ -213,6 +248,9 @@ impl<'de> EventSink<'de> {
             return Ok(None);
         }
         let mut own = self.warnings;
+        if let Some(w) = leading_gap(self.first, self.builder.saw_execution()) {
+            own.insert(0, w);
+        }
         let exec = self.builder.finish(&mut own);
         warnings.append(&mut own);
         Ok(Some(exec))
@@ -282,6 +320,18 @@ mod tests {
             gap_warning(3, 4),
             "event 3 is missing (a page was not fetched?)"
         );
+    }
+
+    #[test]
+    fn a_later_page_alone_is_called_partial() {
+        let w = gap_warning(1, 16);
+        assert!(
+            w.starts_with(
+                "partial history: it starts at event 16; events 1–15 are not in this file"
+            ),
+            "{w}"
+        );
+        assert!(gap_warning(1, 2).contains("event 1 is not in this file"));
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub(crate) fn build(
             request_id: w.request_id,
             error: None,
             inferred: false,
+            ..Default::default()
         })
         .collect();
     let updates = t.updates.unwrap_or_default();
@@ -218,6 +219,7 @@ mod tests {
             request_id: None,
             error: None,
             inferred: false,
+            ..Default::default()
         }
     }
 

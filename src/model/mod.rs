@@ -355,6 +355,15 @@ pub struct Invocation {
     /// boundaries by the replay analysis.
     #[serde(default)]
     pub inferred: bool,
+    /// `start` was not recorded but inferred (from the event that woke the
+    /// handler: execution started, a wait or retry timer ended, a callback
+    /// answered, a chained invoke returned). `start: None` is unknown.
+    #[serde(default)]
+    pub start_inferred: bool,
+    /// `end` was not recorded but inferred (the next invocation's start, the
+    /// execution's end). `end: None` is unknown.
+    #[serde(default)]
+    pub end_inferred: bool,
 }
 
 /// One durable execution.

@@ -97,9 +97,17 @@ fn build_roles(exec: &Execution, spans: &[Span], ends: &[Option<usize>]) -> Role
                 roles.extra.push(k);
             }
         }
+        // A context open across invocations is re-entered by each later one,
+        // the one that closes it included: its children replay or execute,
+        // it is not run again, so it keeps the role it had while open and
+        // its closing is no switch in its parent.
+        let finished = match (op.op_type, span.started) {
+            (OpType::Context, Some(s)) => span.finished.filter(|&f| f == s),
+            _ => span.finished,
+        };
         roles.ops.push(OpRoles {
             started: span.started,
-            finished: span.finished,
+            finished,
             done: *done,
             extra: (from, roles.extra.len()),
         });
@@ -177,6 +185,14 @@ pub fn replay(
                 retrying[k].push(i);
             }
         }
+        // A step PENDING or READY for a retry: the invocation that ran its
+        // last attempt has ended, waiting for that retry.
+        if op.op_type == OpType::Step && matches!(op.status, OpStatus::Pending | OpStatus::Ready) {
+            let k = op.attempts.last().and_then(|a| a.invocation).or(o.started);
+            if let Some(k) = k.filter(|&k| k < m && retrying[k].last() != Some(&i)) {
+                retrying[k].push(i);
+            }
+        }
     }
 
     let mut switch_slots = SwitchSlots::new(contexts.len());
@@ -210,6 +226,10 @@ pub fn replay(
     if let Some(last) = out.last_mut() {
         match exec.status {
             Some(OpStatus::Succeeded) => last.outcome = Outcome::Succeeded,
+            // Timed out or stopped while suspended: that invocation ended
+            // pending, and the service ended the execution afterwards.
+            Some(OpStatus::TimedOut | OpStatus::Stopped)
+                if last.window.error.is_none() && matches!(last.outcome, Outcome::Pending(_)) => {}
             Some(s) if s.is_terminal() => {
                 last.outcome =
                     Outcome::Failed(exec.error.clone().or_else(|| last.window.error.clone()))
@@ -330,17 +350,24 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
         request_id: None,
         error: None,
         inferred: true,
+        start_inferred: true,
+        end_inferred: true,
     }];
     let mut spans = vec![Span::default(); ops.len()];
 
     if timed {
         // GetDurableExecutionState omits a wait's end: the handler resumed
         // no later than the start of whatever the code did next.
+        // A completion while the handler was visibly running (a step in
+        // flight across it) woke nothing: the handler was not suspended, so
+        // it is no boundary (a callback answered during the invocation).
+        let running = Running::new(ops);
         let mut resumes: Vec<Ts> = ops
             .iter()
             .enumerate()
             .filter(|(_, o)| suspends(o) && o.status.is_terminal())
             .filter_map(|(i, o)| o.end.or_else(|| next_start(ops, contexts, places, i)))
+            .filter(|&r| !running.at(r))
             .collect();
         // A retried step's final attempt ran in a later invocation than its
         // first: its end stands for one more resume point.
@@ -361,6 +388,8 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
                     request_id: None,
                     error: None,
                     inferred: true,
+                    start_inferred: true,
+                    end_inferred: true,
                 });
             }
         }
@@ -396,6 +425,8 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
                     request_id: None,
                     error: None,
                     inferred: true,
+                    start_inferred: true,
+                    end_inferred: true,
                 });
             }
         }
@@ -407,6 +438,43 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
         last.end = exec.end;
     }
     (windows, spans)
+}
+
+/// The spans during which the handler was running a step, to ask whether
+/// it was at a given time: starts sorted, with the latest end so far.
+struct Running {
+    starts: Vec<Ts>,
+    latest_end: Vec<Ts>,
+}
+
+impl Running {
+    fn new(ops: &[Operation]) -> Running {
+        let mut spans: Vec<(Ts, Ts)> = ops
+            .iter()
+            .filter(|o| o.op_type == OpType::Step)
+            .filter_map(|o| o.start.zip(o.end))
+            .filter(|(s, e)| e > s)
+            .collect();
+        spans.sort_unstable();
+        let mut latest = Ts(i64::MIN);
+        let latest_end = spans
+            .iter()
+            .map(|&(_, e)| {
+                latest = latest.max(e);
+                latest
+            })
+            .collect();
+        Running {
+            starts: spans.into_iter().map(|(s, _)| s).collect(),
+            latest_end,
+        }
+    }
+
+    /// A step started before `t` and ended after it.
+    fn at(&self, t: Ts) -> bool {
+        let n = self.starts.partition_point(|&s| s < t);
+        n > 0 && self.latest_end[n - 1] > t
+    }
 }
 
 /// The start of the operation that follows `i` in code order: its next

@@ -113,6 +113,7 @@ pub fn build(parts: HistoryParts<'_>) -> History {
             request_id: Some(r.request_id.clone()),
             error: r.error(),
             inferred: false,
+            ..Default::default()
         })
         .collect();
     let exec_wire = st.exec_op.to_model(None);
