@@ -1,13 +1,20 @@
 //! `durable-lens rerun HISTORY --handler CMD`: re-run a handler against a
-//! recorded execution headless, print each invocation and the first
-//! divergence, and exit 0 (same behaviour), 1 (divergence) or 2 (error) so a
-//! CI job can replay a folder of recordings against a new build.
+//! recorded execution headless, print each invocation, the first divergence
+//! and every changed result, and exit 0 (same behaviour), 1 (divergence, or
+//! a changed result under `--strict`) or 2 (error) so a CI job can replay a
+//! folder of recordings against a new build.
+
+#[path = "rerun_json.rs"]
+mod json;
 
 use super::output::{load, Style};
 use crate::load::to_lens_json;
-use crate::rerun::{run_headless, HandlerCommand, Report, SessionConfig, SessionEvent, StartPoint};
+use crate::rerun::{
+    place_label, run_headless, ChangeKind, HandlerCommand, Report, SessionConfig, SessionEvent,
+    StartPoint,
+};
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use json::{RerunJson, Verdict};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,8 +29,9 @@ pub struct RerunArgs {
     /// Working directory of the handler (default: the current one).
     #[arg(long)]
     pub cwd: Option<PathBuf>,
-    /// Start from this recorded invocation (0-based) with the state the
-    /// handler saw then; default: a fresh run with the recorded input.
+    /// Start from recorded invocation K (1-based, as `inspect` numbers
+    /// them) with the state the handler saw then; default: a fresh run with
+    /// the recorded input (the same as K = 1).
     #[arg(long, value_name = "K")]
     pub from_invocation: Option<usize>,
     /// Per-invocation timeout in seconds.
@@ -35,6 +43,9 @@ pub struct RerunArgs {
     /// Write the re-run as a durable-lens history to this file.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Exit 1 also when only results, statuses or the invocation count changed.
+    #[arg(long)]
+    pub strict: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -56,10 +67,10 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         );
     }
     let start = match args.from_invocation {
-        None => StartPoint::Fresh,
-        Some(k) if k == 0 || k < recorded.invocations.len() => StartPoint::FromInvocation(k),
+        None | Some(1) => StartPoint::Fresh,
+        Some(k) if k >= 1 && k <= recorded.invocations.len() => StartPoint::FromInvocation(k - 1),
         Some(k) => bail!(
-            "--from-invocation {k}: the recording has {} invocation(s) (0-based)",
+            "--from-invocation {k}: the recording has {} invocation(s), numbered from 1",
             recorded.invocations.len()
         ),
     };
@@ -88,22 +99,32 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
             eprintln!("wrote {}", path.display());
         }
     }
+    let (verdict, code) = verdict(&report, args.strict);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
+        let warnings = report.history.warnings.iter().cloned().collect::<Vec<_>>();
+        let doc = RerunJson::new(&report, verdict, code, &warnings);
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print_summary(&report, style);
+        print_summary(&report, style, args.strict);
     }
-    Ok(match (&report.error, &report.divergence) {
-        (Some(_), _) => 2,
-        (None, Some(_)) => 1,
-        (None, None) => 0,
-    })
+    Ok(code)
+}
+
+/// The verdict and the exit code: 2 when the run could not finish, 1 on a
+/// divergence (or, under `strict`, a change), 0 otherwise.
+fn verdict(report: &Report, strict: bool) -> (Verdict, i32) {
+    match (&report.error, &report.divergence, report.changes.is_empty()) {
+        (Some(_), _, _) => (Verdict::Error, 2),
+        (None, Some(_), _) => (Verdict::Diverged, 1),
+        (None, None, false) => (Verdict::Changed, i32::from(strict)),
+        (None, None, true) => (Verdict::Same, 0),
+    }
 }
 
 fn print_event(e: &SessionEvent, style: Style) {
     match e {
         SessionEvent::InvocationStarted { index, .. } => {
-            println!("{}", style.bold(&format!("invocation {index}")))
+            println!("{}", style.bold(&format!("invocation {}", index + 1)))
         }
         SessionEvent::OperationSeen {
             op,
@@ -136,7 +157,7 @@ fn print_event(e: &SessionEvent, style: Style) {
     }
 }
 
-fn print_summary(report: &Report, style: Style) {
+fn print_summary(report: &Report, style: Style, strict: bool) {
     if let Some(d) = &report.divergence {
         println!("{} {}", style.red("divergence:"), d.message);
         if let Some(sdk) = &d.sdk_error {
@@ -146,6 +167,46 @@ fn print_summary(report: &Report, style: Style) {
     if let Some(e) = &report.error {
         println!("{} {e}", style.red("error:"));
     }
+    for c in &report.changes {
+        let what = match c.kind {
+            ChangeKind::Result => "result",
+            ChangeKind::Status => "status",
+            ChangeKind::Error => "error type",
+            ChangeKind::ExecutionResult => "execution result",
+            ChangeKind::Invocations => "invocations",
+        };
+        let at = if c.place.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " of '{}' at position {}",
+                c.name.as_deref().unwrap_or("(unnamed)"),
+                place_label(&c.place)
+            )
+        };
+        println!(
+            "{} {what}{at}: recorded {}, re-run {}",
+            style.bold("changed:"),
+            c.recorded.as_deref().unwrap_or("(none)"),
+            c.rerun.as_deref().unwrap_or("(none)")
+        );
+        for v in &c.diff {
+            let side = |x: &Option<serde_json::Value>| {
+                x.as_ref()
+                    .map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+            };
+            println!(
+                "  {}: {} → {}",
+                if v.pointer.is_empty() {
+                    "/"
+                } else {
+                    &v.pointer
+                },
+                side(&v.recorded),
+                side(&v.rerun)
+            );
+        }
+    }
     if let Some(o) = &report.outcome {
         println!(
             "execution {} after {} invocation(s)",
@@ -154,38 +215,20 @@ fn print_summary(report: &Report, style: Style) {
         );
     }
     if report.divergence.is_none() && report.error.is_none() {
-        println!("{}", style.green("no divergence from the recording"));
+        if report.changes.is_empty() {
+            println!("{}", style.green("no divergence from the recording"));
+        } else if strict {
+            println!(
+                "{}",
+                style.red("same shape as the recording, but results changed (--strict)")
+            );
+        } else {
+            println!(
+                "{}",
+                style.green(
+                    "no divergence from the recording (results changed: --strict fails on them)"
+                )
+            );
+        }
     }
-}
-
-fn report_json(report: &Report) -> Value {
-    let invocations: Vec<Value> = report
-        .invocations
-        .iter()
-        .map(|r| {
-            json!({
-                "index": r.index,
-                "request_id": r.request_id,
-                "status": r.status(),
-                "exit_code": r.exit_code,
-                "output": r.output,
-                "stdout": r.stdout,
-                "stderr": r.stderr,
-            })
-        })
-        .collect();
-    let switches: Vec<Value> = report
-        .switches
-        .iter()
-        .map(|(i, p)| json!({"invocation": i, "position": crate::rerun::place_label(p)}))
-        .collect();
-    json!({
-        "status": report.outcome.as_ref().map(|o| o.status.as_str()),
-        "result": report.outcome.as_ref().and_then(|o| o.result.clone()),
-        "error": report.error,
-        "divergence": report.divergence,
-        "invocations": invocations,
-        "switches": switches,
-        "operations": report.history.executions.first().map(|e| e.operations.len()).unwrap_or(0),
-    })
 }

@@ -135,6 +135,9 @@ pub struct Report {
     /// Per invocation, the place of the first executed operation of each
     /// context that executed something (replay → execution switch points).
     pub switches: Vec<(usize, PlacePath)>,
+    /// What changed without changing the execution's shape (results,
+    /// statuses, invocation count), for a run that ended; see `outcome`.
+    pub changes: Vec<super::outcome::Change>,
 }
 
 #[derive(Debug, Clone)]

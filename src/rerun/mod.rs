@@ -12,6 +12,7 @@ mod detected;
 pub mod history;
 pub mod invoker;
 pub mod link;
+pub mod outcome;
 pub mod process;
 pub mod recorded;
 mod run;
@@ -21,11 +22,12 @@ pub mod session;
 pub mod state;
 pub mod wire;
 
-pub use compare::{Comparison, Divergence};
+pub use compare::{Comparison, Divergence, DivergenceKind};
 pub use invoker::{
     Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError,
     RunEvent, RunOutcome,
 };
+pub use outcome::{Change, ChangeKind, ValueChange};
 pub use process::{HandlerCommand, HoldMeter, ProcessError, Stopper};
 pub use recorded::{place_label, PlacePath, Places, Recorded, RecordedAnswers};
 pub use service::{CheckpointGate, CheckpointNotice, GateDecision, Service, ServiceError};

@@ -137,6 +137,16 @@ pub fn live_in_group(pgid: u32) -> Vec<u32> {
 /// Record `file`'s execution with the JS SDK's own local test runner and
 /// load it: the reference a re-run is compared with.
 pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
+    record_js_with(dir, file, input, &[])
+}
+
+/// `record_js` with environment for the handler (a `VARIANT`).
+pub fn record_js_with(
+    dir: &std::path::Path,
+    file: &str,
+    input: &str,
+    env: &[(&str, &str)],
+) -> Execution {
     require_node();
     let out = dir.join(format!("{file}.history.json"));
     let status = std::process::Command::new("node")
@@ -146,6 +156,7 @@ pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
         .arg(&out)
         .current_dir(handlers_dir())
         .env_remove("VARIANT")
+        .envs(env.iter().copied())
         .status()
         .expect("node runs");
     assert!(
