@@ -4,7 +4,7 @@
 //! so live operations can be compared with recorded ones.
 
 use super::invoker::{Answer, Answerer};
-use super::wire::{ts_millis, WireOp};
+use super::wire::{ts_secs, WireOp};
 use crate::model::{Execution, OpStatus, OpType, Operation, Ts};
 use serde_json::json;
 use std::collections::HashMap;
@@ -89,19 +89,44 @@ impl Recorded {
         self.execution.invocations.len()
     }
 
-    /// Start of invocation k, when the history tells it.
-    fn invocation_start(&self, k: usize) -> Option<Ts> {
-        self.execution.invocations.get(k).and_then(|i| i.start)
+    /// The moment before which everything the handler saw at invocation k
+    /// had happened: the first thing invocation k (or a later one) did,
+    /// else its recorded end, else its recorded start. Not simply the
+    /// recorded start: a history that marks only invocation ends (the
+    /// Python runner's bare InvocationCompleted) leaves the start at the
+    /// previous end, before the wait whose timer woke invocation k.
+    fn invocation_bound(&self, k: usize) -> Option<Ts> {
+        let e = &self.execution;
+        let first = e
+            .operations
+            .iter()
+            .flat_map(|op| {
+                let started = (op.started_in.is_some_and(|s| s >= k))
+                    .then_some(op.start)
+                    .flatten();
+                let attempts = op
+                    .attempts
+                    .iter()
+                    .filter(|a| a.invocation.is_some_and(|i| i >= k))
+                    .filter_map(|a| a.start);
+                started.into_iter().chain(attempts)
+            })
+            .min();
+        let inv = e.invocations.get(k);
+        first
+            .or_else(|| inv.and_then(|i| i.end))
+            .or_else(|| inv.and_then(|i| i.start))
     }
 
     /// The operations the service held when invocation `k` began: finished
-    /// ones as recorded, started ones still in flight. `k == 0` (or a
+    /// ones as recorded (a wait whose timer fired, a callback answered
+    /// between invocations), started ones still in flight. `k == 0` (or a
     /// history without invocation boundaries) gives an empty state.
     pub fn state_at(&self, k: usize) -> Vec<WireOp> {
         if k == 0 {
             return Vec::new();
         }
-        let start = self.invocation_start(k);
+        let start = self.invocation_bound(k);
         let mut out = Vec::new();
         for op in &self.execution.operations {
             let started = match (op.started_in, op.start, start) {
@@ -112,6 +137,9 @@ impl Recorded {
             if !started {
                 continue;
             }
+            // Completions the service made between invocations (a wait's
+            // timer, a callback's answer) belong to no invocation: their
+            // end time places them.
             let finished = match (op.finished_in, op.end, start) {
                 (Some(f), _, _) => f < k,
                 (None, Some(t), Some(b)) => op.status.is_terminal() && t <= b,
@@ -159,7 +187,7 @@ impl Recorded {
             name: e.name.clone(),
             op_type: "EXECUTION".into(),
             status: "STARTED".into(),
-            start_timestamp: Some(ts_millis(e.start.unwrap_or(now))),
+            start_timestamp: Some(ts_secs(e.start.unwrap_or(now))),
             execution_details: Some(json!({"InputPayload": input})),
             ..WireOp::default()
         }

@@ -193,7 +193,36 @@ pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
     load_one(&file)
 }
 
-fn load_one(path: &std::path::Path) -> Execution {
+/// Record a Python handler and keep both files a user may have: the store's
+/// execution file and the history events (`GetDurableExecutionHistory`).
+pub fn record_py_files(dir: &std::path::Path, spec: &str, input: &str) -> (PathBuf, PathBuf) {
+    require_python();
+    let store = dir.join("store");
+    let history = dir.join("history.json");
+    let status = std::process::Command::new(python())
+        .arg("record_py.py")
+        .arg(spec)
+        .arg(input)
+        .arg(&store)
+        .arg(&history)
+        .current_dir(handlers_dir())
+        .env_remove("VARIANT")
+        .status()
+        .expect("python runs");
+    assert!(
+        status.success(),
+        "recording {spec} with the Python test runner failed"
+    );
+    let file = std::fs::read_dir(&store)
+        .expect("store folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("an execution file in the store");
+    (file, history)
+}
+
+pub fn load_one(path: &std::path::Path) -> Execution {
     let h = durable_lens::load::load_path(path)
         .unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
     h.executions.into_iter().next().expect("one execution")
