@@ -51,6 +51,9 @@ pub struct RerunArgs {
 }
 
 pub fn run(args: &RerunArgs) -> Result<i32> {
+    // Killed by `timeout`, a CI cancel or `docker stop`: take every handler
+    // process along and exit 128 + signo.
+    crate::rerun::supervisor::exit_on_signals();
     let style = Style::detect();
     let history = load(&args.history, args.execution.as_deref())?;
     let [recorded] = history.executions.as_slice() else {
@@ -92,6 +95,9 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         }
     })
     .context("the re-run session ended without a report")?;
+    if let Some(code) = crate::rerun::supervisor::terminating() {
+        return Ok(code);
+    }
     if let Some(path) = &args.save {
         std::fs::write(path, to_lens_json(&report.history))
             .with_context(|| format!("cannot write {}", path.display()))?;

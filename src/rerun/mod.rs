@@ -20,6 +20,8 @@ mod run_state;
 pub mod service;
 pub mod session;
 pub mod state;
+pub mod supervisor;
+pub mod tree;
 pub mod wire;
 
 pub use compare::{Comparison, Divergence, DivergenceKind};
