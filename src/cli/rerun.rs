@@ -4,14 +4,15 @@
 //! a changed result under `--strict`) or 2 (error) so a CI job can replay a
 //! folder of recordings against a new build.
 
+#[path = "rerun_answers.rs"]
+mod answers;
 #[path = "rerun_json.rs"]
 mod json;
 
 use super::output::{load, Style};
 use crate::load::to_lens_json;
 use crate::rerun::{
-    place_label, run_headless, ChangeKind, HandlerCommand, Report, SessionConfig, SessionEvent,
-    StartPoint,
+    place_label, run_headless, ChangeKind, Report, SessionConfig, SessionEvent, StartPoint,
 };
 use anyhow::{bail, Context, Result};
 use json::{RerunJson, Verdict};
@@ -24,8 +25,12 @@ pub struct RerunArgs {
     pub history: PathBuf,
     /// The handler command line, run with `sh -c`: reads the invocation event
     /// on stdin, writes the invocation output on stdout (see assets/runners).
+    /// Default: the link saved by the app beside the history.
     #[arg(long)]
-    pub handler: String,
+    pub handler: Option<String>,
+    /// Read the handler from this link file (as the app saves it).
+    #[arg(long, value_name = "FILE")]
+    pub link: Option<PathBuf>,
     /// Working directory of the handler (default: the current one).
     #[arg(long)]
     pub cwd: Option<PathBuf>,
@@ -43,6 +48,20 @@ pub struct RerunArgs {
     /// Write the re-run as a durable-lens history to this file.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Answer a callback (by name, operation id, callback id or place like
+    /// `3.1`) with this JSON result. Repeatable.
+    #[arg(long, value_name = "NAME_OR_ID=JSON")]
+    pub callback: Vec<String>,
+    /// Fail a callback with this error message. Repeatable.
+    #[arg(long, value_name = "NAME_OR_ID=ERROR")]
+    pub callback_fail: Vec<String>,
+    /// Answer a chained invoke with this JSON result. Repeatable.
+    #[arg(long, value_name = "NAME=JSON")]
+    pub invoke: Vec<String>,
+    /// Run a partial recording (missing pages, truncated or absent
+    /// payloads), answering what it lacks with null and naming each guess.
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Exit 1 also when only results, statuses or the invocation count changed.
     #[arg(long)]
     pub strict: bool,
@@ -77,14 +96,28 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
             recorded.invocations.len()
         ),
     };
-    let mut config = SessionConfig::new(
-        (*recorded).clone(),
-        HandlerCommand {
-            command: args.handler.clone(),
-            cwd: args.cwd.clone(),
-            env: Vec::new(),
-        },
-    );
+    let handler = answers::handler(
+        &args.history,
+        args.handler.as_deref(),
+        args.cwd.as_ref(),
+        args.link.as_deref(),
+    )?;
+    let partial = crate::rerun::partial::problems(&history, recorded);
+    if !partial.is_empty() {
+        if !args.allow_partial {
+            bail!(
+                "{} is a partial recording, so a re-run would have to guess what it lacks:\n  {}\nfetch it whole (with execution data), or pass --allow-partial",
+                args.history.display(),
+                partial.join("\n  ")
+            );
+        }
+        for p in &partial {
+            eprintln!("warning: partial recording: {p}");
+        }
+    }
+    let mut config = SessionConfig::new((*recorded).clone(), handler);
+    config.answers = answers::answers(&args.callback, &args.callback_fail, &args.invoke)?;
+    config.allow_partial = args.allow_partial;
     config.start = start;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.source = format!("re-run of {}", args.history.display());
@@ -106,8 +139,17 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         }
     }
     let (verdict, code) = verdict(&report, args.strict);
+    let warnings: Vec<String> = partial
+        .iter()
+        .map(|p| format!("partial recording: {p}"))
+        .chain(report.history.warnings.iter().cloned())
+        .collect();
+    if !args.json {
+        for w in &report.history.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     if args.json {
-        let warnings = report.history.warnings.iter().cloned().collect::<Vec<_>>();
         let doc = RerunJson::new(&report, verdict, code, &warnings);
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {

@@ -13,6 +13,7 @@ pub mod history;
 pub mod invoker;
 pub mod link;
 pub mod outcome;
+pub mod partial;
 pub mod process;
 pub mod recorded;
 mod run;

@@ -200,6 +200,8 @@ impl Controller {
             recorded: (*self.recorded).clone(),
             live_places: places,
             overrides: self.config.answers.clone(),
+            allow_partial: self.config.allow_partial,
+            guesses: Default::default(),
         };
         let config = self.config.clone();
         let recorded = self.recorded.clone();
