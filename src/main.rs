@@ -6,6 +6,7 @@ use durable_lens::cli::{self, Cli};
 
 fn main() {
     // A re-run's handler supervisor is this binary in a hidden mode.
+    #[cfg(unix)]
     if let Some(code) = durable_lens::rerun::supervisor::run_if_asked() {
         std::process::exit(code);
     }

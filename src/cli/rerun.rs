@@ -72,6 +72,7 @@ pub struct RerunArgs {
 pub fn run(args: &RerunArgs) -> Result<i32> {
     // Killed by `timeout`, a CI cancel or `docker stop`: take every handler
     // process along and exit 128 + signo.
+    #[cfg(unix)]
     crate::rerun::supervisor::exit_on_signals();
     let style = Style::detect();
     let history = load(&args.history, args.execution.as_deref())?;
@@ -128,6 +129,7 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         }
     })
     .context("the re-run session ended without a report")?;
+    #[cfg(unix)]
     if let Some(code) = crate::rerun::supervisor::terminating() {
         return Ok(code);
     }

@@ -21,7 +21,9 @@ mod run_state;
 pub mod service;
 pub mod session;
 pub mod state;
+#[cfg(unix)]
 pub mod supervisor;
+#[cfg(unix)]
 pub mod tree;
 pub mod wire;
 
