@@ -166,6 +166,9 @@ fn verdict(report: &Report, strict: bool) -> (Verdict, i32) {
     match (&report.error, &report.divergence, report.changes.is_empty()) {
         (Some(_), _, _) => (Verdict::Error, 2),
         (None, Some(_), _) => (Verdict::Diverged, 1),
+        // Ended with neither outcome nor reason (the service could not
+        // start): nothing was judged.
+        (None, None, _) if report.outcome.is_none() => (Verdict::Error, 2),
         (None, None, false) => (Verdict::Changed, i32::from(strict)),
         (None, None, true) => (Verdict::Same, 0),
     }
@@ -264,7 +267,9 @@ fn print_summary(report: &Report, style: Style, strict: bool) {
             report.invocations.len()
         );
     }
-    if report.divergence.is_none() && report.error.is_none() {
+    if report.divergence.is_none() && report.error.is_none() && report.outcome.is_none() {
+        println!("{} the run ended without an outcome", style.red("error:"));
+    } else if report.divergence.is_none() && report.error.is_none() {
         if report.changes.is_empty() {
             println!("{}", style.green("no divergence from the recording"));
         } else if strict {
