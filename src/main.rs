@@ -5,6 +5,11 @@ use clap::Parser;
 use durable_lens::cli::{self, Cli};
 
 fn main() {
+    // A re-run's handler supervisor is this binary in a hidden mode.
+    #[cfg(unix)]
+    if let Some(code) = durable_lens::rerun::supervisor::run_if_asked() {
+        std::process::exit(code);
+    }
     let args = Cli::parse();
     let code = match args.command {
         Some(command) => cli::run(command),

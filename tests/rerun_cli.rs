@@ -60,8 +60,10 @@ fn cli_exit_codes_follow_the_outcome_and_json_reports_the_divergence() {
         &renamed,
         "--cwd",
         cwd,
+        // 1-based: the second recorded invocation, which replays
+        // process-payment, so the SDK itself detects the rename.
         "--from-invocation",
-        "1",
+        "2",
         "--json",
     ]);
     assert_eq!(code, 1, "{out}\n{err}");
@@ -92,6 +94,15 @@ fn cli_exit_codes_follow_the_outcome_and_json_reports_the_divergence() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--from-invocation 9"), "{err}");
+    let (code, _, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        &base,
+        "--from-invocation",
+        "0",
+    ]);
+    assert_eq!(code, 2, "invocations are numbered from 1");
+    assert!(err.contains("numbered from 1"), "{err}");
     assert_eq!(
         std::fs::read(&hist).unwrap(),
         before,

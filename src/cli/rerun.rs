@@ -1,12 +1,20 @@
 //! `durable-lens rerun HISTORY --handler CMD`: re-run a handler against a
-//! recorded execution headless, print each invocation and the first
-//! divergence, and exit 0 (same behaviour), 1 (divergence) or 2 (error) so a
-//! CI job can replay a folder of recordings against a new build.
+//! recorded execution headless, print each invocation, the first divergence
+//! and every changed result, and exit 0 (same behaviour), 1 (divergence, or
+//! a changed result under `--strict`) or 2 (error) so a CI job can replay a
+//! folder of recordings against a new build.
+
+#[path = "rerun_answers.rs"]
+mod answers;
+#[path = "rerun_json.rs"]
+mod json;
 
 use super::output::{load, Style};
-use crate::rerun::{run_headless, HandlerCommand, Report, SessionConfig, SessionEvent, StartPoint};
+use crate::rerun::{
+    place_label, run_headless, ChangeKind, Report, SessionConfig, SessionEvent, StartPoint,
+};
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use json::{RerunJson, Verdict};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -16,13 +24,18 @@ pub struct RerunArgs {
     pub history: PathBuf,
     /// The handler command line, run with `sh -c`: reads the invocation event
     /// on stdin, writes the invocation output on stdout (see assets/runners).
+    /// Default: the link saved by the app beside the history.
     #[arg(long)]
-    pub handler: String,
+    pub handler: Option<String>,
+    /// Read the handler from this link file (as the app saves it).
+    #[arg(long, value_name = "FILE")]
+    pub link: Option<PathBuf>,
     /// Working directory of the handler (default: the current one).
     #[arg(long)]
     pub cwd: Option<PathBuf>,
-    /// Start from this recorded invocation (0-based) with the state the
-    /// handler saw then; default: a fresh run with the recorded input.
+    /// Start from recorded invocation K (1-based, as `inspect` numbers
+    /// them) with the state the handler saw then; default: a fresh run with
+    /// the recorded input (the same as K = 1).
     #[arg(long, value_name = "K")]
     pub from_invocation: Option<usize>,
     /// Per-invocation timeout in seconds.
@@ -34,11 +47,32 @@ pub struct RerunArgs {
     /// Write the re-run as a durable-lens history to this file.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Answer a callback (by name, operation id, callback id or place like
+    /// `3.1`) with this JSON result. Repeatable.
+    #[arg(long, value_name = "NAME_OR_ID=JSON")]
+    pub callback: Vec<String>,
+    /// Fail a callback with this error message. Repeatable.
+    #[arg(long, value_name = "NAME_OR_ID=ERROR")]
+    pub callback_fail: Vec<String>,
+    /// Answer a chained invoke with this JSON result. Repeatable.
+    #[arg(long, value_name = "NAME=JSON")]
+    pub invoke: Vec<String>,
+    /// Run a partial recording (missing pages, truncated or absent
+    /// payloads), answering what it lacks with null and naming each guess.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Exit 1 also when only results, statuses or the invocation count changed.
+    #[arg(long)]
+    pub strict: bool,
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: &RerunArgs) -> Result<i32> {
+    // Killed by `timeout`, a CI cancel or `docker stop`: take every handler
+    // process along and exit 128 + signo.
+    #[cfg(unix)]
+    crate::rerun::supervisor::exit_on_signals();
     let style = Style::detect();
     // `--save` onto the recording (or any other kind of file) is refused
     // before the handler runs, whatever its outcome would be.
@@ -61,21 +95,35 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         );
     }
     let start = match args.from_invocation {
-        None => StartPoint::Fresh,
-        Some(k) if k == 0 || k < recorded.invocations.len() => StartPoint::FromInvocation(k),
+        None | Some(1) => StartPoint::Fresh,
+        Some(k) if k >= 1 && k <= recorded.invocations.len() => StartPoint::FromInvocation(k - 1),
         Some(k) => bail!(
-            "--from-invocation {k}: the recording has {} invocation(s) (0-based)",
+            "--from-invocation {k}: the recording has {} invocation(s), numbered from 1",
             recorded.invocations.len()
         ),
     };
-    let mut config = SessionConfig::new(
-        (*recorded).clone(),
-        HandlerCommand {
-            command: args.handler.clone(),
-            cwd: args.cwd.clone(),
-            env: Vec::new(),
-        },
-    );
+    let handler = answers::handler(
+        &args.history,
+        args.handler.as_deref(),
+        args.cwd.as_ref(),
+        args.link.as_deref(),
+    )?;
+    let partial = crate::rerun::partial::problems(&history, recorded);
+    if !partial.is_empty() {
+        if !args.allow_partial {
+            bail!(
+                "{} is a partial recording, so a re-run would have to guess what it lacks:\n  {}\nfetch it whole (with execution data), or pass --allow-partial",
+                args.history.display(),
+                partial.join("\n  ")
+            );
+        }
+        for p in &partial {
+            eprintln!("warning: partial recording: {p}");
+        }
+    }
+    let mut config = SessionConfig::new((*recorded).clone(), handler);
+    config.answers = answers::answers(&args.callback, &args.callback_fail, &args.invoke)?;
+    config.allow_partial = args.allow_partial;
     config.start = start;
     config.timeout = Duration::from_secs_f64(args.timeout);
     config.source = format!("re-run of {}", args.history.display());
@@ -86,28 +134,54 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
         }
     })
     .context("the re-run session ended without a report")?;
+    #[cfg(unix)]
+    if let Some(code) = crate::rerun::supervisor::terminating() {
+        return Ok(code);
+    }
     if let Some(path) = &args.save {
         crate::write::write_lens(&report.history, path, &[&args.history])?;
         if !quiet {
             eprintln!("wrote {}", path.display());
         }
     }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report_json(&report))?);
-    } else {
-        print_summary(&report, style);
+    let (verdict, code) = verdict(&report, args.strict);
+    let warnings: Vec<String> = partial
+        .iter()
+        .map(|p| format!("partial recording: {p}"))
+        .chain(report.history.warnings.iter().cloned())
+        .collect();
+    if !args.json {
+        for w in &report.history.warnings {
+            eprintln!("warning: {w}");
+        }
     }
-    Ok(match (&report.error, &report.divergence) {
-        (Some(_), _) => 2,
-        (None, Some(_)) => 1,
-        (None, None) => 0,
-    })
+    if args.json {
+        let doc = RerunJson::new(&report, verdict, code, &warnings);
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print_summary(&report, style, args.strict);
+    }
+    Ok(code)
+}
+
+/// The verdict and the exit code: 2 when the run could not finish, 1 on a
+/// divergence (or, under `strict`, a change), 0 otherwise.
+fn verdict(report: &Report, strict: bool) -> (Verdict, i32) {
+    match (&report.error, &report.divergence, report.changes.is_empty()) {
+        (Some(_), _, _) => (Verdict::Error, 2),
+        (None, Some(_), _) => (Verdict::Diverged, 1),
+        // Ended with neither outcome nor reason (the service could not
+        // start): nothing was judged.
+        (None, None, _) if report.outcome.is_none() => (Verdict::Error, 2),
+        (None, None, false) => (Verdict::Changed, i32::from(strict)),
+        (None, None, true) => (Verdict::Same, 0),
+    }
 }
 
 fn print_event(e: &SessionEvent, style: Style) {
     match e {
         SessionEvent::InvocationStarted { index, .. } => {
-            println!("{}", style.bold(&format!("invocation {index}")))
+            println!("{}", style.bold(&format!("invocation {}", index + 1)))
         }
         SessionEvent::OperationSeen {
             op,
@@ -140,7 +214,7 @@ fn print_event(e: &SessionEvent, style: Style) {
     }
 }
 
-fn print_summary(report: &Report, style: Style) {
+fn print_summary(report: &Report, style: Style, strict: bool) {
     if let Some(d) = &report.divergence {
         println!("{} {}", style.red("divergence:"), d.message);
         if let Some(sdk) = &d.sdk_error {
@@ -150,6 +224,46 @@ fn print_summary(report: &Report, style: Style) {
     if let Some(e) = &report.error {
         println!("{} {e}", style.red("error:"));
     }
+    for c in &report.changes {
+        let what = match c.kind {
+            ChangeKind::Result => "result",
+            ChangeKind::Status => "status",
+            ChangeKind::Error => "error type",
+            ChangeKind::ExecutionResult => "execution result",
+            ChangeKind::Invocations => "invocations",
+        };
+        let at = if c.place.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " of '{}' at position {}",
+                c.name.as_deref().unwrap_or("(unnamed)"),
+                place_label(&c.place)
+            )
+        };
+        println!(
+            "{} {what}{at}: recorded {}, re-run {}",
+            style.bold("changed:"),
+            c.recorded.as_deref().unwrap_or("(none)"),
+            c.rerun.as_deref().unwrap_or("(none)")
+        );
+        for v in &c.diff {
+            let side = |x: &Option<serde_json::Value>| {
+                x.as_ref()
+                    .map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+            };
+            println!(
+                "  {}: {} → {}",
+                if v.pointer.is_empty() {
+                    "/"
+                } else {
+                    &v.pointer
+                },
+                side(&v.recorded),
+                side(&v.rerun)
+            );
+        }
+    }
     if let Some(o) = &report.outcome {
         println!(
             "execution {} after {} invocation(s)",
@@ -157,39 +271,23 @@ fn print_summary(report: &Report, style: Style) {
             report.invocations.len()
         );
     }
-    if report.divergence.is_none() && report.error.is_none() {
-        println!("{}", style.green("no divergence from the recording"));
+    if report.divergence.is_none() && report.error.is_none() && report.outcome.is_none() {
+        println!("{} the run ended without an outcome", style.red("error:"));
+    } else if report.divergence.is_none() && report.error.is_none() {
+        if report.changes.is_empty() {
+            println!("{}", style.green("no divergence from the recording"));
+        } else if strict {
+            println!(
+                "{}",
+                style.red("same shape as the recording, but results changed (--strict)")
+            );
+        } else {
+            println!(
+                "{}",
+                style.green(
+                    "no divergence from the recording (results changed: --strict fails on them)"
+                )
+            );
+        }
     }
-}
-
-fn report_json(report: &Report) -> Value {
-    let invocations: Vec<Value> = report
-        .invocations
-        .iter()
-        .map(|r| {
-            json!({
-                "index": r.index,
-                "request_id": r.request_id,
-                "status": r.status(),
-                "exit_code": r.exit_code,
-                "output": r.output,
-                "stdout": r.stdout,
-                "stderr": r.stderr,
-            })
-        })
-        .collect();
-    let switches: Vec<Value> = report
-        .switches
-        .iter()
-        .map(|(i, p)| json!({"invocation": i, "position": crate::rerun::place_label(p)}))
-        .collect();
-    json!({
-        "status": report.outcome.as_ref().map(|o| o.status.as_str()),
-        "result": report.outcome.as_ref().and_then(|o| o.result.clone()),
-        "error": report.error,
-        "divergence": report.divergence,
-        "invocations": invocations,
-        "switches": switches,
-        "operations": report.history.executions.first().map(|e| e.operations.len()).unwrap_or(0),
-    })
 }

@@ -34,6 +34,23 @@ impl Comparison {
     }
 }
 
+/// What kind of disagreement decided a re-run's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum DivergenceKind {
+    /// Another operation (type, name) at a place, or one not recorded.
+    #[default]
+    Shape,
+    /// A recorded operation the ended re-run never reached.
+    Missing,
+    /// The execution ended with another final status.
+    Status,
+    /// Both failed, with different error types.
+    ErrorType,
+    /// The handler failed (threw) where the recording did not.
+    HandlerError,
+}
+
 /// The first place where the re-run and the recording disagree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Divergence {
@@ -44,6 +61,7 @@ pub struct Divergence {
     pub message: String,
     /// The SDK's own error text when the SDK detected it during replay.
     pub sdk_error: Option<String>,
+    pub kind: DivergenceKind,
 }
 
 /// Names of the recorded contexts enclosing `place`, for messages.

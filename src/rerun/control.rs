@@ -135,6 +135,9 @@ pub struct Report {
     /// Per invocation, the place of the first executed operation of each
     /// context that executed something (replay → execution switch points).
     pub switches: Vec<(usize, PlacePath)>,
+    /// What changed without changing the execution's shape (results,
+    /// statuses, invocation count), for a run that ended; see `outcome`.
+    pub changes: Vec<super::outcome::Change>,
 }
 
 #[derive(Debug, Clone)]
@@ -146,8 +149,12 @@ pub struct SessionConfig {
     pub page_size: usize,
     pub mode: Mode,
     pub breakpoints: Vec<String>,
-    /// User answers for callbacks/chained invokes, by operation name or place label.
+    /// User answers for callbacks/chained invokes, by operation name,
+    /// operation id, callback id or place label.
     pub answers: HashMap<String, Answer>,
+    /// Run a partial recording (see `partial`), answering what it lacks
+    /// with `null`; each guess becomes a warning of the produced history.
+    pub allow_partial: bool,
     /// `History::source` of the produced history.
     pub source: String,
 }
@@ -163,6 +170,7 @@ impl SessionConfig {
             mode: Mode::Continue,
             breakpoints: Vec::new(),
             answers: HashMap::new(),
+            allow_partial: false,
             source: "durable-lens re-run".into(),
         }
     }

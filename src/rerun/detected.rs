@@ -98,6 +98,7 @@ pub(super) fn detected(
             place: place.clone(),
             message,
             sdk_error,
+            kind: compare::DivergenceKind::Shape,
         },
         op,
         place,

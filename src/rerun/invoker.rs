@@ -156,7 +156,7 @@ pub enum InvokerError {
     },
     #[error("invocation {invocation} answered PENDING but nothing it waits on can advance (no started wait, retry, callback or chained invoke)")]
     Stuck { invocation: usize },
-    #[error("no answer for {kind} {name:?} (id {id}): the recorded history has none; supply one")]
+    #[error("no answer for {kind} {} (id {id}): the recorded history has none; supply one (command line: --callback NAME_OR_ID=JSON, --callback-fail NAME_OR_ID=ERROR or --invoke NAME=JSON; app: the link's answers)", .name.as_deref().map(|n| format!("'{n}'")).unwrap_or_else(|| "(unnamed)".into()))]
     NoAnswer {
         kind: String,
         name: Option<String>,

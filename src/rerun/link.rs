@@ -36,15 +36,24 @@ pub fn sidecar_path(history: &Path) -> PathBuf {
 
 /// The saved link, or `None` when the history has none.
 pub fn load_link(history: &Path) -> Result<Option<HandlerCommand>, LinkError> {
-    let path = sidecar_path(history);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(LinkError::Read { path, source }),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|source| LinkError::Parse { path, source })
+    match read_link(&sidecar_path(history)) {
+        Err(LinkError::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
+        }
+        other => other.map(Some),
+    }
+}
+
+/// A link file given by path (`rerun --link FILE`).
+pub fn read_link(path: &Path) -> Result<HandlerCommand, LinkError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LinkError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| LinkError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Write the sidecar through the one safe writer; the history file itself

@@ -12,6 +12,8 @@ mod detected;
 pub mod history;
 pub mod invoker;
 pub mod link;
+pub mod outcome;
+pub mod partial;
 pub mod process;
 pub mod recorded;
 mod run;
@@ -19,13 +21,18 @@ mod run_state;
 pub mod service;
 pub mod session;
 pub mod state;
+#[cfg(unix)]
+pub mod supervisor;
+#[cfg(unix)]
+pub mod tree;
 pub mod wire;
 
-pub use compare::{Comparison, Divergence};
+pub use compare::{Comparison, Divergence, DivergenceKind};
 pub use invoker::{
     Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError,
     RunEvent, RunOutcome,
 };
+pub use outcome::{Change, ChangeKind, ValueChange};
 pub use process::{HandlerCommand, HoldMeter, ProcessError, Stopper};
 pub use recorded::{place_label, PlacePath, Places, Recorded, RecordedAnswers};
 pub use service::{CheckpointGate, CheckpointNotice, GateDecision, Service, ServiceError};

@@ -1,17 +1,27 @@
-//! One handler process: spawn it in its own process group, feed the event on
-//! stdin, collect stdout/stderr, enforce the per-invocation timeout (not
-//! counting time the session holds the handler at a pause), and kill the
-//! whole group afterwards so nothing it started outlives the invocation.
+//! One handler process: spawn it under a supervisor (`supervisor`) in its
+//! own process group, feed the event on stdin, collect stdout/stderr,
+//! enforce the per-invocation timeout (not counting time the session holds
+//! the handler at a pause), and kill the whole tree afterwards so nothing it
+//! started outlives the invocation. Output pipes are read only until a
+//! short grace after the handler ends: a grandchild that kept them open
+//! cannot hold the run.
 
-use rustix::process::{kill_process_group, Pid, Signal};
+use super::{supervisor, tree};
+use rustix::process::{kill_process, kill_process_group, Pid, Signal};
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
+
+/// How long output is still read after the handler ended (what it wrote
+/// just before exiting is in the pipe already).
+const PIPE_GRACE: Duration = Duration::from_millis(500);
+/// How long a supervisor asked to stop gets before its group is killed.
+const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Keep at most this much of each output stream (the tail is what explains
 /// a crash, so the head is dropped first).
@@ -63,7 +73,8 @@ pub struct ProcessOutcome {
 #[derive(Debug, Default)]
 pub struct Stopper {
     stop: AtomicBool,
-    pgid: Mutex<Option<u32>>,
+    /// The running process group and whether its leader is a supervisor.
+    pgid: Mutex<Option<(u32, bool)>>,
 }
 
 impl Stopper {
@@ -73,8 +84,8 @@ impl Stopper {
 
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(pgid) = *self.pgid.lock().unwrap_or_else(|p| p.into_inner()) {
-            kill_group(pgid);
+        if let Some((pgid, supervised)) = *self.pgid.lock().unwrap_or_else(|p| p.into_inner()) {
+            terminate(pgid, supervised);
         }
     }
 
@@ -87,7 +98,7 @@ impl Stopper {
         self.stop.store(false, Ordering::SeqCst);
     }
 
-    fn set_pgid(&self, pgid: Option<u32>) {
+    fn set_pgid(&self, pgid: Option<(u32, bool)>) {
         *self.pgid.lock().unwrap_or_else(|p| p.into_inner()) = pgid;
     }
 }
@@ -132,26 +143,60 @@ fn kill_group(pgid: u32) {
     }
 }
 
-fn capture(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            match r.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    out.extend_from_slice(&buf[..n]);
-                    if out.len() > MAX_CAPTURE_BYTES * 2 {
-                        out.drain(..out.len() - MAX_CAPTURE_BYTES);
+/// End a handler's run: a supervisor is asked (SIGTERM) to kill its tree
+/// and exit; an unsupervised group is killed at once.
+fn terminate(pgid: u32, supervised: bool) {
+    match (supervised, i32::try_from(pgid).ok().and_then(Pid::from_raw)) {
+        (true, Some(pid)) => {
+            let _ = kill_process(pid, Signal::TERM);
+        }
+        _ => kill_group(pgid),
+    }
+}
+
+/// Output read so far, and a signal when the pipe reached EOF.
+struct Capture {
+    buf: Arc<Mutex<Vec<u8>>>,
+    eof: Receiver<()>,
+}
+
+impl Capture {
+    fn start(mut r: impl Read + Send + 'static) -> Capture {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let (tx, eof) = channel();
+        let shared = buf.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match r.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut out = shared.lock().unwrap_or_else(|p| p.into_inner());
+                        out.extend_from_slice(&chunk[..n]);
+                        if out.len() > MAX_CAPTURE_BYTES * 2 {
+                            let cut = out.len() - MAX_CAPTURE_BYTES;
+                            out.drain(..cut);
+                        }
                     }
                 }
             }
-        }
+            let _ = tx.send(());
+        });
+        Capture { buf, eof }
+    }
+
+    /// What was read, waiting for EOF until `deadline` at most (a process
+    /// that escaped every kill may hold the pipe open forever).
+    fn finish(self, deadline: Instant) -> String {
+        let _ = self
+            .eof
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        let mut out = std::mem::take(&mut *self.buf.lock().unwrap_or_else(|p| p.into_inner()));
         if out.len() > MAX_CAPTURE_BYTES {
             out.drain(..out.len() - MAX_CAPTURE_BYTES);
         }
-        out
-    })
+        String::from_utf8_lossy(&out).into_owned()
+    }
 }
 
 /// Run the handler once with `input` on stdin and `env` added.
@@ -164,8 +209,24 @@ pub fn run_once(
     stopper: &Stopper,
     hold: &HoldMeter,
 ) -> Result<ProcessOutcome, ProcessError> {
-    let mut c = Command::new("/bin/sh");
-    c.arg("-c").arg(&cmd.command);
+    static SUBREAPER: Once = Once::new();
+    SUBREAPER.call_once(tree::become_subreaper);
+    let supervisor = supervisor::exe();
+    let supervised = supervisor.is_some();
+    let mut c = match supervisor {
+        Some(exe) => {
+            let mut c = Command::new(exe);
+            c.arg(supervisor::SUPERVISE_ARG)
+                .arg(std::process::id().to_string())
+                .arg(&cmd.command);
+            c
+        }
+        None => {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c").arg(&cmd.command);
+            c
+        }
+    };
     if let Some(cwd) = &cmd.cwd {
         c.current_dir(cwd);
     }
@@ -184,14 +245,14 @@ pub fn run_once(
         source,
     })?;
     let pid = child.id();
-    stopper.set_pgid(Some(pid));
+    stopper.set_pgid(Some((pid, supervised)));
     if stopper.is_stopped() {
-        kill_group(pid);
+        terminate(pid, supervised);
     }
     let started = Instant::now();
     let held_at_start = hold.total();
-    let out = child.stdout.take().map(capture);
-    let err = child.stderr.take().map(capture);
+    let out = child.stdout.take().map(Capture::start);
+    let err = child.stderr.take().map(Capture::start);
     let writer = child.stdin.take().map(|mut stdin| {
         std::thread::spawn(move || {
             // A handler that exits without reading its input is reported by
@@ -200,6 +261,7 @@ pub fn run_once(
         })
     });
     let mut timed_out = false;
+    let mut ending: Option<Instant> = None;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -213,28 +275,40 @@ pub fn run_once(
         let active = started
             .elapsed()
             .saturating_sub(hold.total().saturating_sub(held_at_start));
-        if !timed_out && (active > timeout || stopper.is_stopped()) {
-            timed_out = active > timeout;
-            kill_group(pid);
+        match ending {
+            None if active > timeout || stopper.is_stopped() => {
+                timed_out = active > timeout;
+                terminate(pid, supervised);
+                ending = Some(Instant::now());
+            }
+            // A supervisor that does not end its tree in time is killed with it.
+            Some(t) if t.elapsed() > STOP_GRACE => kill_group(pid),
+            _ => {}
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    // Whatever the handler left running in its group goes with it.
+    // Whatever the handler left running in its group goes with it (a
+    // supervisor has already killed its whole tree, `setsid` escapees too).
     kill_group(pid);
-    stopper.set_pgid(None);
-    if let Some(w) = writer {
-        let _ = w.join();
+    if !supervised {
+        tree::kill_descendants(pid);
     }
-    let text = |h: Option<JoinHandle<Vec<u8>>>| {
-        h.and_then(|h| h.join().ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
-    };
+    stopper.set_pgid(None);
+    let deadline = Instant::now() + PIPE_GRACE;
+    let text = |c: Option<Capture>| c.map(|c| c.finish(deadline)).unwrap_or_default();
+    let (stdout, stderr) = (text(out), text(err));
+    // The writer ends when the handler's stdin closes (it has exited);
+    // one blocked on a pipe a grandchild still holds is left behind.
+    if let Some(w) = writer {
+        if w.is_finished() {
+            let _ = w.join();
+        }
+    }
     use std::os::unix::process::ExitStatusExt;
     Ok(ProcessOutcome {
         pid,
-        stdout: text(out),
-        stderr: text(err),
+        stdout,
+        stderr,
         exit_code: status.code(),
         signal: status.signal(),
         timed_out,

@@ -4,7 +4,7 @@
 //! so live operations can be compared with recorded ones.
 
 use super::invoker::{Answer, Answerer};
-use super::wire::{ts_millis, WireOp};
+use super::wire::{ts_secs, WireOp};
 use crate::model::{Execution, OpStatus, OpType, Operation, Ts};
 use serde_json::json;
 use std::collections::HashMap;
@@ -85,19 +85,48 @@ impl Recorded {
         self.places.at(place).map(|i| &self.execution.operations[i])
     }
 
-    /// Start of invocation k, when the history tells it.
-    fn invocation_start(&self, k: usize) -> Option<Ts> {
-        self.execution.invocations.get(k).and_then(|i| i.start)
+    pub fn invocation_count(&self) -> usize {
+        self.execution.invocations.len()
+    }
+
+    /// The moment before which everything the handler saw at invocation k
+    /// had happened: the first thing invocation k (or a later one) did,
+    /// else its recorded end, else its recorded start. Not simply the
+    /// recorded start: a history that marks only invocation ends (the
+    /// Python runner's bare InvocationCompleted) leaves the start at the
+    /// previous end, before the wait whose timer woke invocation k.
+    fn invocation_bound(&self, k: usize) -> Option<Ts> {
+        let e = &self.execution;
+        let first = e
+            .operations
+            .iter()
+            .flat_map(|op| {
+                let started = (op.started_in.is_some_and(|s| s >= k))
+                    .then_some(op.start)
+                    .flatten();
+                let attempts = op
+                    .attempts
+                    .iter()
+                    .filter(|a| a.invocation.is_some_and(|i| i >= k))
+                    .filter_map(|a| a.start);
+                started.into_iter().chain(attempts)
+            })
+            .min();
+        let inv = e.invocations.get(k);
+        first
+            .or_else(|| inv.and_then(|i| i.end))
+            .or_else(|| inv.and_then(|i| i.start))
     }
 
     /// The operations the service held when invocation `k` began: finished
-    /// ones as recorded, started ones still in flight. `k == 0` (or a
+    /// ones as recorded (a wait whose timer fired, a callback answered
+    /// between invocations), started ones still in flight. `k == 0` (or a
     /// history without invocation boundaries) gives an empty state.
     pub fn state_at(&self, k: usize) -> Vec<WireOp> {
         if k == 0 {
             return Vec::new();
         }
-        let start = self.invocation_start(k);
+        let start = self.invocation_bound(k);
         let mut out = Vec::new();
         for op in &self.execution.operations {
             let started = match (op.started_in, op.start, start) {
@@ -108,6 +137,9 @@ impl Recorded {
             if !started {
                 continue;
             }
+            // Completions the service made between invocations (a wait's
+            // timer, a callback's answer) belong to no invocation: their
+            // end time places them.
             let finished = match (op.finished_in, op.end, start) {
                 (Some(f), _, _) => f < k,
                 (None, Some(t), Some(b)) => op.status.is_terminal() && t <= b,
@@ -155,7 +187,7 @@ impl Recorded {
             name: e.name.clone(),
             op_type: "EXECUTION".into(),
             status: "STARTED".into(),
-            start_timestamp: Some(ts_millis(e.start.unwrap_or(now))),
+            start_timestamp: Some(ts_secs(e.start.unwrap_or(now))),
             execution_details: Some(json!({"InputPayload": input})),
             ..WireOp::default()
         }
@@ -163,13 +195,40 @@ impl Recorded {
 }
 
 /// Answers callbacks and chained invokes with what was recorded at the same
-/// place (or id), unless the user supplied an answer for that name or place.
+/// place (or id), unless the user supplied an answer for that name, id or
+/// place.
 pub struct RecordedAnswers {
     pub recorded: Recorded,
     /// Live id → place, kept current by the session as operations appear.
     pub live_places: std::sync::Arc<std::sync::Mutex<Places>>,
-    /// User-supplied answers keyed by operation name or place label.
+    /// User-supplied answers keyed by operation name, operation id,
+    /// callback id or place label.
     pub overrides: HashMap<String, Answer>,
+    /// A partial recording may be run (`--allow-partial`): where it lacks
+    /// an answer, answer `null` and say so in `guesses`.
+    pub allow_partial: bool,
+    pub guesses: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RecordedAnswers {
+    fn guess(&self, op: &WireOp, parent: Option<&WireOp>, why: &str) -> Option<Answer> {
+        if !self.allow_partial {
+            return None;
+        }
+        let name = op
+            .name
+            .clone()
+            .or_else(|| parent.and_then(|p| p.name.clone()))
+            .unwrap_or_else(|| op.id.clone());
+        let kind = op.op_type.to_lowercase().replace('_', " ");
+        self.guesses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!(
+                "guessed answer for {kind} '{name}': {why}; answered null (--allow-partial)"
+            ));
+        Some(Answer::Succeed("null".into()))
+    }
 }
 
 impl Answerer for RecordedAnswers {
@@ -180,29 +239,37 @@ impl Answerer for RecordedAnswers {
             .unwrap_or_else(|p| p.into_inner())
             .of(&op.id)
             .cloned();
+        let e = &self.recorded.execution;
+        let rec = e
+            .op_index(&op.id)
+            .map(|i| &e.operations[i])
+            .or_else(|| place.as_deref().and_then(|p| self.recorded.op_at(p)));
         let keys = [
             op.name.clone(),
+            Some(op.id.clone()),
+            rec.and_then(|r| r.callback_id.clone()),
             place.as_deref().map(place_label),
             parent.and_then(|p| p.name.clone()),
         ];
         if let Some(a) = keys.iter().flatten().find_map(|k| self.overrides.get(k)) {
             return Some(a.clone());
         }
-        let e = &self.recorded.execution;
-        let rec = e
-            .op_index(&op.id)
-            .map(|i| &e.operations[i])
-            .or_else(|| place.and_then(|p| self.recorded.op_at(&p)))?;
+        let Some(rec) = rec else {
+            return self.guess(op, parent, "the recording has no such operation");
+        };
         match rec.status {
-            OpStatus::Succeeded => Some(Answer::Succeed(
-                rec.result
-                    .as_ref()
-                    .map(|p| p.raw.clone())
-                    .unwrap_or_default(),
-            )),
+            OpStatus::Succeeded => match rec.result.as_ref() {
+                Some(p) if !p.truncated => Some(Answer::Succeed(p.raw.clone())),
+                Some(_) => self
+                    .guess(op, parent, "its recorded result is truncated")
+                    .or_else(|| Some(Answer::Succeed(String::new()))),
+                None => self
+                    .guess(op, parent, "the recording has no result for it")
+                    .or_else(|| Some(Answer::Succeed(String::new()))),
+            },
             OpStatus::Failed => Some(Answer::Fail(rec.error.clone().unwrap_or_default())),
             OpStatus::TimedOut => Some(Answer::TimedOut),
-            _ => None,
+            _ => self.guess(op, parent, "the recording ends before its answer"),
         }
     }
 }

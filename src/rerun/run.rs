@@ -155,7 +155,11 @@ pub(super) fn runner(
             invocations: &records,
             outcome: result.as_ref().ok(),
             function_name: recorded.execution.function_name.clone(),
-            warnings: Vec::new(),
+            warnings: answerer
+                .guesses
+                .lock()
+                .map(|g| g.clone())
+                .unwrap_or_default(),
         })
     });
     let _ = tx.send(Msg::Done {

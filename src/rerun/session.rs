@@ -14,8 +14,9 @@
 use super::compare::{self, Comparison, Divergence};
 use super::detected;
 use super::invoker::{InvokerError, RunEvent, RunOutcome};
+use super::outcome;
 use super::process::{HoldMeter, Stopper};
-use super::recorded::{PlacePath, Places, Recorded, RecordedAnswers};
+use super::recorded::{PlacePath, Recorded, RecordedAnswers};
 use super::run::{runner, Msg};
 use super::run_state::RunState;
 use super::service::{CheckpointNotice, GateDecision};
@@ -199,6 +200,8 @@ impl Controller {
             recorded: (*self.recorded).clone(),
             live_places: places,
             overrides: self.config.answers.clone(),
+            allow_partial: self.config.allow_partial,
+            guesses: Default::default(),
         };
         let config = self.config.clone();
         let recorded = self.recorded.clone();
@@ -312,6 +315,7 @@ impl Controller {
                     &cmp,
                 ),
                 sdk_error: None,
+                kind: compare::DivergenceKind::Shape,
             });
             let executed = r.executed_count;
             let id = op.id.clone();
@@ -479,8 +483,15 @@ impl Controller {
             Err(InvokerError::Stopped) => (None, None),
             Err(e) => (None, Some(e.to_string())),
         };
-        if divergence.is_none() && error.is_none() && outcome.is_some() {
-            divergence = self.missing_operation(&history);
+        let mut changes = Vec::new();
+        if let (None, None, Some(o)) = (&divergence, &error, &outcome) {
+            let start_k = match self.config.start {
+                StartPoint::Fresh => 0,
+                StartPoint::FromInvocation(k) => k,
+            };
+            let check = outcome::check(&self.recorded, start_k, &history, o);
+            changes = check.changes;
+            divergence = check.divergence;
             if let Some(d) = &divergence {
                 self.emit(SessionEvent::Divergence {
                     run,
@@ -502,34 +513,11 @@ impl Controller {
             divergence,
             error,
             switches: r.switches.clone(),
+            changes,
         };
         self.emit(SessionEvent::Finished {
             run,
             report: Box::new(report),
         });
-    }
-
-    /// A recorded operation that an ended re-run never produced.
-    fn missing_operation(&self, history: &History) -> Option<Divergence> {
-        if !self
-            .recorded
-            .execution
-            .status
-            .is_some_and(|s| s.is_terminal())
-        {
-            return None;
-        }
-        let exec = history.executions.first()?;
-        let live = Places::from_operations(&exec.operations);
-        let last_inv = exec.invocations.len().saturating_sub(1);
-        self.recorded.execution.operations.iter().find_map(|op| {
-            let place = self.recorded.places.of(&op.id)?;
-            live.at(place).is_none().then(|| Divergence {
-                invocation: last_inv,
-                place: place.clone(),
-                message: compare::missing_message(&self.recorded, place, op),
-                sdk_error: None,
-            })
-        })
     }
 }

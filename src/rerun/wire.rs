@@ -202,8 +202,12 @@ impl WireOp {
         })
     }
 
-    /// A recorded operation as the service would hold it, with `status`
+    /// A recorded operation as the service holds it, with `status`
     /// overriding the recorded one (an operation seen mid-flight).
+    /// Timestamps in the service's unit, epoch seconds, like every
+    /// operation the service itself writes: its answers (checkpoint, state
+    /// pages) serialise them as they are, and the invocation event
+    /// converts them all to milliseconds in one place (`event_form`).
     pub fn from_model(op: &Operation, status: OpStatus, attempt: u32) -> WireOp {
         let terminal = status.is_terminal();
         let mut details = serde_json::Map::new();
@@ -222,12 +226,8 @@ impl WireOp {
             op_type: op.op_type.as_str().to_string(),
             sub_type: op.sub_type.clone(),
             status: status.as_str().to_string(),
-            start_timestamp: op.start.map(ts_millis),
-            end_timestamp: if terminal {
-                op.end.map(ts_millis)
-            } else {
-                None
-            },
+            start_timestamp: op.start.map(ts_secs),
+            end_timestamp: if terminal { op.end.map(ts_secs) } else { None },
             ..WireOp::default()
         };
         match op.op_type {
@@ -237,7 +237,7 @@ impl WireOp {
             }
             OpType::Wait => {
                 if let Some(t) = op.scheduled_end {
-                    details.insert("ScheduledEndTimestamp".into(), ts_millis(t));
+                    details.insert("ScheduledEndTimestamp".into(), ts_secs(t));
                 }
                 w.wait_details = Some(Value::Object(details));
             }
@@ -270,6 +270,13 @@ mod tests {
         assert_eq!(op.result.as_ref().unwrap().raw, r#"{"orderId":"123"}"#);
         let back = WireOp::from_model(&op, OpStatus::Succeeded, 1);
         assert_eq!(back.step_details.unwrap()["Result"], r#"{"orderId":"123"}"#);
-        assert_eq!(back.start_timestamp, Some(Value::from(1795534460004_i64)));
+        // Epoch seconds, as the service answers.
+        assert_eq!(back.start_timestamp, Some(ts_secs(op.start.unwrap())));
+        let secs = back
+            .start_timestamp
+            .as_ref()
+            .and_then(Value::as_f64)
+            .unwrap();
+        assert!((secs - 1795534460.004).abs() < 1e-3, "{secs}");
     }
 }

@@ -137,6 +137,16 @@ pub fn live_in_group(pgid: u32) -> Vec<u32> {
 /// Record `file`'s execution with the JS SDK's own local test runner and
 /// load it: the reference a re-run is compared with.
 pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
+    record_js_with(dir, file, input, &[])
+}
+
+/// `record_js` with environment for the handler (a `VARIANT`).
+pub fn record_js_with(
+    dir: &std::path::Path,
+    file: &str,
+    input: &str,
+    env: &[(&str, &str)],
+) -> Execution {
     require_node();
     let out = dir.join(format!("{file}.history.json"));
     let status = std::process::Command::new("node")
@@ -146,6 +156,7 @@ pub fn record_js(dir: &std::path::Path, file: &str, input: &str) -> Execution {
         .arg(&out)
         .current_dir(handlers_dir())
         .env_remove("VARIANT")
+        .envs(env.iter().copied())
         .status()
         .expect("node runs");
     assert!(
@@ -182,7 +193,36 @@ pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
     load_one(&file)
 }
 
-fn load_one(path: &std::path::Path) -> Execution {
+/// Record a Python handler and keep both files a user may have: the store's
+/// execution file and the history events (`GetDurableExecutionHistory`).
+pub fn record_py_files(dir: &std::path::Path, spec: &str, input: &str) -> (PathBuf, PathBuf) {
+    require_python();
+    let store = dir.join("store");
+    let history = dir.join("history.json");
+    let status = std::process::Command::new(python())
+        .arg("record_py.py")
+        .arg(spec)
+        .arg(input)
+        .arg(&store)
+        .arg(&history)
+        .current_dir(handlers_dir())
+        .env_remove("VARIANT")
+        .status()
+        .expect("python runs");
+    assert!(
+        status.success(),
+        "recording {spec} with the Python test runner failed"
+    );
+    let file = std::fs::read_dir(&store)
+        .expect("store folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("an execution file in the store");
+    (file, history)
+}
+
+pub fn load_one(path: &std::path::Path) -> Execution {
     let h = durable_lens::load::load_path(path)
         .unwrap_or_else(|e| panic!("loading {}: {e}", path.display()));
     h.executions.into_iter().next().expect("one execution")

@@ -654,6 +654,7 @@ mod tests {
                 place: vec![1],
                 message: "m".into(),
                 sdk_error: None,
+                kind: Default::default(),
             },
         };
         let mut inv = started(0);
@@ -695,6 +696,7 @@ mod tests {
                 divergence: None,
                 error: None,
                 switches: Vec::new(),
+                changes: Vec::new(),
             }),
         };
         play(&mut tr, t0, vec![(5, finished)]);
