@@ -109,7 +109,7 @@ export const retryExhausted = withDurableExecution(async (event, context) => {
       retryStrategy: (_error, attemptCount) =>
         attemptCount >= 3
           ? { shouldRetry: false }
-          : { shouldRetry: true, delay: { seconds: 2 } },
+          : { shouldRetry: true, delay: { seconds: 2 * attemptCount } },
     },
   );
   return "unreachable";
@@ -134,7 +134,7 @@ export const callbackFailed = withDurableExecution(async (event, context) => {
 // ---- chained-invoke-durable: invoke a durable function (a child execution) -
 export const shippingService = withDurableExecution(async (event, context) => {
   const label = await context.step("print-label", async () => `label-${event.sku}`);
-  await context.wait("courier-pickup", { seconds: 30 });
+  await context.wait("courier-pickup", { minutes: 20 });
   return context.step("hand-over", async () => ({ label, shipped: true }));
 });
 
@@ -154,7 +154,7 @@ export const nested = withDurableExecution(async (event, context) => {
       async (b) =>
         b.runInChildContext("branch-b-inner", async (c) => c.step("inner-step", async () => "b")),
     ]);
-    await ctx.wait("outer-wait", { seconds: 5 });
+    await ctx.wait("outer-wait", { minutes: 20 });
     const items = await ctx.map("outer-map", [10, 20], async (m, item, index) =>
       m.runInChildContext(`item-${index}-ctx`, async (c) =>
         c.step(`item-${index}-step`, async () => item + first),
@@ -178,9 +178,13 @@ export const removedOperation = withDurableExecution(async (event, context) => {
   removedInvocations += 1;
   await context.step("create-order", async () => "ok");
   if (removedInvocations === 1) await context.step("audit-log", async () => "logged");
-  await context.wait("settle", { seconds: 60 });
+  await context.wait("settle", { minutes: 20 });
   return context.step("finish", async () => "done");
 });
+
+// The waits of the scenarios below are longer than the 900 s the JS runner
+// gives an invocation, so the SDK always suspends at them (a shorter wait may
+// be waited out in-process, depending on timing).
 
 // ---- loop-2000: 2,000 steps, a wait after every 500 -----------------------
 export const LOOP_STEPS = 2000;
@@ -188,7 +192,7 @@ export const loop2000 = withDurableExecution(async (event, context) => {
   let total = 0;
   for (let i = 1; i <= LOOP_STEPS; i += 1) {
     total += await context.step(`item-${i}`, async () => i);
-    if (i % 500 === 0 && i < LOOP_STEPS) await context.wait(`pause-${i}`, { seconds: 1 });
+    if (i % 500 === 0 && i < LOOP_STEPS) await context.wait(`pause-${i}`, { minutes: 20 });
   }
   return { total };
 });

@@ -146,7 +146,7 @@ def _decline(step_ctx):
 def _three_attempts(_error: Exception, attempts_made: int) -> RetryDecision:
     if attempts_made >= 3:
         return RetryDecision.no_retry()
-    return RetryDecision.retry(Duration.from_seconds(2))
+    return RetryDecision.retry(Duration.from_seconds(2 * attempts_made))
 
 
 @durable_execution
@@ -194,7 +194,7 @@ def execution_timeout(event, context: DurableContext):
 @durable_execution
 def shipping_service(event, context: DurableContext):
     label = context.step(lambda _: f"label-{event['sku']}", name="print-label")
-    context.wait(Duration.from_seconds(30), name="courier-pickup")
+    context.wait(Duration.from_minutes(20), name="courier-pickup")
     return context.step(lambda _: {"label": label, "shipped": True}, name="hand-over")
 
 
@@ -222,7 +222,7 @@ def _branch_b_inner(b: DurableContext):
 def _outer(ctx: DurableContext):
     first = ctx.step(lambda _: 1, name="outer-first")
     branches = ctx.parallel([_branch_a_step, _branch_b_inner], name="outer-parallel")
-    ctx.wait(Duration.from_seconds(5), name="outer-wait")
+    ctx.wait(Duration.from_minutes(20), name="outer-wait")
 
     def item(m: DurableContext, value, index, _items):
         return m.run_in_child_context(
@@ -254,7 +254,7 @@ def removed_operation(event, context: DurableContext):
     context.step(lambda _: "ok", name="create-order")
     if _REMOVED["count"] == 1:
         context.step(lambda _: "logged", name="audit-log")
-    context.wait(Duration.from_seconds(60), name="settle")
+    context.wait(Duration.from_minutes(20), name="settle")
     return context.step(lambda _: "done", name="finish")
 
 
@@ -272,5 +272,5 @@ def loop_2000(event, context: DurableContext):
     for i in range(1, LOOP_STEPS + 1):
         total += context.step(lambda _, i=i: i, name=f"item-{i}")
         if i % 500 == 0 and i < LOOP_STEPS:
-            context.wait(Duration.from_seconds(1), name=f"pause-{i}")
+            context.wait(Duration.from_minutes(20), name=f"pause-{i}")
     return {"total": total}

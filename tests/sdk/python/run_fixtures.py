@@ -3,6 +3,8 @@ local runner and write the files people really have:
 
   <scenario>.history.json      GetDurableExecutionHistory as the local runner
                                serialises it (epoch-second floats)
+  <scenario>.history-pages.json the pages as served, one per line, when there
+                               are several (loop-2000)
   <scenario>.history-cli.json  the same response as the AWS CLI prints it:
                                parsed by botocore's own Lambda model, then
                                dumped with ISO-8601 timestamps
@@ -159,10 +161,25 @@ def run_scenario(name: str, out: Path, sqlite: SQLiteExecutionStore) -> None:
                     )
             result = runner.wait_for_result(arn, timeout=TIMEOUT)
             print(f"{name}: {result.status}", file=sys.stderr)
-            response = runner.get_execution_history(arn, include_execution_data=True)
-            # The bytes the local runner's web server sends for this call
-            # (its JSON serializer writes datetimes as epoch-second floats).
-            history = json.loads(JSONSerializer().to_bytes(response.to_dict()))
+            # The bytes the local runner's web server sends for each page of
+            # this call (its JSON serializer writes datetimes as epoch-second
+            # floats). The service pages the history (100 events a page
+            # here); the runner's own get_execution_history returns page 1
+            # only, so the pages are walked on its executor, as the web
+            # server does for a caller passing the NextMarker back.
+            pages = []
+            marker = None
+            while True:
+                response = runner._executor.get_execution_history(  # noqa: SLF001
+                    arn, include_execution_data=True, marker=marker
+                )
+                pages.append(json.loads(JSONSerializer().to_bytes(response.to_dict())))
+                marker = pages[-1].get("NextMarker")
+                if not marker:
+                    break
+            # One document with every event, as a caller that concatenated
+            # the pages' Events has it.
+            history = {"Events": [e for page in pages for e in page["Events"]]}
             execution = store.load(arn)
             # The service answers GetDurableExecutionState only during an
             # invocation; the finished run's operations in its response shape.
@@ -178,7 +195,10 @@ def run_scenario(name: str, out: Path, sqlite: SQLiteExecutionStore) -> None:
         folder = out / f"{name}.store"
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(Path(tmp) / "executions", folder)
-    sqlite.save(execution)
+        # Every execution of the run (a durable child too), as the store
+        # has them.
+        for each in folder_store.list_all():
+            sqlite.save(each)
     (out / f"{name}.state.json").write_text(
         json.dumps(json.loads(JSONSerializer().to_bytes(state.to_dict())), indent=2) + "\n"
     )
@@ -186,6 +206,11 @@ def run_scenario(name: str, out: Path, sqlite: SQLiteExecutionStore) -> None:
     if child.log:
         (out / f"{name}.child.inputs.json").write_text(json.dumps(child.log, indent=1) + "\n")
     (out / f"{name}.history.json").write_text(json.dumps(history, indent=2) + "\n")
+    if len(pages) > 1:
+        # The pages as served, one JSON document per line.
+        (out / f"{name}.history-pages.json").write_text(
+            "".join(json.dumps(page) + "\n" for page in pages)
+        )
     (out / f"{name}.history-cli.json").write_text(
         json.dumps(cli_style(history), indent=4) + "\n"
     )
