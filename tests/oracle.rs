@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 const SCENARIOS: [&str; 13] = [
@@ -40,6 +41,17 @@ const SCENARIOS: [&str; 13] = [
 /// Scenarios a runner cannot play (see tests/sdk/README.md).
 fn plays(sdk: Sdk, scenario: &str) -> bool {
     !(sdk == Sdk::Js && scenario == "execution-timeout")
+}
+
+/// The runners' output, made once per test binary.
+fn regenerated() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let started = Instant::now();
+        let dir = regenerate();
+        eprintln!("regenerate.sh: {:.1?}", started.elapsed());
+        dir
+    })
 }
 
 /// `ORACLE_SDK_DIR=DIR` reuses a finished `regenerate.sh DIR` run instead
@@ -421,8 +433,7 @@ fn known() -> BTreeSet<String> {
 #[test]
 fn durable_lens_agrees_with_the_oracle_on_every_scenario_and_shape() {
     let started = Instant::now();
-    let out = regenerate();
-    eprintln!("regenerate.sh: {:.1?}", started.elapsed());
+    let out = regenerated();
     let scratch = out.join("shapes");
     std::fs::create_dir_all(&scratch).unwrap();
     let mut found = BTreeSet::new();
@@ -462,4 +473,90 @@ fn durable_lens_agrees_with_the_oracle_on_every_scenario_and_shape() {
         gone.len(),
         gone.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
     );
+}
+
+/// The oracle itself, on facts read off the handlers' code (tests/sdk), not
+/// off any tool's output: if it drifts, the comparison above means nothing.
+#[test]
+fn the_oracle_sees_what_the_handlers_do() {
+    let out = regenerated();
+    for (sdk, dir) in [(Sdk::Js, "js-sdk"), (Sdk::Python, "python-sdk")] {
+        let oracle_of = |scenario: &str| {
+            let d = out.join(dir);
+            let recorded = read_recording(&d.join(format!("{scenario}.inputs.json")));
+            let final_ops = read_final(&d.join(match sdk {
+                Sdk::Js => format!("{scenario}.operations.json"),
+                Sdk::Python => format!("{scenario}.state.json"),
+            }));
+            derive(sdk, &recorded, &final_ops)
+        };
+        let root = |o: &Oracle, k: usize| {
+            o.invocations[k]
+                .switches
+                .iter()
+                .find(|s| s.context.is_empty())
+                .map(|s| (s.position, s.operation.clone()))
+        };
+        // order-flow: 3 operations then the wait suspends; invocation 2
+        // replays them and runs send-notification at position 4.
+        let o = oracle_of("order-flow");
+        assert_eq!(o.invocations.len(), 2, "{dir}");
+        assert_eq!(root(&o, 0), Some((1, "create-order".into())));
+        assert_eq!(o.invocations[0].waiting_on, ["cool-off".to_string()].into());
+        assert_eq!(
+            (o.invocations[1].replayed, o.invocations[1].executed),
+            (3, 1)
+        );
+        assert_eq!(root(&o, 1), Some((4, "send-notification".into())));
+        assert_eq!(o.status, "SUCCEEDED");
+        // nested: the outer context is open across the wait; invocation 2
+        // re-enters it and switches inside it at outer-map (position 4).
+        let o = oracle_of("nested");
+        let inner: Vec<_> = o.invocations[1]
+            .switches
+            .iter()
+            .filter(|s| s.context == ["outer"])
+            .map(|s| (s.position, s.operation.as_str()))
+            .collect();
+        assert_eq!(inner, [(4, "outer-map")], "{dir}");
+        assert_eq!(root(&o, 1), Some((1, "outer".into())));
+        // loop-2000: 500 steps and a wait per invocation; the wait after
+        // step 500 is position 501, so invocation 2 switches at 502.
+        let o = oracle_of("loop-2000");
+        let switches: Vec<_> = (0..4).map(|k| root(&o, k).map(|s| s.0)).collect();
+        assert_eq!(
+            switches,
+            [Some(1), Some(502), Some(1003), Some(1504)],
+            "{dir}"
+        );
+        assert_eq!(o.final_status.len(), 2003);
+        // removed-operation: the SDK stops at position 2 (audit-log's slot).
+        let o = oracle_of("removed-operation");
+        let d = o.diagnosis.expect("non-determinism diagnosed");
+        assert_eq!(
+            (d.position, d.operation.as_str()),
+            (2, "audit-log"),
+            "{dir}"
+        );
+        assert_eq!(o.status, "FAILED");
+        // retry-exhausted: charge-card fails for good.
+        let o = oracle_of("retry-exhausted");
+        assert!(o.final_status.values().any(|s| s == "FAILED"), "{dir}");
+        assert_eq!(o.status, "FAILED");
+    }
+    // execution-timeout (Python): one invocation, pending on the callback,
+    // then the execution times out.
+    let d = out.join("python-sdk");
+    let o = derive(
+        Sdk::Python,
+        &read_recording(&d.join("execution-timeout.inputs.json")),
+        &read_final(&d.join("execution-timeout.state.json")),
+    );
+    assert_eq!(o.invocations.len(), 1);
+    assert_eq!(o.invocations[0].outcome, "pending");
+    assert_eq!(
+        o.invocations[0].waiting_on,
+        ["manager-approval create callback id".to_string()].into()
+    );
+    assert_eq!(o.status, "TIMED_OUT");
 }
