@@ -145,7 +145,8 @@ export const chainedInvokeDurable = withDurableExecution(async (event, context) 
 });
 
 // ---- nested: child context > parallel > child context, map items with a ---
-// child context, and a wait inside the outer context (it spans invocations).
+// child context, and two waits inside the outer context (it spans three
+// invocations).
 export const nested = withDurableExecution(async (event, context) => {
   const outer = await context.runInChildContext("outer", async (ctx) => {
     const first = await ctx.step("outer-first", async () => 1);
@@ -160,6 +161,7 @@ export const nested = withDurableExecution(async (event, context) => {
         c.step(`item-${index}-step`, async () => item + first),
       ),
     );
+    await ctx.wait("outer-wait-2", { minutes: 20 });
     return { branches: branches.getResults(), items: items.getResults() };
   });
   const last = await context.step("after-outer", async () => "done");

@@ -206,7 +206,8 @@ def chained_invoke_durable(event, context: DurableContext):
 
 
 # ---- nested: child context > parallel > child context, map items with a -----
-# child context, and a wait inside the outer context (it spans invocations).
+# child context, and two waits inside the outer context (it spans three
+# invocations).
 
 
 def _branch_a_step(b: DurableContext):
@@ -231,6 +232,7 @@ def _outer(ctx: DurableContext):
         )
 
     items = ctx.map([10, 20], item, name="outer-map")
+    ctx.wait(Duration.from_minutes(20), name="outer-wait-2")
     return {"branches": branches.get_results(), "items": items.get_results()}
 
 
