@@ -82,30 +82,72 @@ fn regenerate() -> PathBuf {
 }
 
 /// A history split into pages of `size` events, each with a NextMarker but
-/// the last, concatenated as `aws ... --starting-token` users save them.
-fn write_pages(history: &Path, size: usize, dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
+/// the last, one document per line, as users who follow NextMarker save them.
+fn write_pages(history: &Path, size: usize, dir: &Path, stem: &str) -> PathBuf {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(history).unwrap()).unwrap();
     let events = doc["Events"].as_array().expect("Events").clone();
     let chunks: Vec<&[Value]> = events.chunks(size).collect();
     let mut all = String::new();
-    let mut first = None;
     for (i, c) in chunks.iter().enumerate() {
         let mut page = json!({ "Events": c });
         if i + 1 < chunks.len() {
             page["NextMarker"] = json!(format!("page-{}", i + 2));
         }
-        let text = serde_json::to_string(&page).unwrap();
-        if i == 0 {
-            first = Some(text.clone());
-        }
-        all.push_str(&text);
+        all.push_str(&serde_json::to_string(&page).unwrap());
         all.push('\n');
     }
     let pages = dir.join(format!("{stem}.pages.json"));
-    let page1 = dir.join(format!("{stem}.page-1.json"));
     std::fs::write(&pages, all).unwrap();
-    std::fs::write(&page1, first.unwrap()).unwrap();
-    (pages, page1)
+    pages
+}
+
+/// Every position a partial shape states (switches, diagnoses) against the
+/// run's fixed positions; an operation it places in a context where the
+/// oracle does not know it is a disagreement too.
+fn position_lines(o: &Oracle, doc: &Value) -> Vec<String> {
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|n| n.as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut stated = BTreeSet::new();
+    for e in doc["executions"].as_array().into_iter().flatten() {
+        for inv in e["invocations"].as_array().into_iter().flatten() {
+            for sw in inv["switches"].as_array().into_iter().flatten() {
+                stated.insert((
+                    names(&sw["context"]),
+                    sw["operation"].as_str().unwrap_or("").to_string(),
+                    sw["position"].to_string(),
+                ));
+            }
+        }
+        for g in e["diagnoses"].as_array().into_iter().flatten() {
+            stated.insert((
+                names(&g["context"]),
+                g["operation"].as_str().unwrap_or("").to_string(),
+                g["position"].to_string(),
+            ));
+        }
+    }
+    stated
+        .into_iter()
+        .filter_map(|(context, label, pos)| {
+            let truth = o
+                .positions
+                .get(&(context.clone(), label.clone()))
+                .map_or("unknown".to_string(), u32::to_string);
+            (truth != pos).then(|| {
+                format!(
+                    "position of {}@{label}: oracle={truth} lens={pos}",
+                    context.join("/")
+                )
+            })
+        })
+        .collect()
 }
 
 struct Shape {
@@ -121,10 +163,11 @@ struct Shape {
 #[derive(Clone, Copy, PartialEq)]
 enum Partial {
     No,
-    /// The first page of a paged history: held to the warning.
-    FirstPage,
+    /// One page of a paged history: held to the warning and to the
+    /// positions it states (a later page must not restart them at 1).
+    Page,
     /// Invocation k's input (a state snapshot mid-run, 0-based k): held to
-    /// the warning and to the statuses it carries.
+    /// the warning, the positions it states and the statuses it carries.
     Snapshot(usize),
 }
 
@@ -141,15 +184,21 @@ fn shapes(sdk: Sdk, scenario: &str, dir: &Path, scratch: &Path, invocations: usi
     // several; otherwise pages are cut here (500 events, as the service's
     // largest page, or 4 so that every scenario has several).
     let served = f("history-pages.json");
-    let (pages, page1) = if served.exists() {
-        let text = std::fs::read_to_string(&served).unwrap();
-        let page1 = scratch.join(format!("{stem}.page-1.json"));
-        std::fs::write(&page1, text.lines().next().unwrap()).unwrap();
-        (served, page1)
+    let pages = if served.exists() {
+        served
     } else {
         let size = if scenario == "loop-2000" { 500 } else { 4 };
         write_pages(&f("history.json"), size, scratch, &stem)
     };
+    // Pages 1 and 2 alone, as a user who saved one page has them.
+    let text = std::fs::read_to_string(&pages).unwrap();
+    let mut lines = text.lines();
+    let (page1, page2) = (
+        scratch.join(format!("{stem}.page-1.json")),
+        scratch.join(format!("{stem}.page-2.json")),
+    );
+    std::fs::write(&page1, lines.next().unwrap()).unwrap();
+    std::fs::write(&page2, lines.next().expect("at least two pages")).unwrap();
     // The last invocation's input: the checkpoint state as it was then.
     let last = invocations - 1;
     let inputs: Value =
@@ -159,7 +208,8 @@ fn shapes(sdk: Sdk, scenario: &str, dir: &Path, scratch: &Path, invocations: usi
     let mut v = vec![
         shape("history", f("history.json"), None, Partial::No),
         shape("history-pages", pages, None, Partial::No),
-        shape("history-page-1", page1, None, Partial::FirstPage),
+        shape("history-page-1", page1, None, Partial::Page),
+        shape("history-page-2", page2, None, Partial::Page),
         shape("last-input", snapshot, None, Partial::Snapshot(last)),
     ];
     match sdk {
@@ -234,12 +284,13 @@ fn compare(
         .collect();
     let expected_statuses: BTreeMap<String, String> = match shape.partial {
         Partial::No => o.final_status.clone(),
-        Partial::FirstPage => {
+        Partial::Page => {
             diff(
                 "warns-partial".into(),
                 "true".into(),
                 (warnings > 0).to_string(),
             );
+            d.extend(position_lines(o, doc));
             return d;
         }
         Partial::Snapshot(k) => {
@@ -248,6 +299,7 @@ fn compare(
                 "true".into(),
                 (warnings > 0).to_string(),
             );
+            d.extend(position_lines(o, doc));
             let own = recorded[k]
                 .ops
                 .iter()

@@ -164,6 +164,9 @@ pub struct Oracle {
     /// Operation id -> final status (the EXECUTION record excluded).
     pub final_status: BTreeMap<String, String>,
     pub diagnosis: Option<OracleDiagnosis>,
+    /// (context names, operation label) -> its 1-based position: fixed for
+    /// the whole run, so any shape that states one must state this one.
+    pub positions: BTreeMap<(Vec<String>, String), u32>,
 }
 
 /// Where every operation sits: its context path (names) and its 1-based
@@ -437,10 +440,16 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
         .filter(|o| o.op_type != "EXECUTION")
         .map(|o| (o.id.clone(), o.status.clone()))
         .collect();
+    let positions = all
+        .iter()
+        .filter(|o| o.op_type != "EXECUTION")
+        .map(|o| ((pl.context[&o.id].clone(), o.label()), pl.position[&o.id]))
+        .collect();
     Oracle {
         invocations,
         status,
         final_status,
         diagnosis,
+        positions,
     }
 }
