@@ -94,3 +94,107 @@ export const chainedInvoke = withDurableExecution(async (event, context) => {
   const price = await context.invoke("get-price", "pricing-service", { sku });
   return context.step("quote", async () => ({ sku, price }));
 });
+
+// ---- retry-exhausted: a step failing on every attempt ---------------------
+// Three attempts, then the strategy gives up: the step ends FAILED and its
+// error fails the execution.
+export const retryExhausted = withDurableExecution(async (event, context) => {
+  await context.step("reserve-stock", async () => "reserved");
+  await context.step(
+    "charge-card",
+    async (stepCtx) => {
+      throw new Error(`card declined (attempt ${stepCtx.attempt})`);
+    },
+    {
+      retryStrategy: (_error, attemptCount) =>
+        attemptCount >= 3
+          ? { shouldRetry: false }
+          : { shouldRetry: true, delay: { seconds: 2 * attemptCount } },
+    },
+  );
+  return "unreachable";
+});
+
+// ---- callback-failed: the callback is answered with a failure -------------
+// The handler catches the failure and finishes: callback FAILED, execution
+// SUCCEEDED.
+export const callbackFailed = withDurableExecution(async (event, context) => {
+  await context.step("request-approval", async () => "requested");
+  let outcome;
+  try {
+    await context.waitForCallback("manager-approval", async () => {});
+    outcome = "approved";
+  } catch (error) {
+    outcome = "rejected";
+  }
+  await context.step("record-outcome", async () => outcome);
+  return { outcome };
+});
+
+// ---- chained-invoke-durable: invoke a durable function (a child execution) -
+export const shippingService = withDurableExecution(async (event, context) => {
+  const label = await context.step("print-label", async () => `label-${event.sku}`);
+  await context.wait("courier-pickup", { minutes: 20 });
+  return context.step("hand-over", async () => ({ label, shipped: true }));
+});
+
+export const chainedInvokeDurable = withDurableExecution(async (event, context) => {
+  const sku = await context.step("pick-sku", async () => "sku-1");
+  const shipment = await context.invoke("ship", "shipping-service", { sku });
+  return context.step("confirm", async () => ({ sku, shipment }));
+});
+
+// ---- nested: child context > parallel > child context, map items with a ---
+// child context, and two waits inside the outer context (it spans three
+// invocations).
+export const nested = withDurableExecution(async (event, context) => {
+  const outer = await context.runInChildContext("outer", async (ctx) => {
+    const first = await ctx.step("outer-first", async () => 1);
+    const branches = await ctx.parallel("outer-parallel", [
+      async (b) => b.step("branch-a-step", async () => "a"),
+      async (b) =>
+        b.runInChildContext("branch-b-inner", async (c) => c.step("inner-step", async () => "b")),
+    ]);
+    await ctx.wait("outer-wait", { minutes: 20 });
+    const items = await ctx.map("outer-map", [10, 20], async (m, item, index) =>
+      m.runInChildContext(`item-${index}-ctx`, async (c) =>
+        c.step(`item-${index}-step`, async () => item + first),
+      ),
+    );
+    await ctx.wait("outer-wait-2", { minutes: 20 });
+    return { branches: branches.getResults(), items: items.getResults() };
+  });
+  const last = await context.step("after-outer", async () => "done");
+  return { outer, last };
+});
+
+// ---- removed-operation: a step removed between invocations ----------------
+// Invocation 1 runs create-order, audit-log, then waits; later invocations
+// run the new code without audit-log, so position 2 meets the wait where
+// the checkpoint has a step.
+let removedInvocations = 0;
+export function resetRemoved() {
+  removedInvocations = 0;
+}
+export const removedOperation = withDurableExecution(async (event, context) => {
+  removedInvocations += 1;
+  await context.step("create-order", async () => "ok");
+  if (removedInvocations === 1) await context.step("audit-log", async () => "logged");
+  await context.wait("settle", { minutes: 20 });
+  return context.step("finish", async () => "done");
+});
+
+// The waits of the scenarios below are longer than the 900 s the JS runner
+// gives an invocation, so the SDK always suspends at them (a shorter wait may
+// be waited out in-process, depending on timing).
+
+// ---- loop-2000: 2,000 steps, a wait after every 500 -----------------------
+export const LOOP_STEPS = 2000;
+export const loop2000 = withDurableExecution(async (event, context) => {
+  let total = 0;
+  for (let i = 1; i <= LOOP_STEPS; i += 1) {
+    total += await context.step(`item-${i}`, async () => i);
+    if (i % 500 === 0 && i < LOOP_STEPS) await context.wait(`pause-${i}`, { minutes: 20 });
+  }
+  return { total };
+});

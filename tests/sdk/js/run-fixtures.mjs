@@ -5,6 +5,10 @@
 //   <scenario>.operations.json   getOperations() as a bare array of the raw
 //                                operation records (getOperationData())
 //   <scenario>.invocations.json  getInvocations() (camelCase)
+//   <scenario>.inputs.json       what each handler invocation received and
+//                                returned, in invocation order (see
+//                                recording() below): the oracle's ground truth
+//   <scenario>.child.inputs.json the same for a chained-invoke's durable child
 //
 // Usage: node run-fixtures.mjs OUT_DIR [SCENARIO ...]   (default: all)
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -39,14 +43,72 @@ const SCENARIOS = {
       runner.registerFunction("pricing-service", handlers.pricingService);
     },
   },
+  "retry-exhausted": { handler: handlers.retryExhausted },
+  "callback-failed": {
+    handler: handlers.callbackFailed,
+    async during(runner) {
+      const callback = runner.getOperation("manager-approval");
+      await callback.waitForData(WaitingOperationStatus.SUBMITTED);
+      await callback.sendCallbackFailure({
+        ErrorType: "ApprovalRejected",
+        ErrorMessage: "rejected by manager@example.com",
+      });
+    },
+  },
+    "chained-invoke-durable": {
+    handler: handlers.chainedInvokeDurable,
+    setup(runner, child) {
+      runner.registerDurableFunction("shipping-service", child(handlers.shippingService));
+    },
+  },
+  nested: { handler: handlers.nested },
+  "removed-operation": { handler: handlers.removedOperation, before: handlers.resetRemoved },
+  "loop-2000": { handler: handlers.loop2000 },
 };
+
+// The JS runner records an execution timeout as metadata but never times an
+// execution out.
+const PYTHON_ONLY = ["execution-timeout"];
+
+// What the runner passes to the handler is the raw Lambda invocation input
+// (a DurableExecutionInvocationInputWithClient: the event's three fields plus
+// an API client) and what it returns is the raw output; the runner calls the
+// function withDurableExecution returned (InvokeHandler.invoke), so wrapping
+// that function sees both unchanged. Copied to JSON at once: the runner
+// reuses operation objects between invocations.
+function recording(handler, log) {
+  return async (event, context) => {
+    const entry = {
+      Input: JSON.parse(
+        JSON.stringify({
+          DurableExecutionArn: event.DurableExecutionArn,
+          CheckpointToken: event.CheckpointToken,
+          InitialExecutionState: event.InitialExecutionState,
+        }),
+      ),
+    };
+    log.push(entry);
+    try {
+      const output = await handler(event, context);
+      entry.Output = JSON.parse(JSON.stringify(output ?? null));
+      return output;
+    } catch (error) {
+      entry.Thrown = String(error?.stack ?? error);
+      throw error;
+    }
+  };
+}
 
 
 async function runScenario(name, outDir) {
   const scenario = SCENARIOS[name];
   scenario.before?.();
-  const runner = new LocalDurableTestRunner({ handlerFunction: scenario.handler });
-  scenario.setup?.(runner);
+  const inputs = [];
+  const childInputs = [];
+  const runner = new LocalDurableTestRunner({
+    handlerFunction: recording(scenario.handler, inputs),
+  });
+  scenario.setup?.(runner, (h) => recording(h, childInputs));
   const running = runner.run({ payload: INPUT });
   if (scenario.during) await scenario.during(runner);
   const execution = await running;
@@ -57,6 +119,8 @@ async function runScenario(name, outDir) {
   // getOperations() is already flat (children included, in order).
   write("operations", execution.getOperations().map((op) => op.getOperationData()));
   write("invocations", execution.getInvocations());
+  write("inputs", inputs);
+  if (childInputs.length) write("child.inputs", childInputs);
 }
 
 async function main() {
@@ -65,7 +129,11 @@ async function main() {
     process.stderr.write("usage: node run-fixtures.mjs OUT_DIR [SCENARIO ...]\n");
     return 2;
   }
-  const names = rest.length ? rest : Object.keys(SCENARIOS);
+  // Scenarios the JS runner cannot play are skipped by name, so one list
+  // serves both runners.
+  const names = (rest.length ? rest : Object.keys(SCENARIOS)).filter(
+    (n) => !PYTHON_ONLY.includes(n),
+  );
   const unknown = names.filter((n) => !(n in SCENARIOS));
   if (unknown.length) {
     process.stderr.write(`unknown scenario(s) ${unknown}; known: ${Object.keys(SCENARIOS)}\n`);

@@ -134,3 +134,145 @@ def chained_invoke(event, context: DurableContext):
     sku = context.step(lambda _: "sku-1", name="pick-sku")
     price = context.invoke("pricing-service", {"sku": sku}, name="get-price")
     return context.step(lambda _: {"sku": sku, "price": price}, name="quote")
+
+
+# ---- retry-exhausted: a step failing on every attempt -----------------------
+
+
+def _decline(step_ctx):
+    raise RuntimeError(f"card declined (attempt {step_ctx.attempt})")
+
+
+def _three_attempts(_error: Exception, attempts_made: int) -> RetryDecision:
+    if attempts_made >= 3:
+        return RetryDecision.no_retry()
+    return RetryDecision.retry(Duration.from_seconds(2 * attempts_made))
+
+
+@durable_execution
+def retry_exhausted(event, context: DurableContext):
+    context.step(lambda _: "reserved", name="reserve-stock")
+    context.step(
+        _decline, name="charge-card", config=StepConfig(retry_strategy=_three_attempts)
+    )
+    return "unreachable"
+
+
+# ---- callback-failed: the callback is answered with a failure ---------------
+
+
+@durable_execution
+def callback_failed(event, context: DurableContext):
+    context.step(lambda _: "requested", name="request-approval")
+    try:
+        context.wait_for_callback(lambda callback_id, _ctx: None, name="manager-approval")
+        outcome = "approved"
+    except Exception:  # noqa: BLE001 - the callback's failure, whatever its type
+        outcome = "rejected"
+    context.step(lambda _: outcome, name="record-outcome")
+    return {"outcome": outcome}
+
+
+# ---- execution-timeout: the execution times out while suspended -------------
+# The runner gives the execution a shorter timeout than anyone takes to
+# answer the callback (nobody does).
+
+
+@durable_execution
+def execution_timeout(event, context: DurableContext):
+    context.step(lambda _: "requested", name="request-approval")
+    approval = context.wait_for_callback(
+        lambda callback_id, _ctx: None, name="manager-approval"
+    )
+    context.step(lambda _: "finalized", name="finalize")
+    return {"approval": approval}
+
+
+# ---- chained-invoke-durable: invoke a durable function (a child execution) --
+
+
+@durable_execution
+def shipping_service(event, context: DurableContext):
+    label = context.step(lambda _: f"label-{event['sku']}", name="print-label")
+    context.wait(Duration.from_minutes(20), name="courier-pickup")
+    return context.step(lambda _: {"label": label, "shipped": True}, name="hand-over")
+
+
+@durable_execution
+def chained_invoke_durable(event, context: DurableContext):
+    sku = context.step(lambda _: "sku-1", name="pick-sku")
+    shipment = context.invoke("shipping-service", {"sku": sku}, name="ship")
+    return context.step(lambda _: {"sku": sku, "shipment": shipment}, name="confirm")
+
+
+# ---- nested: child context > parallel > child context, map items with a -----
+# child context, and two waits inside the outer context (it spans three
+# invocations).
+
+
+def _branch_a_step(b: DurableContext):
+    return b.step(lambda _: "a", name="branch-a-step")
+
+
+def _branch_b_inner(b: DurableContext):
+    return b.run_in_child_context(
+        lambda c: c.step(lambda _: "b", name="inner-step"), name="branch-b-inner"
+    )
+
+
+def _outer(ctx: DurableContext):
+    first = ctx.step(lambda _: 1, name="outer-first")
+    branches = ctx.parallel([_branch_a_step, _branch_b_inner], name="outer-parallel")
+    ctx.wait(Duration.from_minutes(20), name="outer-wait")
+
+    def item(m: DurableContext, value, index, _items):
+        return m.run_in_child_context(
+            lambda c: c.step(lambda _: value + first, name=f"item-{index}-step"),
+            name=f"item-{index}-ctx",
+        )
+
+    items = ctx.map([10, 20], item, name="outer-map")
+    ctx.wait(Duration.from_minutes(20), name="outer-wait-2")
+    return {"branches": branches.get_results(), "items": items.get_results()}
+
+
+@durable_execution
+def nested(event, context: DurableContext):
+    outer = context.run_in_child_context(_outer, name="outer")
+    last = context.step(lambda _: "done", name="after-outer")
+    return {"outer": outer, "last": last}
+
+
+# ---- removed-operation: a step removed between invocations ------------------
+# Invocation 1 runs create-order, audit-log, then waits; later invocations run
+# the new code without audit-log, so position 2 meets the wait where the
+# checkpoint has a step.
+_REMOVED = {"count": 0}
+
+
+@durable_execution
+def removed_operation(event, context: DurableContext):
+    _REMOVED["count"] += 1
+    context.step(lambda _: "ok", name="create-order")
+    if _REMOVED["count"] == 1:
+        context.step(lambda _: "logged", name="audit-log")
+    context.wait(Duration.from_minutes(20), name="settle")
+    return context.step(lambda _: "done", name="finish")
+
+
+def reset_removed() -> None:
+    _REMOVED["count"] = 0
+
+
+# ---- loop-2000: 2,000 steps, a wait after every 500 -------------------------
+LOOP_STEPS = 2000
+
+
+@durable_execution
+def loop_2000(event, context: DurableContext):
+    total = 0
+    for i in range(1, LOOP_STEPS + 1):
+        total += context.step(lambda _, i=i: i, name=f"item-{i}")
+        if i % 500 == 0 and i < LOOP_STEPS:
+            context.wait(Duration.from_minutes(20), name=f"pause-{i}")
+    return {"total": total}

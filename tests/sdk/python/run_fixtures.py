@@ -3,10 +3,19 @@ local runner and write the files people really have:
 
   <scenario>.history.json      GetDurableExecutionHistory as the local runner
                                serialises it (epoch-second floats)
+  <scenario>.history-pages.json the pages as served, one per line, when there
+                               are several (loop-2000)
   <scenario>.history-cli.json  the same response as the AWS CLI prints it:
                                parsed by botocore's own Lambda model, then
                                dumped with ISO-8601 timestamps
   <scenario>.store.json        the execution file of the filesystem store
+  <scenario>.store/            the filesystem store's folder (one file per
+                               execution: a chained invoke's durable child too)
+  <scenario>.state.json        GetDurableExecutionState of the finished run
+  <scenario>.inputs.json       what each handler invocation received and
+                               returned, in invocation order (see Recording):
+                               the oracle's ground truth
+  <scenario>.child.inputs.json the same for a chained invoke's durable child
   emulator-store.db            the SQLite store with every scenario's execution
 
 Usage: run_fixtures.py OUT_DIR [SCENARIO ...]   (default: all scenarios)
@@ -24,10 +33,13 @@ from pathlib import Path
 import botocore.session
 from botocore.parsers import create_parser
 
+from aws_durable_execution_sdk_python.lambda_service import ErrorObject
+from aws_durable_execution_sdk_python_testing.model import GetDurableExecutionStateResponse
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
 from aws_durable_execution_sdk_python_testing.stores.filesystem import (
     FileSystemExecutionStore,
 )
+from aws_durable_execution_sdk_python_testing.stores.memory import InMemoryExecutionStore
 from aws_durable_execution_sdk_python_testing.stores.sqlite import (
     SQLiteExecutionStore,
 )
@@ -46,7 +58,42 @@ SCENARIOS = {
     "fanout": (handlers.fanout, "fanout"),
     "nondeterministic": (handlers.nondeterministic, "nondeterministic"),
     "chained-invoke": (handlers.chained_invoke, "chained_invoke"),
+    "retry-exhausted": (handlers.retry_exhausted, "retry_exhausted"),
+    "callback-failed": (handlers.callback_failed, "callback_failed"),
+    "execution-timeout": (handlers.execution_timeout, "execution_timeout"),
+    "chained-invoke-durable": (handlers.chained_invoke_durable, "chained_invoke_durable"),
+    "nested": (handlers.nested, "nested"),
+    "removed-operation": (handlers.removed_operation, "removed_operation"),
+    "loop-2000": (handlers.loop_2000, "loop_2000"),
 }
+
+# execution-timeout: shorter than anyone takes to answer its callback (the
+# runner arms it on a real-time scheduler, so it costs this many seconds).
+EXECUTION_TIMEOUT_SECONDS = 2
+
+
+class Recording:
+    """Wraps the function @durable_execution returned, which the runner's
+    InProcessInvoker.invoke calls with the invocation input object
+    (DurableExecutionInvocationInputWithClient: the Lambda event's fields plus
+    a service client) and whose return value is the raw Lambda output dict.
+    Each input is saved in its Lambda JSON form (to_json_dict: the shape the
+    service sends) before the handler runs; each output after."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.log: list[dict] = []
+
+    def __call__(self, event, context):
+        entry = {"Input": json.loads(json.dumps(event.to_json_dict(), default=str))}
+        self.log.append(entry)
+        try:
+            output = self.handler(event, context)
+        except BaseException as error:  # recorded, then re-raised unchanged
+            entry["Thrown"] = repr(error)
+            raise
+        entry["Output"] = json.loads(json.dumps(output, default=str))
+        return output
 
 
 def cli_style(history: dict) -> dict:  # the AWS CLI's view of the same bytes
@@ -72,36 +119,98 @@ def cli_style(history: dict) -> dict:  # the AWS CLI's view of the same bytes
 def run_scenario(name: str, out: Path, sqlite: SQLiteExecutionStore) -> None:
     handler, function_name = SCENARIOS[name]
     handlers.reset_nondeterministic()
+    handlers.reset_removed()
+    recording = Recording(handler)
+    child = Recording(handlers.shipping_service)
+    timeout = EXECUTION_TIMEOUT_SECONDS if name == "execution-timeout" else TIMEOUT
     with tempfile.TemporaryDirectory() as tmp:
-        store = FileSystemExecutionStore.create(Path(tmp) / "executions")
+        folder_store = FileSystemExecutionStore.create(Path(tmp) / "executions")
+        # The filesystem store rewrites the whole execution file on every
+        # checkpoint (quadratic: loop-2000 takes minutes); that scenario runs
+        # on the in-memory store and the filesystem store writes its files
+        # once at the end (same code, same bytes).
+        in_memory = name == "loop-2000"
+        store = InMemoryExecutionStore() if in_memory else folder_store
         with DurableFunctionTestRunner(
-            handler=handler, store=store, execution_timeout=TIMEOUT
+            handler=recording, store=store, execution_timeout=timeout
         ) as runner:
             if name == "chained-invoke":
                 runner.register_function("pricing-service", handlers.pricing_service)
+            if name == "chained-invoke-durable":
+                runner.register_durable_function("shipping-service", child)
             arn = runner.run_async(
                 input=INPUT,
-                execution_timeout=TIMEOUT,
+                execution_timeout=timeout,
                 function_name=function_name,
                 execution_name=f"{function_name}-1",
             )
-            if name == "callback-flow":
+            if name in ("callback-flow", "callback-failed"):
                 callback_id = runner.wait_for_callback(arn, timeout=TIMEOUT)
-                answer = {"approved": True, "by": "manager@example.com"}
-                runner.send_callback_success(callback_id, json.dumps(answer).encode())
+                if name == "callback-flow":
+                    answer = {"approved": True, "by": "manager@example.com"}
+                    runner.send_callback_success(callback_id, json.dumps(answer).encode())
+                else:
+                    runner.send_callback_failure(
+                        callback_id,
+                        ErrorObject(
+                            message="rejected by manager@example.com",
+                            type="ApprovalRejected",
+                            data=None,
+                            stack_trace=None,
+                        ),
+                    )
             result = runner.wait_for_result(arn, timeout=TIMEOUT)
             print(f"{name}: {result.status}", file=sys.stderr)
-            response = runner.get_execution_history(arn, include_execution_data=True)
-            # The bytes the local runner's web server sends for this call
-            # (its JSON serializer writes datetimes as epoch-second floats).
-            history = json.loads(JSONSerializer().to_bytes(response.to_dict()))
+            # The bytes the local runner's web server sends for each page of
+            # this call (its JSON serializer writes datetimes as epoch-second
+            # floats). The service pages the history (100 events a page
+            # here); the runner's own get_execution_history returns page 1
+            # only, so the pages are walked on its executor, as the web
+            # server does for a caller passing the NextMarker back.
+            pages = []
+            marker = None
+            while True:
+                response = runner._executor.get_execution_history(  # noqa: SLF001
+                    arn, include_execution_data=True, marker=marker
+                )
+                pages.append(json.loads(JSONSerializer().to_bytes(response.to_dict())))
+                marker = pages[-1].get("NextMarker")
+                if not marker:
+                    break
+            # One document with every event, as a caller that concatenated
+            # the pages' Events has it.
+            history = {"Events": [e for page in pages for e in page["Events"]]}
             execution = store.load(arn)
-        files = list((Path(tmp) / "executions").glob("*.json"))
-        if len(files) != 1:
-            raise SystemExit(f"{name}: expected one store file, found {files}")
-        shutil.copyfile(files[0], out / f"{name}.store.json")
-    sqlite.save(execution)
+            # The service answers GetDurableExecutionState only during an
+            # invocation; the finished run's operations in its response shape.
+            state = GetDurableExecutionStateResponse(operations=list(execution.operations))
+            if in_memory:
+                for each in store.list_all():
+                    folder_store.save(each)
+        files = sorted((Path(tmp) / "executions").glob("*.json"))
+        own = [f for f in files if json.loads(f.read_text())["DurableExecutionArn"] == arn]
+        if len(own) != 1:
+            raise SystemExit(f"{name}: expected one store file for {arn}, found {files}")
+        shutil.copyfile(own[0], out / f"{name}.store.json")
+        folder = out / f"{name}.store"
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(Path(tmp) / "executions", folder)
+        # Every execution of the run (a durable child too), as the store
+        # has them.
+        for each in folder_store.list_all():
+            sqlite.save(each)
+    (out / f"{name}.state.json").write_text(
+        json.dumps(json.loads(JSONSerializer().to_bytes(state.to_dict())), indent=2) + "\n"
+    )
+    (out / f"{name}.inputs.json").write_text(json.dumps(recording.log, indent=1) + "\n")
+    if child.log:
+        (out / f"{name}.child.inputs.json").write_text(json.dumps(child.log, indent=1) + "\n")
     (out / f"{name}.history.json").write_text(json.dumps(history, indent=2) + "\n")
+    if len(pages) > 1:
+        # The pages as served, one JSON document per line.
+        (out / f"{name}.history-pages.json").write_text(
+            "".join(json.dumps(page) + "\n" for page in pages)
+        )
     (out / f"{name}.history-cli.json").write_text(
         json.dumps(cli_style(history), indent=4) + "\n"
     )
