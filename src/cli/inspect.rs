@@ -50,7 +50,7 @@ pub fn execution_json(index: usize, e: &Execution, a: &Analysis) -> Value {
             "replayed": inv.counts().0,
             "executed": inv.counts().1,
             "switches": inv.switches.iter().map(|s| json!({
-                "context": a.contexts[s.context].names,
+                "context": a.context_names(s.context),
                 "position": s.position,
                 "operation": e.operations[s.op].display_name(),
             })).collect::<Vec<_>>(),
@@ -136,7 +136,7 @@ fn print_text(history: &History, reports: &[(usize, &Execution, Analysis)], styl
             let switch = match inv.root_switch().or(inv.switches.first()) {
                 Some(s) => format!(
                     "{}@{} {}",
-                    a.contexts[s.context].path_label(),
+                    a.context_label(s.context),
                     s.position,
                     e.operations[s.op].display_name()
                 ),

@@ -46,8 +46,9 @@ impl SeqOp {
 
 /// Every operation of an execution, in tree order.
 pub fn execution_sequence(exec: &Execution, analysis: &Analysis) -> Vec<SeqOp> {
+    let mut paths = Paths::new(analysis);
     let mut v: Vec<SeqOp> = (0..exec.operations.len())
-        .map(|i| seq_op(exec, analysis, i))
+        .map(|i| seq_op(exec, analysis, &mut paths, i))
         .collect();
     sort_tree(&mut v);
     v
@@ -60,11 +61,12 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
     let Some(ir) = analysis.invocations.get(inv) else {
         return Vec::new();
     };
+    let mut paths = Paths::new(analysis);
     let mut v: Vec<SeqOp> = ir
         .roles()
         .enumerate()
         .filter(|(_, r)| *r != Role::NotReached)
-        .map(|(i, _)| seq_op(exec, analysis, i))
+        .map(|(i, _)| seq_op(exec, analysis, &mut paths, i))
         .collect();
     let last = analysis.invocations.len().checked_sub(1);
     for d in &analysis.diagnoses {
@@ -73,17 +75,17 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
             continue;
         };
         let context = d.context.unwrap_or(0);
-        let ctx = &analysis.contexts[context];
+        let key = analysis.context_key(context);
         // The invocation stopped there: the recorded op at that place and
         // everything after it in code order were not reached.
-        let mut stop = ctx.key.clone();
+        let mut stop = key.clone();
         stop.push(position);
         v.retain(|s| s.full_path().lt(stop.iter().copied()));
         v.push(SeqOp {
-            key: ctx.key.clone(),
-            context_names: ctx.names.clone(),
+            key,
+            context_names: analysis.context_names(context),
             position,
-            depth: ctx.depth,
+            depth: analysis.contexts[context].depth,
             sig: found.clone(),
             status: None,
             result: None,
@@ -94,13 +96,34 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
     v
 }
 
-fn seq_op(exec: &Execution, analysis: &Analysis, i: usize) -> SeqOp {
+/// Each context's position and name paths, walked once per context rather
+/// than once per operation (the analysis keeps no per-context paths).
+struct Paths<'a> {
+    analysis: &'a Analysis,
+    cache: Vec<Option<(Vec<u32>, Vec<String>)>>,
+}
+
+impl<'a> Paths<'a> {
+    fn new(analysis: &'a Analysis) -> Self {
+        Paths {
+            analysis,
+            cache: vec![None; analysis.contexts.len()],
+        }
+    }
+
+    fn of(&mut self, c: usize) -> &(Vec<u32>, Vec<String>) {
+        let a = self.analysis;
+        self.cache[c].get_or_insert_with(|| (a.context_key(c), a.context_names(c)))
+    }
+}
+
+fn seq_op(exec: &Execution, analysis: &Analysis, paths: &mut Paths, i: usize) -> SeqOp {
     let op = &exec.operations[i];
     let place = analysis.places[i];
-    let ctx = &analysis.contexts[place.context];
+    let (key, names) = paths.of(place.context);
     SeqOp {
-        key: ctx.key.clone(),
-        context_names: ctx.names.clone(),
+        key: key.clone(),
+        context_names: names.clone(),
         position: place.position,
         depth: place.depth,
         sig: OpSig::of(op),
