@@ -163,3 +163,83 @@ fn a_hundred_thousand_deep_chain_loads_and_analyses_without_recursion() {
     assert_eq!(key_len, 100_000, "every level is in the tree");
     assert!(peak < 1 << 30, "peak {} MB", peak >> 20);
 }
+
+/// Contexts whose ParentIds are given: `(id, parent)`, in event order.
+fn contexts_with_parents(parents: &[(String, Option<String>)]) -> String {
+    let mut evs = vec![json!({
+        "EventType": "ExecutionStarted", "EventTimestamp": 1795534421.0, "EventId": 1,
+        "Id": "exec", "Name": "cyclic", "ExecutionStartedDetails": {}
+    })];
+    for (id, parent) in parents {
+        evs.push(json!({
+            "EventType": "ContextStarted", "EventTimestamp": 1795534421.5,
+            "EventId": evs.len() + 1, "SubType": "RunInChildContext",
+            "Id": id, "Name": id, "ParentId": parent, "ContextStartedDetails": {}
+        }));
+    }
+    json!({ "Events": evs }).to_string()
+}
+
+#[test]
+fn parent_id_cycles_and_self_parents_are_reported_by_id() {
+    let s = |x: &str| x.to_string();
+    let doc = contexts_with_parents(&[
+        (s("a"), Some(s("b"))),
+        (s("b"), Some(s("a"))),
+        (s("me"), Some(s("me"))),
+        (s("fine"), None),
+        (s("child"), Some(s("fine"))),
+    ]);
+    let h = load_bytes("cycle.json", doc.as_bytes()).expect("loads");
+    let cycle: Vec<&String> = h.warnings.iter().filter(|w| w.contains("cycle")).collect();
+    assert_eq!(cycle.len(), 1, "{:?}", h.warnings);
+    assert!(cycle[0].contains("a → b → a"), "{}", cycle[0]);
+    let selfs: Vec<&String> = h
+        .warnings
+        .iter()
+        .filter(|w| w.contains("themselves"))
+        .collect();
+    assert_eq!(selfs.len(), 1, "{:?}", h.warnings);
+    assert!(selfs[0].ends_with(": me"), "{}", selfs[0]);
+    assert!(
+        !h.warnings.iter().any(|w| w.contains("fine")),
+        "a plain parent is no warning: {:?}",
+        h.warnings
+    );
+    // Every operation is still placed.
+    let e = &h.executions[0];
+    let a = analyze(e);
+    assert_eq!(a.places.len(), 5);
+    let child = e.op_index("child").unwrap();
+    assert_eq!(a.places[child].depth, 1);
+}
+
+#[test]
+fn a_hundred_thousand_long_parent_id_cycle_is_reported_not_an_abort() {
+    let n = 100_000;
+    let id = |i: usize| format!("c-{i}");
+    let parents: Vec<(String, Option<String>)> =
+        (0..n).map(|i| (id(i), Some(id((i + 1) % n)))).collect();
+    let doc = contexts_with_parents(&parents);
+    let t = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || {
+            measure(|| {
+                let h = load_bytes("long-cycle.json", doc.as_bytes()).expect("loads");
+                let a = analyze(&h.executions[0]);
+                (h.warnings, a.places.len())
+            })
+        })
+        .unwrap();
+    let ((warnings, placed), took, peak) = t.join().expect("no stack overflow");
+    println!("100,000-long cycle: {took:?}, peak {} MB", peak >> 20);
+    assert_eq!(placed, n);
+    let w: Vec<&String> = warnings.iter().filter(|w| w.contains("cycle")).collect();
+    assert_eq!(w.len(), 1, "{warnings:?}");
+    assert!(
+        w[0].contains("c-0 → c-1 → c-2 → c-3 → ... (100000 operations) → c-0"),
+        "{}",
+        w[0]
+    );
+    assert!(peak < 1 << 30, "peak {} MB", peak >> 20);
+}
