@@ -243,3 +243,26 @@ fn a_hundred_thousand_long_parent_id_cycle_is_reported_not_an_abort() {
     );
     assert!(peak < 1 << 30, "peak {} MB", peak >> 20);
 }
+
+#[cfg(feature = "gui")]
+#[test]
+fn the_app_prepares_a_ten_thousand_deep_chain_in_linear_time_and_memory() {
+    use durable_lens::ui::doc::Doc;
+    let doc = chain(10_000);
+    let h = load_bytes("deep.json", doc.as_bytes()).expect("loads");
+    let (label, took, peak) = measure(|| {
+        let d = Doc::build(h, 0, None, None);
+        let leaf = d.history.executions[0].op_index("leaf").unwrap();
+        d.position_label(leaf)
+    });
+    println!(
+        "app view of the 10,000-deep chain: {took:?}, peak {} MB",
+        peak >> 20
+    );
+    // `1.1.1…` : the leaf is first at every level.
+    assert_eq!(label.split('.').count(), 10_001);
+    assert!(label.split('.').all(|p| p == "1"), "{}", &label[..40]);
+    let bound = if cfg!(debug_assertions) { 5 } else { 1 };
+    assert!(took < Duration::from_secs(bound), "took {took:?}");
+    assert!(peak < 200 << 20, "peak {} MB", peak >> 20);
+}
