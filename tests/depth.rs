@@ -266,3 +266,32 @@ fn the_app_prepares_a_ten_thousand_deep_chain_in_linear_time_and_memory() {
     assert!(took < Duration::from_secs(bound), "took {took:?}");
     assert!(peak < 200 << 20, "peak {} MB", peak >> 20);
 }
+
+#[test]
+fn a_ten_thousand_deep_chain_diffs_against_itself_in_linear_memory() {
+    use durable_lens::diff::{diff, execution_sequence, DiffOptions};
+    let doc = chain(10_000);
+    let h = load_bytes("deep.json", doc.as_bytes()).expect("loads");
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let ((rows, consistent, leaf_key), took, peak) = measure(|| {
+        let left = execution_sequence(e, &a);
+        let right = execution_sequence(e, &a);
+        let report = diff(&left, &right, DiffOptions::default());
+        let leaf = left
+            .iter()
+            .find(|s| s.sig.name.as_deref() == Some("leaf"))
+            .unwrap();
+        (report.rows.len(), report.is_consistent(), leaf.key().len())
+    });
+    println!(
+        "diff of the 10,000-deep chain: {took:?}, peak {} MB",
+        peak >> 20
+    );
+    assert_eq!(rows, 10_001);
+    assert!(consistent);
+    assert_eq!(leaf_key, 10_000, "the leaf's path, asked for, is whole");
+    let bound = if cfg!(debug_assertions) { 10 } else { 2 };
+    assert!(took < Duration::from_secs(bound), "took {took:?}");
+    assert!(peak < 200 << 20, "peak {} MB", peak >> 20);
+}

@@ -79,7 +79,7 @@ pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> 
             "first_violation": report.first_violation().map(|v| v.to_string()),
             "violations": report.violations.iter().map(|v| json!({"message": v.to_string(), "position": v.position, "context": v.context_names})).collect::<Vec<_>>(),
             "rows": report.rows.iter().map(|row| json!({
-                "context": row.context_names, "position": row.position, "kind": format!("{:?}", row.kind),
+                "context": row.context.names(), "position": row.position, "kind": format!("{:?}", row.kind),
                 "left": sig(row.left.map(|i| &l[i])), "right": sig(row.right.map(|i| &r[i])),
                 "result_changes": row.changes.iter().map(|c| json!({"pointer": c.pointer, "left": c.left, "right": c.right})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),

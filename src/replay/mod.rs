@@ -7,6 +7,7 @@ mod contexts;
 mod diagnose;
 mod invocations;
 
+pub(crate) use contexts::tree_order;
 pub use contexts::{Context, Place};
 pub(crate) use diagnose::js_step_chain;
 pub use diagnose::{diagnose_error_text, plain_message, Diagnosis, Mismatch, ParsedError};
