@@ -192,7 +192,7 @@ fn nondeterministic_execution_opens_on_its_diagnosis() {
     // The offending position is selected in both views.
     let sel = h.state().selected.expect("offending op selected");
     let doc = h.state().doc.as_ref().unwrap();
-    assert_eq!(doc.position_labels[sel], "2");
+    assert_eq!(doc.position_label(sel), "2");
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn print_text(
             let switch = match inv.root_switch().or(inv.switches.first()) {
                 Some(s) => format!(
                     "{}@{} {}",
-                    a.contexts[s.context].path_label(),
+                    a.context_label(s.context),
                     s.position,
                     e.operations[s.op].display_name()
                 ),

@@ -205,7 +205,7 @@ impl ExecutionReport {
                             .switches
                             .iter()
                             .map(|s| SwitchReport {
-                                context: a.contexts[s.context].names.clone(),
+                                context: a.context_names(s.context),
                                 position: s.position,
                                 operation: name(s.op),
                             })
@@ -340,7 +340,7 @@ impl DiffDoc {
                 .rows
                 .iter()
                 .map(|row| DiffRowReport {
-                    context: row.context_names.clone(),
+                    context: row.context.names(),
                     position: row.position,
                     kind: format!("{:?}", row.kind),
                     left: row.left.map(|i| side(&l[i])),

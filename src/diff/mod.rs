@@ -13,15 +13,130 @@ pub use json::{json_diff, JsonChange};
 use crate::model::{Execution, OpSig, OpStatus};
 use crate::replay::{Analysis, Role};
 use serde_json::Value;
+use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
+
+/// The path of a context (positions and names from the root down), shared:
+/// every operation of a context holds the same one, and a context's path
+/// extends its parent's, so paths cost one node per context whatever the
+/// depth (a copy per operation was quadratic in depth).
+#[derive(Debug, Clone, Default)]
+pub struct CtxPath(Option<Arc<PathNode>>);
+
+#[derive(Debug)]
+struct PathNode {
+    parent: CtxPath,
+    position: u32,
+    /// `None` for the `0` that starts a missing parent's `[0, n]`.
+    name: Option<String>,
+    /// Number of positions from the root down to here.
+    len: usize,
+}
+
+impl CtxPath {
+    fn child(&self, position: u32, name: Option<String>) -> CtxPath {
+        CtxPath(Some(Arc::new(PathNode {
+            parent: self.clone(),
+            position,
+            name,
+            len: self.len() + 1,
+        })))
+    }
+
+    fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| n.len)
+    }
+
+    fn nodes(&self) -> impl Iterator<Item = &PathNode> {
+        std::iter::successors(self.0.as_deref(), |n| n.parent.0.as_deref())
+    }
+
+    /// Position path (empty for the root).
+    pub fn key(&self) -> Vec<u32> {
+        let mut v: Vec<u32> = self.nodes().map(|n| n.position).collect();
+        v.reverse();
+        v
+    }
+
+    /// Names of the contexts from the root down, for messages.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.nodes().filter_map(|n| n.name.clone()).collect();
+        v.reverse();
+        v
+    }
+
+    fn up(&self, levels: usize) -> &CtxPath {
+        let mut at = self;
+        for _ in 0..levels {
+            match &at.0 {
+                Some(n) => at = &n.parent,
+                None => break,
+            }
+        }
+        at
+    }
+
+    fn same(a: &CtxPath, b: &CtxPath) -> bool {
+        match (&a.0, &b.0) {
+            (Some(x), Some(y)) => Arc::ptr_eq(x, y),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    /// Order of `self ++ [p]` and `other ++ [q]` as position sequences,
+    /// without building them: walk both up to the same length, then up
+    /// together remembering the highest level that differs (shared nodes
+    /// stop the walk early).
+    fn cmp_full(&self, p: u32, other: &CtxPath, q: u32) -> Ordering {
+        let (la, lb) = (self.len(), other.len());
+        let m = la.min(lb);
+        // The element right after the common length on each side.
+        let next_a = if la > m {
+            self.up(la - m - 1).0.as_ref().map(|n| n.position)
+        } else {
+            Some(p)
+        };
+        let next_b = if lb > m {
+            other.up(lb - m - 1).0.as_ref().map(|n| n.position)
+        } else {
+            Some(q)
+        };
+        let (mut a, mut b) = (self.up(la - m), other.up(lb - m));
+        let mut first = Ordering::Equal;
+        while !CtxPath::same(a, b) {
+            let (Some(x), Some(y)) = (&a.0, &b.0) else {
+                break;
+            };
+            let c = x.position.cmp(&y.position);
+            if c != Ordering::Equal {
+                first = c;
+            }
+            a = &x.parent;
+            b = &y.parent;
+        }
+        if first != Ordering::Equal {
+            return first;
+        }
+        match next_a.cmp(&next_b) {
+            Ordering::Equal => la.cmp(&lb),
+            c => c,
+        }
+    }
+}
+
+impl PartialEq for CtxPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.cmp_full(0, other, 0) == Ordering::Equal
+    }
+}
 
 /// One operation as a diff sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeqOp {
-    /// Position path of the enclosing context (empty for the root).
-    pub key: Vec<u32>,
-    /// Names of the enclosing contexts, for messages.
-    pub context_names: Vec<String>,
+    /// The enclosing context's path (shared by its operations).
+    pub context: CtxPath,
     /// 1-based position within the context.
     pub position: u32,
     pub depth: u32,
@@ -36,21 +151,36 @@ pub struct SeqOp {
 }
 
 impl SeqOp {
-    fn full_path(&self) -> impl Iterator<Item = u32> + '_ {
-        self.key
-            .iter()
-            .copied()
-            .chain(std::iter::once(self.position))
+    /// Position path of the enclosing context (empty for the root).
+    pub fn key(&self) -> Vec<u32> {
+        self.context.key()
+    }
+
+    /// Names of the enclosing contexts, for messages.
+    pub fn context_names(&self) -> Vec<String> {
+        self.context.names()
+    }
+
+    fn cmp_place(&self, other: &SeqOp) -> Ordering {
+        self.context
+            .cmp_full(self.position, &other.context, other.position)
     }
 }
 
 /// Every operation of an execution, in tree order.
 pub fn execution_sequence(exec: &Execution, analysis: &Analysis) -> Vec<SeqOp> {
+    let mut paths = Paths::new(analysis);
     let mut v: Vec<SeqOp> = (0..exec.operations.len())
-        .map(|i| seq_op(exec, analysis, i))
+        .map(|i| seq_op(exec, analysis, &mut paths, i))
         .collect();
-    sort_tree(&mut v);
+    sort_by_rank(analysis, &mut v);
     v
+}
+
+/// Tree order from the analysis's pre-order ranks: no path is compared.
+fn sort_by_rank(analysis: &Analysis, v: &mut [SeqOp]) {
+    let order = crate::replay::tree_order(&analysis.contexts, analysis.places.len());
+    v.sort_by_key(|s| s.op.and_then(|i| order.rank.get(i).copied()));
 }
 
 /// What the handler saw in invocation `inv`: the operations it replayed or
@@ -60,12 +190,15 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
     let Some(ir) = analysis.invocations.get(inv) else {
         return Vec::new();
     };
+    let mut paths = Paths::new(analysis);
     let mut v: Vec<SeqOp> = ir
         .roles()
         .enumerate()
         .filter(|(_, r)| *r != Role::NotReached)
-        .map(|(i, _)| seq_op(exec, analysis, i))
+        .map(|(i, _)| seq_op(exec, analysis, &mut paths, i))
         .collect();
+    sort_by_rank(analysis, &mut v);
+    let mut inserted = false;
     let last = analysis.invocations.len().checked_sub(1);
     for d in &analysis.diagnoses {
         let here = d.invocation == Some(inv) || (d.invocation.is_none() && Some(inv) == last);
@@ -73,34 +206,63 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
             continue;
         };
         let context = d.context.unwrap_or(0);
-        let ctx = &analysis.contexts[context];
+        let path = paths.of(context);
         // The invocation stopped there: the recorded op at that place and
         // everything after it in code order were not reached.
-        let mut stop = ctx.key.clone();
-        stop.push(position);
-        v.retain(|s| s.full_path().lt(stop.iter().copied()));
+        v.retain(|s| s.context.cmp_full(s.position, &path, position) == Ordering::Less);
+        inserted = true;
         v.push(SeqOp {
-            key: ctx.key.clone(),
-            context_names: ctx.names.clone(),
+            context: path,
             position,
-            depth: ctx.depth,
+            depth: analysis.contexts[context].depth,
             sig: found.clone(),
             status: None,
             result: None,
             op: None,
         });
     }
-    sort_tree(&mut v);
+    if inserted {
+        // Nearly sorted already: the stable sort compares neighbours.
+        sort_tree(&mut v);
+    }
     v
 }
 
-fn seq_op(exec: &Execution, analysis: &Analysis, i: usize) -> SeqOp {
+/// One shared path per context, each extending its parent's.
+struct Paths {
+    of: Vec<CtxPath>,
+}
+
+impl Paths {
+    fn new(analysis: &Analysis) -> Self {
+        let mut of: Vec<CtxPath> = Vec::with_capacity(analysis.contexts.len());
+        for c in &analysis.contexts {
+            // Parents come before their children in `contexts`.
+            let path = match c.parent.and_then(|p| of.get(p)) {
+                None => CtxPath::default(),
+                Some(parent) if c.op.is_none() => {
+                    // A missing parent's context: `[0, n]`.
+                    parent
+                        .child(0, None)
+                        .child(c.position, Some(c.name.clone()))
+                }
+                Some(parent) => parent.child(c.position, Some(c.name.clone())),
+            };
+            of.push(path);
+        }
+        Paths { of }
+    }
+
+    fn of(&self, c: usize) -> CtxPath {
+        self.of.get(c).cloned().unwrap_or_default()
+    }
+}
+
+fn seq_op(exec: &Execution, analysis: &Analysis, paths: &mut Paths, i: usize) -> SeqOp {
     let op = &exec.operations[i];
     let place = analysis.places[i];
-    let ctx = &analysis.contexts[place.context];
     SeqOp {
-        key: ctx.key.clone(),
-        context_names: ctx.names.clone(),
+        context: paths.of(place.context),
         position: place.position,
         depth: place.depth,
         sig: OpSig::of(op),
@@ -111,7 +273,7 @@ fn seq_op(exec: &Execution, analysis: &Analysis, i: usize) -> SeqOp {
 }
 
 fn sort_tree(v: &mut [SeqOp]) {
-    v.sort_by(|a, b| a.full_path().cmp(b.full_path()));
+    v.sort_by(SeqOp::cmp_place);
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -150,8 +312,8 @@ impl RowKind {
 /// One aligned place: the same context position on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiffRow {
-    pub key: Vec<u32>,
-    pub context_names: Vec<String>,
+    /// The enclosing context's path (`key()`, `names()`).
+    pub context: CtxPath,
     pub position: u32,
     pub depth: u32,
     /// Indices into the left and right sequences.
@@ -242,21 +404,21 @@ pub fn diff(left: &[SeqOp], right: &[SeqOp], opts: DiffOptions) -> DiffReport {
     let (mut i, mut j) = (0, 0);
     while i < left.len() || j < right.len() {
         let ord = match (left.get(i), right.get(j)) {
-            (Some(l), Some(r)) => l.full_path().cmp(r.full_path()),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+            (Some(l), Some(r)) => l.cmp_place(r),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
         };
         let (li, ri) = match ord {
-            std::cmp::Ordering::Equal => {
+            Ordering::Equal => {
                 i += 1;
                 j += 1;
                 (Some(i - 1), Some(j - 1))
             }
-            std::cmp::Ordering::Less => {
+            Ordering::Less => {
                 i += 1;
                 (Some(i - 1), None)
             }
-            std::cmp::Ordering::Greater => {
+            Ordering::Greater => {
                 j += 1;
                 (None, Some(j - 1))
             }
@@ -267,8 +429,7 @@ pub fn diff(left: &[SeqOp], right: &[SeqOp], opts: DiffOptions) -> DiffReport {
             .expect("one side is set");
         let (kind, changes) = classify(li.map(|x| &left[x]), ri.map(|x| &right[x]));
         let row = DiffRow {
-            key: any.key.clone(),
-            context_names: any.context_names.clone(),
+            context: any.context.clone(),
             position: any.position,
             depth: any.depth,
             left: li,
@@ -282,7 +443,7 @@ pub fn diff(left: &[SeqOp], right: &[SeqOp], opts: DiffOptions) -> DiffReport {
             report.violations.push(Violation {
                 kind,
                 row: report.rows.len(),
-                context_names: row.context_names.clone(),
+                context_names: row.context.names(),
                 position: row.position,
                 expected: li.map(|x| left[x].sig.clone()),
                 found: ri.map(|x| right[x].sig.clone()),

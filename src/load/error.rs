@@ -94,6 +94,13 @@ pub enum LoadError {
         waited_ms: u64,
     },
 
+    #[error("{file}: {place}: SQLite worked {limit_ms} ms on one row without producing it and was stopped (is `executions` an endless or very slow view?)")]
+    TooSlow {
+        file: String,
+        place: String,
+        limit_ms: u64,
+    },
+
     #[error("{file}: table {table}: expected columns {expected}, found {found}")]
     Schema {
         file: String,
@@ -178,6 +185,7 @@ impl LoadError {
             | LoadError::DuplicateOperation { file, .. }
             | LoadError::Sqlite { file, .. }
             | LoadError::Locked { file, .. }
+            | LoadError::TooSlow { file, .. }
             | LoadError::Schema { file, .. }
             | LoadError::ExecutionNotFound { file, .. }
             | LoadError::NoStoreFiles { file, .. }

@@ -23,6 +23,7 @@ mod raw;
 mod scan;
 mod sink;
 mod sqlite;
+mod sqlite_read;
 mod store;
 mod top;
 
@@ -115,10 +116,10 @@ pub fn load_path_selected(
         let (executions, warnings, number) = match &opts.execution {
             // Only the selected row's data is read.
             Some(sel) => {
-                let summaries = sqlite::list(path)?;
+                let summaries = sqlite::list(path, opts)?;
                 let i = select_index(&file, &summaries, sel)?;
                 check_cancel(opts, &file)?;
-                let (e, w) = sqlite::load_one(path, &summaries[i].arn)?;
+                let (e, w) = sqlite::load_one(path, &summaries[i].arn, opts)?;
                 (vec![e], w, Some(i + 1))
             }
             None => {
@@ -171,25 +172,42 @@ pub fn detect(bytes: &[u8]) -> Result<Format, LoadError> {
 /// The executions of a store (SQLite: indexed columns only, `data` is not
 /// read). Any other loadable file lists the executions it holds.
 pub fn list_store(path: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
+    list_store_with(path, &LoadOptions::default())
+}
+
+/// [`list_store`] that `opts.cancel` can stop (SQLite stores).
+pub fn list_store_with(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<ExecutionSummary>, LoadError> {
     let meta = input::check(path)?;
     if meta.is_dir() {
         return folder::list(path);
     }
     if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
-        return sqlite::list(path);
+        return sqlite::list(path, opts);
     }
     Ok(load_path(path)?.executions.iter().map(summary_of).collect())
 }
 
 /// One execution of a store by ARN.
 pub fn load_store_execution(path: &Path, arn: &str) -> Result<History, LoadError> {
+    load_store_execution_with(path, arn, &LoadOptions::default())
+}
+
+/// [`load_store_execution`] that `opts.cancel` can stop (SQLite stores).
+pub fn load_store_execution_with(
+    path: &Path,
+    arn: &str,
+    opts: &LoadOptions,
+) -> Result<History, LoadError> {
     let file = path.display().to_string();
     let meta = input::check(path)?;
     let (format, exec, warnings) = if meta.is_dir() {
         let (e, w) = folder::load_one(path, arn)?;
         (Format::PythonStoreDir, e, w)
     } else if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
-        let (e, w) = sqlite::load_one(path, arn)?;
+        let (e, w) = sqlite::load_one(path, arn, opts)?;
         (Format::PythonStoreSqlite, e, w)
     } else {
         let mut h = load_path(path)?;

@@ -28,7 +28,111 @@ pub(crate) fn normalise(exec: &mut Execution, parents: Parents, warnings: &mut V
     if parents == Parents::Check {
         check_parents(exec, warnings);
     }
+    warnings.extend(parent_cycles(exec));
     exec.sdk = Sdk::guess(exec);
+}
+
+/// Operations that are their own parent, and ParentId chains that come
+/// back to where they started: named in a warning (the analysis puts a
+/// self-parent under a missing-parent context and breaks a cycle at the
+/// root, so the history still shows). Only operations that are some
+/// operation's parent can be on a cycle, so only those are hashed; each is
+/// followed once (linear, no recursion).
+fn parent_cycles(exec: &Execution) -> Vec<String> {
+    let ops = &exec.operations;
+    let mut parents: HashMap<&str, usize, BuildHasherDefault<Fx>> = HashMap::default();
+    let mut last = None;
+    for p in ops.iter().filter_map(|o| o.parent_id.as_deref()) {
+        if last != Some(p) {
+            parents.insert(p, usize::MAX);
+            last = Some(p);
+        }
+    }
+    if parents.is_empty() {
+        return Vec::new();
+    }
+    // The operations that are parents, and each one's own parent among them.
+    let mut nodes: Vec<usize> = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        if let Some(slot) = parents.get_mut(op.id.as_str()) {
+            if *slot == usize::MAX {
+                *slot = nodes.len();
+                nodes.push(i);
+            }
+        }
+    }
+    let next: Vec<Option<usize>> = nodes
+        .iter()
+        .map(|&i| {
+            let p = ops[i].parent_id.as_deref()?;
+            parents.get(p).copied().filter(|&n| n != usize::MAX)
+        })
+        .collect();
+    let mut selfs = Vec::new();
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+    let mut state = vec![0u8; nodes.len()]; // 0 = unseen, 1 = on this walk, 2 = done
+    let mut walk = Vec::new();
+    for start in 0..nodes.len() {
+        let mut n = start;
+        walk.clear();
+        while state[n] == 0 {
+            state[n] = 1;
+            walk.push(n);
+            match next[n] {
+                Some(m) => n = m,
+                None => break,
+            }
+        }
+        if state[n] == 1 && next[n].is_some() {
+            // Came back to a node of this walk: the cycle is the walk from it.
+            let from = walk.iter().position(|&w| w == n).unwrap_or(0);
+            let cycle: Vec<usize> = walk[from..].iter().map(|&w| nodes[w]).collect();
+            if cycle.len() == 1 {
+                selfs.push(cycle[0]);
+            } else {
+                cycles.push(cycle);
+            }
+        }
+        for &w in &walk {
+            state[w] = 2;
+        }
+    }
+    let mut out = Vec::new();
+    if !selfs.is_empty() {
+        let shown: Vec<String> = selfs.iter().take(3).map(|&i| ops[i].id.clone()).collect();
+        out.push(format!(
+            "{} operation(s) name themselves as their parent (shown under a missing parent): {}{}",
+            selfs.len(),
+            shown.join(", "),
+            if selfs.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        ));
+    }
+    if !cycles.is_empty() {
+        let shown: Vec<String> = cycles
+            .iter()
+            .take(3)
+            .map(|c| {
+                let ids: Vec<&str> = c.iter().take(4).map(|&i| ops[i].id.as_str()).collect();
+                let back = if c.len() > ids.len() {
+                    format!(" → ... ({} operations) → {}", c.len(), ids[0])
+                } else {
+                    format!(" → {}", ids[0])
+                };
+                format!("{}{back}", ids.join(" → "))
+            })
+            .collect();
+        out.push(format!(
+            "{} ParentId cycle(s) (each operation's ParentId is the next), broken at the root context: {}{}",
+            cycles.len(),
+            shown.join("; "),
+            if cycles.len() > shown.len() { "; ..." } else { "" }
+        ));
+    }
+    out
 }
 
 fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {

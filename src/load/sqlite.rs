@@ -1,21 +1,20 @@
 //! The Python testing SQLite store: table `executions`, one row per
 //! execution, `data` holding the store JSON. Opened read-only and never
-//! modified, also while the emulator writes it in WAL mode. Listing reads
-//! only the indexed columns, never `data`.
+//! modified, also while the emulator writes it in WAL mode (how: see
+//! `sqlite_read`). Listing reads only the indexed columns, never `data`;
+//! every listing or load is one query (or two, for a selection) in one read
+//! transaction, never one lookup per row (without a primary key each lookup
+//! is a full scan).
 
 use super::error::LoadError;
+use super::sqlite_read::{map_err, read, Bounds, Clock};
 use super::{check_cancel, report, select_index, ExecutionSummary, LoadOptions};
 use crate::model::{Execution, Format, Ts};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::Path;
-use std::time::Duration;
 
 pub(crate) const MAGIC: &[u8] = b"SQLite format 3\0";
-
-/// How long to wait for a writer's lock before reporting `Locked`: long
-/// enough to ride out one emulator checkpoint, short enough not to hang.
-const BUSY_MS: u64 = 1000;
 
 const COLUMNS: [&str; 7] = [
     "durable_execution_arn",
@@ -29,64 +28,6 @@ const COLUMNS: [&str; 7] = [
 
 fn file_of(path: &Path) -> String {
     path.display().to_string()
-}
-
-fn map_err(path: &Path, place: &str, e: rusqlite::Error) -> LoadError {
-    use rusqlite::ErrorCode;
-    if let rusqlite::Error::SqliteFailure(f, _) = &e {
-        if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) {
-            return LoadError::Locked {
-                file: file_of(path),
-                place: place.to_string(),
-                waited_ms: BUSY_MS,
-            };
-        }
-    }
-    LoadError::Sqlite {
-        file: file_of(path),
-        place: place.to_string(),
-        message: e.to_string(),
-    }
-}
-
-/// `file:` URI of a path: `%`, `?` and `#` would be read as URI syntax.
-fn uri_path(path: &Path) -> String {
-    let mut s = String::new();
-    for c in path.display().to_string().chars() {
-        match c {
-            '%' => s.push_str("%25"),
-            '?' => s.push_str("%3f"),
-            '#' => s.push_str("%23"),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
-/// Open read-only. A WAL-mode database needs a `-shm` file even to read;
-/// when no `-wal` file exists no connection has the database open, so it is
-/// opened `immutable` and nothing is created next to it (the fixtures folder
-/// is read-only, and we never write beside a user's store). When a `-wal`
-/// exists a writer may be active: read through the WAL to see its commits.
-fn open(path: &Path) -> Result<Connection, LoadError> {
-    let header = read_header(path)?;
-    let wal_mode = header.get(18..20) == Some(&[2, 2]);
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let immutable = wal_mode && !Path::new(&wal).exists();
-    let uri = format!(
-        "file:{}?mode=ro{}",
-        uri_path(path),
-        if immutable { "&immutable=1" } else { "" }
-    );
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri, flags).map_err(|e| map_err(path, "opening", e))?;
-    conn.busy_timeout(Duration::from_millis(BUSY_MS))
-        .map_err(|e| map_err(path, "opening", e))?;
-    check_schema(path, &conn)?;
-    Ok(conn)
 }
 
 /// The first 100 bytes (the SQLite header), without reading the whole file.
@@ -158,18 +99,38 @@ fn stamp(v: ValueRef<'_>) -> Option<Ts> {
 }
 
 /// Every execution, oldest first, from the indexed columns only.
-pub(crate) fn list(path: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
-    let conn = open(path)?;
+pub(crate) fn list(path: &Path, opts: &LoadOptions) -> Result<Vec<ExecutionSummary>, LoadError> {
+    list_within(path, &Bounds::new(opts.cancel))
+}
+
+pub(crate) fn list_within(
+    path: &Path,
+    bounds: &Bounds,
+) -> Result<Vec<ExecutionSummary>, LoadError> {
+    read(path, bounds, |conn, clock| {
+        check_schema(path, conn)?;
+        list_rows(path, conn, clock)
+    })
+}
+
+const ORDER: &str = "ORDER BY start_timestamp, durable_execution_arn";
+
+fn list_rows(
+    path: &Path,
+    conn: &Connection,
+    clock: &Clock,
+) -> Result<Vec<ExecutionSummary>, LoadError> {
     let place = "table executions";
     let mut stmt = conn
-        .prepare(
+        .prepare(&format!(
             "SELECT durable_execution_arn, function_name, execution_name, status, start_timestamp, end_timestamp \
-             FROM executions ORDER BY start_timestamp, durable_execution_arn",
-        )
+             FROM executions {ORDER}"
+        ))
         .map_err(|e| map_err(path, place, e))?;
     let mut rows = stmt.query([]).map_err(|e| map_err(path, place, e))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(|e| map_err(path, place, e))? {
+        clock.tick();
         let get = |i: usize| row.get_ref(i).unwrap_or(ValueRef::Null);
         let Some(arn) = text(get(0)) else {
             return Err(LoadError::invalid(
@@ -195,36 +156,22 @@ pub(crate) fn list(path: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
     Ok(out)
 }
 
-fn load_row(
+/// The execution of one row's `data` (`function_name` fills in a document
+/// that has none).
+fn exec_of_row(
     path: &Path,
-    conn: &Connection,
     arn: &str,
+    data: ValueRef<'_>,
+    function_name: Option<String>,
     warnings: &mut Vec<String>,
 ) -> Result<Execution, LoadError> {
     let place = format!("table executions, row {arn}");
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT data, function_name FROM executions WHERE durable_execution_arn = ?1",
-        )
-        .map_err(|e| map_err(path, &place, e))?;
-    let mut rows = stmt.query([arn]).map_err(|e| map_err(path, &place, e))?;
-    let Some(row) = rows.next().map_err(|e| map_err(path, &place, e))? else {
-        return Err(LoadError::ExecutionNotFound {
-            file: file_of(path),
-            error: crate::select::SelectError::NoMatch {
-                selector: arn.to_string(),
-                count: count(path, conn)?,
-                candidates: Vec::new(),
-            },
-        });
-    };
     let source = format!("{}, {place}, column data", file_of(path));
-    let data: Vec<u8> = match row.get_ref(0).unwrap_or(ValueRef::Null) {
-        ValueRef::Text(t) | ValueRef::Blob(t) => t.to_vec(),
+    let data: &[u8] = match data {
+        ValueRef::Text(t) | ValueRef::Blob(t) => t,
         _ => return Err(LoadError::Empty { file: source }),
     };
-    let function_name = row.get_ref(1).ok().and_then(text);
-    let parsed = super::parse_bytes(&source, &data)?;
+    let parsed = super::parse_bytes(&source, data)?;
     if parsed.format != Format::PythonStoreJson {
         return Err(super::top::unrecognised(
             &source,
@@ -242,6 +189,39 @@ fn load_row(
     Ok(exec)
 }
 
+fn load_row(
+    path: &Path,
+    conn: &Connection,
+    clock: &Clock,
+    arn: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Execution, LoadError> {
+    let place = format!("table executions, row {arn}");
+    let mut stmt = conn
+        .prepare("SELECT data, function_name FROM executions WHERE durable_execution_arn = ?1")
+        .map_err(|e| map_err(path, &place, e))?;
+    let mut rows = stmt.query([arn]).map_err(|e| map_err(path, &place, e))?;
+    let Some(row) = rows.next().map_err(|e| map_err(path, &place, e))? else {
+        return Err(LoadError::ExecutionNotFound {
+            file: file_of(path),
+            error: crate::select::SelectError::NoMatch {
+                selector: arn.to_string(),
+                count: count(path, conn)?,
+                candidates: Vec::new(),
+            },
+        });
+    };
+    clock.tick();
+    let function_name = row.get_ref(1).ok().and_then(text);
+    exec_of_row(
+        path,
+        arn,
+        row.get_ref(0).unwrap_or(ValueRef::Null),
+        function_name,
+        warnings,
+    )
+}
+
 fn count(path: &Path, conn: &Connection) -> Result<usize, LoadError> {
     conn.query_row("SELECT COUNT(*) FROM executions", [], |r| {
         r.get::<_, i64>(0)
@@ -250,11 +230,17 @@ fn count(path: &Path, conn: &Connection) -> Result<usize, LoadError> {
     .map_err(|e| map_err(path, "table executions", e))
 }
 
-pub(crate) fn load_one(path: &Path, arn: &str) -> Result<(Execution, Vec<String>), LoadError> {
-    let conn = open(path)?;
-    let mut warnings = Vec::new();
-    let exec = load_row(path, &conn, arn, &mut warnings)?;
-    Ok((exec, warnings))
+pub(crate) fn load_one(
+    path: &Path,
+    arn: &str,
+    opts: &LoadOptions,
+) -> Result<(Execution, Vec<String>), LoadError> {
+    read(path, &Bounds::new(opts.cancel), |conn, clock| {
+        check_schema(path, conn)?;
+        let mut warnings = Vec::new();
+        let exec = load_row(path, conn, clock, arn, &mut warnings)?;
+        Ok((exec, warnings))
+    })
 }
 
 /// Every execution (or the selected one), with progress per execution.
@@ -263,19 +249,46 @@ pub(crate) fn load_all(
     opts: &LoadOptions,
 ) -> Result<(Vec<Execution>, Vec<String>), LoadError> {
     let file = file_of(path);
-    let summaries = list(path)?;
-    let conn = open(path)?;
-    let chosen: Vec<&ExecutionSummary> = match &opts.execution {
-        Some(sel) => vec![&summaries[select_index(&file, &summaries, sel)?]],
-        None => summaries.iter().collect(),
-    };
-    let mut warnings = Vec::new();
-    let mut out = Vec::with_capacity(chosen.len());
-    for (k, s) in chosen.iter().enumerate() {
-        check_cancel(opts, &file)?;
-        report(opts, k as u64, chosen.len() as u64, "executions");
-        out.push(load_row(path, &conn, &s.arn, &mut warnings)?);
-    }
-    report(opts, chosen.len() as u64, chosen.len() as u64, "executions");
-    Ok((out, warnings))
+    read(path, &Bounds::new(opts.cancel), |conn, clock| {
+        check_schema(path, conn)?;
+        let mut warnings = Vec::new();
+        if let Some(sel) = &opts.execution {
+            let summaries = list_rows(path, conn, clock)?;
+            let i = select_index(&file, &summaries, sel)?;
+            report(opts, 0, 1, "executions");
+            let exec = load_row(path, conn, clock, &summaries[i].arn, &mut warnings)?;
+            report(opts, 1, 1, "executions");
+            return Ok((vec![exec], warnings));
+        }
+        let total = count(path, conn)? as u64;
+        let place = "table executions";
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT durable_execution_arn, data, function_name FROM executions {ORDER}"
+            ))
+            .map_err(|e| map_err(path, place, e))?;
+        let mut rows = stmt.query([]).map_err(|e| map_err(path, place, e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| map_err(path, place, e))? {
+            check_cancel(opts, &file)?;
+            report(opts, out.len() as u64, total, "executions");
+            let Some(arn) = text(row.get_ref(0).unwrap_or(ValueRef::Null)) else {
+                return Err(LoadError::invalid(
+                    &file,
+                    format!(
+                        "table executions, row {}, column durable_execution_arn",
+                        out.len() + 1
+                    ),
+                    "an execution ARN (text)",
+                    "NULL or a blob",
+                ));
+            };
+            let function_name = row.get_ref(2).ok().and_then(text);
+            let data = row.get_ref(1).unwrap_or(ValueRef::Null);
+            out.push(exec_of_row(path, &arn, data, function_name, &mut warnings)?);
+            clock.tick();
+        }
+        report(opts, out.len() as u64, out.len() as u64, "executions");
+        Ok((out, warnings))
+    })
 }

@@ -14,24 +14,145 @@ pub struct Context {
     pub parent: Option<usize>,
     /// 0 for the root.
     pub depth: u32,
-    /// Names of the context operations from the root down (empty for the root).
-    pub names: Vec<String>,
-    /// Positions of the context operations from the root down: the identity of
-    /// a context that survives different id schemes (Python vs JS SDK).
-    pub key: Vec<u32>,
+    /// The name of the operation that opened this context (empty for the
+    /// root). The path of names is [`names`], walked on demand.
+    pub name: String,
+    /// This context's 1-based position in its parent (0 for the root); the
+    /// path of positions is [`key`].
+    pub position: u32,
     /// The operations directly inside, in position order.
     pub children: Vec<usize>,
 }
 
-impl Context {
-    /// `process-items › map-item-0`, or `root`.
-    pub fn path_label(&self) -> String {
-        if self.names.is_empty() {
-            "root".to_string()
-        } else {
-            self.names.join(" › ")
+// Paths are not stored per context: a chain of N nested contexts would hold
+// N²/2 names and positions (a 10,000-deep chain took 13 GB). Each context
+// keeps its own name and position and a path is walked up when asked for.
+
+/// Names of the context operations from the root down to `c` (empty for the
+/// root).
+pub fn names(contexts: &[Context], c: usize) -> Vec<String> {
+    let mut v: Vec<String> = up(contexts, c).map(|x| x.name.clone()).collect();
+    v.reverse();
+    v
+}
+
+/// Positions of the context operations from the root down to `c`: the
+/// identity of a context that survives different id schemes (Python vs JS
+/// SDK). A synthetic context for a missing parent is `[0, n]` (n-th missing
+/// parent), a place no real root operation has.
+pub fn key(contexts: &[Context], c: usize) -> Vec<u32> {
+    let mut v = Vec::new();
+    for x in up(contexts, c) {
+        v.push(x.position);
+        if x.op.is_none() {
+            v.push(0);
         }
     }
+    v.reverse();
+    v
+}
+
+/// `process-items › map-item-0`, or `root`.
+pub fn path_label(contexts: &[Context], c: usize) -> String {
+    let names = names(contexts, c);
+    if names.is_empty() {
+        "root".to_string()
+    } else {
+        names.join(" › ")
+    }
+}
+
+/// `c` and its ancestors, innermost first, without the root. Parents have
+/// smaller indices than their children (as `build` makes them); the walk is
+/// bounded by the number of contexts whatever a hand-made tree holds.
+fn up(contexts: &[Context], c: usize) -> impl Iterator<Item = &Context> {
+    std::iter::successors(contexts.get(c), move |x| {
+        x.parent.filter(|&p| p != 0).and_then(|p| contexts.get(p))
+    })
+    .take(contexts.len())
+    .filter(|x| x.parent.is_some())
+}
+
+/// The context whose [`key`] is `key`, found from the root down by position.
+pub fn find(contexts: &[Context], key: &[u32]) -> Option<usize> {
+    let opened: HashMap<usize, usize> = contexts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.op.map(|op| (op, i)))
+        .collect();
+    let mut at = 0usize;
+    let mut rest = key;
+    if let [0, n, tail @ ..] = key {
+        at = contexts
+            .iter()
+            .position(|c| c.op.is_none() && c.parent == Some(0) && c.position == *n)?;
+        rest = tail;
+    }
+    for &k in rest {
+        let op = *contexts
+            .get(at)?
+            .children
+            .get((k as usize).checked_sub(1)?)?;
+        at = *opened.get(&op)?;
+    }
+    Some(at)
+}
+
+/// Every operation's rank in code order (the order of position paths: the
+/// tree's pre-order, contexts of missing parents first), and for each context
+/// the rank just past its subtree. Linear, and no recursion on depth.
+pub(crate) struct TreeOrder {
+    pub rank: Vec<usize>,
+    end: Vec<usize>,
+}
+
+impl TreeOrder {
+    pub fn end_of(&self, context: usize) -> usize {
+        self.end.get(context).copied().unwrap_or(usize::MAX)
+    }
+}
+
+pub(crate) fn tree_order(contexts: &[Context], n_ops: usize) -> TreeOrder {
+    let mut opened = vec![None; n_ops];
+    for (i, c) in contexts.iter().enumerate() {
+        if let Some(op) = c.op.filter(|&op| op < n_ops) {
+            opened[op] = Some(i);
+        }
+    }
+    let mut rank = vec![usize::MAX; n_ops];
+    let mut end = vec![usize::MAX; contexts.len()];
+    let mut next = 0;
+    let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+    // Missing-parent contexts (`[0, n]`) come before the root's operations.
+    stack.extend(
+        contexts
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(_, c)| c.op.is_none() && c.parent.is_some())
+            .map(|(i, _)| (i, 0)),
+    );
+    while let Some((c, k)) = stack.last_mut() {
+        match contexts.get(*c).and_then(|x| x.children.get(*k)) {
+            Some(&op) => {
+                *k += 1;
+                if op < n_ops && rank[op] == usize::MAX {
+                    rank[op] = next;
+                    next += 1;
+                    if let Some(inner) = opened[op] {
+                        stack.push((inner, 0));
+                    }
+                }
+            }
+            None => {
+                if let Some(e) = end.get_mut(*c) {
+                    *e = next;
+                }
+                stack.pop();
+            }
+        }
+    }
+    TreeOrder { rank, end }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +198,8 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
         op: None,
         parent: None,
         depth: 0,
-        names: Vec::new(),
-        key: Vec::new(),
+        name: String::new(),
+        position: 0,
         children: Vec::new(),
     }];
     let mut context_of_op: Vec<Option<usize>> = vec![None; ops.len()];
@@ -129,16 +250,12 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
                 depth,
             };
             if has_children[i] || ops[i].op_type == OpType::Context {
-                let mut names = contexts[parent_ctx].names.clone();
-                names.push(ops[i].display_name().to_string());
-                let mut key = contexts[parent_ctx].key.clone();
-                key.push(position);
                 contexts.push(Context {
                     op: Some(i),
                     parent: Some(parent_ctx),
                     depth: depth + 1,
-                    names,
-                    key,
+                    name: ops[i].display_name().to_string(),
+                    position,
                     children: Vec::new(),
                 });
                 context_of_op[i] = Some(contexts.len() - 1);
@@ -165,8 +282,9 @@ fn orphan_context(
         op: None,
         parent: Some(0),
         depth: 1,
-        names: vec![format!("(missing parent {short})")],
-        key: vec![0, orphans.len() as u32 + 1],
+        name: format!("(missing parent {short})"),
+        // With `op: None`, [`key`] makes it `[0, n]`.
+        position: orphans.len() as u32 + 1,
         children: Vec::new(),
     });
     orphans.insert(parent_id.to_string(), contexts.len() - 1);
@@ -201,6 +319,11 @@ mod tests {
         assert_eq!(places[2].position, 2, "b stays second in the root");
         assert_eq!(places[1].context, places[3].context);
         assert_eq!(places[3].position, 2);
-        assert_eq!(contexts[places[1].context].names, ["(missing parent gone)"]);
+        assert_eq!(
+            names(&contexts, places[1].context),
+            ["(missing parent gone)"]
+        );
+        assert_eq!(key(&contexts, places[1].context), [0, 1]);
+        assert_eq!(find(&contexts, &[0, 1]), Some(places[1].context));
     }
 }

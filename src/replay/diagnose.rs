@@ -3,7 +3,7 @@
 //! plain "Replay consistency violation" form. The SDK texts are in
 //! `docs/formats.md` §7.
 
-use super::contexts::{Context, Place};
+use super::contexts::{self, Context, Place};
 use crate::model::{ErrorInfo, Execution, OpSig, OpType, Sdk};
 use std::collections::HashSet;
 
@@ -193,7 +193,7 @@ fn pin(
         None => (None, None),
     };
     let context_path = context
-        .map(|c| contexts[c].names.clone())
+        .map(|c| contexts::names(contexts, c))
         .unwrap_or_default();
     let plain = plain_message(
         &p,
@@ -241,7 +241,7 @@ fn locate(
     let Some((&position, key)) = chain.split_last() else {
         return (None, None, None);
     };
-    let context = contexts.iter().position(|c| c.key == key);
+    let context = contexts::find(contexts, key);
     let op = context.and_then(|c| contexts[c].children.get(position as usize - 1).copied());
     (op, context, Some(position))
 }

@@ -7,6 +7,7 @@ mod contexts;
 mod diagnose;
 mod invocations;
 
+pub(crate) use contexts::tree_order;
 pub use contexts::{Context, Place};
 pub(crate) use diagnose::js_step_chain;
 pub use diagnose::{diagnose_error_text, plain_message, Diagnosis, Mismatch, ParsedError};
@@ -29,6 +30,32 @@ pub struct Analysis {
     /// wait/callback/retry boundaries.
     pub invocations_inferred: bool,
     pub diagnoses: Vec<Diagnosis>,
+}
+
+impl Analysis {
+    /// Names of the context operations from the root down to context `c`.
+    pub fn context_names(&self, c: usize) -> Vec<String> {
+        contexts::names(&self.contexts, c)
+    }
+
+    /// Positions from the root down to context `c` (see [`Context`]).
+    pub fn context_key(&self, c: usize) -> Vec<u32> {
+        contexts::key(&self.contexts, c)
+    }
+
+    /// The recorded operation at a position path (`[2, 1]`: the first
+    /// operation in the context at root position 2).
+    pub fn op_at_place(&self, path: &[u32]) -> Option<usize> {
+        let (&position, key) = path.split_last()?;
+        let c = contexts::find(&self.contexts, key)?;
+        let at = (position as usize).checked_sub(1)?;
+        self.contexts[c].children.get(at).copied()
+    }
+
+    /// `process-items › map-item-0`, or `root`.
+    pub fn context_label(&self, c: usize) -> String {
+        contexts::path_label(&self.contexts, c)
+    }
 }
 
 /// How one operation took part in one invocation.
@@ -187,7 +214,9 @@ pub fn analyze(exec: &Execution) -> Analysis {
 }
 
 /// An invocation that failed on non-determinism stopped at the offending
-/// place: nothing after it in code order was reached there.
+/// place: nothing after it in code order was reached there. Code order is
+/// the tree's pre-order, so "at or after the place" is a comparison of
+/// pre-order ranks (no position path is built per operation).
 fn cut_after_failure(
     d: &Diagnosis,
     contexts: &[Context],
@@ -203,20 +232,25 @@ fn cut_after_failure(
     let Some(inv) = invocations.get_mut(k) else {
         return;
     };
-    let mut stop = contexts[d.context.unwrap_or(0)].key.clone();
-    stop.push(position);
+    let order = contexts::tree_order(contexts, places.len());
+    let context = d.context.unwrap_or(0);
+    let Some(ctx) = contexts.get(context) else {
+        return;
+    };
+    // The operation at the place, if recorded; otherwise the place is past
+    // the context's last child and the cut starts after its whole subtree.
+    let at = ctx
+        .children
+        .get((position as usize).wrapping_sub(1))
+        .copied();
+    let threshold = match at {
+        Some(op) => order.rank[op],
+        None => order.end_of(context),
+    };
     let cut: Vec<usize> = (0..places.len())
-        .filter(|&i| {
-            let p = places[i];
-            let mut path = contexts[p.context].key.clone();
-            path.push(p.position);
-            path >= stop && inv.role(i) != Some(Role::NotReached)
-        })
+        .filter(|&i| order.rank[i] >= threshold && inv.role(i) != Some(Role::NotReached))
         .collect();
     inv.cut_off(cut);
-    inv.switches.retain(|s| {
-        let mut path = contexts[s.context].key.clone();
-        path.push(s.position);
-        path <= stop
-    });
+    inv.switches
+        .retain(|s| order.rank.get(s.op).is_some_and(|&r| r < threshold) || Some(s.op) == at);
 }

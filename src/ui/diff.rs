@@ -456,7 +456,8 @@ impl DiffView {
                 };
                 row.set_selected(self.selected_row == Some(i));
                 let pos: Vec<String> = d
-                    .key
+                    .context
+                    .key()
                     .iter()
                     .chain(std::iter::once(&d.position))
                     .map(|k| k.to_string())

@@ -32,7 +32,6 @@ pub struct Doc {
     /// Operation index → row index in `tree`.
     pub row_of_op: Vec<usize>,
     /// Per operation: the dotted position path (`3.2`).
-    pub position_labels: Vec<String>,
     /// Per operation: duration text, precomputed.
     pub durations: Vec<String>,
     pub timeline: TimelineLayout,
@@ -42,6 +41,12 @@ pub struct Doc {
 }
 
 impl Doc {
+    /// Operation `op`'s position path, `2.1` (walked on demand: a path per
+    /// operation, precomputed, is quadratic in nesting depth).
+    pub fn position_label(&self, op: usize) -> String {
+        position_label(&self.analysis, op)
+    }
+
     /// Analyse execution `exec` of `history` and precompute the views.
     pub fn build(history: History, exec: usize, path: Option<PathBuf>, arn: Option<String>) -> Doc {
         let exec = exec.min(history.executions.len().saturating_sub(1));
@@ -49,12 +54,6 @@ impl Doc {
         let e = history.executions.get(exec).unwrap_or(&empty);
         let analysis = analyze(e);
         let (tree, row_of_op) = build_tree(e, &analysis);
-        let position_labels = e
-            .operations
-            .iter()
-            .enumerate()
-            .map(|(i, _)| position_label(&analysis, i))
-            .collect();
         let durations = e.operations.iter().map(duration_text).collect();
         let timeline = TimelineLayout::build(e, &analysis);
         let role_counts = analysis.invocations.iter().map(|r| r.counts()).collect();
@@ -66,7 +65,6 @@ impl Doc {
             analysis,
             tree,
             row_of_op,
-            position_labels,
             durations,
             timeline,
             role_counts,
@@ -102,8 +100,8 @@ impl Doc {
         self.analysis
             .places
             .get(op)
-            .and_then(|p| self.analysis.contexts.get(p.context))
-            .map(|c| c.path_label())
+            .filter(|p| p.context < self.analysis.contexts.len())
+            .map(|p| self.analysis.context_label(p.context))
             .unwrap_or_else(|| "root".into())
     }
 
@@ -192,10 +190,10 @@ fn position_label(a: &Analysis, op: usize) -> String {
         return String::new();
     };
     let mut parts: Vec<String> = a
-        .contexts
-        .get(p.context)
-        .map(|c| c.key.iter().map(|k| k.to_string()).collect())
-        .unwrap_or_default();
+        .context_key(p.context)
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
     parts.push(p.position.to_string());
     parts.join(".")
 }

@@ -79,7 +79,7 @@ impl InspectorView {
                     "parent",
                     o.parent_id.as_deref().unwrap_or("— (root context)"),
                 );
-                kv(ui, "position", &doc.position_labels[op]);
+                kv(ui, "position", &doc.position_label(op));
                 kv(ui, "context", &doc.context_path(op));
                 kv(
                     ui,

@@ -31,15 +31,22 @@ pub fn open(jc: &JobCtx, path: PathBuf, arn: Option<String>) -> JobOutput {
 }
 
 fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<JobOutput> {
+    let cancel = jc.cancel_flag();
+    // Store reads honour Cancel too (an endless view, a huge store).
+    let store_opts = load::LoadOptions {
+        cancel: Some(&cancel),
+        ..Default::default()
+    };
     if is_store(path) {
         if let Some(arn) = arn {
             jc.progress(-1.0, "reading the execution from the store");
-            let h = load::load_store_execution(path, &arn)
+            let h = load::load_store_execution_with(path, &arn, &store_opts)
                 .with_context(|| format!("opening execution {arn} in {}", path.display()))?;
             return Ok(finish(jc, h, path, Some(arn)));
         }
         jc.progress(-1.0, "listing the store's executions");
-        let list = load::list_store(path).with_context(|| format!("listing {}", path.display()))?;
+        let list = load::list_store_with(path, &store_opts)
+            .with_context(|| format!("listing {}", path.display()))?;
         if list.len() != 1 {
             let rows = list
                 .into_iter()
@@ -60,13 +67,12 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
         }
         let arn = list.into_iter().next().map(|s| s.arn);
         if let Some(arn) = arn {
-            let h = load::load_store_execution(path, &arn)
+            let h = load::load_store_execution_with(path, &arn, &store_opts)
                 .with_context(|| format!("opening execution {arn} in {}", path.display()))?;
             return Ok(finish(jc, h, path, Some(arn)));
         }
     }
     jc.progress(-1.0, format!("reading {}", path.display()));
-    let cancel = jc.cancel_flag();
     let report = |p: load::Progress| {
         let f = if p.total > 0 {
             p.done as f32 / p.total as f32 * 0.6

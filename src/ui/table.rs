@@ -199,8 +199,8 @@ impl TableView {
                     Item::Switch { switch, op } => {
                         let sw = replay.and_then(|r| r.switches.get(switch));
                         let ctx = sw
-                            .and_then(|s| doc.analysis.contexts.get(s.context))
-                            .map(|c| c.path_label())
+                            .filter(|s| s.context < doc.analysis.contexts.len())
+                            .map(|s| doc.analysis.context_label(s.context))
                             .unwrap_or_default();
                         let pos = sw.map(|s| s.position).unwrap_or(0);
                         row.col(|ui| {
@@ -244,7 +244,7 @@ impl TableView {
                         };
                         row.set_selected(selected == Some(tr.op));
                         row.col(|ui| {
-                            ui.label(txt(doc.position_labels[tr.op].clone()));
+                            ui.label(txt(doc.position_label(tr.op)));
                         });
                         row.col(|ui| {
                             ui.add_space(tr.depth as f32 * 14.0);

@@ -323,7 +323,7 @@ impl App {
                                 .analysis
                                 .contexts
                                 .get(s.context)
-                                .map(|c| c.path_label())
+                                .map(|_| d.analysis.context_label(s.context))
                                 .unwrap_or_default();
                             ui.label(
                                 RichText::new(format!(

@@ -323,7 +323,7 @@ impl RerunPanel {
                     });
                 });
                 let place = crate::rerun::place_label(&d.place);
-                if let Some(op) = doc.position_labels.iter().position(|p| *p == place) {
+                if let Some(op) = doc.analysis.op_at_place(&d.place) {
                     if ui
                         .small_button(format!("Show position {place} in the recording"))
                         .on_hover_text("Select the recorded operation in the timeline")

@@ -154,7 +154,11 @@ impl TimelineLayout {
                 let c = &a.contexts[ci];
                 Lane {
                     context: ci,
-                    label: c.names.last().cloned().unwrap_or_else(|| "root".into()),
+                    label: if c.parent.is_none() {
+                        "root".into()
+                    } else {
+                        c.name.clone()
+                    },
                     depth: c.depth,
                     spans: Vec::new(),
                     max_end: Vec::new(),

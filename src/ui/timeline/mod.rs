@@ -348,7 +348,7 @@ impl TimelineView {
                     ui.label(format!(
                         "{}  ({})",
                         o.display_name(),
-                        doc.position_labels[op]
+                        doc.position_label(op)
                     ));
                     ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
                     if !doc.durations[op].is_empty() {
