@@ -9,5 +9,6 @@ pub mod load;
 pub mod model;
 pub mod replay;
 pub mod rerun;
+pub mod timeline;
 #[cfg(feature = "gui")]
 pub mod ui;
