@@ -119,6 +119,8 @@ pub struct DrawnBand {
     pub width: f32,
     pub selected: bool,
     pub inferred: bool,
+    /// Room left for the band's own label (after a fresh-start note).
+    pub label_w: f32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,15 +140,23 @@ pub struct DrawnMarker {
 }
 
 /// "Fresh start — nothing to replay": an invocation that replayed nothing
-/// gets this one note at its band instead of a marker per context.
+/// gets this one note in its band's header instead of a marker per
+/// context, right-aligned at `x` so it never covers a span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawnNote {
     pub invocation: usize,
+    /// Where the text ends (it is drawn right-aligned).
     pub x: f32,
+    pub text: &'static str,
     pub faint: bool,
 }
 
 pub const FRESH_START: &str = "fresh start — nothing to replay";
+/// The note in a band too narrow for the whole sentence.
+pub const FRESH_START_SHORT: &str = "fresh start";
+/// Room the notes take in a band header (11 px text).
+const FRESH_START_W: f32 = 190.0;
+const FRESH_START_SHORT_W: f32 = 70.0;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DrawList {
@@ -196,20 +206,30 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
             continue;
         }
         let x = vp.x_of(b.start);
+        let width = (vp.x_of(b.end) - x).max(MIN_PX);
         let shown = opt.invocation == Some(i) || opt.all_markers;
+        let mut label_w = width;
         if b.replayed == 0 && shown {
+            let (text, w) = if width >= FRESH_START_W + 20.0 {
+                (FRESH_START, FRESH_START_W)
+            } else {
+                (FRESH_START_SHORT, FRESH_START_SHORT_W)
+            };
+            label_w = width - w;
             out.notes.push(DrawnNote {
                 invocation: i,
-                x,
+                x: (x + width).min(vp.width) - 3.0,
+                text,
                 faint: opt.invocation != Some(i),
             });
         }
         out.bands.push(DrawnBand {
             invocation: i,
             x,
-            width: (vp.x_of(b.end) - x).max(MIN_PX),
+            width,
             selected: opt.invocation == Some(i),
             inferred: b.inferred,
+            label_w,
         });
     }
     let lanes = opt.lanes.start.min(l.lanes.len())..opt.lanes.end.min(l.lanes.len());

@@ -9,8 +9,8 @@
 //! needs care, escaping text and attribute values, is one function here.
 
 use super::draw::{
-    shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport, BAND_H, FRESH_START, LABEL_INSET,
-    LABEL_W, LANE_H, MARKER_LEFT_W, RULER_H,
+    shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport, BAND_H, LABEL_INSET, LABEL_W,
+    LANE_H, MARKER_LEFT_W, RULER_H,
 };
 use super::layout::TimelineLayout;
 use crate::model::{format_duration_micros, Execution, OpStatus, OpType};
@@ -203,12 +203,12 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
     for n in &d.notes {
         let _ = writeln!(
             s,
-            r##"<text data-fresh-start="{}" x="{:.2}" y="{:.1}" fill="{}">{}</text>"##,
+            r##"<text data-fresh-start="{}" x="{:.2}" y="{:.1}" text-anchor="end" font-weight="bold" fill="{}">{}</text>"##,
             n.invocation + 1,
-            px + n.x + 3.0,
-            top + 11.0,
-            if n.faint { "#888888" } else { "#c86400" },
-            FRESH_START
+            px + n.x,
+            TITLE_H + RULER_H + 14.0,
+            if n.faint { "#555555" } else { "#a04e00" },
+            n.text
         );
     }
     s.push_str("</g>\n");
@@ -303,8 +303,8 @@ fn bands(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, top: f32, he
                 BAND_H - 4.0
             );
         }
-        if b.width > 14.0 {
-            let text = if b.width > 170.0 {
+        if b.label_w > 14.0 {
+            let text = if b.label_w > 170.0 {
                 band.label.clone()
             } else {
                 format!("#{}", b.invocation + 1)

@@ -15,8 +15,8 @@ use super::style;
 use super::Intent;
 use crate::model::{format_duration_micros, OpType};
 use crate::timeline::draw::{
-    shapes, DrawOptions, DrawnSpan, SpanKind, Viewport, BAND_H, FRESH_START, LABEL_INSET, LABEL_W,
-    LANE_H, MARKER_LEFT_W, RULER_H,
+    shapes, DrawOptions, DrawnSpan, SpanKind, Viewport, BAND_H, LABEL_INSET, LABEL_W, LANE_H,
+    MARKER_LEFT_W, RULER_H,
 };
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
 
@@ -240,7 +240,7 @@ impl TimelineView {
                     StrokeKind::Inside,
                 );
             }
-            let label = if b.width > 170.0 {
+            let label = if b.label_w > 170.0 {
                 if b.inferred {
                     format!("{} (inferred)", band.label)
                 } else {
@@ -249,7 +249,7 @@ impl TimelineView {
             } else {
                 format!("#{}", b.invocation + 1)
             };
-            if b.width > 14.0 {
+            if b.label_w > 14.0 {
                 band_painter.text(
                     Pos2::new(x0.max(plot.left()) + 3.0, head.center().y),
                     Align2::LEFT_CENTER,
@@ -335,12 +335,12 @@ impl TimelineView {
             }
         }
         for n in &dl.notes {
-            let x = plot.left() + n.x;
+            // In the band's header, right-aligned: it never covers a span.
             let c = if n.faint { weak } else { switch_col };
-            plot_painter.text(
-                Pos2::new(x + 3.0, plot.top() + 1.0),
-                Align2::LEFT_TOP,
-                FRESH_START,
+            band_painter.text(
+                Pos2::new(plot.left() + n.x, band_row.center().y),
+                Align2::RIGHT_CENTER,
+                n.text,
                 FontId::proportional(if n.faint { 10.0 } else { 11.0 }),
                 c,
             );
