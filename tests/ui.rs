@@ -940,3 +940,16 @@ fn a_multi_megabyte_payload_is_shown_cut_and_copied_whole() {
     let copied: Vec<usize> = copied_texts(&h).iter().map(String::len).collect();
     assert_eq!(copied, [big.len()]);
 }
+
+#[test]
+fn the_all_switches_toggle_in_the_time_view_shows_every_invocations_markers() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    assert!(
+        !h.state().timeline.all_markers,
+        "the selected invocation's only, by default"
+    );
+    h.get_by_label("all switches").click();
+    h.run_steps(2);
+    assert!(h.state().timeline.all_markers);
+}

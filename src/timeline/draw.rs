@@ -145,8 +145,11 @@ pub struct DrawnMarker {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawnNote {
     pub invocation: usize,
-    /// Where the text ends (it is drawn right-aligned).
+    /// Where the text ends when `right_aligned`, else where it starts.
     pub x: f32,
+    /// In a band too narrow for the note, it starts at the band and runs
+    /// over the headers to its right (drawn on a backing of its own).
+    pub right_aligned: bool,
     pub text: &'static str,
     pub faint: bool,
 }
@@ -215,10 +218,16 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
             } else {
                 (FRESH_START_SHORT, FRESH_START_SHORT_W)
             };
-            label_w = width - w;
+            let fits = width >= w + 6.0;
+            label_w = if fits { width - w } else { 0.0 };
             out.notes.push(DrawnNote {
                 invocation: i,
-                x: (x + width).min(vp.width) - 3.0,
+                x: if fits {
+                    (x + width).min(vp.width) - 3.0
+                } else {
+                    x.max(0.0) + 2.0
+                },
+                right_aligned: fits,
                 text,
                 faint: opt.invocation != Some(i),
             });

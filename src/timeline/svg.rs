@@ -201,12 +201,23 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
         }
     }
     for n in &d.notes {
+        if !n.right_aligned {
+            // A band too narrow for the note: a backing over the headers it runs across.
+            let _ = writeln!(
+                s,
+                r##"<rect x="{:.2}" y="{:.1}" width="{:.0}" height="14" fill="#ffffff" fill-opacity="0.9"/>"##,
+                px + n.x - 1.0,
+                TITLE_H + RULER_H + 3.0,
+                n.text.chars().count() as f32 * 6.6
+            );
+        }
         let _ = writeln!(
             s,
-            r##"<text data-fresh-start="{}" x="{:.2}" y="{:.1}" text-anchor="end" font-weight="bold" fill="{}">{}</text>"##,
+            r##"<text data-fresh-start="{}" x="{:.2}" y="{:.1}" text-anchor="{}" font-weight="bold" fill="{}">{}</text>"##,
             n.invocation + 1,
             px + n.x,
             TITLE_H + RULER_H + 14.0,
+            if n.right_aligned { "end" } else { "start" },
             if n.faint { "#555555" } else { "#a04e00" },
             n.text
         );

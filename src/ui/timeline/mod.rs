@@ -335,15 +335,20 @@ impl TimelineView {
             }
         }
         for n in &dl.notes {
-            // In the band's header, right-aligned: it never covers a span.
+            // In the band's header: it never covers a span.
             let c = if n.faint { weak } else { switch_col };
-            band_painter.text(
-                Pos2::new(plot.left() + n.x, band_row.center().y),
-                Align2::RIGHT_CENTER,
-                n.text,
-                FontId::proportional(if n.faint { 10.0 } else { 11.0 }),
-                c,
-            );
+            let font = FontId::proportional(if n.faint { 10.0 } else { 11.0 });
+            let at = Pos2::new(plot.left() + n.x, band_row.center().y);
+            if n.right_aligned {
+                band_painter.text(at, Align2::RIGHT_CENTER, n.text, font, c);
+            } else {
+                let galley = band_painter.layout_no_wrap(n.text.to_string(), font, c);
+                let r =
+                    Rect::from_min_size(at - Vec2::new(0.0, galley.size().y / 2.0), galley.size())
+                        .expand(1.0);
+                band_painter.rect_filled(r, 2.0, ui.visuals().extreme_bg_color);
+                band_painter.galley(r.min + Vec2::splat(1.0), galley, c);
+            }
         }
         // The toggle for the other invocations' markers, in the corner.
         let toggle = Rect::from_min_size(
