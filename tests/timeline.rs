@@ -28,7 +28,7 @@ fn histories() -> Vec<(PathBuf, History)> {
             let p = e.expect("entry").path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if !p.extension().is_some_and(|x| x == "md") {
+            } else if p.extension().is_none_or(|x| x != "md") {
                 files.push(p);
             }
         }

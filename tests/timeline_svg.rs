@@ -114,7 +114,7 @@ fn cases() -> Vec<(PathBuf, usize, Execution)> {
             let p = e.unwrap().path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if !p.extension().is_some_and(|x| x == "md")
+            } else if p.extension().is_none_or(|x| x != "md")
                 && !p.to_string_lossy().ends_with(".invocations.json")
             {
                 files.push(p);

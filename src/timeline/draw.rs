@@ -414,7 +414,7 @@ fn lane_spans(
 fn next_reaching(lane: &Lane, mut i: usize, t0: f64, t1: f64) -> usize {
     let spans = &lane.spans;
     while i < spans.len() {
-        if i % BLOCK == 0 && lane.blocks.end.get(i / BLOCK).is_some_and(|&e| e < t0) {
+        if i.is_multiple_of(BLOCK) && lane.blocks.end.get(i / BLOCK).is_some_and(|&e| e < t0) {
             i += BLOCK;
             continue;
         }
@@ -431,7 +431,7 @@ fn next_reaching(lane: &Lane, mut i: usize, t0: f64, t1: f64) -> usize {
 /// that are skipped.
 fn next_wide(lane: &Lane, mut k: usize, b: usize, dt: f64) -> Option<usize> {
     while k < b {
-        if k % BLOCK == 0
+        if k.is_multiple_of(BLOCK)
             && k + BLOCK <= b
             && lane.blocks.dur.get(k / BLOCK).is_some_and(|&d| d < dt)
         {
@@ -450,7 +450,7 @@ fn next_wide(lane: &Lane, mut k: usize, b: usize, dt: f64) -> Option<usize> {
 fn range_max_end(lane: &Lane, mut j: usize, b: usize) -> f64 {
     let mut m = f64::NEG_INFINITY;
     while j < b {
-        if j % BLOCK == 0 && j + BLOCK <= b {
+        if j.is_multiple_of(BLOCK) && j + BLOCK <= b {
             if let Some(&e) = lane.blocks.end.get(j / BLOCK) {
                 m = m.max(e);
                 j += BLOCK;
