@@ -64,6 +64,28 @@ impl TimelineView {
         self.fitted = true;
     }
 
+    /// Zoom to one operation (F): its span fills most of the view (a very
+    /// short one gets a thousandth of the axis, so it stays findable), and
+    /// its lane is scrolled into view. Without a span, fit everything.
+    pub fn fit_op(&mut self, l: &TimelineLayout, op: usize) {
+        let Some((li, si)) = l.span_of_op.get(op).copied().flatten() else {
+            self.fit(l);
+            return;
+        };
+        let s = &l.lanes[li].spans[si];
+        let min = ((l.t_max - l.t_min) / 1000.0).max(1e-6);
+        let (mut t0, mut t1) = (s.start, s.end);
+        if t1 - t0 < min {
+            let mid = (t0 + t1) / 2.0;
+            (t0, t1) = (mid - min / 2.0, mid + min / 2.0);
+        }
+        let vp = Viewport::fit_range(t0, t1, self.plot_w);
+        self.secs_per_px = vp.secs_per_px;
+        self.t_start = vp.t_start;
+        self.fitted = true;
+        self.reveal(l, op);
+    }
+
     /// The visible time range, as the draw step takes it.
     pub fn viewport(&self) -> Viewport {
         Viewport {
