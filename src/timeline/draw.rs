@@ -174,17 +174,27 @@ pub struct DrawList {
 impl DrawList {
     /// The operations a drawn span stands for: one, or a merged run's.
     pub fn ops(&self, l: &TimelineLayout, s: &DrawnSpan) -> Vec<usize> {
-        let Some(lane) = l.lanes.get(s.lane) else {
-            return Vec::new();
+        self.ops_iter(l, s).collect()
+    }
+
+    /// The same, without collecting them (a hover card needs a count and
+    /// the first few of a run that may hold a million).
+    pub fn ops_iter<'a>(
+        &self,
+        l: &'a TimelineLayout,
+        s: &DrawnSpan,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let dt = self.secs_per_px;
+        let spans: &'a [Span] = match (l.lanes.get(s.lane), &s.kind) {
+            (Some(lane), SpanKind::Single(i)) => lane.spans.get(*i..*i + 1).unwrap_or(&[]),
+            (Some(lane), SpanKind::Merged(r)) => lane.spans.get(r.clone()).unwrap_or(&[]),
+            (None, _) => &[],
         };
-        match &s.kind {
-            SpanKind::Single(i) => lane.spans.get(*i).map(|x| x.op).into_iter().collect(),
-            SpanKind::Merged(r) => lane.spans[r.clone()]
-                .iter()
-                .filter(|x| !wide(x, self.secs_per_px))
-                .map(|x| x.op)
-                .collect(),
-        }
+        let merged = matches!(s.kind, SpanKind::Merged(_));
+        spans
+            .iter()
+            .filter(move |x| !merged || !wide(x, dt))
+            .map(|x| x.op)
     }
 }
 

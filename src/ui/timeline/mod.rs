@@ -404,10 +404,12 @@ impl TimelineView {
         painter.vline(plot.left(), rect.y_range(), Stroke::new(1.0, grid));
 
         if let Some(s) = hovered {
-            let ops = dl.ops(l, s);
+            // A run may hold a million operations: count them, list a few.
+            let count = dl.ops_iter(l, s).count();
+            let ops: Vec<usize> = dl.ops_iter(l, s).take(tooltip::RUN_NAMES).collect();
             let at_x = hover.map(|h| h.x - plot.left());
             resp.clone().on_hover_ui_at_pointer(|ui| {
-                tooltip::show(ui, doc, s, &ops, at_x);
+                tooltip::show(ui, doc, s, &ops, count, at_x);
             });
             if resp.clicked() {
                 // A merged run selects its first operation; zoom in for the rest.

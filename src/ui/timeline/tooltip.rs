@@ -9,22 +9,30 @@ use crate::ui::doc::Doc;
 use crate::ui::style;
 
 /// Names listed for a merged run before "… and N more".
-const RUN_NAMES: usize = 8;
+pub const RUN_NAMES: usize = 8;
 
-pub fn show(ui: &mut egui::Ui, doc: &Doc, s: &DrawnSpan, ops: &[usize], at_x: Option<f32>) {
+/// `ops`: the first operations of the shape (all of a single span's), of
+/// `count` in all.
+pub fn show(
+    ui: &mut egui::Ui,
+    doc: &Doc,
+    s: &DrawnSpan,
+    ops: &[usize],
+    count: usize,
+    at_x: Option<f32>,
+) {
     let all = doc.ops();
     if let SpanKind::Merged(_) = s.kind {
         ui.strong(format!(
-            "{} operations, each shorter than a pixel (zoom in to see them)",
-            ops.len()
+            "{count} operations, each shorter than a pixel (zoom in to see them)"
         ));
         for &op in ops.iter().take(RUN_NAMES) {
             if let Some(o) = all.get(op) {
                 ui.label(format!("{} · {}", o.display_name(), o.op_type));
             }
         }
-        if ops.len() > RUN_NAMES {
-            ui.weak(format!("… and {} more", ops.len() - RUN_NAMES));
+        if count > ops.len() {
+            ui.weak(format!("… and {} more", count - ops.len()));
         }
         return;
     }
