@@ -281,13 +281,6 @@ impl TimelineView {
                 );
             }
         }
-        painter.text(
-            Pos2::new(rect.left() + 4.0, band_row.center().y),
-            Align2::LEFT_CENTER,
-            "invocations",
-            small.clone(),
-            weak,
-        );
 
         self.paint_ruler(&painter, rect, plot, weak, grid);
 
@@ -372,10 +365,11 @@ impl TimelineView {
                 band_painter.galley(r.min + Vec2::splat(1.0), galley, c);
             }
         }
-        // The toggle for the other invocations' markers, in the corner.
+        // The toggle for the other invocations' markers, left of the band
+        // headers (the ruler row's corner holds the lane count).
         let toggle = Rect::from_min_size(
-            Pos2::new(rect.left() + 2.0, rect.top()),
-            Vec2::new(LABEL_W - 4.0, RULER_H),
+            Pos2::new(rect.left() + 2.0, band_row.top()),
+            Vec2::new(LABEL_W - 4.0, band_row.height()),
         );
         ui.put(
             toggle,
