@@ -10,6 +10,7 @@ pub mod model;
 pub mod replay;
 pub mod rerun;
 pub mod select;
+pub mod timeline;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod write;

@@ -947,3 +947,49 @@ fn a_multi_megabyte_payload_is_shown_cut_and_copied_whole() {
     let copied: Vec<usize> = copied_texts(&h).iter().map(String::len).collect();
     assert_eq!(copied, [big.len()]);
 }
+
+#[test]
+fn the_all_switches_toggle_in_the_time_view_shows_every_invocations_markers() {
+    let app = app_with(&fixture("js-sdk/order-flow.history.json"));
+    let mut h = harness(app);
+    assert!(
+        !h.state().timeline.all_markers,
+        "the selected invocation's only, by default"
+    );
+    h.get_by_label("all switches").click();
+    h.run_steps(2);
+    assert!(h.state().timeline.all_markers);
+}
+
+#[test]
+fn f_fits_the_selected_operation_and_home_fits_everything() {
+    let app = app_with(&fixture("python-sdk/fanout.history.json"));
+    let mut h = harness(app);
+    let fit = h.state().timeline.secs_per_px;
+    h.get_by_label("square-3").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::F);
+    h.run_steps(2);
+    let doc = h.state().doc.as_ref().unwrap();
+    let op = doc
+        .ops()
+        .iter()
+        .position(|o| o.display_name() == "square-3")
+        .unwrap();
+    let (li, si) = doc.timeline.span_of_op[op].unwrap();
+    let s = doc.timeline.lanes[li].spans[si].clone();
+    let v = h.state().timeline.viewport();
+    assert!(
+        v.secs_per_px < fit / 10.0,
+        "zoomed in: {} vs {fit}",
+        v.secs_per_px
+    );
+    assert!(
+        v.t_start <= s.start && s.end <= v.t_end(),
+        "the span is in view"
+    );
+    h.key_press(egui::Key::Home);
+    h.run_steps(2);
+    let home = h.state().timeline.secs_per_px;
+    assert!((home - fit).abs() < fit * 1e-3, "home {home} vs fit {fit}");
+}

@@ -1,5 +1,5 @@
-//! The headless command line: `inspect`, `check`, `diff`, `list`, `export`
-//! and `rerun`. Exit codes follow ripgrep's convention: 0 fine, 1 found a
+//! The headless command line: `inspect`, `check`, `diff`, `list`, `export`,
+//! `rerun` and `timeline`. Exit codes follow ripgrep's convention: 0 fine, 1 found a
 //! violation, 2 could not read an input.
 
 mod check;
@@ -9,6 +9,7 @@ mod list;
 mod output;
 pub mod rerun;
 pub mod schema;
+mod timeline;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -71,6 +72,8 @@ pub enum Command {
     },
     /// Re-run a linked handler against a recorded history (exit 1 on divergence).
     Rerun(rerun::RerunArgs),
+    /// Render the time view of one execution headless, as SVG.
+    Timeline(timeline::TimelineArgs),
 }
 
 /// Run a subcommand and return the process exit code.
@@ -91,6 +94,7 @@ pub fn run(command: Command) -> i32 {
             execution,
         } => list::export(file, output, execution.as_deref()),
         Command::Rerun(args) => rerun::run(args),
+        Command::Timeline(args) => timeline::run(args),
     };
     match result {
         Ok(code) => code,

@@ -26,7 +26,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "← / →",
         "Close / open the selected context, or go to its parent / first child",
     ),
-    ("F or Home", "Fit the time view (double-click also fits)"),
+    (
+        "F",
+        "Fit the time view to the selected operation (to everything without one)",
+    ),
+    (
+        "Home",
+        "Fit the time view to everything (double-click also fits)",
+    ),
     ("+ (or =) / -, Ctrl+wheel", "Zoom the time view"),
     ("Shift+← / Shift+→, drag", "Pan the time view"),
     (

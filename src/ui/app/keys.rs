@@ -124,7 +124,11 @@ impl App {
                 }
                 Key::F | Key::Home => {
                     if let Some(d) = &self.doc {
-                        self.timeline.fit(&d.timeline);
+                        // F fits the selection when there is one; Home fits everything.
+                        match self.selected.filter(|_| k == Key::F) {
+                            Some(op) => self.timeline.fit_op(&d.timeline, op),
+                            None => self.timeline.fit(&d.timeline),
+                        }
                     }
                 }
                 Key::Plus | Key::Equals => self.timeline.zoom(1.5, 0.5),

@@ -1,24 +1,24 @@
-//! The time-axis view: one band per invocation, one lane per context, spans
-//! painted with culling to the clip rect (binary search per visible lane), so
-//! a frame costs what is visible. Zoom (ctrl+wheel, +/-), pan (drag, wheel,
-//! shift+arrows), fit (F/Home). The replay | execution switch is a labelled
-//! vertical marker in its lane for every invocation. Lanes that do not fit
-//! scroll vertically (wheel, drag, or the scrollbar at the right edge).
+//! The time-axis view: one band per invocation, one lane per context. It
+//! paints the core's draw list (`crate::timeline::draw`) for the visible
+//! lanes, so a frame costs what is visible and no span is lost to culling.
+//! Zoom (ctrl+wheel, +/-), pan (drag, wheel, shift+arrows), fit (F/Home).
+//! The selected invocation's replay | execution switches are labelled
+//! markers in their lanes ("all switches" shows the others, faint). Lanes
+//! that do not fit scroll vertically (wheel, drag, or the scrollbar).
 
-mod layout;
+mod tooltip;
 
-pub use layout::{Band, Lane, Marker, Span, TimelineLayout};
+pub use crate::timeline::layout::{Band, Lane, Marker, Span, SpanAttempt, TimelineLayout};
 
 use super::doc::Doc;
 use super::style;
 use super::Intent;
 use crate::model::{format_duration_micros, OpType};
+use crate::timeline::draw::{
+    shapes, DrawOptions, DrawnSpan, SpanKind, Viewport, BAND_H, LABEL_INSET, LABEL_W, LANE_H,
+    MARKER_LEFT_W, RULER_H,
+};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
-
-const LABEL_W: f32 = 150.0;
-const RULER_H: f32 = 16.0;
-const BAND_H: f32 = 20.0;
-const LANE_H: f32 = 22.0;
 
 /// Pan/zoom state. Seconds relative to the execution start.
 #[derive(Debug, Clone)]
@@ -26,6 +26,8 @@ pub struct TimelineView {
     pub t_start: f64,
     pub secs_per_px: f64,
     pub scroll_y: f32,
+    /// Draw every invocation's switch markers (faint), not only the selected one's.
+    pub all_markers: bool,
     fitted: bool,
     plot_w: f32,
     plot_h: f32,
@@ -39,6 +41,7 @@ impl Default for TimelineView {
             t_start: 0.0,
             secs_per_px: 0.001,
             scroll_y: 0.0,
+            all_markers: false,
             fitted: false,
             plot_w: 600.0,
             plot_h: 200.0,
@@ -55,11 +58,41 @@ impl TimelineView {
     }
 
     pub fn fit(&mut self, l: &TimelineLayout) {
-        let span = (l.t_max - l.t_min).max(1e-6);
-        let w = self.plot_w.max(50.0) as f64;
-        self.secs_per_px = span * 1.04 / w;
-        self.t_start = l.t_min - span * 0.02;
+        let vp = Viewport::fit(l, self.plot_w);
+        self.secs_per_px = vp.secs_per_px;
+        self.t_start = vp.t_start;
         self.fitted = true;
+    }
+
+    /// Zoom to one operation (F): its span fills most of the view (a very
+    /// short one gets a thousandth of the axis, so it stays findable), and
+    /// its lane is scrolled into view. Without a span, fit everything.
+    pub fn fit_op(&mut self, l: &TimelineLayout, op: usize) {
+        let Some((li, si)) = l.span_of_op.get(op).copied().flatten() else {
+            self.fit(l);
+            return;
+        };
+        let s = &l.lanes[li].spans[si];
+        let min = ((l.t_max - l.t_min) / 1000.0).max(1e-6);
+        let (mut t0, mut t1) = (s.start, s.end);
+        if t1 - t0 < min {
+            let mid = (t0 + t1) / 2.0;
+            (t0, t1) = (mid - min / 2.0, mid + min / 2.0);
+        }
+        let vp = Viewport::fit_range(t0, t1, self.plot_w);
+        self.secs_per_px = vp.secs_per_px;
+        self.t_start = vp.t_start;
+        self.fitted = true;
+        self.reveal(l, op);
+    }
+
+    /// The visible time range, as the draw step takes it.
+    pub fn viewport(&self) -> Viewport {
+        Viewport {
+            t_start: self.t_start,
+            secs_per_px: self.secs_per_px,
+            width: self.plot_w,
+        }
     }
 
     /// Zoom by `factor` (>1 = in) around the screen x fraction `at` (0..1).
@@ -169,8 +202,22 @@ impl TimelineView {
             );
             self.scrollbar(ui, track, l.lanes.len());
         }
-        let t_end = self.t_of(plot, plot.right());
         self.scroll_y = self.scroll_y.clamp(0.0, self.max_scroll(l.lanes.len()));
+
+        // Lanes: only the visible ones.
+        let first = (self.scroll_y / LANE_H).floor() as usize;
+        let count = (self.plot_h / LANE_H).ceil() as usize + 1;
+        let dl = shapes(
+            l,
+            &self.viewport(),
+            &DrawOptions {
+                selected,
+                invocation,
+                all_markers: self.all_markers,
+                lanes: first..first + count,
+            },
+        );
+        let lane_y = |li: usize| plot.top() + li as f32 * LANE_H - self.scroll_y;
 
         // Invocation bands: shaded columns behind the lanes, a labelled header row.
         let band_row = Rect::from_min_max(
@@ -179,20 +226,18 @@ impl TimelineView {
         );
         let plot_painter = painter.with_clip_rect(plot);
         let band_painter = painter.with_clip_rect(band_row);
-        for (i, b) in l.bands.iter().enumerate() {
-            let Some(b) = b else { continue };
-            if b.end < self.t_start || b.start > t_end {
+        let base = if dark {
+            Color32::from_rgb(60, 90, 130)
+        } else {
+            Color32::from_rgb(170, 200, 240)
+        };
+        for b in &dl.bands {
+            let Some(Some(band)) = l.bands.get(b.invocation) else {
                 continue;
-            }
-            let x0 = self.x_of(plot, b.start);
-            let x1 = self.x_of(plot, b.end).max(x0 + 2.0);
-            let is_sel = invocation == Some(i);
-            let base = if dark {
-                Color32::from_rgb(60, 90, 130)
-            } else {
-                Color32::from_rgb(170, 200, 240)
             };
-            let col_alpha = if is_sel { 0.28 } else { 0.10 };
+            let x0 = plot.left() + b.x;
+            let x1 = x0 + b.width;
+            let col_alpha = if b.selected { 0.28 } else { 0.10 };
             plot_painter.rect_filled(
                 Rect::from_x_y_ranges(x0..=x1, plot.y_range()),
                 0.0,
@@ -203,9 +248,13 @@ impl TimelineView {
             band_painter.rect_filled(
                 head,
                 2.0,
-                base.gamma_multiply(if is_sel { 0.9 } else { 0.45 }),
+                base.gamma_multiply(if b.selected { 0.9 } else { 0.45 }),
             );
-            if is_sel {
+            if b.inferred {
+                // An inferred window is hatched: its edges are a guess.
+                hatch(&band_painter, head, text_color.gamma_multiply(0.25));
+            }
+            if b.selected {
                 band_painter.rect_stroke(
                     head,
                     2.0,
@@ -213,12 +262,16 @@ impl TimelineView {
                     StrokeKind::Inside,
                 );
             }
-            let label = if x1 - x0 > 170.0 {
-                b.label.clone()
+            let label = if b.label_w > 170.0 {
+                if b.inferred {
+                    format!("{} (inferred)", band.label)
+                } else {
+                    band.label.clone()
+                }
             } else {
-                format!("#{}", i + 1)
+                format!("#{}", b.invocation + 1)
             };
-            if x1 - x0 > 14.0 {
+            if b.label_w > 14.0 {
                 band_painter.text(
                     Pos2::new(x0.max(plot.left()) + 3.0, head.center().y),
                     Align2::LEFT_CENTER,
@@ -228,30 +281,16 @@ impl TimelineView {
                 );
             }
         }
-        painter.text(
-            Pos2::new(rect.left() + 4.0, band_row.center().y),
-            Align2::LEFT_CENTER,
-            "invocations",
-            small.clone(),
-            weak,
-        );
 
         self.paint_ruler(&painter, rect, plot, weak, grid);
 
-        // Lanes: only the visible ones.
-        let first = (self.scroll_y / LANE_H).floor() as usize;
-        let count = (self.plot_h / LANE_H).ceil() as usize + 1;
         let label_painter = painter.with_clip_rect(Rect::from_min_max(
             Pos2::new(rect.left(), plot.top()),
             Pos2::new(plot.left(), plot.bottom()),
         ));
-        let switch_col = style::switch_color(dark);
-        let hover = resp.hover_pos();
-        let mut hovered: Option<usize> = None;
         for li in first..(first + count).min(l.lanes.len()) {
             let lane = &l.lanes[li];
-            let y0 = plot.top() + li as f32 * LANE_H - self.scroll_y;
-            let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
+            let y0 = lane_y(li);
             plot_painter.hline(plot.x_range(), y0 + LANE_H, Stroke::new(0.5, grid));
             label_painter.text(
                 Pos2::new(
@@ -263,69 +302,85 @@ impl TimelineView {
                 small.clone(),
                 text_color,
             );
-            let min_dt = self.secs_per_px;
-            for si in l.visible_spans(li, self.t_start, t_end, min_dt) {
-                let s = &lane.spans[si];
-                let r = self.paint_span(
-                    &plot_painter,
-                    doc,
-                    plot,
-                    lane_rect,
-                    s,
-                    selected == Some(s.op),
-                    dark,
-                );
-                if let Some(h) = hover {
-                    if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
-                        hovered = Some(s.op);
-                    }
-                }
-            }
-            // Switch markers: selected invocation bold and labelled; others thin.
-            let mut last_label_x = f32::NEG_INFINITY;
-            // Other invocations' labels yield to the selected one's.
-            let sel_x: Vec<f32> = lane
-                .markers
-                .iter()
-                .filter(|m| invocation == Some(m.invocation))
-                .map(|m| self.x_of(plot, m.t))
-                .collect();
-            for m in &lane.markers {
-                if m.t < self.t_start || m.t > t_end {
-                    continue;
-                }
-                let x = self.x_of(plot, m.t) - 1.0;
-                let sel = invocation == Some(m.invocation);
-                let (w, c) = if sel {
-                    (2.5, switch_col)
-                } else {
-                    (1.0, switch_col.gamma_multiply(0.55))
-                };
-                plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
-                let crowded = !sel && sel_x.iter().any(|sx| (sx - x).abs() < 130.0);
-                if sel || (!crowded && x - last_label_x > 130.0) {
-                    last_label_x = x;
-                    let font = FontId::proportional(if sel { 11.0 } else { 10.0 });
-                    // At the left edge there is no replay part to label.
-                    if x - plot.left() > 40.0 {
-                        plot_painter.text(
-                            Pos2::new(x - 3.0, y0 + 1.0),
-                            Align2::RIGHT_TOP,
-                            "replay",
-                            font.clone(),
-                            c,
-                        );
-                    }
-                    plot_painter.text(
-                        Pos2::new(x + 3.0, y0 + 1.0),
-                        Align2::LEFT_TOP,
-                        "execution",
-                        font,
-                        c,
-                    );
+        }
+        let hover = resp.hover_pos();
+        let mut hovered: Option<&DrawnSpan> = None;
+        for s in &dl.spans {
+            let y0 = lane_y(s.lane);
+            let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
+            let r = self.paint_span(&plot_painter, doc, plot, lane_rect, s, dark);
+            if let Some(h) = hover {
+                if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
+                    // Later shapes are on top; the selected one is last.
+                    hovered = Some(s);
                 }
             }
         }
+        // Switch markers: the selected invocation's, bold and labelled; with
+        // "all switches", the others thin and unlabelled.
+        let switch_col = style::switch_color(dark);
+        for m in &dl.markers {
+            let y0 = lane_y(m.lane);
+            let x = plot.left() + m.x;
+            let (w, c) = if m.faint {
+                (1.0, switch_col.gamma_multiply(0.45))
+            } else {
+                (2.5, switch_col)
+            };
+            plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
+            if m.labelled {
+                let font = FontId::proportional(11.0);
+                // At the left edge there is no replay part to label.
+                if m.x > MARKER_LEFT_W {
+                    plot_painter.text(
+                        Pos2::new(x - 3.0, y0 + 1.0),
+                        Align2::RIGHT_TOP,
+                        "replay",
+                        font.clone(),
+                        c,
+                    );
+                }
+                plot_painter.text(
+                    Pos2::new(x + 3.0, y0 + 1.0),
+                    Align2::LEFT_TOP,
+                    "execution",
+                    font,
+                    c,
+                );
+            }
+        }
+        for n in &dl.notes {
+            // In the band's header: it never covers a span.
+            let c = if n.faint { weak } else { switch_col };
+            let font = FontId::proportional(if n.faint { 10.0 } else { 11.0 });
+            let at = Pos2::new(plot.left() + n.x, band_row.center().y);
+            if n.right_aligned {
+                band_painter.text(at, Align2::RIGHT_CENTER, n.text, font, c);
+            } else {
+                let galley = band_painter.layout_no_wrap(n.text.to_string(), font, c);
+                let r =
+                    Rect::from_min_size(at - Vec2::new(0.0, galley.size().y / 2.0), galley.size())
+                        .expand(1.0);
+                band_painter.rect_filled(r, 2.0, ui.visuals().extreme_bg_color);
+                band_painter.galley(r.min + Vec2::splat(1.0), galley, c);
+            }
+        }
+        // The toggle for the other invocations' markers, left of the band
+        // headers (the ruler row's corner holds the lane count).
+        let toggle = Rect::from_min_size(
+            Pos2::new(rect.left() + 2.0, band_row.top()),
+            Vec2::new(LABEL_W - 4.0, band_row.height()),
+        );
+        ui.put(
+            toggle,
+            egui::Checkbox::new(
+                &mut self.all_markers,
+                egui::RichText::new("all switches").size(10.0),
+            ),
+        )
+        .on_hover_text(
+            "Show every invocation's replay | execution switches, not only the selected one's",
+        );
         if overflow {
             painter.text(
                 Pos2::new(rect.left() + 4.0, rect.top() + 2.0),
@@ -342,30 +397,22 @@ impl TimelineView {
         }
         painter.vline(plot.left(), rect.y_range(), Stroke::new(1.0, grid));
 
-        if let Some(op) = hovered {
-            if let Some(o) = doc.ops().get(op) {
-                resp.clone().on_hover_ui_at_pointer(|ui| {
-                    ui.label(format!(
-                        "{}  ({})",
-                        o.display_name(),
-                        doc.position_label(op)
-                    ));
-                    ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
-                    if !doc.durations[op].is_empty() {
-                        ui.label(format!("duration {}", doc.durations[op]));
-                    }
-                    if o.attempts.len() > 1 {
-                        ui.label(format!("{} attempts", o.attempts.len()));
-                    }
-                });
-            }
-        }
-        if resp.clicked() {
-            if let Some(op) = hovered {
-                intents.push(Intent::Select {
-                    op,
-                    from_timeline: true,
-                });
+        if let Some(s) = hovered {
+            // A run may hold a million operations: count them, list a few.
+            let count = dl.ops_iter(l, s).count();
+            let ops: Vec<usize> = dl.ops_iter(l, s).take(tooltip::RUN_NAMES).collect();
+            let at_x = hover.map(|h| h.x - plot.left());
+            resp.clone().on_hover_ui_at_pointer(|ui| {
+                tooltip::show(ui, doc, s, &ops, count, at_x);
+            });
+            if resp.clicked() {
+                // A merged run selects its first operation; zoom in for the rest.
+                if let Some(&op) = ops.first() {
+                    intents.push(Intent::Select {
+                        op,
+                        from_timeline: true,
+                    });
+                }
             }
         }
     }
@@ -501,19 +548,32 @@ impl TimelineView {
         doc: &Doc,
         plot: Rect,
         lane: Rect,
-        s: &Span,
-        selected: bool,
+        d: &DrawnSpan,
         dark: bool,
     ) -> Rect {
+        let l = &doc.timeline;
+        let x0 = plot.left() + d.x;
+        let r = Rect::from_x_y_ranges(x0..=x0 + d.width, lane.top() + 4.0..=lane.bottom() - 4.0);
+        let text_c = if dark { Color32::WHITE } else { Color32::BLACK };
+        let SpanKind::Single(si) = d.kind else {
+            // A merged run of sub-pixel spans: one neutral shape, its
+            // operations listed in the tooltip.
+            let c = if dark {
+                Color32::from_rgb(150, 160, 185)
+            } else {
+                Color32::from_rgb(110, 120, 150)
+            };
+            p.rect_filled(r, 1.0, c.gamma_multiply(0.8));
+            return r;
+        };
+        let Some(s) = l.lanes.get(d.lane).and_then(|ln| ln.spans.get(si)) else {
+            return Rect::NOTHING;
+        };
         let Some(o) = doc.ops().get(s.op) else {
             return Rect::NOTHING;
         };
-        let x0 = self.x_of(plot, s.start);
-        let x1 = self.x_of(plot, s.end).max(x0 + 3.0);
-        let r = Rect::from_x_y_ranges(x0..=x1, lane.top() + 4.0..=lane.bottom() - 4.0);
         let fill = style::type_fill(o.op_type, dark);
         let status_c = style::status_color(o.status, dark);
-        let text_c = if dark { Color32::WHITE } else { Color32::BLACK };
         match o.op_type {
             OpType::Wait => {
                 // A waiting span: outlined with a hatched middle line.
@@ -551,12 +611,12 @@ impl TimelineView {
                     ));
                 }
             }
-            _ if !s.attempts.is_empty() => {
+            _ if !d.attempts.is_empty() => {
                 // Retries: attempt segments, dashed backoff gaps between them.
                 let mut prev_end: Option<f32> = None;
-                for &(a0, a1, failed) in &s.attempts {
-                    let ax0 = self.x_of(plot, a0);
-                    let ax1 = self.x_of(plot, a1).max(ax0 + 3.0);
+                for a in &d.attempts {
+                    let ax0 = plot.left() + a.x;
+                    let ax1 = ax0 + a.width;
                     if let Some(pe) = prev_end {
                         p.extend(Shape::dashed_line(
                             &[Pos2::new(pe, r.center().y), Pos2::new(ax0, r.center().y)],
@@ -566,7 +626,7 @@ impl TimelineView {
                         ));
                     }
                     let ar = Rect::from_x_y_ranges(ax0..=ax1, r.y_range());
-                    let c = if failed {
+                    let c = if a.failed {
                         style::status_color(crate::model::OpStatus::Failed, dark)
                     } else {
                         fill
@@ -579,31 +639,33 @@ impl TimelineView {
                 p.rect_filled(r, 2.0, fill);
             }
         }
-        // Status shape on the left edge, so status never rests on colour alone.
-        if r.width() > 14.0 {
+        // Status shape on the left edge, so status never rests on colour
+        // alone; then the name, where the markers leave room for it.
+        if let Some((a, b)) = d.label {
+            let (a, b) = (plot.left() + a, plot.left() + b);
+            let clip = Rect::from_x_y_ranges(a..=b, r.y_range()).intersect(plot);
+            let p = p.with_clip_rect(clip);
             p.text(
-                Pos2::new(r.left() + 2.0, r.center().y),
+                Pos2::new(a + 2.0, r.center().y),
                 Align2::LEFT_CENTER,
                 style::status_icon(o.status),
                 FontId::proportional(10.0),
                 status_c,
             );
-        }
-        if r.width() > 40.0 {
             let label = if s.open {
                 format!("{} …", o.display_name())
             } else {
                 o.display_name().to_string()
             };
-            p.with_clip_rect(r.intersect(plot)).text(
-                Pos2::new(r.left() + 14.0, r.center().y),
+            p.text(
+                Pos2::new(a + LABEL_INSET, r.center().y),
                 Align2::LEFT_CENTER,
                 label,
                 FontId::proportional(11.0),
                 text_c,
             );
         }
-        if selected {
+        if d.selected {
             p.rect_stroke(
                 r.expand(2.0),
                 3.0,
@@ -612,5 +674,20 @@ impl TimelineView {
             );
         }
         r
+    }
+}
+
+/// Diagonal hatching over `r` (an inferred invocation window).
+fn hatch(p: &egui::Painter, r: Rect, c: Color32) {
+    let p = p.with_clip_rect(r.intersect(p.clip_rect()));
+    let clip = p.clip_rect();
+    let step = 6.0;
+    let mut x = clip.left() - r.height();
+    while x < clip.right() {
+        p.line_segment(
+            [Pos2::new(x, r.bottom()), Pos2::new(x + r.height(), r.top())],
+            Stroke::new(1.0, c),
+        );
+        x += step;
     }
 }

@@ -1,9 +1,10 @@
 //! Time-view layout: lanes (one per context, so every map/parallel branch
 //! has its own), spans per operation, invocation bands and switch markers,
 //! all in seconds relative to the execution start. Built once per load; the
-//! view only culls and paints it.
+//! draw step (`draw`) turns it into pixels for a view, the app and the SVG
+//! renderer paint that.
 
-use crate::model::{Execution, OpStatus, OpType};
+use crate::model::{Execution, OpStatus, OpType, Operation};
 use crate::replay::{Analysis, Outcome};
 
 /// One operation on the time axis.
@@ -14,17 +15,65 @@ pub struct Span {
     pub end: f64,
     /// The source gives no end: still running, pending, or waiting.
     pub open: bool,
-    /// Retried steps: each attempt `(start, end, failed)`; empty otherwise.
-    pub attempts: Vec<(f64, f64, bool)>,
+    /// Retried steps: each attempt with a start time; empty otherwise.
+    pub attempts: Vec<SpanAttempt>,
 }
 
-/// A replay | execution switch in one lane for one invocation.
+/// One attempt of a retried step on the time axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpanAttempt {
+    /// 1-based, as recorded.
+    pub number: u32,
+    pub start: f64,
+    pub end: f64,
+    pub failed: bool,
+}
+
+/// A replay | execution switch in one lane for one invocation: the
+/// boundary between the last operation the invocation replayed and the
+/// first it executed in that context, placed inside the invocation's band.
 #[derive(Debug, Clone)]
 pub struct Marker {
     pub invocation: usize,
     pub t: f64,
+    /// The first executed operation.
     pub op: usize,
     pub position: u32,
+    /// Index into `Analysis::contexts`.
+    pub context: usize,
+}
+
+/// Maxima per block of `BLOCK` spans (by start order), so the draw step can
+/// skip a dense stretch of short spans without visiting each of them.
+#[derive(Debug, Clone, Default)]
+pub struct Blocks {
+    /// Per block: the latest end.
+    pub end: Vec<f64>,
+    /// Per block: the longest duration.
+    pub dur: Vec<f64>,
+}
+
+pub const BLOCK: usize = 64;
+
+impl Blocks {
+    pub fn of(spans: &[Span]) -> Blocks {
+        let mut b = Blocks::default();
+        for chunk in spans.chunks(BLOCK) {
+            b.end.push(
+                chunk
+                    .iter()
+                    .map(|s| s.end)
+                    .fold(f64::NEG_INFINITY, f64::max),
+            );
+            b.dur.push(
+                chunk
+                    .iter()
+                    .map(|s| s.end - s.start)
+                    .fold(f64::NEG_INFINITY, f64::max),
+            );
+        }
+        b
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -37,7 +86,37 @@ pub struct Lane {
     /// Running maximum of `spans[..=i].end`: monotonic, so the first span
     /// that can reach into the view is found by binary search.
     pub max_end: Vec<f64>,
+    pub blocks: Blocks,
     pub markers: Vec<Marker>,
+}
+
+impl Lane {
+    pub fn new(context: usize, label: String, depth: u32) -> Lane {
+        Lane {
+            context,
+            label,
+            depth,
+            spans: Vec::new(),
+            max_end: Vec::new(),
+            blocks: Blocks::default(),
+            markers: Vec::new(),
+        }
+    }
+
+    /// Sort the spans and compute the search aids (`max_end`, `blocks`).
+    pub fn index(&mut self) {
+        self.spans.sort_by(|x, y| x.start.total_cmp(&y.start));
+        let mut m = f64::NEG_INFINITY;
+        self.max_end = self
+            .spans
+            .iter()
+            .map(|s| {
+                m = m.max(s.end);
+                m
+            })
+            .collect();
+        self.blocks = Blocks::of(&self.spans);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +124,11 @@ pub struct Band {
     pub start: f64,
     pub end: f64,
     pub label: String,
+    /// How many operations the invocation replayed: none means a fresh
+    /// start, drawn as one note instead of a marker per context.
+    pub replayed: usize,
+    /// The window was inferred, not recorded by the source.
+    pub inferred: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,6 +186,8 @@ impl TimelineLayout {
                     start: rel(s.micros()),
                     end: rel(end.micros()),
                     label: format!("invocation {} · {}", inv.index + 1, outcome),
+                    replayed: inv.counts().0,
+                    inferred: inv.window.inferred,
                 })
             })
             .collect();
@@ -152,29 +238,16 @@ impl TimelineLayout {
             .iter()
             .map(|&ci| {
                 let c = &a.contexts[ci];
-                Lane {
-                    context: ci,
-                    label: if c.parent.is_none() {
-                        "root".into()
-                    } else {
-                        c.name.clone()
-                    },
-                    depth: c.depth,
-                    spans: Vec::new(),
-                    max_end: Vec::new(),
-                    markers: Vec::new(),
-                }
+                let label = if c.parent.is_none() {
+                    "root".into()
+                } else {
+                    c.name.clone()
+                };
+                Lane::new(ci, label, c.depth)
             })
             .collect();
         if lanes.is_empty() {
-            lanes.push(Lane {
-                context: 0,
-                label: "root".into(),
-                depth: 0,
-                spans: Vec::new(),
-                max_end: Vec::new(),
-                markers: Vec::new(),
-            });
+            lanes.push(Lane::new(0, "root".into(), 0));
         }
 
         let band_starts: Vec<f64> = bands.iter().flatten().map(|b| b.start).collect();
@@ -222,7 +295,12 @@ impl TimelineLayout {
                     .filter_map(|at| {
                         let s = rel(at.start?.micros());
                         let e = at.end.map(|t| rel(t.micros())).unwrap_or(s);
-                        Some((s, e, at.status == OpStatus::Failed || at.error.is_some()))
+                        Some(SpanAttempt {
+                            number: at.number,
+                            start: s,
+                            end: e.max(s),
+                            failed: at.status == OpStatus::Failed || at.error.is_some(),
+                        })
                     })
                     .collect()
             } else {
@@ -239,42 +317,40 @@ impl TimelineLayout {
 
         let mut span_of_op = vec![None; n];
         for (li, lane) in lanes.iter_mut().enumerate() {
-            lane.spans.sort_by(|x, y| x.start.total_cmp(&y.start));
-            let mut m = f64::NEG_INFINITY;
-            lane.max_end = lane
-                .spans
-                .iter()
-                .map(|s| {
-                    m = m.max(s.end);
-                    m
-                })
-                .collect();
+            lane.index();
             for (si, s) in lane.spans.iter().enumerate() {
                 span_of_op[s.op] = Some((li, si));
             }
         }
 
         for inv in &a.invocations {
+            // Without a band there is no time to place the switch at; an
+            // invocation that replayed nothing has no switch to show (the
+            // draw step gives it one "fresh start" note instead).
+            let Some(band) = bands.get(inv.index).cloned().flatten() else {
+                continue;
+            };
+            if band.replayed == 0 {
+                continue;
+            }
             for sw in &inv.switches {
                 let lane = lane_of_ctx
                     .get(sw.context)
                     .copied()
                     .filter(|&l| l != usize::MAX)
                     .unwrap_or(0);
-                let t = span_of_op
+                let t = ops
                     .get(sw.op)
-                    .copied()
-                    .flatten()
-                    .map(|(l, s)| lanes[l].spans[s].start)
-                    .or_else(|| bands.get(inv.index).cloned().flatten().map(|b| b.start));
-                if let Some(t) = t {
-                    lanes[lane].markers.push(Marker {
-                        invocation: inv.index,
-                        t,
-                        op: sw.op,
-                        position: sw.position,
-                    });
-                }
+                    .and_then(|o| executed_at(o, inv.index, &band, rel))
+                    .unwrap_or(band.start)
+                    .clamp(band.start, band.end.max(band.start));
+                lanes[lane].markers.push(Marker {
+                    invocation: inv.index,
+                    t,
+                    op: sw.op,
+                    position: sw.position,
+                    context: sw.context,
+                });
             }
         }
 
@@ -289,79 +365,18 @@ impl TimelineLayout {
             has_times,
         }
     }
-
-    /// Spans of `lane` overlapping `[t0, t1]`, skipping spans that start in
-    /// the same pixel column as the previous one drawn (`min_dt` seconds):
-    /// the cost is bounded by the visible pixels, not the span count.
-    pub fn visible_spans(&self, lane: usize, t0: f64, t1: f64, min_dt: f64) -> Vec<usize> {
-        let Some(l) = self.lanes.get(lane) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let mut i = l.max_end.partition_point(|&e| e < t0);
-        while i < l.spans.len() {
-            let s = &l.spans[i];
-            if s.start > t1 {
-                break;
-            }
-            if s.end >= t0 {
-                out.push(i);
-            }
-            let next = i + 1;
-            i = if next < l.spans.len() && l.spans[next].start < s.start + min_dt {
-                let limit = s.start + min_dt;
-                next + l.spans[next..].partition_point(|x| x.start < limit)
-            } else {
-                next
-            };
-        }
-        out
-    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lane_of(n: usize) -> TimelineLayout {
-        let spans: Vec<Span> = (0..n)
-            .map(|i| Span {
-                op: i,
-                start: i as f64,
-                end: i as f64 + 0.5,
-                open: false,
-                attempts: Vec::new(),
-            })
-            .collect();
-        let max_end = spans.iter().map(|s| s.end).collect();
-        TimelineLayout {
-            lanes: vec![Lane {
-                context: 0,
-                label: "root".into(),
-                depth: 0,
-                spans,
-                max_end,
-                markers: Vec::new(),
-            }],
-            t_max: n as f64,
-            has_times: true,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn visible_spans_are_bounded_by_pixels_not_by_span_count() {
-        let l = lane_of(50_000);
-        // The whole range on 1,000 pixels: at most about one span per pixel.
-        let v = l.visible_spans(0, 0.0, 50_000.0, 50.0);
-        assert!(v.len() <= 1_001, "{} spans drawn", v.len());
-        assert!(v.len() >= 900);
-    }
-
-    #[test]
-    fn visible_spans_cull_outside_the_view() {
-        let l = lane_of(1_000);
-        let v = l.visible_spans(0, 100.2, 105.0, 0.01);
-        assert_eq!(v, vec![100, 101, 102, 103, 104, 105]);
-    }
+/// When operation `o` began to execute in invocation `k`: the start of its
+/// attempt in `k`, else its own start if that lies in `k`'s band (an
+/// operation that started in an earlier invocation and finished in this one
+/// is executed here too, but its start is in the earlier band).
+fn executed_at(o: &Operation, k: usize, band: &Band, rel: impl Fn(i64) -> f64) -> Option<f64> {
+    let in_band = |t: f64| t >= band.start && t <= band.end;
+    o.attempts
+        .iter()
+        .filter(|at| at.invocation == Some(k))
+        .find_map(|at| at.start.map(|t| rel(t.micros())))
+        .filter(|&t| in_band(t))
+        .or_else(|| o.start.map(|t| rel(t.micros())).filter(|&t| in_band(t)))
 }

@@ -1,0 +1,81 @@
+//! `durable-lens timeline`: the time view of one execution rendered headless
+//! as SVG (the contract of its `data-*` attributes is in README), for bug
+//! reports, docs and tests.
+
+use super::output::load;
+use crate::replay::analyze;
+use crate::timeline::svg::{render, SvgOptions};
+use crate::timeline::TimelineLayout;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    pub file: PathBuf,
+    /// Which execution of a store or multi-execution file: 1-based index, ARN (or its suffix) or name.
+    #[arg(long)]
+    pub execution: Option<String>,
+    /// Zoom to this invocation (1-based) and show its replay | execution switches.
+    #[arg(long)]
+    pub invocation: Option<usize>,
+    /// Width of the image in pixels.
+    #[arg(long, default_value_t = 1200)]
+    pub width: u32,
+    /// Where to write the picture (`.svg`).
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+pub fn run(args: &TimelineArgs) -> Result<i32> {
+    if !args
+        .output
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("svg"))
+    {
+        bail!(
+            "{}: expected an output file ending in .svg",
+            args.output.display()
+        );
+    }
+    if !(200..=100_000).contains(&args.width) {
+        bail!(
+            "--width {}: expected a width between 200 and 100000 pixels",
+            args.width
+        );
+    }
+    let history = load(&args.file, args.execution.as_deref())?;
+    let e = match history.executions.as_slice() {
+        [e] => e,
+        [] => bail!("{}: holds no execution", history.source),
+        many => bail!(
+            "{}: holds {} executions; pick one with --execution (a 1-based index, ARN or name; `durable-lens list` shows them)",
+            history.source,
+            many.len()
+        ),
+    };
+    let a = analyze(e);
+    let invocation = match args.invocation {
+        None => None,
+        Some(n) if n >= 1 && n <= a.invocations.len() => Some(n - 1),
+        Some(n) => bail!(
+            "{}: --invocation {n}: expected 1 to {} (the execution's invocations)",
+            history.source,
+            a.invocations.len()
+        ),
+    };
+    let layout = TimelineLayout::build(e, &a);
+    let svg = render(
+        e,
+        &a,
+        &layout,
+        &SvgOptions {
+            width: args.width as f32,
+            invocation,
+            selected: None,
+        },
+    );
+    std::fs::write(&args.output, svg)
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    Ok(0)
+}

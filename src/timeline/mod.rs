@@ -1,0 +1,11 @@
+//! The time view without a window: the layout of an execution on the time
+//! axis (`layout`), the pure draw list for a view of it (`draw`), and the
+//! headless SVG rendering of that draw list (`svg`). The app paints the same
+//! draw list, so the picture in a bug report is the picture on screen.
+
+pub mod draw;
+pub mod layout;
+pub mod svg;
+
+pub use draw::{shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport};
+pub use layout::{Band, Lane, Marker, Span, SpanAttempt, TimelineLayout};

@@ -1,0 +1,208 @@
+//! The time view's draw list on every sample and fixture, without a
+//! window: at fit zoom every operation with a time is covered by a drawn
+//! shape (the expected set comes from the file's operations, not from the
+//! layout), and every switch marker lies inside its invocation's band.
+
+use durable_lens::model::{Execution, History};
+use durable_lens::replay::analyze;
+use durable_lens::timeline::draw::{shapes, DrawList, DrawOptions, Viewport, FRESH_START};
+use durable_lens::timeline::TimelineLayout;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every history in sample-histories/ and tests/fixtures/ (recursively).
+/// The only files that may fail to load are the companions that are not
+/// histories on their own (`*.invocations.json`, READMEs).
+fn histories() -> Vec<(PathBuf, History)> {
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root().join("sample-histories"),
+        root().join("tests/fixtures"),
+    ];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).expect("readable folder") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_none_or(|x| x != "md") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut out = Vec::new();
+    for p in files {
+        match durable_lens::load::load_path(&p) {
+            Ok(h) => out.push((p, h)),
+            Err(e) => assert!(
+                p.to_string_lossy().ends_with(".invocations.json"),
+                "{} does not load: {e}",
+                p.display()
+            ),
+        }
+    }
+    assert!(out.len() >= 25, "only {} histories found", out.len());
+    out
+}
+
+/// The operations a view of the whole execution must show: every one the
+/// file gives a time (its own start, or an attempt's).
+fn timed_ops(e: &Execution) -> BTreeSet<usize> {
+    e.operations
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.start.is_some() || o.attempts.iter().any(|a| a.start.is_some()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn covered(l: &TimelineLayout, d: &DrawList) -> BTreeSet<usize> {
+    d.spans.iter().flat_map(|s| d.ops(l, s)).collect()
+}
+
+fn draw(l: &TimelineLayout, invocation: Option<usize>, selected: Option<usize>) -> DrawList {
+    shapes(
+        l,
+        &Viewport::fit(l, 1000.0),
+        &DrawOptions {
+            selected,
+            invocation,
+            all_markers: false,
+            lanes: 0..l.lanes.len(),
+        },
+    )
+}
+
+#[test]
+fn at_fit_zoom_every_timed_operation_of_every_history_is_drawn() {
+    let mut checked = 0;
+    for (path, h) in histories() {
+        for (k, e) in h.executions.iter().enumerate() {
+            let a = analyze(e);
+            let l = TimelineLayout::build(e, &a);
+            let d = draw(&l, Some(0), None);
+            let expected = timed_ops(e);
+            let got = covered(&l, &d);
+            let missing: Vec<&str> = expected
+                .difference(&got)
+                .map(|&i| e.operations[i].display_name())
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{} execution {}: not drawn at fit: {missing:?}",
+                path.display(),
+                k + 1
+            );
+            assert!(d.spans.iter().all(|s| s.width >= 1.0));
+            checked += expected.len();
+        }
+    }
+    assert!(checked > 3000, "{checked} operations checked");
+}
+
+#[test]
+fn the_default_samples_wait_is_drawn_from_its_start_to_its_end() {
+    let h = durable_lens::load::load_path(&root().join("sample-histories/order-flow.history.json"))
+        .unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let l = TimelineLayout::build(e, &a);
+    let vp = Viewport::fit(&l, 1000.0);
+    let d = draw(&l, Some(0), None);
+    let wait = e
+        .operations
+        .iter()
+        .position(|o| o.op_type == durable_lens::model::OpType::Wait)
+        .expect("a wait");
+    let shape = d
+        .spans
+        .iter()
+        .find(|s| d.ops(&l, s) == vec![wait])
+        .expect("the wait has a shape of its own");
+    // Its place from the file's own timestamps (WaitStarted, WaitSucceeded).
+    let o = &e.operations[wait];
+    let rel = |t: durable_lens::model::Ts| (t.micros() - l.t0) as f64 / 1e6;
+    let x0 = vp.x_of(rel(o.start.unwrap()));
+    let x1 = vp.x_of(rel(o.end.unwrap()));
+    assert!((shape.x - x0).abs() < 0.01, "{} vs {x0}", shape.x);
+    assert!((shape.width - (x1 - x0).max(2.0)).abs() < 0.01);
+}
+
+#[test]
+fn every_switch_marker_lies_inside_its_invocation_band() {
+    let mut markers = 0;
+    for (path, h) in histories() {
+        for e in &h.executions {
+            let a = analyze(e);
+            let l = TimelineLayout::build(e, &a);
+            for inv in 0..a.invocations.len() {
+                let d = draw(&l, Some(inv), None);
+                for m in &d.markers {
+                    assert_eq!(m.invocation, inv, "only the selected invocation's markers");
+                    let b = d
+                        .bands
+                        .iter()
+                        .find(|b| b.invocation == m.invocation)
+                        .expect("the marker's band is drawn");
+                    assert!(
+                        m.x >= b.x - 0.01 && m.x <= b.x + b.width + 0.01,
+                        "{}: invocation {} marker at x={} outside its band {}..{}",
+                        path.display(),
+                        inv + 1,
+                        m.x,
+                        b.x,
+                        b.x + b.width
+                    );
+                    markers += 1;
+                }
+                // A fresh start says so once, and has no markers.
+                let replayed = a.invocations[inv].counts().0;
+                let notes = d.notes.iter().filter(|n| n.invocation == inv).count();
+                if l.bands[inv].is_some() {
+                    assert_eq!(notes, usize::from(replayed == 0), "{}", path.display());
+                }
+                if replayed == 0 {
+                    assert!(d.markers.is_empty());
+                }
+            }
+        }
+    }
+    assert!(markers > 20, "{markers} markers checked");
+}
+
+#[test]
+fn order_flow_invocation_one_is_a_fresh_start_and_two_switches_at_send_notification() {
+    for rel in [
+        "tests/fixtures/js-sdk/order-flow.history.json",
+        "tests/fixtures/python-sdk/order-flow.history.json",
+    ] {
+        let h = durable_lens::load::load_path(Path::new(&root().join(rel))).unwrap();
+        let e = &h.executions[0];
+        let a = analyze(e);
+        let l = TimelineLayout::build(e, &a);
+        let one = draw(&l, Some(0), None);
+        assert!(
+            one.markers.is_empty(),
+            "{rel}: invocation 1 replayed nothing"
+        );
+        assert_eq!(one.notes.len(), 1, "{rel}");
+        assert_eq!(one.notes[0].invocation, 0);
+        assert!(!FRESH_START.is_empty());
+        let two = draw(&l, Some(1), None);
+        assert!(two.notes.is_empty(), "{rel}");
+        let root_marker = two
+            .markers
+            .iter()
+            .find(|m| m.context == 0)
+            .expect("a root marker in invocation 2");
+        assert_eq!(
+            e.operations[root_marker.op].display_name(),
+            "send-notification"
+        );
+        assert_eq!(root_marker.position, 4);
+    }
+}
