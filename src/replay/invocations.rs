@@ -61,24 +61,36 @@ impl Roles {
         if o.done.is_some_and(|d| d <= k) {
             return Role::Replayed;
         }
-        if self.touched(i).any(|t| t == k) {
+        // Started earlier and still unfinished at the start of `k` (a context
+        // still open, a wait or callback not yet done): the checkpoint is not
+        // terminal, so the SDK switches to execution there and resumes it
+        // (docs/formats.md §7).
+        if self.touched(i).any(|t| t == k) || self.open_at(i, k) {
             Role::Executed
-        } else if o.started.is_some_and(|s| s < k) {
-            // Checkpointed earlier and still open (a wait or callback not yet
-            // done): the handler reads the checkpoint and suspends again.
-            Role::Replayed
         } else {
             Role::NotReached
         }
+    }
+
+    /// Operation `i` started before invocation `k` and was not complete
+    /// before it: `k` resumes it.
+    fn open_at(&self, i: usize, k: usize) -> bool {
+        let o = &self.ops[i];
+        o.started.is_some_and(|s| s < k) && o.done.is_none_or(|d| k < d)
     }
 
     /// The invocations below `m` in which `i` executed, each once, in
     /// order, into `out` (reused across operations rather than a new list
     /// for each).
     fn executed_in(&self, i: usize, m: usize, out: &mut Vec<usize>) {
-        let done = self.ops[i].done.unwrap_or(usize::MAX);
+        let o = &self.ops[i];
+        let done = o.done.unwrap_or(usize::MAX);
         out.clear();
         out.extend(self.touched(i).filter(|&k| k < m && k < done));
+        // Resumed in every invocation that finds it unfinished.
+        if let Some(s) = o.started {
+            out.extend(s + 1..done.min(m));
+        }
         out.sort_unstable();
         out.dedup();
     }
@@ -97,17 +109,9 @@ fn build_roles(exec: &Execution, spans: &[Span], ends: &[Option<usize>]) -> Role
                 roles.extra.push(k);
             }
         }
-        // A context open across invocations is re-entered by each later one,
-        // the one that closes it included: its children replay or execute,
-        // it is not run again, so it keeps the role it had while open and
-        // its closing is no switch in its parent.
-        let finished = match (op.op_type, span.started) {
-            (OpType::Context, Some(s)) => span.finished.filter(|&f| f == s),
-            _ => span.finished,
-        };
         roles.ops.push(OpRoles {
             started: span.started,
-            finished,
+            finished: span.finished,
             done: *done,
             extra: (from, roles.extra.len()),
         });
@@ -146,18 +150,9 @@ pub fn replay(
         }
         let o = roles.ops[i];
         let done = o.done.unwrap_or(m).min(m);
-        // Replayed once complete, and while open after it started, except
-        // where it ran again.
+        // Replayed once complete (while open it is resumed: executed).
         replayed[done] += 1;
         replayed[m] -= 1;
-        if let Some(s) = o.started.filter(|&s| s + 1 < done) {
-            replayed[s + 1] += 1;
-            replayed[done] -= 1;
-            for &k in ran.iter().filter(|&&k| k > s) {
-                replayed[k] -= 1;
-                replayed[k + 1] += 1;
-            }
-        }
         // Suspended on it: reached but not complete by the next invocation.
         if suspends(op) {
             let open_from = o.started.map_or(done, |s| (s + 1).min(done));

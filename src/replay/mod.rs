@@ -36,7 +36,9 @@ pub struct Analysis {
 pub enum Role {
     /// Returned its checkpointed result.
     Replayed,
-    /// Ran (started or finished) in this invocation.
+    /// Ran (started or finished) in this invocation, or was resumed: it
+    /// had no terminal checkpoint when the invocation began (a context
+    /// still open, a callback not yet answered).
     Executed,
     /// Not reached in this invocation (created later).
     NotReached,
