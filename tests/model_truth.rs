@@ -622,3 +622,42 @@ fn an_error_flagged_truncated_but_whole_is_not_truncated() {
     assert!(!err.truncated);
     assert_eq!(err.message.as_deref(), message.as_str());
 }
+
+#[test]
+fn a_final_state_counts_one_invocation_per_attempt_of_a_retried_step() {
+    // The store's final operations alone, as GetDurableExecutionState gives
+    // them: the step keeps only its last attempt (`Attempt: 3`).
+    for rel in [
+        "python-sdk/retries.store.json",
+        "python-sdk-cases/exhausted.store.json",
+    ] {
+        let store = json(rel);
+        let state = serde_json::json!({ "Operations": store["Operations"] });
+        let h = load_bytes("state.json", state.to_string().as_bytes()).unwrap();
+        let a = analyze(&h.executions[0]);
+        assert!(a.invocations_inferred, "{rel}");
+        // The same run's invocations as the store recorded them.
+        let recorded = store["InvocationCompletions"].as_array().unwrap().len();
+        let attempts = store["Operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o["StepDetails"]["Attempt"].as_u64())
+            .max()
+            .unwrap() as usize;
+        assert_eq!(attempts, recorded, "{rel}: one invocation per attempt");
+        assert_eq!(a.invocations.len(), recorded, "{rel}");
+        let step = h.executions[0]
+            .operations
+            .iter()
+            .position(|o| o.name.as_deref() == Some("charge-card"))
+            .unwrap();
+        // Every invocation ran the step; all but the last waited for its retry.
+        for inv in &a.invocations {
+            assert_eq!(inv.role(step), Some(Role::Executed), "{rel}");
+        }
+        for inv in &a.invocations[..recorded - 1] {
+            assert_eq!(inv.outcome, Outcome::Pending(vec![step]), "{rel}");
+        }
+    }
+}

@@ -180,6 +180,15 @@ pub fn replay(
                 retrying[k].push(i);
             }
         }
+        // Retries the source does not place (inferred invocations): each
+        // invocation that ran the step, but the last, waited for a retry.
+        if retry_invocations(op) > 0 {
+            if let Some((_, before)) = ran.split_last() {
+                for &k in before {
+                    retrying[k].push(i);
+                }
+            }
+        }
         // A step PENDING or READY for a retry: the invocation that ran its
         // last attempt has ended, waiting for that retry.
         if op.op_type == OpType::Step && matches!(op.status, OpStatus::Pending | OpStatus::Ready) {
@@ -323,6 +332,30 @@ fn completion_points(
         .collect()
 }
 
+/// An invocation boundary the source did not record.
+fn inferred_window(start: Option<Ts>) -> Invocation {
+    Invocation {
+        start,
+        end: None,
+        request_id: None,
+        error: None,
+        inferred: true,
+        start_inferred: true,
+        end_inferred: true,
+    }
+}
+
+/// How many invocations after its first a step's attempts took, for a
+/// source that does not place them: every retry is a re-invocation, and a
+/// final state keeps only the latest attempt (`Attempt: 3` is two retries).
+fn retry_invocations(op: &Operation) -> usize {
+    if op.op_type != OpType::Step || op.attempts.iter().any(|a| a.invocation.is_some()) {
+        return 0;
+    }
+    let last = op.attempts.last().map_or(0, |a| a.number as usize);
+    last.max(op.attempts.len()).saturating_sub(1)
+}
+
 /// Operations whose completion comes from outside the handler.
 fn suspends(op: &Operation) -> bool {
     matches!(
@@ -337,17 +370,10 @@ fn suspends(op: &Operation) -> bool {
 fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invocation>, Vec<Span>) {
     let ops = &exec.operations;
     let timed = ops.iter().all(|o| o.start.is_some());
-    let mut windows = vec![Invocation {
-        start: exec
-            .start
+    let mut windows = vec![inferred_window(
+        exec.start
             .or_else(|| ops.iter().filter_map(|o| o.start).min()),
-        end: None,
-        request_id: None,
-        error: None,
-        inferred: true,
-        start_inferred: true,
-        end_inferred: true,
-    }];
+    )];
     let mut spans = vec![Span::default(); ops.len()];
 
     if timed {
@@ -365,27 +391,37 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
             .filter(|&r| !running.at(r))
             .collect();
         // A retried step's final attempt ran in a later invocation than its
-        // first: its end stands for one more resume point.
-        resumes.extend(
-            ops.iter()
-                .filter(|o| o.attempts.len() > 1 || o.attempts.last().is_some_and(|a| a.number > 1))
-                .filter_map(|o| o.end),
-        );
+        // first: its end stands for one more resume point. Attempts the
+        // source does not list (a final state keeps the last one: Attempt 3
+        // means two earlier attempts, each ending its invocation) are
+        // invocations between its start and that point, whose start is
+        // unknown.
+        let mut unlisted: Vec<(Ts, usize)> = Vec::new();
+        for o in ops {
+            if o.attempts.len() > 1 || o.attempts.last().is_some_and(|a| a.number > 1) {
+                if let Some(end) = o.end {
+                    resumes.push(end);
+                    let n = retry_invocations(o).saturating_sub(1);
+                    if n > 0 {
+                        unlisted.push((end, n));
+                    }
+                }
+            }
+        }
         resumes.sort();
         resumes.dedup();
         // A resume point after which nothing starts opens no invocation.
         let last_start = ops.iter().filter_map(|o| o.start.max(o.end)).max();
         for r in resumes {
             if last_start.is_some_and(|l| l >= r) || exec.end.is_some_and(|e| e >= r) {
-                windows.push(Invocation {
-                    start: Some(r),
-                    end: None,
-                    request_id: None,
-                    error: None,
-                    inferred: true,
-                    start_inferred: true,
-                    end_inferred: true,
-                });
+                let n = unlisted
+                    .iter()
+                    .filter(|u| u.0 == r)
+                    .map(|u| u.1)
+                    .max()
+                    .unwrap_or(0);
+                windows.extend((0..n).map(|_| inferred_window(None)));
+                windows.push(inferred_window(Some(r)));
             }
         }
         let at = |t: Ts| {
@@ -406,23 +442,20 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
     } else {
         // Checkpoint order only: everything up to a suspension runs in one
         // invocation; the next operation starts the next one.
+        // A step retried n times spans n more invocations.
         let mut k = 0;
         for (i, op) in ops.iter().enumerate() {
+            let started = k;
+            let retries = retry_invocations(op);
+            k += retries;
+            windows.extend((0..retries).map(|_| inferred_window(None)));
             spans[i] = Span {
-                started: Some(k),
+                started: Some(started),
                 finished: (!suspends(op) && op.status.is_terminal()).then_some(k),
             };
             if suspends(op) && op.status.is_terminal() && i + 1 < ops.len() {
                 k += 1;
-                windows.push(Invocation {
-                    start: None,
-                    end: None,
-                    request_id: None,
-                    error: None,
-                    inferred: true,
-                    start_inferred: true,
-                    end_inferred: true,
-                });
+                windows.push(inferred_window(None));
             }
         }
     }
