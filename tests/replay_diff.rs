@@ -2,7 +2,7 @@
 //! own local tools (`tests/fixtures`).
 
 use durable_lens::diff::{diff, execution_sequence, invocation_sequence, DiffOptions, RowKind};
-use durable_lens::load::load_path;
+use durable_lens::load::{load_bytes, load_path};
 use durable_lens::model::{Execution, OpStatus};
 use durable_lens::replay::{analyze, Analysis, Mismatch, Outcome, Role};
 use std::path::PathBuf;
@@ -528,4 +528,93 @@ fn counts_executed_lists_and_roles_agree_for_every_history() {
         cut_short >= 2,
         "the non-deterministic fixtures were not among them"
     );
+}
+
+/// The root operations of a history file in the order the file first
+/// names them, which is their 1-based position in the root.
+fn root_order(events: &[serde_json::Value]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for e in events {
+        let kind = e["EventType"].as_str().unwrap_or("");
+        if kind.starts_with("Execution") || kind.starts_with("Invocation") {
+            continue;
+        }
+        if let Some(id) = e["Id"].as_str().filter(|_| e["ParentId"].is_null()) {
+            if !ids.iter().any(|i| i == id) {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn a_later_page_alone_keeps_the_root_positions_of_the_whole_history() {
+    for rel in [
+        "js-sdk/order-flow.history.json",
+        "python-sdk/order-flow.history.json",
+    ] {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(fixture(rel)).unwrap()).unwrap();
+        let events = doc["Events"].as_array().unwrap();
+        let whole = root_order(events);
+        // The page from the second root operation's first event on, as a
+        // user who saved only a later page has it.
+        let from = events
+            .iter()
+            .position(|e| e["Id"] == whole[1].as_str())
+            .unwrap();
+        let page = serde_json::json!({ "Events": events[from..] });
+        let h = load_bytes("page.json", page.to_string().as_bytes()).unwrap();
+        let e = &h.executions[0];
+        let a = analyze(e);
+        for (i, op) in e.operations.iter().enumerate() {
+            let expected = whole.iter().position(|id| *id == op.id).unwrap() as u32 + 1;
+            assert_eq!(a.places[i].position, expected, "{rel}: {}", op.id);
+        }
+        // The switch of the invocation that ran the last step is where that
+        // step sits in the whole history, not 1 or 2.
+        let last = a.invocations.last().unwrap();
+        assert_eq!(
+            last.root_switch().map(|s| s.position),
+            Some(whole.len() as u32),
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn a_context_whose_start_is_on_an_earlier_page_states_no_switch() {
+    let rel = "python-sdk/callback-flow.history.json";
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(fixture(rel)).unwrap()).unwrap();
+    let events = doc["Events"].as_array().unwrap();
+    // From the first event inside manager-approval to the end of the first
+    // invocation: neither its ContextStarted nor its ContextSucceeded is in
+    // the page, so neither its name nor its place is known.
+    let ctx = events
+        .iter()
+        .find(|e| e["Name"] == "manager-approval" && e["EventType"] == "ContextStarted")
+        .unwrap();
+    let from = events
+        .iter()
+        .position(|e| e["ParentId"] == ctx["Id"])
+        .unwrap();
+    let to = events
+        .iter()
+        .position(|e| e["EventType"] == "InvocationCompleted")
+        .unwrap();
+    let page = serde_json::json!({ "Events": events[from..=to] });
+    let h = load_bytes("page.json", page.to_string().as_bytes()).unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let inside: Vec<usize> = (0..e.operations.len())
+        .filter(|&i| e.operations[i].parent_id.as_deref() == ctx["Id"].as_str())
+        .collect();
+    assert!(!inside.is_empty());
+    for inv in &a.invocations {
+        for s in &inv.switches {
+            assert!(!inside.contains(&s.op), "invocation {}", inv.index + 1);
+        }
+    }
 }

@@ -24,6 +24,13 @@ pub struct Context {
 }
 
 impl Context {
+    /// The synthetic context of a parent the history does not hold, or one
+    /// inside it: where it sits, and what it is, is unknown (its key starts
+    /// with 0, see `orphan_context`).
+    pub fn under_missing_parent(&self) -> bool {
+        self.key.first() == Some(&0)
+    }
+
     /// `process-items › map-item-0`, or `root`.
     pub fn path_label(&self) -> String {
         if self.names.is_empty() {
@@ -91,6 +98,14 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
         ops.len()
     ];
 
+    // A history that starts after the execution's start (a later page on
+    // its own) holds root operations from some counter on: their positions
+    // come from their ids, not from counting what is here.
+    let roots: Vec<usize> = (0..ops.len())
+        .filter(|&i| ops[i].parent_id.is_none())
+        .collect();
+    let root_positions = super::ids::root_positions(exec.sdk, ops, &roots);
+
     let mut orphans: HashMap<String, usize> = HashMap::new();
     // Checkpoint order puts a parent before its children, but a malformed or
     // reordered source may not: resolve each op's context lazily with an
@@ -121,7 +136,11 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
             };
             let ctx = &mut contexts[parent_ctx];
             ctx.children.push(i);
-            let position = ctx.children.len() as u32;
+            let position = match (&root_positions, parent_ctx) {
+                (Some(known), 0) => known.get(&i).copied(),
+                _ => None,
+            }
+            .unwrap_or(ctx.children.len() as u32);
             let depth = ctx.depth;
             places[i] = Place {
                 context: parent_ctx,
@@ -146,6 +165,9 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
             state[i] = 2;
             stack.pop();
         }
+    }
+    if root_positions.is_some() {
+        contexts[0].children.sort_by_key(|&c| places[c].position);
     }
     (contexts, places)
 }

@@ -206,7 +206,7 @@ pub fn replay(
     for (k, (window, ((executed, waiting), retrying))) in windows.into_iter().zip(lists).enumerate()
     {
         running += replayed[k];
-        let switches = switch_slots.switches(k, places, &executed);
+        let switches = switch_slots.switches(k, contexts, places, &executed);
         let outcome = if let Some(e) = &window.error {
             Outcome::Failed(Some(e.clone()))
         } else if !waiting.is_empty() {
@@ -263,10 +263,21 @@ impl SwitchSlots {
     /// The switches of invocation `k` from its executed operations (in
     /// operation order): one per context, in the order contexts first
     /// executed something, each at its lowest executed position.
-    fn switches(&mut self, k: usize, places: &[Place], executed: &[usize]) -> Vec<Switch> {
+    /// A context whose parent the history does not hold (a later page on
+    /// its own) states no switch: its identity and positions are unknown.
+    fn switches(
+        &mut self,
+        k: usize,
+        contexts: &[Context],
+        places: &[Place],
+        executed: &[usize],
+    ) -> Vec<Switch> {
         let mut out: Vec<Switch> = Vec::new();
         for &i in executed {
             let p = places[i];
+            if contexts[p.context].under_missing_parent() {
+                continue;
+            }
             let (used, at) = self.slot[p.context];
             if used == k + 1 {
                 if p.position < out[at].position {

@@ -5,6 +5,7 @@
 
 mod contexts;
 mod diagnose;
+mod ids;
 mod invocations;
 
 pub use contexts::{Context, Place};
