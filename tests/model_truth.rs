@@ -661,3 +661,35 @@ fn a_final_state_counts_one_invocation_per_attempt_of_a_retried_step() {
         }
     }
 }
+
+#[test]
+fn a_failed_state_without_any_error_says_why_it_failed_is_not_in_it() {
+    // The store's final operations alone, as GetDurableExecutionState gives
+    // them: the execution FAILED on the SDK's non-determinism error, which
+    // only the store's invocation records hold.
+    let rel = "python-sdk/nondeterministic.store.json";
+    let store = json(rel);
+    let ops = store["Operations"].as_array().unwrap();
+    assert!(ops
+        .iter()
+        .any(|o| o["Type"] == "EXECUTION" && o["Status"] == "FAILED"));
+    assert!(!serde_json::to_string(ops).unwrap().contains("Error"));
+    let state = serde_json::json!({ "Operations": ops });
+    let h = load_bytes("state.json", state.to_string().as_bytes()).unwrap();
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.starts_with("the execution FAILED but this state holds no error")),
+        "{:?}",
+        h.warnings
+    );
+    // A state that succeeded, or whose failure is in it, has nothing to say.
+    for rel in [
+        "python-sdk/retries.store.json",
+        "python-sdk-cases/exhausted.store.json",
+    ] {
+        let state = serde_json::json!({ "Operations": json(rel)["Operations"] });
+        let h = load_bytes("state.json", state.to_string().as_bytes()).unwrap();
+        assert!(h.warnings.is_empty(), "{rel}: {:?}", h.warnings);
+    }
+}

@@ -470,7 +470,10 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
         Format::Operations => match docs.pop() {
             Some(Doc::Ops(v)) => operations::build(file, "", v)?,
             Some(Doc::Object(t)) => {
-                operations::build(file, "/Operations", t.operations.unwrap_or_default())?
+                let exec =
+                    operations::build(file, "/Operations", t.operations.unwrap_or_default())?;
+                warnings.extend(operations::missing_failure(&exec));
+                exec
             }
             _ => return Err(top::unrecognised(file, "no operations".into())),
         },
