@@ -759,6 +759,14 @@ fn invocation_input_and_checkpoint_list() {
         "InitialExecutionState": {"Operations": all, "NextMarker": null}});
     let h = load_bytes("input.json", input.to_string().as_bytes()).unwrap();
     assert_eq!(h.format, Format::InvocationInput);
+    // A state snapshot taken mid-run says so (issue 10: partial shapes warn).
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.starts_with("partial state: a handler invocation input")),
+        "{:?}",
+        h.warnings
+    );
     let e = &h.executions[0];
     assert_eq!(
         e.arn.as_deref(),

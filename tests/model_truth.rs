@@ -244,7 +244,7 @@ fn the_js_operations_file_takes_status_errors_and_retries_from_its_invocation_li
 }
 
 #[test]
-fn a_context_open_across_invocations_keeps_its_role_until_it_closes() {
+fn a_context_open_across_invocations_is_resumed_in_each_until_it_closes() {
     let rel = "aws-service/dag-parallel-failed.history-boto3.json";
     let evs = events(rel);
     let dag = evs.iter().find(|e| e["SubType"] == "Dag").unwrap();
@@ -262,26 +262,52 @@ fn a_context_open_across_invocations_keeps_its_role_until_it_closes() {
         .as_str()
         .unwrap();
     let join_position = children.iter().position(|&c| c == join_id).unwrap() as u32 + 1;
+    // The Dag's position in the root, and the invocations that begin while
+    // it is open (after an InvocationCompleted that precedes its end), both
+    // from the file.
+    let mut roots: Vec<&str> = Vec::new();
+    for ev in &evs {
+        let kind = ev["EventType"].as_str().unwrap();
+        if ev["ParentId"].is_null() && !kind.starts_with("Execution") {
+            if let Some(id) = ev["Id"].as_str().filter(|id| !roots.contains(id)) {
+                roots.push(id);
+            }
+        }
+    }
+    let dag_position = roots.iter().position(|&r| r == dag["Id"]).unwrap() as u32 + 1;
+    let closed_at = evs
+        .iter()
+        .position(|e| e["Id"] == dag["Id"] && e["EventType"] == "ContextSucceeded")
+        .unwrap();
+    let open_starts = evs[..closed_at]
+        .iter()
+        .filter(|e| e["EventType"] == "InvocationCompleted")
+        .count();
     let e = one(rel);
     let a = analyze(&e);
+    assert_eq!(a.invocations.len(), open_starts + 1);
     let d = e.op_index(dag["Id"].as_str().unwrap()).unwrap();
     let ctx = a.contexts.iter().position(|c| c.op == Some(d)).unwrap();
     assert_eq!(a.invocations[0].role(d), Some(Role::Executed));
+    // Each later invocation finds the Dag with no terminal checkpoint: the
+    // SDK switches to execution there (docs/formats.md §7) and resumes it,
+    // the one that closes it included, and inside it switches at `join`,
+    // its first child still unfinished (its attempts keep failing).
     for inv in &a.invocations[1..] {
+        let k = inv.index + 1;
+        assert_eq!(inv.role(d), Some(Role::Executed), "invocation {k}");
         assert_eq!(
-            inv.role(d),
-            Some(Role::Replayed),
-            "invocation {}",
-            inv.index + 1
+            inv.root_switch().map(|s| (s.position, s.op)),
+            Some((dag_position, d)),
+            "invocation {k}"
         );
-        assert!(inv.root_switch().is_none(), "invocation {}", inv.index + 1);
         let inner: Vec<u32> = inv
             .switches
             .iter()
             .filter(|s| s.context == ctx)
             .map(|s| s.position)
             .collect();
-        assert_eq!(inner, [join_position], "invocation {}", inv.index + 1);
+        assert_eq!(inner, [join_position], "invocation {k}");
     }
     let counts: Vec<(usize, usize)> = a.invocations[1..].iter().map(|i| i.counts()).collect();
     assert!(counts.windows(2).all(|w| w[0] == w[1]), "{counts:?}");
@@ -595,4 +621,75 @@ fn an_error_flagged_truncated_but_whole_is_not_truncated() {
     let err = a.error.as_ref().unwrap();
     assert!(!err.truncated);
     assert_eq!(err.message.as_deref(), message.as_str());
+}
+
+#[test]
+fn a_final_state_counts_one_invocation_per_attempt_of_a_retried_step() {
+    // The store's final operations alone, as GetDurableExecutionState gives
+    // them: the step keeps only its last attempt (`Attempt: 3`).
+    for rel in [
+        "python-sdk/retries.store.json",
+        "python-sdk-cases/exhausted.store.json",
+    ] {
+        let store = json(rel);
+        let state = serde_json::json!({ "Operations": store["Operations"] });
+        let h = load_bytes("state.json", state.to_string().as_bytes()).unwrap();
+        let a = analyze(&h.executions[0]);
+        assert!(a.invocations_inferred, "{rel}");
+        // The same run's invocations as the store recorded them.
+        let recorded = store["InvocationCompletions"].as_array().unwrap().len();
+        let attempts = store["Operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o["StepDetails"]["Attempt"].as_u64())
+            .max()
+            .unwrap() as usize;
+        assert_eq!(attempts, recorded, "{rel}: one invocation per attempt");
+        assert_eq!(a.invocations.len(), recorded, "{rel}");
+        let step = h.executions[0]
+            .operations
+            .iter()
+            .position(|o| o.name.as_deref() == Some("charge-card"))
+            .unwrap();
+        // Every invocation ran the step; all but the last waited for its retry.
+        for inv in &a.invocations {
+            assert_eq!(inv.role(step), Some(Role::Executed), "{rel}");
+        }
+        for inv in &a.invocations[..recorded - 1] {
+            assert_eq!(inv.outcome, Outcome::Pending(vec![step]), "{rel}");
+        }
+    }
+}
+
+#[test]
+fn a_failed_state_without_any_error_says_why_it_failed_is_not_in_it() {
+    // The store's final operations alone, as GetDurableExecutionState gives
+    // them: the execution FAILED on the SDK's non-determinism error, which
+    // only the store's invocation records hold.
+    let rel = "python-sdk/nondeterministic.store.json";
+    let store = json(rel);
+    let ops = store["Operations"].as_array().unwrap();
+    assert!(ops
+        .iter()
+        .any(|o| o["Type"] == "EXECUTION" && o["Status"] == "FAILED"));
+    assert!(!serde_json::to_string(ops).unwrap().contains("Error"));
+    let state = serde_json::json!({ "Operations": ops });
+    let h = load_bytes("state.json", state.to_string().as_bytes()).unwrap();
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.starts_with("the execution FAILED but this state holds no error")),
+        "{:?}",
+        h.warnings
+    );
+    // A state that succeeded, or whose failure is in it, has nothing to say.
+    for rel in [
+        "python-sdk/retries.store.json",
+        "python-sdk-cases/exhausted.store.json",
+    ] {
+        let state = serde_json::json!({ "Operations": json(rel)["Operations"] });
+        let h = load_bytes("state.json", state.to_string().as_bytes()).unwrap();
+        assert!(h.warnings.is_empty(), "{rel}: {:?}", h.warnings);
+    }
 }

@@ -463,6 +463,9 @@ fn classify(file: &str, docs: &[Doc]) -> Result<Format, LoadError> {
     }
 }
 
+/// What a handler invocation input (`InitialExecutionState`) cannot know.
+const SNAPSHOT_WARNING: &str = "partial state: a handler invocation input is the checkpoint state as one invocation received it, mid-run; what that invocation and later ones did (their operations, outcomes, the execution's end) and earlier invocation boundaries are not in it";
+
 /// Build the history of a parsed input.
 pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, LoadError> {
     let mut warnings = Vec::new();
@@ -485,7 +488,10 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
         Format::Operations => match docs.pop() {
             Some(Doc::Ops(v)) => operations::build(file, "", v)?,
             Some(Doc::Object(t)) => {
-                operations::build(file, "/Operations", t.operations.unwrap_or_default())?
+                let exec =
+                    operations::build(file, "/Operations", t.operations.unwrap_or_default())?;
+                warnings.extend(operations::missing_failure(&exec));
+                exec
             }
             _ => return Err(top::unrecognised(file, "no operations".into())),
         },
@@ -502,6 +508,9 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
             if t.arn.is_some() {
                 exec.arn = t.arn;
             }
+            // The service hands this to a handler while the execution runs:
+            // it is the state before one invocation, partial by construction.
+            warnings.push(SNAPSHOT_WARNING.to_string());
             exec
         }
         Format::PythonStoreJson => {

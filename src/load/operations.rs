@@ -15,6 +15,23 @@ const TYPES: &str = "one of EXECUTION, STEP, WAIT, CALLBACK, CHAINED_INVOKE, CON
 const STATUSES: &str =
     "one of STARTED, PENDING, READY, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT, STOPPED";
 
+/// The warning for a final state of a FAILED execution that holds no error
+/// at all (GetDurableExecutionState carries the operations' errors, not
+/// always the execution's): why it failed — the SDK's non-determinism error
+/// and its position included — is not in the file, and the invocation that
+/// failed reads as if it replayed everything.
+pub(crate) fn missing_failure(exec: &Execution) -> Option<String> {
+    let failed = matches!(exec.status, Some(OpStatus::Failed));
+    let any_error = exec.error.is_some()
+        || exec
+            .operations
+            .iter()
+            .any(|o| o.error.is_some() || o.attempts.iter().any(|a| a.error.is_some()));
+    (failed && !any_error).then(|| {
+        "the execution FAILED but this state holds no error for it or any operation: why it failed (a non-determinism error and its position, a handler error) is not in this file, so the failing invocation's replay stops are unknown; its history or invocation list has them".to_string()
+    })
+}
+
 /// Build an execution from operation records. `base` is the JSON pointer of
 /// the array (`/Operations`, `/InitialExecutionState/Operations`, or empty).
 pub(crate) fn build(file: &str, base: &str, raw: Vec<RawOp>) -> Result<Execution, LoadError> {

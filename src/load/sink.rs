@@ -120,7 +120,7 @@ fn gap_warning(expected: u64, found: u64) -> String {
             format!("events 1–{} are", found - 1)
         };
         return format!(
-            "partial history: it starts at event {found}; {range} not in this file (an earlier page?), so invocations and positions are counted from event {found}, not from the execution's start"
+            "partial history: it starts at event {found}; {range} not in this file (an earlier page?), so invocations are counted from event {found}, not from the execution's start; positions in the root come from the SDK's operation ids, and no switch is stated inside a context whose parent is not in this file"
         );
     }
     let range = if found - 1 == expected {

@@ -22,6 +22,17 @@ pub struct Context {
     pub position: u32,
     /// The operations directly inside, in position order.
     pub children: Vec<usize>,
+    /// The synthetic context of a parent the history does not hold, or one
+    /// inside it: where it sits, and what it is, is unknown. Kept here so
+    /// asking costs nothing whatever the depth.
+    pub missing_parent: bool,
+}
+
+impl Context {
+    /// See [`Context::missing_parent`].
+    pub fn under_missing_parent(&self) -> bool {
+        self.missing_parent
+    }
 }
 
 // Paths are not stored per context: a chain of N nested contexts would hold
@@ -201,6 +212,7 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
         name: String::new(),
         position: 0,
         children: Vec::new(),
+        missing_parent: false,
     }];
     let mut context_of_op: Vec<Option<usize>> = vec![None; ops.len()];
     let mut places = vec![
@@ -211,6 +223,14 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
         };
         ops.len()
     ];
+
+    // A history that starts after the execution's start (a later page on
+    // its own) holds root operations from some counter on: their positions
+    // come from their ids, not from counting what is here.
+    let roots: Vec<usize> = (0..ops.len())
+        .filter(|&i| ops[i].parent_id.is_none())
+        .collect();
+    let root_positions = super::ids::root_positions(exec.sdk, ops, &roots);
 
     let mut orphans: HashMap<String, usize> = HashMap::new();
     // Checkpoint order puts a parent before its children, but a malformed or
@@ -242,8 +262,13 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
             };
             let ctx = &mut contexts[parent_ctx];
             ctx.children.push(i);
-            let position = ctx.children.len() as u32;
+            let position = match (&root_positions, parent_ctx) {
+                (Some(known), 0) => known.get(&i).copied(),
+                _ => None,
+            }
+            .unwrap_or(ctx.children.len() as u32);
             let depth = ctx.depth;
+            let missing_parent = ctx.missing_parent;
             places[i] = Place {
                 context: parent_ctx,
                 position,
@@ -257,12 +282,16 @@ pub fn build(exec: &Execution) -> (Vec<Context>, Vec<Place>) {
                     name: ops[i].display_name().to_string(),
                     position,
                     children: Vec::new(),
+                    missing_parent,
                 });
                 context_of_op[i] = Some(contexts.len() - 1);
             }
             state[i] = 2;
             stack.pop();
         }
+    }
+    if root_positions.is_some() {
+        contexts[0].children.sort_by_key(|&c| places[c].position);
     }
     (contexts, places)
 }
@@ -286,6 +315,7 @@ fn orphan_context(
         // With `op: None`, [`key`] makes it `[0, n]`.
         position: orphans.len() as u32 + 1,
         children: Vec::new(),
+        missing_parent: true,
     });
     orphans.insert(parent_id.to_string(), contexts.len() - 1);
     contexts.len() - 1

@@ -61,24 +61,36 @@ impl Roles {
         if o.done.is_some_and(|d| d <= k) {
             return Role::Replayed;
         }
-        if self.touched(i).any(|t| t == k) {
+        // Started earlier and still unfinished at the start of `k` (a context
+        // still open, a wait or callback not yet done): the checkpoint is not
+        // terminal, so the SDK switches to execution there and resumes it
+        // (docs/formats.md §7).
+        if self.touched(i).any(|t| t == k) || self.open_at(i, k) {
             Role::Executed
-        } else if o.started.is_some_and(|s| s < k) {
-            // Checkpointed earlier and still open (a wait or callback not yet
-            // done): the handler reads the checkpoint and suspends again.
-            Role::Replayed
         } else {
             Role::NotReached
         }
+    }
+
+    /// Operation `i` started before invocation `k` and was not complete
+    /// before it: `k` resumes it.
+    fn open_at(&self, i: usize, k: usize) -> bool {
+        let o = &self.ops[i];
+        o.started.is_some_and(|s| s < k) && o.done.is_none_or(|d| k < d)
     }
 
     /// The invocations below `m` in which `i` executed, each once, in
     /// order, into `out` (reused across operations rather than a new list
     /// for each).
     fn executed_in(&self, i: usize, m: usize, out: &mut Vec<usize>) {
-        let done = self.ops[i].done.unwrap_or(usize::MAX);
+        let o = &self.ops[i];
+        let done = o.done.unwrap_or(usize::MAX);
         out.clear();
         out.extend(self.touched(i).filter(|&k| k < m && k < done));
+        // Resumed in every invocation that finds it unfinished.
+        if let Some(s) = o.started {
+            out.extend(s + 1..done.min(m));
+        }
         out.sort_unstable();
         out.dedup();
     }
@@ -97,17 +109,9 @@ fn build_roles(exec: &Execution, spans: &[Span], ends: &[Option<usize>]) -> Role
                 roles.extra.push(k);
             }
         }
-        // A context open across invocations is re-entered by each later one,
-        // the one that closes it included: its children replay or execute,
-        // it is not run again, so it keeps the role it had while open and
-        // its closing is no switch in its parent.
-        let finished = match (op.op_type, span.started) {
-            (OpType::Context, Some(s)) => span.finished.filter(|&f| f == s),
-            _ => span.finished,
-        };
         roles.ops.push(OpRoles {
             started: span.started,
-            finished,
+            finished: span.finished,
             done: *done,
             extra: (from, roles.extra.len()),
         });
@@ -146,18 +150,9 @@ pub fn replay(
         }
         let o = roles.ops[i];
         let done = o.done.unwrap_or(m).min(m);
-        // Replayed once complete, and while open after it started, except
-        // where it ran again.
+        // Replayed once complete (while open it is resumed: executed).
         replayed[done] += 1;
         replayed[m] -= 1;
-        if let Some(s) = o.started.filter(|&s| s + 1 < done) {
-            replayed[s + 1] += 1;
-            replayed[done] -= 1;
-            for &k in ran.iter().filter(|&&k| k > s) {
-                replayed[k] -= 1;
-                replayed[k + 1] += 1;
-            }
-        }
         // Suspended on it: reached but not complete by the next invocation.
         if suspends(op) {
             let open_from = o.started.map_or(done, |s| (s + 1).min(done));
@@ -185,6 +180,15 @@ pub fn replay(
                 retrying[k].push(i);
             }
         }
+        // Retries the source does not place (inferred invocations): each
+        // invocation that ran the step, but the last, waited for a retry.
+        if retry_invocations(op) > 0 {
+            if let Some((_, before)) = ran.split_last() {
+                for &k in before {
+                    retrying[k].push(i);
+                }
+            }
+        }
         // A step PENDING or READY for a retry: the invocation that ran its
         // last attempt has ended, waiting for that retry.
         if op.op_type == OpType::Step && matches!(op.status, OpStatus::Pending | OpStatus::Ready) {
@@ -202,7 +206,7 @@ pub fn replay(
     for (k, (window, ((executed, waiting), retrying))) in windows.into_iter().zip(lists).enumerate()
     {
         running += replayed[k];
-        let switches = switch_slots.switches(k, places, &executed);
+        let switches = switch_slots.switches(k, contexts, places, &executed);
         let outcome = if let Some(e) = &window.error {
             Outcome::Failed(Some(e.clone()))
         } else if !waiting.is_empty() {
@@ -259,10 +263,21 @@ impl SwitchSlots {
     /// The switches of invocation `k` from its executed operations (in
     /// operation order): one per context, in the order contexts first
     /// executed something, each at its lowest executed position.
-    fn switches(&mut self, k: usize, places: &[Place], executed: &[usize]) -> Vec<Switch> {
+    /// A context whose parent the history does not hold (a later page on
+    /// its own) states no switch: its identity and positions are unknown.
+    fn switches(
+        &mut self,
+        k: usize,
+        contexts: &[Context],
+        places: &[Place],
+        executed: &[usize],
+    ) -> Vec<Switch> {
         let mut out: Vec<Switch> = Vec::new();
         for &i in executed {
             let p = places[i];
+            if contexts[p.context].under_missing_parent() {
+                continue;
+            }
             let (used, at) = self.slot[p.context];
             if used == k + 1 {
                 if p.position < out[at].position {
@@ -328,6 +343,30 @@ fn completion_points(
         .collect()
 }
 
+/// An invocation boundary the source did not record.
+fn inferred_window(start: Option<Ts>) -> Invocation {
+    Invocation {
+        start,
+        end: None,
+        request_id: None,
+        error: None,
+        inferred: true,
+        start_inferred: true,
+        end_inferred: true,
+    }
+}
+
+/// How many invocations after its first a step's attempts took, for a
+/// source that does not place them: every retry is a re-invocation, and a
+/// final state keeps only the latest attempt (`Attempt: 3` is two retries).
+fn retry_invocations(op: &Operation) -> usize {
+    if op.op_type != OpType::Step || op.attempts.iter().any(|a| a.invocation.is_some()) {
+        return 0;
+    }
+    let last = op.attempts.last().map_or(0, |a| a.number as usize);
+    last.max(op.attempts.len()).saturating_sub(1)
+}
+
 /// Operations whose completion comes from outside the handler.
 fn suspends(op: &Operation) -> bool {
     matches!(
@@ -342,17 +381,10 @@ fn suspends(op: &Operation) -> bool {
 fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invocation>, Vec<Span>) {
     let ops = &exec.operations;
     let timed = ops.iter().all(|o| o.start.is_some());
-    let mut windows = vec![Invocation {
-        start: exec
-            .start
+    let mut windows = vec![inferred_window(
+        exec.start
             .or_else(|| ops.iter().filter_map(|o| o.start).min()),
-        end: None,
-        request_id: None,
-        error: None,
-        inferred: true,
-        start_inferred: true,
-        end_inferred: true,
-    }];
+    )];
     let mut spans = vec![Span::default(); ops.len()];
 
     if timed {
@@ -370,27 +402,37 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
             .filter(|&r| !running.at(r))
             .collect();
         // A retried step's final attempt ran in a later invocation than its
-        // first: its end stands for one more resume point.
-        resumes.extend(
-            ops.iter()
-                .filter(|o| o.attempts.len() > 1 || o.attempts.last().is_some_and(|a| a.number > 1))
-                .filter_map(|o| o.end),
-        );
+        // first: its end stands for one more resume point. Attempts the
+        // source does not list (a final state keeps the last one: Attempt 3
+        // means two earlier attempts, each ending its invocation) are
+        // invocations between its start and that point, whose start is
+        // unknown.
+        let mut unlisted: Vec<(Ts, usize)> = Vec::new();
+        for o in ops {
+            if o.attempts.len() > 1 || o.attempts.last().is_some_and(|a| a.number > 1) {
+                if let Some(end) = o.end {
+                    resumes.push(end);
+                    let n = retry_invocations(o).saturating_sub(1);
+                    if n > 0 {
+                        unlisted.push((end, n));
+                    }
+                }
+            }
+        }
         resumes.sort();
         resumes.dedup();
         // A resume point after which nothing starts opens no invocation.
         let last_start = ops.iter().filter_map(|o| o.start.max(o.end)).max();
         for r in resumes {
             if last_start.is_some_and(|l| l >= r) || exec.end.is_some_and(|e| e >= r) {
-                windows.push(Invocation {
-                    start: Some(r),
-                    end: None,
-                    request_id: None,
-                    error: None,
-                    inferred: true,
-                    start_inferred: true,
-                    end_inferred: true,
-                });
+                let n = unlisted
+                    .iter()
+                    .filter(|u| u.0 == r)
+                    .map(|u| u.1)
+                    .max()
+                    .unwrap_or(0);
+                windows.extend((0..n).map(|_| inferred_window(None)));
+                windows.push(inferred_window(Some(r)));
             }
         }
         let at = |t: Ts| {
@@ -411,23 +453,20 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
     } else {
         // Checkpoint order only: everything up to a suspension runs in one
         // invocation; the next operation starts the next one.
+        // A step retried n times spans n more invocations.
         let mut k = 0;
         for (i, op) in ops.iter().enumerate() {
+            let started = k;
+            let retries = retry_invocations(op);
+            k += retries;
+            windows.extend((0..retries).map(|_| inferred_window(None)));
             spans[i] = Span {
-                started: Some(k),
+                started: Some(started),
                 finished: (!suspends(op) && op.status.is_terminal()).then_some(k),
             };
             if suspends(op) && op.status.is_terminal() && i + 1 < ops.len() {
                 k += 1;
-                windows.push(Invocation {
-                    start: None,
-                    end: None,
-                    request_id: None,
-                    error: None,
-                    inferred: true,
-                    start_inferred: true,
-                    end_inferred: true,
-                });
+                windows.push(inferred_window(None));
             }
         }
     }

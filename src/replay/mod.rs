@@ -5,6 +5,7 @@
 
 mod contexts;
 mod diagnose;
+mod ids;
 mod invocations;
 
 pub(crate) use contexts::tree_order;
@@ -63,7 +64,9 @@ impl Analysis {
 pub enum Role {
     /// Returned its checkpointed result.
     Replayed,
-    /// Ran (started or finished) in this invocation.
+    /// Ran (started or finished) in this invocation, or was resumed: it
+    /// had no terminal checkpoint when the invocation began (a context
+    /// still open, a callback not yet answered).
     Executed,
     /// Not reached in this invocation (created later).
     NotReached,
