@@ -197,14 +197,18 @@ fn stopping_or_dropping_a_session_kills_the_handlers_process_group() {
             assert!(Instant::now() < deadline, "the handler never started");
             std::thread::sleep(Duration::from_millis(20));
         };
-        // Let the background sleeps start.
-        std::thread::sleep(Duration::from_millis(200));
-        assert!(support::live_in_group(pgid).len() >= 2);
+        // Wait (with a deadline) until the background sleep has started too.
+        while support::live_in_group(pgid).len() < 2 {
+            assert!(
+                Instant::now() < deadline,
+                "the background sleep never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
         if stop_by_drop {
             drop(session);
         } else {
             session.send(Command::Stop);
-            std::thread::sleep(Duration::from_millis(100));
         }
         assert_no_orphans(&[pgid]);
     }
