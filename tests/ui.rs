@@ -110,6 +110,27 @@ fn python_envelope_results_are_decoded_in_the_inspector() {
 }
 
 #[test]
+fn the_first_invocation_is_a_fresh_start_with_no_switch_rows() {
+    // The first invocation's input holds only the EXECUTION operation
+    // (docs/formats.md §3): nothing to replay, so no context has a switch
+    // from replay to execution (issue 12).
+    let app = app_with(&fixture("python-sdk/fanout.history.json"));
+    let mut h = harness(app);
+    assert_eq!(h.state().invocation, Some(0));
+    assert!(has_label_containing(&h, "fresh start — nothing to replay"));
+    assert!(has_label_containing(&h, "↺ replayed 0"));
+    assert!(
+        !has_label_containing(&h, "replay | execution"),
+        "no switch row or header in a fresh start"
+    );
+    // The second invocation replays, and says where it switched.
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(3);
+    assert!(has_label_containing(&h, "replay | execution at position"));
+    assert!(!has_label_containing(&h, "fresh start — nothing to replay"));
+}
+
+#[test]
 fn invocation_two_of_order_flow_switches_at_position_four() {
     let app = app_with(&fixture("js-sdk/order-flow.history.json"));
     let mut h = harness(app);

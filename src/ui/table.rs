@@ -53,7 +53,10 @@ impl TableView {
         let ops = doc.ops();
         let switches = inv.and_then(|i| doc.analysis.invocations.get(i));
         let mut switch_at = std::collections::HashMap::new();
-        if let Some(r) = switches {
+        // An invocation that replayed nothing has no replay to switch from:
+        // no "replay | execution" row in every context (the header says
+        // "fresh start").
+        if let Some(r) = switches.filter(|r| r.counts().0 > 0) {
             for (si, s) in r.switches.iter().enumerate() {
                 switch_at.insert(s.op, si);
             }

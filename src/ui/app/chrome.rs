@@ -112,7 +112,11 @@ impl App {
                                 .status
                                 .map(style::status_label)
                                 .unwrap_or_else(|| "… running".into());
-                            ui.label(RichText::new(format!("{} · {}", e.label(), status)).strong());
+                            // Cut with "…" where the toolbar is narrow (1000 px),
+                            // instead of drawing over the filter and tabs.
+                            let title = format!("{} · {}", e.label(), status);
+                            ui.add(egui::Label::new(RichText::new(&title).strong()).truncate())
+                                .on_hover_text(title);
                         }
                     }
                 });
@@ -312,7 +316,16 @@ impl App {
                     let (replayed, executed) =
                         d.role_counts.get(r.index).copied().unwrap_or_default();
                     ui.label(format!("↺ replayed {replayed}"));
-                    match r.root_switch().or_else(|| r.switches.first()) {
+                    // Nothing replayed: there is no replay to switch from, in any
+                    // context (one note, as the time view's band says).
+                    let switch = r.root_switch().or_else(|| r.switches.first());
+                    match switch {
+                        _ if replayed == 0 => {
+                            ui.label(
+                                RichText::new("fresh start — nothing to replay")
+                                    .color(style::switch_color(dark)),
+                            );
+                        }
                         Some(s) => {
                             let name = d
                                 .ops()
