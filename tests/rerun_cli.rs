@@ -109,3 +109,32 @@ fn cli_exit_codes_follow_the_outcome_and_json_reports_the_divergence() {
         "the recording is never modified"
     );
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly_with_the_verdict() {
+    // `durable-lens rerun … | head` with the reader already gone: the
+    // run still ends with its verdict, no panic on the broken pipe.
+    let dir = tempfile::tempdir().unwrap();
+    support::record_js(dir.path(), "order-flow.mjs", r#"{"orderId":"123"}"#);
+    let hist = dir.path().join("order-flow.mjs.history.json");
+    let runner = support::root().join("assets/runners/node-runner.mjs");
+    let handlers = support::handlers_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
+        .arg("rerun")
+        .arg(&hist)
+        .args([
+            "--handler",
+            &format!("node {} order-flow.mjs", runner.display()),
+        ])
+        .arg("--cwd")
+        .arg(&handlers)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("it ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}

@@ -10,6 +10,19 @@ mod answers;
 mod json;
 
 use super::output::{load, Style};
+
+/// `println!` that ends quietly when stdout's reader is gone (`rerun … |
+/// head`): the run goes on and its exit code is still the verdict.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("cannot write the output: {e}");
+            }
+        }
+    }};
+}
 use crate::rerun::{
     place_label, run_headless, ChangeKind, Report, SessionConfig, SessionEvent, StartPoint,
 };
@@ -157,7 +170,7 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
     }
     if args.json {
         let doc = RerunJson::new(&report, verdict, code, &warnings);
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        say!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print_summary(&report, style, args.strict);
     }
@@ -181,7 +194,7 @@ fn verdict(report: &Report, strict: bool) -> (Verdict, i32) {
 fn print_event(e: &SessionEvent, style: Style) {
     match e {
         SessionEvent::InvocationStarted { index, .. } => {
-            println!("{}", style.bold(&format!("invocation {}", index + 1)))
+            say!("{}", style.bold(&format!("invocation {}", index + 1)))
         }
         SessionEvent::OperationSeen {
             op,
@@ -199,7 +212,7 @@ fn print_event(e: &SessionEvent, style: Style) {
             } else {
                 String::new()
             };
-            println!(
+            say!(
                 "  {:>6}  {role}  {} {}{mark}",
                 crate::rerun::place_label(place),
                 op.op_type,
@@ -208,7 +221,7 @@ fn print_event(e: &SessionEvent, style: Style) {
         }
         SessionEvent::InvocationEnded { record, .. } => {
             let status = record.status().unwrap_or("(no output)");
-            println!("  → {status}");
+            say!("  → {status}");
         }
         _ => {}
     }
@@ -216,13 +229,13 @@ fn print_event(e: &SessionEvent, style: Style) {
 
 fn print_summary(report: &Report, style: Style, strict: bool) {
     if let Some(d) = &report.divergence {
-        println!("{} {}", style.red("divergence:"), d.message);
+        say!("{} {}", style.red("divergence:"), d.message);
         if let Some(sdk) = &d.sdk_error {
-            println!("  SDK: {sdk}");
+            say!("  SDK: {sdk}");
         }
     }
     if let Some(e) = &report.error {
-        println!("{} {e}", style.red("error:"));
+        say!("{} {e}", style.red("error:"));
     }
     for c in &report.changes {
         let what = match c.kind {
@@ -241,7 +254,7 @@ fn print_summary(report: &Report, style: Style, strict: bool) {
                 place_label(&c.place)
             )
         };
-        println!(
+        say!(
             "{} {what}{at}: recorded {}, re-run {}",
             style.bold("changed:"),
             c.recorded.as_deref().unwrap_or("(none)"),
@@ -252,7 +265,7 @@ fn print_summary(report: &Report, style: Style, strict: bool) {
                 x.as_ref()
                     .map_or_else(|| "(absent)".to_string(), |v| v.to_string())
             };
-            println!(
+            say!(
                 "  {}: {} → {}",
                 if v.pointer.is_empty() {
                     "/"
@@ -265,24 +278,24 @@ fn print_summary(report: &Report, style: Style, strict: bool) {
         }
     }
     if let Some(o) = &report.outcome {
-        println!(
+        say!(
             "execution {} after {} invocation(s)",
             o.status,
             report.invocations.len()
         );
     }
     if report.divergence.is_none() && report.error.is_none() && report.outcome.is_none() {
-        println!("{} the run ended without an outcome", style.red("error:"));
+        say!("{} the run ended without an outcome", style.red("error:"));
     } else if report.divergence.is_none() && report.error.is_none() {
         if report.changes.is_empty() {
-            println!("{}", style.green("no divergence from the recording"));
+            say!("{}", style.green("no divergence from the recording"));
         } else if strict {
-            println!(
+            say!(
                 "{}",
                 style.red("same shape as the recording, but results changed (--strict)")
             );
         } else {
-            println!(
+            say!(
                 "{}",
                 style.green(
                     "no divergence from the recording (results changed: --strict fails on them)"
