@@ -693,3 +693,14 @@ fn a_failed_state_without_any_error_says_why_it_failed_is_not_in_it() {
         assert!(h.warnings.is_empty(), "{rel}: {:?}", h.warnings);
     }
 }
+
+#[test]
+fn a_java_handler_on_the_service_is_not_taken_for_python() {
+    // tests/fixtures/aws-service/README.md: recorded with the official Java
+    // SDK. Its 64-hex ids are no Python blake2b counter hash, and its
+    // payloads are plain JSON, so nothing says Python.
+    let h = load_path(&fx("aws-service/dag-parallel-failed.history-boto3.json")).unwrap();
+    let e = &h.executions[0];
+    assert!(e.operations.iter().any(|o| o.id.len() == 64));
+    assert_ne!(e.sdk, durable_lens::model::Sdk::Python);
+}

@@ -72,18 +72,49 @@ pub enum Sdk {
 }
 
 impl Sdk {
+    /// The id this SDK gives the operation whose id text is `text` (the
+    /// counter, or `<parent id>-<counter>`; docs/formats.md §1): the first
+    /// 16 hex of md5 (JS) or 64 hex of blake2b (Python).
+    pub fn op_id(self, text: &str) -> Option<String> {
+        use blake2::{Blake2b512, Digest};
+        use std::fmt::Write;
+        match self {
+            Sdk::Js => Some(format!("{:x}", md5::compute(text.as_bytes()))[..16].to_string()),
+            Sdk::Python => {
+                let mut hex = String::with_capacity(128);
+                for b in Blake2b512::digest(text.as_bytes()) {
+                    let _ = write!(hex, "{b:02x}");
+                }
+                hex.truncate(64);
+                Some(hex)
+            }
+            Sdk::Unknown => None,
+        }
+    }
+
     /// Which SDK wrote an execution: the one place this is guessed (every
     /// loader and the re-run history call it). 16-hex operation ids are the
-    /// JS SDK's md5 prefixes, 64-hex ids the Python SDK's blake2b; failing
-    /// that, a Python typed envelope (`{"t":...}`) in any payload. Only the
-    /// first operations and payloads are looked at: one is enough.
+    /// JS SDK's md5 prefixes; a 64-hex id is the Python SDK's only when it is
+    /// its blake2b of a small counter under its parent (other SDKs, Java on
+    /// the service among them, also write 64-hex ids); failing that, a
+    /// Python typed envelope (`{"t":...}`) in any payload. Only the first
+    /// operations and payloads are looked at: one is enough.
     pub fn guess(exec: &Execution) -> Sdk {
         let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let python_id = |op: &Operation| {
+            (1..=16u32).any(|n| {
+                let text = match &op.parent_id {
+                    Some(p) => format!("{p}-{n}"),
+                    None => n.to_string(),
+                };
+                Sdk::Python.op_id(&text).as_deref() == Some(op.id.as_str())
+            })
+        };
         for op in exec.operations.iter().take(16) {
             if is_hex(&op.id) {
                 match op.id.len() {
                     16 => return Sdk::Js,
-                    64 => return Sdk::Python,
+                    64 if python_id(op) => return Sdk::Python,
                     _ => {}
                 }
             }
@@ -467,6 +498,10 @@ mod tests {
         assert_eq!(Sdk::guess(&with_ids(&["c4ca4238a0b92382"])), Sdk::Js);
         let py = "1ced8f5be2db23a6513eba4d819c73806424748a7bc6fa0d792cc1c7d1775a97";
         assert_eq!(Sdk::guess(&with_ids(&["step-1", py])), Sdk::Python);
+        // A 64-hex id that is no Python counter hash (the Java SDK on the
+        // service, tests/fixtures/aws-service) is not Python's.
+        let java = "8a669877193c357c92b2c13ac020c1b48a669877193c357c92b2c13ac020c1b4";
+        assert_eq!(Sdk::guess(&with_ids(&[java])), Sdk::Unknown);
         // No telling id: a Python typed envelope in a payload (the re-run
         // history used to look at ids only and said "unknown" here).
         let mut e = with_ids(&["step-1"]);

@@ -4,9 +4,7 @@
 //! positions at 1.
 
 use crate::model::{Operation, Sdk};
-use blake2::{Blake2b512, Digest};
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// The service's documented maximum of operations per execution
 /// (docs/formats.md §8): no counter goes higher.
@@ -14,20 +12,7 @@ const MAX_COUNTER: u32 = 3_000;
 
 /// The id the SDK gives the root operation with counter `n`.
 fn root_id(sdk: Sdk, n: u32) -> Option<String> {
-    let text = n.to_string();
-    match sdk {
-        Sdk::Js => Some(format!("{:x}", md5::compute(text.as_bytes()))[..16].to_string()),
-        Sdk::Python => {
-            let digest = Blake2b512::digest(text.as_bytes());
-            let mut hex = String::with_capacity(128);
-            for b in digest {
-                let _ = write!(hex, "{b:02x}");
-            }
-            hex.truncate(64);
-            Some(hex)
-        }
-        Sdk::Unknown => None,
-    }
+    sdk.op_id(&n.to_string())
 }
 
 /// Positions of the root operations `roots` (indices into `ops`, in
