@@ -101,8 +101,11 @@ impl Sdk {
     /// operations and payloads are looked at: one is enough.
     pub fn guess(exec: &Execution) -> Sdk {
         let is_hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        // A later page alone starts at any counter: a root id is tried up
+        // to the service's 3,000 operations (about a millisecond), once.
         let python_id = |op: &Operation| {
-            (1..=16u32).any(|n| {
+            let most = if op.parent_id.is_some() { 64 } else { 3_000u32 };
+            (1..=most).any(|n| {
                 let text = match &op.parent_id {
                     Some(p) => format!("{p}-{n}"),
                     None => n.to_string(),
@@ -110,11 +113,17 @@ impl Sdk {
                 Sdk::Python.op_id(&text).as_deref() == Some(op.id.as_str())
             })
         };
+        let mut tried_64 = false;
         for op in exec.operations.iter().take(16) {
             if is_hex(&op.id) {
                 match op.id.len() {
                     16 => return Sdk::Js,
-                    64 if python_id(op) => return Sdk::Python,
+                    64 if !tried_64 => {
+                        tried_64 = true;
+                        if python_id(op) {
+                            return Sdk::Python;
+                        }
+                    }
                     _ => {}
                 }
             }
