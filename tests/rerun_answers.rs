@@ -10,7 +10,6 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 /// An execution still waiting on its callback when it was fetched: only
 /// its start is recorded.
@@ -40,17 +39,7 @@ fn handler() -> String {
 }
 
 fn lens(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
-        .arg("rerun")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        s(&out.stdout),
-        s(&out.stderr),
-    )
+    support::rerun_cli(args)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -8,17 +8,7 @@ mod support;
 use std::process::Command;
 
 fn rerun(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
-        .arg("rerun")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        s(&out.stdout),
-        s(&out.stderr),
-    )
+    support::rerun_cli(args)
 }
 
 #[test]

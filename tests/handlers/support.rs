@@ -169,42 +169,32 @@ pub fn record_js_with(
 /// Record a Python handler with the Python SDK's own local test runner
 /// (filesystem store) and load the execution file.
 pub fn record_py(dir: &std::path::Path, spec: &str, input: &str) -> Execution {
-    require_python();
-    let store = dir.join("store");
-    let status = std::process::Command::new(python())
-        .arg("record_py.py")
-        .arg(spec)
-        .arg(input)
-        .arg(&store)
-        .current_dir(handlers_dir())
-        .env_remove("VARIANT")
-        .status()
-        .expect("python runs");
-    assert!(
-        status.success(),
-        "recording {spec} with the Python test runner failed"
-    );
-    let file = std::fs::read_dir(&store)
-        .expect("store folder")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .expect("an execution file in the store");
-    load_one(&file)
+    load_one(&run_record_py(dir, spec, input, None))
 }
 
 /// Record a Python handler and keep both files a user may have: the store's
 /// execution file and the history events (`GetDurableExecutionHistory`).
 pub fn record_py_files(dir: &std::path::Path, spec: &str, input: &str) -> (PathBuf, PathBuf) {
+    let history = dir.join("history.json");
+    (run_record_py(dir, spec, input, Some(&history)), history)
+}
+
+/// Run `record_py.py` into `dir/store` (and `history` when given); the
+/// store's execution file.
+fn run_record_py(
+    dir: &std::path::Path,
+    spec: &str,
+    input: &str,
+    history: Option<&std::path::Path>,
+) -> PathBuf {
     require_python();
     let store = dir.join("store");
-    let history = dir.join("history.json");
     let status = std::process::Command::new(python())
         .arg("record_py.py")
         .arg(spec)
         .arg(input)
         .arg(&store)
-        .arg(&history)
+        .args(history)
         .current_dir(handlers_dir())
         .env_remove("VARIANT")
         .status()
@@ -213,13 +203,27 @@ pub fn record_py_files(dir: &std::path::Path, spec: &str, input: &str) -> (PathB
         status.success(),
         "recording {spec} with the Python test runner failed"
     );
-    let file = std::fs::read_dir(&store)
+    std::fs::read_dir(&store)
         .expect("store folder")
         .flatten()
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|x| x == "json"))
-        .expect("an execution file in the store");
-    (file, history)
+        .expect("an execution file in the store")
+}
+
+/// `durable-lens rerun ARGS`: exit code, stdout, stderr.
+pub fn rerun_cli(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_durable-lens"))
+        .arg("rerun")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        s(&out.stdout),
+        s(&out.stderr),
+    )
 }
 
 pub fn load_one(path: &std::path::Path) -> Execution {
