@@ -101,8 +101,12 @@ fn a_non_zero_exit_is_reported_with_the_thrown_error() {
 }
 
 fn bogus(mode: &str) -> String {
+    support::require_python();
     let (report, pids) = run(
-        support::shell_handler(&format!("python3 bogus_checkpoint.py {mode}")),
+        support::shell_handler(&format!(
+            "{} bogus_checkpoint.py {mode}",
+            support::python().display()
+        )),
         Duration::from_secs(20),
     );
     assert_no_orphans(&pids);
@@ -124,8 +128,12 @@ fn bogus_checkpoints_are_refused_with_the_services_reason() {
 
 #[test]
 fn a_checkpoint_with_another_access_key_is_refused() {
+    support::require_python();
     let (report, _) = run(
-        support::shell_handler("python3 bogus_checkpoint.py wrong-key"),
+        support::shell_handler(&format!(
+            "{} bogus_checkpoint.py wrong-key",
+            support::python().display()
+        )),
         Duration::from_secs(20),
     );
     let outcome = report
