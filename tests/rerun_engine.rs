@@ -35,8 +35,8 @@ fn fresh_run(handler: HandlerCommand, timeout: Duration, page_size: usize) -> Ru
         exec_op,
         Vec::new(),
     );
-    let creds = Credentials::generate();
-    let service = Service::start(state, creds.access_key_id.clone()).unwrap();
+    let creds = Credentials::generate().unwrap();
+    let service = Service::start(state, &creds).unwrap();
     let mut config = InvokerConfig::new(handler);
     config.timeout = timeout;
     config.page_size = page_size;

@@ -9,10 +9,9 @@ use super::state::Rejection;
 use super::wire::{error_info, parse_ts, ts_millis, InvocationOutput, WireOp};
 use crate::model::{ErrorInfo, OpStatus, OpType, Ts};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The region the dummy credentials claim; any region works on loopback.
+/// The region the handler is given; its requests are signed for it.
 pub const REGION: &str = "us-east-1";
 
 /// How a callback or chained invoke is answered between invocations.
@@ -53,28 +52,31 @@ impl InvokerConfig {
     }
 }
 
-/// Dummy credentials unique to one run: the service only answers requests
-/// signed with this key id.
+/// Credentials unique to one run, from the operating system's randomness:
+/// the service answers only requests SigV4-signed with this secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
     pub access_key_id: String,
     pub secret_access_key: String,
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the operating system's randomness for the run's credentials: {0}")]
+pub struct CredentialsError(String);
+
 impl Credentials {
-    pub fn generate() -> Credentials {
-        static SEQ: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let mix =
-            nanos ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        Credentials {
-            access_key_id: format!("AKIALENS{mix:016X}"),
-            secret_access_key: format!("durable-lens-local-{mix:x}"),
-        }
+    pub fn generate() -> Result<Credentials, CredentialsError> {
+        // 64 bits name the key (it is sent in clear); 160 bits of secret,
+        // the size of an AWS secret access key.
+        let mut id = [0u8; 8];
+        let mut secret = [0u8; 20];
+        getrandom::fill(&mut id)
+            .and_then(|()| getrandom::fill(&mut secret))
+            .map_err(|e| CredentialsError(e.to_string()))?;
+        Ok(Credentials {
+            access_key_id: format!("AKIALENS{}", hex::encode_upper(id)),
+            secret_access_key: hex::encode(secret),
+        })
     }
 }
 
@@ -508,9 +510,12 @@ mod tests {
 
     #[test]
     fn credentials_differ_per_run() {
-        assert_ne!(
-            Credentials::generate().access_key_id,
-            Credentials::generate().access_key_id
+        let (a, b) = (
+            Credentials::generate().unwrap(),
+            Credentials::generate().unwrap(),
         );
+        assert_ne!(a.access_key_id, b.access_key_id);
+        assert_ne!(a.secret_access_key, b.secret_access_key);
+        assert_eq!(a.secret_access_key.len(), 40);
     }
 }

@@ -4,7 +4,8 @@
 //! unmodified, compares every operation with the recording (`recorded`), and
 //! builds the run into a `History` like a loader would (`history`). `session`
 //! adds step control for the UI and the CLI, over the per-run bookkeeping in
-//! `run_state`; `detected` handles divergences the SDK itself reports.
+//! `run_state`; `detected` handles divergences the SDK itself reports; `sigv4`
+//! checks that every request to the service is signed with the run's secret.
 
 pub mod compare;
 pub mod control;
@@ -20,6 +21,7 @@ mod run;
 mod run_state;
 pub mod service;
 pub mod session;
+pub mod sigv4;
 pub mod state;
 #[cfg(unix)]
 pub mod supervisor;

@@ -89,8 +89,10 @@ pub(super) fn runner(
         exec_op.id
     );
     let state = ExecState::new(arn, exec_op, initial.clone());
-    let creds = Credentials::generate();
-    let service = match Service::start(state, creds.access_key_id.clone()) {
+    let started = Credentials::generate()
+        .map_err(|e| e.to_string())
+        .and_then(|c| Ok((Service::start(state, &c).map_err(|e| e.to_string())?, c)));
+    let (service, creds) = match started {
         Ok(s) => s,
         Err(e) => {
             let history = History {
@@ -98,7 +100,7 @@ pub(super) fn runner(
                 origin: None,
                 format: crate::model::Format::Rerun,
                 executions: Vec::new(),
-                warnings: vec![e.to_string()],
+                warnings: vec![e],
             };
             let _ = tx.send(Msg::Done {
                 run,

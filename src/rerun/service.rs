@@ -8,9 +8,13 @@
 //!
 //! Errors are answered the way the AWS REST-JSON protocol carries them
 //! (status code, `x-amzn-ErrorType` header, `{"Type","message"}` body), so the
-//! SDKs classify them as they would in AWS. Every request must be SigV4-signed
-//! with this run's access key id; anything else is refused.
+//! SDKs classify them as they would in AWS. Every request must carry a valid
+//! SigV4 signature made with this run's secret (`sigv4`); anything else gets
+//! a 403. A connection that sends nothing parseable within
+//! [`IDLE_TIMEOUT`] is closed, so garbage (a TLS hello) cannot hold it open.
 
+use super::invoker::{Credentials, REGION};
+use super::sigv4::{SignedRequest, Verifier};
 use super::state::ExecState;
 use super::wire::OperationUpdate;
 use crate::model::Operation;
@@ -19,10 +23,15 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
 
 /// Largest request body read (a checkpoint batch is bounded by the SDKs
 /// well below this; anything larger is refused unread).
 const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How long a connection may go without sending a byte before it is closed
+/// (the SDKs send a whole request at once; their keep-alive pools reconnect).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -60,7 +69,7 @@ pub trait CheckpointGate: Send + Sync {
 
 struct Shared {
     state: Mutex<ExecState>,
-    key_id: String,
+    verifier: Verifier,
     gate: Mutex<Option<Arc<dyn CheckpointGate>>>,
 }
 
@@ -79,10 +88,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Service {
-    /// Listen on 127.0.0.1:0 and serve `state` to requests signed with `key_id`.
-    pub fn start(state: ExecState, key_id: String) -> Result<Service, ServiceError> {
-        let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| ServiceError::Bind(e.to_string()))?;
+    /// Listen on 127.0.0.1:0 and serve `state` to requests signed with
+    /// `credentials` for the `lambda` service in [`REGION`].
+    pub fn start(state: ExecState, credentials: &Credentials) -> Result<Service, ServiceError> {
+        let bind = |e: &dyn std::fmt::Display| ServiceError::Bind(e.to_string());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| bind(&e))?;
+        // tiny_http has no read timeout of its own; on Linux an accepted
+        // socket inherits SO_RCVTIMEO from the listener, so every read on a
+        // connection gives up after IDLE_TIMEOUT and tiny_http closes it.
+        rustix::net::sockopt::set_socket_timeout(
+            &listener,
+            rustix::net::sockopt::Timeout::Recv,
+            Some(IDLE_TIMEOUT),
+        )
+        .map_err(|e| bind(&e))?;
+        let server = tiny_http::Server::from_listener(listener, None).map_err(|e| bind(&e))?;
         let port = server
             .server_addr()
             .to_ip()
@@ -91,7 +111,12 @@ impl Service {
         let server = Arc::new(server);
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
-            key_id,
+            verifier: Verifier {
+                access_key_id: credentials.access_key_id.clone(),
+                secret_access_key: credentials.secret_access_key.clone(),
+                region: REGION.to_string(),
+                service: "lambda".to_string(),
+            },
             gate: Mutex::new(None),
         });
         let (srv, sh) = (server.clone(), shared.clone());
@@ -163,36 +188,16 @@ fn error(req: tiny_http::Request, status: u16, error_type: &str, message: &str) 
     respond(req, status, &body, Some(error_type));
 }
 
-/// `Credential=<key id>/<date>/<region>/lambda/aws4_request` → key id.
-fn access_key_id(req: &tiny_http::Request) -> Option<String> {
-    let auth = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Authorization"))?
-        .value
-        .as_str()
-        .to_string();
-    let rest = &auth[auth.find("Credential=")? + "Credential=".len()..];
-    Some(rest.split('/').next()?.trim().to_string())
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Refuse `req` the way AWS refuses a bad signature.
+fn refuse(req: tiny_http::Request, error_type: &str, message: &str) {
+    let body = json!({"__type": error_type, "message": message});
+    respond(req, 403, &body, Some(error_type));
 }
 
 fn query_param(query: &str, key: &str) -> Option<String> {
@@ -204,14 +209,6 @@ fn query_param(query: &str, key: &str) -> Option<String> {
 }
 
 fn handle(sh: &Shared, mut req: tiny_http::Request) {
-    if access_key_id(&req).as_deref() != Some(sh.key_id.as_str()) {
-        return error(
-            req,
-            403,
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid: this endpoint only serves the durable-lens run it was started for.",
-        );
-    }
     let url = req.url().to_string();
     let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
     let segments: Vec<String> = path
@@ -235,6 +232,22 @@ fn handle(sh: &Shared, mut req: tiny_http::Request) {
             "RequestTooLargeException",
             "Request body too large or unreadable.",
         );
+    }
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+        .collect();
+    let signed = SignedRequest {
+        method: req.method().as_str(),
+        target: &url,
+        headers: &headers,
+        body: &body,
+    };
+    if let Err(e) = sh.verifier.verify(&signed, SystemTime::now()) {
+        let message =
+            format!("{e}: this endpoint only serves the durable-lens run it was started for.");
+        return refuse(req, e.aws_type(), &message);
     }
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
     match (&method, seg.as_slice()) {

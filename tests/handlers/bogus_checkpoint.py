@@ -1,8 +1,8 @@
-"""A handler that sends a checkpoint the service must refuse, signed like the
-SDKs sign (only the access key id matters to durable-lens), then reports
-PENDING. Standard library only.
+"""A handler that sends a checkpoint the service must refuse, SigV4-signed
+by botocore as the Python SDK's client signs (wrong-key: signed with another
+key id), then reports PENDING. Run with the tests' venv python.
 
-    python3 bogus_checkpoint.py unknown-id | illegal-transition | oversized | wrong-key
+    python bogus_checkpoint.py unknown-id | illegal-transition | oversized | wrong-key
 """
 
 import json
@@ -12,18 +12,23 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 MODE = sys.argv[1]
 event = json.loads(sys.stdin.read())
 arn = urllib.parse.quote(event["DurableExecutionArn"], safe="")
 url = f"{os.environ['AWS_ENDPOINT_URL_LAMBDA']}/2025-12-01/durable-executions/{arn}/checkpoint"
 key = "AKIAWRONGKEY" if MODE == "wrong-key" else os.environ["AWS_ACCESS_KEY_ID"]
+signer = SigV4Auth(Credentials(key, os.environ["AWS_SECRET_ACCESS_KEY"]), "lambda", os.environ["AWS_REGION"])
 
 
 def checkpoint(token, updates):
     body = json.dumps({"CheckpointToken": token, "Updates": updates}).encode()
-    req = urllib.request.Request(url, data=body, method="POST")
-    req.add_header("Content-Type", "application/json")
-    req.add_header("Authorization", f"AWS4-HMAC-SHA256 Credential={key}/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0")
+    signed = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
+    signer.add_auth(signed)
+    req = urllib.request.Request(url, data=body, method="POST", headers=dict(signed.headers.items()))
     try:
         with urllib.request.urlopen(req) as r:
             return r.status, json.loads(r.read())
