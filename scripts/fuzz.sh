@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 CARGO_FUZZ_VERSION=0.13.1
 SECONDS_EACH=${FUZZ_SECONDS:-45}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(load_bytes fast_vs_serde analyze sqlite_store)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(load_bytes fast_vs_serde analyze sqlite_store folder_store)
 
 if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
   cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
