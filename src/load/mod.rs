@@ -346,15 +346,17 @@ pub(crate) fn parse_bytes<'a>(file: &str, bytes: &'a [u8]) -> Result<Parsed<'a>,
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Route {
     Fast,
-    /// Only the tests take it, as the reference.
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Only the tests and the fuzz targets take it, as the reference.
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
     Serde,
 }
 
 /// [`load_bytes`] with serde only, never the fast path: the reference the
-/// fast path is tested against.
-#[cfg(test)]
-pub(crate) fn load_bytes_serde_only(source: &str, bytes: &[u8]) -> Result<History, LoadError> {
+/// fast path is tested against. Public only for the fuzz targets (feature
+/// `fuzzing`, see fuzz/); not part of the API.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub fn load_bytes_serde_only(source: &str, bytes: &[u8]) -> Result<History, LoadError> {
     let parsed = parse_bytes_via(source, bytes, Route::Serde)?;
     build_parsed(source, parsed)
 }
