@@ -128,3 +128,21 @@ fn output_into_a_closed_pipe_ends_quietly_with_the_verdict() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+#[test]
+fn a_missing_cwd_is_named_as_a_missing_folder() {
+    let hist = support::root().join("tests/fixtures/js-sdk/order-flow.history.json");
+    let (code, out, err) = rerun(&[
+        hist.to_str().unwrap(),
+        "--handler",
+        "true",
+        "--cwd",
+        "/nonexistent-durable-lens-folder",
+    ]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(
+        err.contains("--cwd /nonexistent-durable-lens-folder: no such folder"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot start handler"), "{err}");
+}

@@ -101,6 +101,20 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
             history.executions.len()
         );
     };
+    // Said as what it is, not as "cannot start handler" (issue 16).
+    if let Some(cwd) = &args.cwd {
+        if !cwd.is_dir() {
+            bail!(
+                "--cwd {}: {}",
+                cwd.display(),
+                if cwd.exists() {
+                    "not a folder"
+                } else {
+                    "no such folder"
+                }
+            );
+        }
+    }
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         bail!(
             "--timeout must be a positive number of seconds, got {}",
