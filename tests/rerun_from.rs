@@ -9,7 +9,6 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 fn rerun_from(history: &Path, k: usize) -> (i32, Value, String) {
     let handler = format!(
@@ -19,19 +18,17 @@ fn rerun_from(history: &Path, k: usize) -> (i32, Value, String) {
             .join("assets/runners/python-runner.py")
             .display()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
-        .arg("rerun")
-        .arg(history)
-        .args(["--handler", &handler, "--json", "--strict"])
-        .args(["--from-invocation", &k.to_string(), "--cwd"])
-        .arg(support::handlers_dir())
-        .output()
-        .expect("the binary runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let v: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("no JSON on stdout ({e}): {text}\n{stderr}"));
-    (out.status.code().unwrap_or(-1), v, stderr)
+    let handlers = support::handlers_dir();
+    support::rerun_json(&[
+        history.to_str().expect("a UTF-8 path"),
+        "--handler",
+        &handler,
+        "--strict",
+        "--from-invocation",
+        &k.to_string(),
+        "--cwd",
+        handlers.to_str().expect("a UTF-8 path"),
+    ])
 }
 
 #[test]

@@ -9,7 +9,6 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 fn rerun(history: &Path, variant: &str, extra: &[&str]) -> (i32, Value, String) {
     support::require_node();
@@ -19,19 +18,15 @@ fn rerun(history: &Path, variant: &str, extra: &[&str]) -> (i32, Value, String) 
             .join("assets/runners/node-runner.mjs")
             .display()
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
-        .arg("rerun")
-        .arg(history)
-        .args(["--handler", &handler, "--json", "--cwd"])
-        .arg(support::handlers_dir())
-        .args(extra)
-        .output()
-        .expect("the binary runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let v: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("no JSON on stdout ({e}): {text}\n{stderr}"));
-    (out.status.code().unwrap_or(-1), v, stderr)
+    let handlers = support::handlers_dir();
+    let base = [
+        history.to_str().expect("a UTF-8 path"),
+        "--handler",
+        &handler,
+        "--cwd",
+        handlers.to_str().expect("a UTF-8 path"),
+    ];
+    support::rerun_json(&[&base[..], extra].concat())
 }
 
 const INPUT: &str = r#"{"orderId":"123"}"#;

@@ -211,6 +211,14 @@ fn run_record_py(
         .expect("an execution file in the store")
 }
 
+/// `durable-lens rerun ARGS --json`: exit code, the JSON report, stderr.
+pub fn rerun_json(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let (code, text, stderr) = rerun_cli(&[args, &["--json"]].concat());
+    let v = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("no JSON on stdout ({e}): {text}\n{stderr}"));
+    (code, v, stderr)
+}
+
 /// `durable-lens rerun ARGS`: exit code, stdout, stderr.
 pub fn rerun_cli(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_durable-lens"))
