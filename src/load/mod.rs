@@ -113,20 +113,8 @@ pub fn load_path_selected(
         return Ok((h, number));
     }
     if sqlite::read_header(path)?.starts_with(sqlite::MAGIC) {
-        let (executions, warnings, number) = match &opts.execution {
-            // Only the selected row's data is read.
-            Some(sel) => {
-                let summaries = sqlite::list(path, opts)?;
-                let i = select_index(&file, &summaries, sel)?;
-                check_cancel(opts, &file)?;
-                let (e, w) = sqlite::load_one(path, &summaries[i].arn, opts)?;
-                (vec![e], w, Some(i + 1))
-            }
-            None => {
-                let (e, w) = sqlite::load_all(path, opts)?;
-                (e, w, None)
-            }
-        };
+        // With a selector only the selected row's data is read.
+        let (executions, warnings, number) = sqlite::load_all(path, opts)?;
         let h = History {
             source: file,
             origin: None,

@@ -243,11 +243,15 @@ pub(crate) fn load_one(
     })
 }
 
-/// Every execution (or the selected one), with progress per execution.
-pub(crate) fn load_all(
-    path: &Path,
-    opts: &LoadOptions,
-) -> Result<(Vec<Execution>, Vec<String>), LoadError> {
+/// What [`load_all`] read: the executions, the warnings, and the selected
+/// execution's 1-based number.
+type Loaded = (Vec<Execution>, Vec<String>, Option<usize>);
+
+/// Every execution, or the one `opts.execution` selects with its 1-based
+/// number in listing order; with progress per execution. The selection is
+/// listed and read in one read transaction, so a writer cannot change the
+/// rows between the two.
+pub(crate) fn load_all(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
     let file = file_of(path);
     read(path, &Bounds::new(opts.cancel), |conn, clock| {
         check_schema(path, conn)?;
@@ -258,7 +262,7 @@ pub(crate) fn load_all(
             report(opts, 0, 1, "executions");
             let exec = load_row(path, conn, clock, &summaries[i].arn, &mut warnings)?;
             report(opts, 1, 1, "executions");
-            return Ok((vec![exec], warnings));
+            return Ok((vec![exec], warnings, Some(i + 1)));
         }
         let total = count(path, conn)? as u64;
         let place = "table executions";
@@ -289,6 +293,6 @@ pub(crate) fn load_all(
             clock.tick();
         }
         report(opts, out.len() as u64, out.len() as u64, "executions");
-        Ok((out, warnings))
+        Ok((out, warnings, None))
     })
 }
