@@ -300,6 +300,18 @@ fn absurd_timestamps_show_as_invalid_and_never_wrap() {
     );
     let o = run_in(dir.path(), &["inspect", "--json", "absurd.history.json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The time view too: an operation starting at an absurd time is placed
+    // far off the axis, never at a wrapped one (no overflow in its band
+    // lookup or its times).
+    let events = v["Events"].as_array_mut().unwrap();
+    events[1]["EventTimestamp"] = serde_json::json!(-1e300);
+    std::fs::write(&h, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let o = run_in(
+        dir.path(),
+        &["timeline", "absurd.history.json", "-o", "absurd.svg"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(dir.path().join("absurd.svg").is_file());
 }
 
 #[test]

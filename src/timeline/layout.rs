@@ -4,7 +4,7 @@
 //! draw step (`draw`) turns it into pixels for a view, the app and the SVG
 //! renderer paint that.
 
-use crate::model::{Execution, OpStatus, OpType, Operation};
+use crate::model::{Execution, OpStatus, OpType, Operation, Ts};
 use crate::replay::{Analysis, Outcome};
 
 /// One operation on the time axis.
@@ -364,6 +364,20 @@ impl TimelineLayout {
             lane_of_op,
             has_times,
         }
+    }
+
+    /// Seconds from the axis origin to `t` (saturating, as every span is
+    /// placed: an absurd timestamp lands far off the axis, never wraps).
+    pub fn secs(&self, t: Ts) -> f64 {
+        t.micros().saturating_sub(self.t0) as f64 / 1e6
+    }
+
+    /// The invocation (0-based) whose band holds time `t`.
+    pub fn band_at(&self, t: Ts) -> Option<usize> {
+        let t = self.secs(t);
+        self.bands
+            .iter()
+            .position(|b| b.as_ref().is_some_and(|b| t >= b.start && t <= b.end))
     }
 }
 

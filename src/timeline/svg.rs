@@ -89,10 +89,7 @@ fn invocation_of(e: &Execution, l: &TimelineLayout, op: usize) -> Option<usize> 
     if let Some(k) = o.started_in {
         return Some(k);
     }
-    let t = (o.start?.micros() - l.t0) as f64 / 1e6;
-    l.bands
-        .iter()
-        .position(|b| b.as_ref().is_some_and(|b| t >= b.start && t <= b.end))
+    l.band_at(o.start?)
 }
 
 /// Render one execution's time view.

@@ -3,7 +3,7 @@
 //! the pointer with its error, and the invocation that ran it; for a merged
 //! run, how many operations it holds and the first few names.
 
-use crate::model::{format_duration_micros, Operation, Ts};
+use crate::model::{format_duration_micros, Operation, Ts, INVALID_TIME};
 use crate::timeline::draw::{DrawnSpan, SpanKind};
 use crate::ui::doc::Doc;
 use crate::ui::style;
@@ -39,7 +39,10 @@ pub fn show(
     let Some(&op) = ops.first() else { return };
     let Some(o) = all.get(op) else { return };
     let t0 = doc.timeline.t0;
-    let rel = |t: Ts| format!("+{}", format_duration_micros(t.micros() - t0));
+    let rel = |t: Ts| match Ts(t0).micros_until(t) {
+        Some(us) => format!("+{}", format_duration_micros(us)),
+        None => INVALID_TIME.to_string(),
+    };
     ui.strong(format!(
         "{}  ({})",
         o.display_name(),
@@ -98,11 +101,5 @@ fn invocation_of(doc: &Doc, op: usize, o: &Operation) -> Option<String> {
     if !text.is_empty() {
         return Some(text);
     }
-    let t = o.start?.micros() - doc.timeline.t0;
-    let t = t as f64 / 1e6;
-    doc.timeline
-        .bands
-        .iter()
-        .position(|b| b.as_ref().is_some_and(|b| t >= b.start && t <= b.end))
-        .map(|k| (k + 1).to_string())
+    doc.timeline.band_at(o.start?).map(|k| (k + 1).to_string())
 }
