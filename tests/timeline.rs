@@ -72,7 +72,7 @@ fn draw(l: &TimelineLayout, invocation: Option<usize>, selected: Option<usize>) 
             selected,
             invocation,
             all_markers: false,
-            lanes: 0..l.lanes.len(),
+            lanes: (0..l.lanes.len()).collect(),
         },
     )
 }

@@ -76,8 +76,9 @@ pub struct DrawOptions {
     pub invocation: Option<usize>,
     /// Also draw every other invocation's markers, faint and unlabelled.
     pub all_markers: bool,
-    /// The lanes to compute (the visible ones).
-    pub lanes: Range<usize>,
+    /// The lanes to compute (the visible ones, `lanes::visible`), in any
+    /// order; indices past the layout's lanes are ignored.
+    pub lanes: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -161,12 +162,24 @@ pub const FRESH_START_SHORT: &str = "fresh start";
 const FRESH_START_W: f32 = 190.0;
 const FRESH_START_SHORT_W: f32 = 70.0;
 
+/// The divergence point of a non-deterministic run: a red marker in its
+/// context's lane, inside the failing invocation's band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawnDivergence {
+    pub lane: usize,
+    pub x: f32,
+    pub invocation: usize,
+    /// What the code asked for instead (never checkpointed).
+    pub found: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DrawList {
     pub spans: Vec<DrawnSpan>,
     pub bands: Vec<DrawnBand>,
     pub markers: Vec<DrawnMarker>,
     pub notes: Vec<DrawnNote>,
+    pub divergence: Option<DrawnDivergence>,
     /// The view's seconds per pixel (decides which spans a run holds).
     pub secs_per_px: f64,
 }
@@ -251,9 +264,20 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
             label_w,
         });
     }
-    let lanes = opt.lanes.start.min(l.lanes.len())..opt.lanes.end.min(l.lanes.len());
-    for li in lanes {
-        let lane = &l.lanes[li];
+    if let Some(dv) = &l.divergence {
+        if opt.lanes.contains(&dv.lane) && dv.t >= t0 && dv.t <= t1 {
+            out.divergence = Some(DrawnDivergence {
+                lane: dv.lane,
+                x: vp.x_of(dv.t),
+                invocation: dv.invocation,
+                found: dv.found.clone(),
+            });
+        }
+    }
+    for &li in &opt.lanes {
+        let Some(lane) = l.lanes.get(li) else {
+            continue;
+        };
         let first_marker = out.markers.len();
         for m in &lane.markers {
             let sel = opt.invocation == Some(m.invocation);
@@ -272,11 +296,19 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
             });
         }
         let first_span = out.spans.len();
-        let sel_span = opt
+        let own = opt
             .selected
-            .and_then(|op| l.span_of_op.get(op).copied().flatten())
-            .filter(|&(sl, _)| sl == li)
-            .map(|(_, si)| si);
+            .and_then(|op| Some((op, l.span_of_op.get(op).copied().flatten()?)));
+        let sel_span = own.and_then(|(op, (sl, si))| {
+            if sl == li {
+                Some(si)
+            } else if lane.summary.is_some() {
+                // A summary lane holds a copy of the selected span.
+                lane.find(op, l.lanes.get(sl)?.spans.get(si)?.start)
+            } else {
+                None
+            }
+        });
         lane_spans(lane, li, vp, sel_span, &mut out.spans);
         // Labels give way to the markers' labels in the same lane.
         let regions: Vec<(f32, f32)> = out.markers[first_marker..]

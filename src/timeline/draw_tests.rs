@@ -38,7 +38,7 @@ fn opts(selected: Option<usize>) -> DrawOptions {
         selected,
         invocation: None,
         all_markers: false,
-        lanes: 0..usize::MAX,
+        lanes: vec![0],
     }
 }
 

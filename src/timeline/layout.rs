@@ -55,6 +55,15 @@ pub struct Blocks {
 
 pub const BLOCK: usize = 64;
 
+/// A context with more child contexts than this shows them as one summary
+/// lane until expanded (a map over thousands of items, a root holding
+/// thousands of maps): the lane count stays readable, and the summary lane
+/// holds every operation under them, so nothing is lost.
+pub const SUMMARY_MIN: usize = 16;
+/// Concurrent children are stacked in at most this many rows of their
+/// context's lane; beyond it, the least busy row is shared.
+pub const MAX_ROWS: usize = 8;
+
 impl Blocks {
     pub fn of(spans: &[Span]) -> Blocks {
         let mut b = Blocks::default();
@@ -76,11 +85,39 @@ impl Blocks {
     }
 }
 
+/// A summary lane: the lanes of a context's child contexts folded into one
+/// (a map or parallel with many branches, or a root with thousands of
+/// nested contexts), holding every operation under them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Child contexts folded into this lane.
+    pub contexts: usize,
+    /// Operations under them (each one a span of this lane when timed).
+    pub ops: usize,
+    /// Operations by status, most frequent first.
+    pub by_status: Vec<(OpStatus, usize)>,
+    /// The covering span: the first start and the latest end under it.
+    pub start: f64,
+    pub end: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Lane {
     pub context: usize,
     pub label: String,
     pub depth: u32,
+    /// The operation that opened the lane's context (`None` for the root):
+    /// the table's collapse state is kept by this operation.
+    pub op: Option<usize>,
+    /// Concurrent children are stacked: this lane is row `sub` of its
+    /// context's `rows` rows (0 holds the label and the switch markers).
+    pub sub: u32,
+    pub rows: u32,
+    /// The first lane after this context's subtree (its rows, its summary
+    /// and every nested context's lanes): a collapsed context skips to it.
+    pub end: usize,
+    /// Set on the summary lane of a context with many child contexts.
+    pub summary: Option<Summary>,
     /// Sorted by start.
     pub spans: Vec<Span>,
     /// Running maximum of `spans[..=i].end`: monotonic, so the first span
@@ -96,6 +133,11 @@ impl Lane {
             context,
             label,
             depth,
+            op: None,
+            sub: 0,
+            rows: 1,
+            end: 0,
+            summary: None,
             spans: Vec::new(),
             max_end: Vec::new(),
             blocks: Blocks::default(),
@@ -117,6 +159,17 @@ impl Lane {
             .collect();
         self.blocks = Blocks::of(&self.spans);
     }
+
+    /// The index of operation `op`'s span starting at `start` (spans are
+    /// sorted by start: a binary search, then the few equal starts).
+    pub fn find(&self, op: usize, start: f64) -> Option<usize> {
+        let i = self.spans.partition_point(|s| s.start < start);
+        self.spans[i..]
+            .iter()
+            .take_while(|s| s.start <= start)
+            .position(|s| s.op == op)
+            .map(|k| i + k)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +182,24 @@ pub struct Band {
     pub replayed: usize,
     /// The window was inferred, not recorded by the source.
     pub inferred: bool,
+}
+
+/// Where a non-deterministic run diverged: the operation the code asked
+/// for instead of the recorded one (the SDK's error text names it), placed
+/// inside the failing invocation's band, in the lane of its context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Divergence {
+    pub invocation: usize,
+    pub t: f64,
+    /// The lane of the context (its first row).
+    pub lane: usize,
+    /// Index into `Analysis::contexts`.
+    pub context: usize,
+    pub position: Option<u32>,
+    /// What the code asked for (`send-email`), never checkpointed.
+    pub found: String,
+    /// The recorded operation at that place, when there is one.
+    pub op: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,6 +216,8 @@ pub struct TimelineLayout {
     /// Per operation: its lane.
     pub lane_of_op: Vec<usize>,
     pub has_times: bool,
+    /// The first diagnosis's divergence point, when it has a band to sit in.
+    pub divergence: Option<Divergence>,
 }
 
 impl TimelineLayout {
@@ -209,119 +282,148 @@ impl TimelineLayout {
         }
         let t_min = 0.0f64.min(t_max);
 
-        // Lanes in depth-first context order, so a branch sits under its parent.
-        let mut lane_of_ctx = vec![usize::MAX; a.contexts.len()];
-        let mut order = Vec::with_capacity(a.contexts.len());
-        let mut ctx_of_op = vec![None; n];
-        for (ci, c) in a.contexts.iter().enumerate() {
-            if let Some(op) = c.op {
-                if op < n {
-                    ctx_of_op[op] = Some(ci);
-                }
+        // Every timed operation's span, by the context it sits in.
+        let nctx = a.contexts.len().max(1);
+        let band_starts: Vec<f64> = bands.iter().flatten().map(|b| b.start).collect();
+        let mut ctx_spans: Vec<Vec<Span>> = vec![Vec::new(); nctx];
+        for (i, o) in ops.iter().enumerate() {
+            let ctx = a
+                .places
+                .get(i)
+                .map(|p| p.context)
+                .filter(|&c| c < nctx)
+                .unwrap_or(0);
+            if let Some(span) = span_of(o, i, &band_starts, t_max, rel) {
+                ctx_spans[ctx].push(span);
             }
         }
-        let mut stack = vec![0usize];
-        while let Some(ci) = stack.pop() {
-            if ci >= a.contexts.len() || lane_of_ctx[ci] != usize::MAX {
-                continue;
-            }
-            lane_of_ctx[ci] = order.len();
-            order.push(ci);
-            // Push children contexts in reverse so the first is visited first.
-            for &op in a.contexts[ci].children.iter().rev() {
-                if let Some(c) = ctx_of_op.get(op).copied().flatten() {
-                    stack.push(c);
-                }
+        let tree = ContextOrder::of(a, n);
+        // Operations of a context the tree walk does not reach go to the root.
+        for ci in 1..nctx {
+            if tree.pos[ci] == usize::MAX {
+                let moved = std::mem::take(&mut ctx_spans[ci]);
+                ctx_spans[0].extend(moved);
             }
         }
-        let mut lanes: Vec<Lane> = order
-            .iter()
-            .map(|&ci| {
-                let c = &a.contexts[ci];
-                let label = if c.parent.is_none() {
-                    "root".into()
-                } else {
-                    c.name.clone()
-                };
-                Lane::new(ci, label, c.depth)
-            })
-            .collect();
-        if lanes.is_empty() {
-            lanes.push(Lane::new(0, "root".into(), 0));
+        for v in &mut ctx_spans {
+            v.sort_by(|x, y| x.start.total_cmp(&y.start));
         }
 
-        let band_starts: Vec<f64> = bands.iter().flatten().map(|b| b.start).collect();
+        // Lanes in the table's order: each context's rows, then (for a
+        // context with many child contexts) its summary lane, then its
+        // child contexts' lanes, depth first.
+        let mut lanes: Vec<Lane> = Vec::new();
+        let mut first_lane = vec![usize::MAX; nctx];
+        // Per preorder position: the first lane of that context.
+        let mut lane_at_pos = Vec::with_capacity(tree.order.len() + 1);
+        for (p, &ci) in tree.order.iter().enumerate() {
+            lane_at_pos.push(lanes.len());
+            let c = a.contexts.get(ci);
+            let label = match c {
+                Some(c) if c.parent.is_some() => c.name.clone(),
+                _ => "root".to_string(),
+            };
+            let depth = c.map_or(0, |c| c.depth);
+            let opener = c.and_then(|c| c.op);
+            first_lane[ci] = lanes.len();
+            let rows = stack_rows(
+                ctx_spans
+                    .get_mut(ci)
+                    .map(std::mem::take)
+                    .unwrap_or_default(),
+            );
+            let k = rows.len().max(1) as u32;
+            for (r, spans) in rows.into_iter().enumerate() {
+                let mut lane = Lane::new(
+                    ci,
+                    if r == 0 { label.clone() } else { String::new() },
+                    depth,
+                );
+                lane.op = opener;
+                lane.sub = r as u32;
+                lane.rows = k;
+                lane.spans = spans;
+                lanes.push(lane);
+            }
+            if tree.summarized[ci] {
+                let mut lane = Lane::new(ci, String::new(), depth + 1);
+                lane.op = opener;
+                // Every span under the child contexts: the preorder holds a
+                // subtree contiguously, and the rows above took only this
+                // context's own spans, so the descendants' are still here.
+                let desc = &tree.order[p + 1..p + tree.size[ci]];
+                let mut sum = Summary {
+                    contexts: tree.child_contexts[ci],
+                    start: f64::INFINITY,
+                    end: f64::NEG_INFINITY,
+                    ..Summary::default()
+                };
+                let mut by_status: Vec<(OpStatus, usize)> = Vec::new();
+                for &d in desc {
+                    for &op in a.contexts.get(d).map_or(&[][..], |c| &c.children) {
+                        let Some(o) = ops.get(op) else { continue };
+                        sum.ops += 1;
+                        match by_status.iter_mut().find(|(s, _)| *s == o.status) {
+                            Some(e) => e.1 += 1,
+                            None => by_status.push((o.status, 1)),
+                        }
+                    }
+                    for sp in &ctx_spans[d] {
+                        sum.start = sum.start.min(sp.start);
+                        sum.end = sum.end.max(sp.end);
+                        lane.spans.push(sp.clone());
+                    }
+                }
+                by_status.sort_by(|x, y| y.1.cmp(&x.1));
+                sum.by_status = by_status;
+                if sum.start > sum.end {
+                    (sum.start, sum.end) = (0.0, 0.0);
+                }
+                // Short enough for the label column; the operation count and
+                // the status mix are in the summary (hover card, SVG).
+                lane.label = format!("{} contexts", group_digits(sum.contexts));
+                lane.summary = Some(sum);
+                lanes.push(lane);
+            }
+        }
+        lane_at_pos.push(lanes.len());
+        if lanes.is_empty() {
+            lanes.push(Lane::new(0, "root".into(), 0));
+            first_lane[0] = 0;
+        }
+        let total = lanes.len();
+        for lane in &mut lanes {
+            let ci = lane.context;
+            lane.end = tree
+                .pos
+                .get(ci)
+                .filter(|&&p| p != usize::MAX)
+                .and_then(|&p| lane_at_pos.get(p + tree.size[ci]))
+                .copied()
+                .unwrap_or(total);
+        }
+
+        let mut span_of_op = vec![None; n];
         let mut lane_of_op = vec![0usize; n];
-        for (i, o) in ops.iter().enumerate() {
+        for (i, lo) in lane_of_op.iter_mut().enumerate() {
             let ctx = a.places.get(i).map(|p| p.context).unwrap_or(0);
-            let lane = lane_of_ctx
+            *lo = first_lane
                 .get(ctx)
                 .copied()
                 .filter(|&l| l != usize::MAX)
                 .unwrap_or(0);
-            lane_of_op[i] = lane;
-            let first_attempt = o.attempts.iter().find_map(|at| at.start);
-            let last_attempt = o.attempts.iter().rev().find_map(|at| at.end);
-            let Some(start) = o.start.or(first_attempt).map(|t| rel(t.micros())) else {
-                continue;
-            };
-            let mut open = false;
-            let end = match o.end.or(last_attempt) {
-                Some(t) => rel(t.micros()),
-                None => {
-                    if o.op_type == OpType::Wait && o.status.is_terminal() {
-                        // A timer fired between invocations: it waited until
-                        // the next invocation began (time skipping in tests
-                        // makes that earlier than the scheduled end).
-                        let resumed = band_starts.iter().copied().find(|&b| b > start);
-                        let scheduled = o.scheduled_end.map(|t| rel(t.micros()));
-                        match (resumed, scheduled) {
-                            (Some(r), Some(s)) => r.min(s),
-                            (Some(r), None) => r,
-                            (None, Some(s)) => s.min(t_max.max(start)),
-                            (None, None) => t_max,
-                        }
-                    } else if o.status.is_terminal() && o.op_type == OpType::Step {
-                        start
-                    } else {
-                        open = true;
-                        t_max
-                    }
-                }
-            };
-            let attempts = if o.attempts.len() > 1 {
-                o.attempts
-                    .iter()
-                    .filter_map(|at| {
-                        let s = rel(at.start?.micros());
-                        let e = at.end.map(|t| rel(t.micros())).unwrap_or(s);
-                        Some(SpanAttempt {
-                            number: at.number,
-                            start: s,
-                            end: e.max(s),
-                            failed: at.status == OpStatus::Failed || at.error.is_some(),
-                        })
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            lanes[lane].spans.push(Span {
-                op: i,
-                start,
-                end: end.max(start),
-                open,
-                attempts,
-            });
         }
-
-        let mut span_of_op = vec![None; n];
         for (li, lane) in lanes.iter_mut().enumerate() {
             lane.index();
+            if lane.summary.is_some() {
+                continue;
+            }
             for (si, s) in lane.spans.iter().enumerate() {
                 span_of_op[s.op] = Some((li, si));
+                lane_of_op[s.op] = li;
             }
         }
+        let lane_of_ctx = first_lane;
 
         for inv in &a.invocations {
             // Without a band there is no time to place the switch at; an
@@ -354,7 +456,45 @@ impl TimelineLayout {
             }
         }
 
+        let divergence = a.diagnoses.first().and_then(|d| {
+            let k = d.invocation?;
+            let band = bands.get(k).cloned().flatten()?;
+            let context = d.context.unwrap_or(0);
+            let ctx = a.contexts.get(context);
+            // Just after the operation before the divergence position, if
+            // this invocation ran it; else where the invocation began (it
+            // failed while replaying, which leaves no time of its own).
+            let before = d
+                .position
+                .and_then(|p| usize::try_from(p).ok()?.checked_sub(2))
+                .and_then(|i| ctx?.children.get(i).copied())
+                .and_then(|op| ops.get(op)?.end)
+                .map(|t| rel(t.micros()))
+                .filter(|&t| t >= band.start && t <= band.end);
+            let found = d
+                .found
+                .as_ref()
+                .and_then(|s| s.name.clone())
+                .or_else(|| d.current_value.clone())?;
+            Some(Divergence {
+                invocation: k,
+                t: before
+                    .unwrap_or(band.start)
+                    .clamp(band.start, band.end.max(band.start)),
+                lane: lane_of_ctx
+                    .get(context)
+                    .copied()
+                    .filter(|&l| l != usize::MAX)
+                    .unwrap_or(0),
+                context,
+                position: d.position,
+                found,
+                op: d.op,
+            })
+        });
+
         TimelineLayout {
+            divergence,
             t0,
             lanes,
             bands,
@@ -393,4 +533,173 @@ fn executed_at(o: &Operation, k: usize, band: &Band, rel: impl Fn(i64) -> f64) -
         .find_map(|at| at.start.map(|t| rel(t.micros())))
         .filter(|&t| in_band(t))
         .or_else(|| o.start.map(|t| rel(t.micros())).filter(|&t| in_band(t)))
+}
+
+/// The context tree in the table's order (depth first, children in position
+/// order): the preorder, each context's place in it and its subtree size
+/// (a subtree is contiguous in the preorder), and which contexts summarise
+/// their child contexts.
+struct ContextOrder {
+    order: Vec<usize>,
+    /// Per context: its preorder position, `usize::MAX` when unreached.
+    pos: Vec<usize>,
+    /// Per context: the number of contexts in its subtree, itself included.
+    size: Vec<usize>,
+    child_contexts: Vec<usize>,
+    summarized: Vec<bool>,
+}
+
+impl ContextOrder {
+    fn of(a: &Analysis, n: usize) -> ContextOrder {
+        let nctx = a.contexts.len().max(1);
+        let mut ctx_of_op = vec![None; n];
+        for (ci, c) in a.contexts.iter().enumerate() {
+            if let Some(op) = c.op.filter(|&op| op < n) {
+                ctx_of_op[op] = Some(ci);
+            }
+        }
+        let kids = |ci: usize| {
+            a.contexts
+                .get(ci)
+                .map_or(&[][..], |c| &c.children)
+                .iter()
+                .filter_map(|&op| ctx_of_op.get(op).copied().flatten())
+        };
+        let mut pos = vec![usize::MAX; nctx];
+        let mut parent = vec![usize::MAX; nctx];
+        let mut order = Vec::with_capacity(nctx);
+        let mut child_contexts = vec![0usize; nctx];
+        // Iterative, so deep nesting cannot overflow the stack.
+        let mut stack = vec![(0usize, usize::MAX)];
+        while let Some((ci, par)) = stack.pop() {
+            if ci >= nctx || pos[ci] != usize::MAX {
+                continue;
+            }
+            pos[ci] = order.len();
+            parent[ci] = par;
+            order.push(ci);
+            let children: Vec<usize> = kids(ci).collect();
+            child_contexts[ci] = children.len();
+            // Reversed, so the first child is visited first.
+            for &c in children.iter().rev() {
+                stack.push((c, ci));
+            }
+        }
+        let mut size = vec![1usize; nctx];
+        for &ci in order.iter().rev() {
+            if let Some(&p) = parent.get(ci).filter(|&&p| p != usize::MAX) {
+                size[p] += size[ci];
+            }
+        }
+        let summarized = child_contexts.iter().map(|&k| k > SUMMARY_MIN).collect();
+        ContextOrder {
+            order,
+            pos,
+            size,
+            child_contexts,
+            summarized,
+        }
+    }
+}
+
+/// Stack spans sorted by start into rows where none overlaps another
+/// (greedy: the first row free at the span's start), at most `MAX_ROWS`;
+/// past that, a span goes to the row that frees up first.
+fn stack_rows(spans: Vec<Span>) -> Vec<Vec<Span>> {
+    let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
+    let mut ends: Vec<f64> = vec![f64::NEG_INFINITY];
+    for s in spans {
+        let r = match ends.iter().position(|&e| e <= s.start) {
+            Some(r) => r,
+            None if rows.len() < MAX_ROWS => {
+                rows.push(Vec::new());
+                ends.push(f64::NEG_INFINITY);
+                rows.len() - 1
+            }
+            None => ends
+                .iter()
+                .enumerate()
+                .min_by(|x, y| x.1.total_cmp(y.1))
+                .map_or(0, |(i, _)| i),
+        };
+        ends[r] = ends[r].max(s.end);
+        rows[r].push(s);
+    }
+    rows
+}
+
+/// `12345` → `12,345`.
+fn group_digits(n: usize) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Operation `o`'s span, when it has a time: its start (or first attempt's)
+/// to its end (or last attempt's); a fired timer ends where the next
+/// invocation began; a span without an end is open and runs to the axis end.
+fn span_of(
+    o: &Operation,
+    i: usize,
+    band_starts: &[f64],
+    t_max: f64,
+    rel: impl Fn(i64) -> f64,
+) -> Option<Span> {
+    let first_attempt = o.attempts.iter().find_map(|at| at.start);
+    let last_attempt = o.attempts.iter().rev().find_map(|at| at.end);
+    let start = o.start.or(first_attempt).map(|t| rel(t.micros()))?;
+    let mut open = false;
+    let end = match o.end.or(last_attempt) {
+        Some(t) => rel(t.micros()),
+        None => {
+            if o.op_type == OpType::Wait && o.status.is_terminal() {
+                // A timer fired between invocations: it waited until the
+                // next invocation began (time skipping in tests makes that
+                // earlier than the scheduled end).
+                let resumed = band_starts.iter().copied().find(|&b| b > start);
+                let scheduled = o.scheduled_end.map(|t| rel(t.micros()));
+                match (resumed, scheduled) {
+                    (Some(r), Some(s)) => r.min(s),
+                    (Some(r), None) => r,
+                    (None, Some(s)) => s.min(t_max.max(start)),
+                    (None, None) => t_max,
+                }
+            } else if o.status.is_terminal() && o.op_type == OpType::Step {
+                start
+            } else {
+                open = true;
+                t_max
+            }
+        }
+    };
+    let attempts = if o.attempts.len() > 1 {
+        o.attempts
+            .iter()
+            .filter_map(|at| {
+                let s = rel(at.start?.micros());
+                let e = at.end.map(|t| rel(t.micros())).unwrap_or(s);
+                Some(SpanAttempt {
+                    number: at.number,
+                    start: s,
+                    end: e.max(s),
+                    failed: at.status == OpStatus::Failed || at.error.is_some(),
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some(Span {
+        op: i,
+        start,
+        end: end.max(start),
+        open,
+        attempts,
+    })
 }

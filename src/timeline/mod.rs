@@ -4,8 +4,10 @@
 //! draw list, so the picture in a bug report is the picture on screen.
 
 pub mod draw;
+pub mod lanes;
 pub mod layout;
 pub mod svg;
 
 pub use draw::{shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport};
-pub use layout::{Band, Lane, Marker, Span, SpanAttempt, TimelineLayout};
+pub use lanes::{visible, Folds};
+pub use layout::{Band, Lane, Marker, Span, SpanAttempt, Summary, TimelineLayout};

@@ -95,6 +95,16 @@ fn invocation_of(e: &Execution, l: &TimelineLayout, op: usize) -> Option<usize> 
 /// Render one execution's time view.
 pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions) -> String {
     let vp = viewport(l, opt);
+    // The lanes as the app opens them: nothing collapsed, summaries folded.
+    let none = std::collections::HashSet::new();
+    let rows = super::lanes::visible(
+        l,
+        super::lanes::Folds {
+            collapsed: &none,
+            expanded: &none,
+        },
+    );
+    let row_of = super::lanes::rows_of(l, &rows);
     let d = shapes(
         l,
         &vp,
@@ -102,13 +112,14 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
             selected: opt.selected,
             invocation: opt.invocation,
             all_markers: opt.invocation.is_none(),
-            lanes: 0..l.lanes.len(),
+            lanes: rows.clone(),
         },
     );
+    let row_y = |lane: usize| row_of.get(lane).copied().unwrap_or(0) as f32 * LANE_H;
     let px = LABEL_W; // the plot's left edge in the image
     let top = TITLE_H + RULER_H + BAND_H; // the first lane's top
     let width = px + vp.width + RIGHT_M;
-    let height = top + l.lanes.len() as f32 * LANE_H + 4.0;
+    let height = top + rows.len() as f32 * LANE_H + 4.0;
     let mut s = String::with_capacity(4096 + d.spans.len() * 160);
     let _ = writeln!(
         s,
@@ -147,8 +158,16 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
     ruler(&mut s, &vp, px, height);
     bands(&mut s, l, &d, px, top, height);
     let _ = writeln!(s, r#"<g clip-path="url(#plot)">"#);
-    for li in 0..l.lanes.len() {
-        let y = top + li as f32 * LANE_H;
+    for (row, &li) in rows.iter().enumerate() {
+        // Stacked rows of one context share its band: a faint line between.
+        let next_same = rows
+            .get(row + 1)
+            .and_then(|&n| l.lanes.get(n))
+            .is_some_and(|n| n.sub > 0 && n.context == l.lanes[li].context);
+        if next_same {
+            continue;
+        }
+        let y = top + row as f32 * LANE_H;
         let _ = writeln!(
             s,
             r##"<line x1="0" x2="{width:.0}" y1="{:.1}" y2="{:.1}" stroke="#dddddd" stroke-width="0.5"/>"##,
@@ -157,10 +176,11 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
         );
     }
     for sp in &d.spans {
-        span(&mut s, e, l, &d, sp, px, top);
+        span(&mut s, e, l, &d, sp, px, top + row_y(sp.lane));
     }
     for m in &d.markers {
-        let y = top + m.lane as f32 * LANE_H;
+        let y = top + row_y(m.lane);
+        let rows_h = l.lanes.get(m.lane).map_or(1, |x| x.rows.max(1)) as f32 * LANE_H;
         let (w, op) = if m.faint { (1.0, "0.45") } else { (2.5, "1") };
         let ctx = if m.context < a.contexts.len() {
             a.context_label(m.context)
@@ -177,7 +197,7 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
             escape(id),
             m.position,
             y - 3.0,
-            LANE_H + 6.0
+            rows_h + 6.0
         );
         if m.labelled {
             let mx = px + m.x;
@@ -219,6 +239,38 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
             n.text
         );
     }
+    if let Some(dv) = &d.divergence {
+        // The operation the code asked for instead: a red marker where the
+        // run diverged, inside the failing invocation's band.
+        let y = top + row_y(dv.lane);
+        let _ = writeln!(
+            s,
+            r##"<rect data-divergence="{}" data-invocation="{}" x="{:.2}" y="{:.1}" width="3" height="{:.1}" fill="#d01010"><title>diverged: the code asked for '{}', never checkpointed</title></rect>"##,
+            escape(&dv.found),
+            dv.invocation + 1,
+            px + dv.x - 1.5,
+            y - 3.0,
+            LANE_H + 6.0,
+            escape(&dv.found)
+        );
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.2}" y="{:.1}" fill="#d01010" font-weight="bold" text-anchor="{}">✖ {}</text>"##,
+            // Near the right edge the label goes left of the marker.
+            if dv.x > vp.width - 120.0 {
+                px + dv.x - 5.0
+            } else {
+                px + dv.x + 4.0
+            },
+            y + LANE_H - 2.0,
+            if dv.x > vp.width - 120.0 {
+                "end"
+            } else {
+                "start"
+            },
+            escape(&dv.found)
+        );
+    }
     s.push_str("</g>\n");
     // Lane labels last, over a white column, so long spans never hide them.
     let _ = writeln!(
@@ -226,13 +278,27 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
         r##"<rect x="0" y="{top}" width="{px}" height="{:.0}" fill="#ffffff"/>"##,
         height - top
     );
-    for (li, lane) in l.lanes.iter().enumerate() {
-        let y = top + li as f32 * LANE_H + LANE_H / 2.0 + 4.0;
+    for (row, &li) in rows.iter().enumerate() {
+        let lane = &l.lanes[li];
+        if lane.label.is_empty() {
+            continue; // a stacked row under its context's label
+        }
+        let y = top + row as f32 * LANE_H + LANE_H / 2.0 + 4.0;
+        let summary = lane
+            .summary
+            .as_ref()
+            .map(|sm| {
+                format!(
+                    r#" data-summary-contexts="{}" data-summary-ops="{}""#,
+                    sm.contexts, sm.ops
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{y:.1}" data-lane="{}">{}</text>"#,
+            r#"<text x="{:.1}" y="{y:.1}" data-lane="{}"{summary}>{}</text>"#,
             4.0 + lane.depth as f32 * 10.0,
-            li + 1,
+            row + 1,
             escape(&truncate(&lane.label, 22))
         );
     }
@@ -338,7 +404,8 @@ fn span(
     px: f32,
     top: f32,
 ) {
-    let y = top + sp.lane as f32 * LANE_H + 4.0;
+    // `top`: the top of the span's lane.
+    let y = top + 4.0;
     let h = LANE_H - 8.0;
     let x = px + sp.x;
     let ops = d.ops(l, sp);

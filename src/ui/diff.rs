@@ -116,6 +116,17 @@ impl DiffView {
         self.key = None;
     }
 
+    /// Compare two invocations of this execution (0-based).
+    pub fn show_invocations(&mut self, left: usize, right: usize) {
+        self.mode = Mode::Invocations;
+        self.left = left;
+        self.right = right;
+        self.allow_progress = true;
+        self.initialised = true;
+        self.selected_row = None;
+        self.key = None;
+    }
+
     /// Compare two executions of this file, by index in its list.
     pub fn set_executions(&mut self, left: usize, right: usize) {
         self.mode = Mode::Executions;

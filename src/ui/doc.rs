@@ -117,6 +117,51 @@ impl Doc {
     }
 }
 
+/// The operation a non-deterministic run's code asked for instead of the
+/// recorded one: never checkpointed, so the table shows it as a ghost row
+/// where the recorded one sits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ghost {
+    pub found: crate::model::OpSig,
+    /// The row it goes before (`tree.len()` when it goes last).
+    pub before_row: usize,
+    pub depth: u32,
+    /// The failing invocation (0-based), when known.
+    pub invocation: Option<usize>,
+}
+
+impl Doc {
+    /// The ghost row of the first diagnosis, when it names what the code
+    /// asked for.
+    pub fn ghost(&self) -> Option<Ghost> {
+        let d = self.analysis.diagnoses.first()?;
+        let found = d.found.clone()?;
+        let (before_row, depth) = match self.diagnosis_target(d) {
+            Some(op) => {
+                let row = *self.row_of_op.get(op)?;
+                (row, self.tree.get(row).map_or(0, |t| t.depth))
+            }
+            // Past the context's recorded operations: after its last row.
+            None => {
+                let ctx = self.analysis.contexts.get(d.context.unwrap_or(0))?;
+                match ctx.op.and_then(|op| self.row_of_op.get(op)) {
+                    Some(&r) => (
+                        self.tree.get(r).map_or(self.tree.len(), |t| t.subtree_end),
+                        ctx.depth,
+                    ),
+                    None => (self.tree.len(), 0),
+                }
+            }
+        };
+        Some(Ghost {
+            found,
+            before_row,
+            depth,
+            invocation: d.invocation,
+        })
+    }
+}
+
 /// Depth-first order of the context tree: each context operation is followed
 /// by its children. Iterative so deep nesting cannot overflow the stack.
 fn build_tree(e: &Execution, a: &Analysis) -> (Vec<TreeRow>, Vec<usize>) {

@@ -31,6 +31,15 @@ pub enum Intent {
         from_timeline: bool,
     },
     Invocation(Option<usize>),
+    /// Collapse or expand a context (by its opening operation) in the
+    /// table and the time view, which share the state.
+    Collapse(usize),
+    /// Open the Diff view on two invocations (0-based): the failing one of
+    /// a non-deterministic run against the one before.
+    DiffInvocations {
+        left: usize,
+        right: usize,
+    },
     Open(PathBuf),
     OpenExecution {
         path: PathBuf,

@@ -18,7 +18,16 @@ pub enum Item {
     Op(usize),
     /// A switch marker before operation `op` (index into the invocation's switches).
     Switch { switch: usize, op: usize },
+    /// What the code of a non-deterministic run asked for instead of the
+    /// recorded operation (`Doc::ghost`), never checkpointed.
+    Ghost,
 }
+
+/// The table's narrowest width: every column at its minimum.
+const MIN_TABLE_W: f32 = 54.0 + 150.0 + 104.0 + 110.0 + 92.0 + 110.0 + 52.0 + 70.0 + 70.0;
+
+/// The ghost row's mark, word for word in the UI and its tests.
+pub const GHOST_NOTE: &str = "asked for by the code, never checkpointed";
 
 #[derive(Default)]
 pub struct TableView {
@@ -36,6 +45,12 @@ impl TableView {
         self.key = None;
         self.items.clear();
         self.collapse_gen += 1;
+    }
+
+    /// Changes whenever the collapse state does (the time view's lanes
+    /// follow it).
+    pub fn collapse_gen(&self) -> u64 {
+        self.collapse_gen
     }
 
     pub fn items(&self) -> &[Item] {
@@ -62,8 +77,24 @@ impl TableView {
             }
         }
         let needle = filter.trim().to_lowercase();
+        let ghost = doc.ghost().filter(|g| {
+            needle.is_empty()
+                || g.found
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&needle))
+        });
+        let mut ghost_at = ghost.as_ref().map(|g| g.before_row);
         let mut row = 0;
         while row < doc.tree.len() {
+            // The ghost goes where the recorded operation is (or would be,
+            // inside a collapsed context: then it stays hidden too).
+            if ghost_at.is_some_and(|g| g <= row) {
+                if ghost_at == Some(row) {
+                    self.items.push(Item::Ghost);
+                }
+                ghost_at = None;
+            }
             let tr = &doc.tree[row];
             let op = tr.op;
             let visible = if needle.is_empty() {
@@ -82,6 +113,9 @@ impl TableView {
             } else {
                 row + 1
             };
+        }
+        if ghost_at.is_some_and(|g| g >= doc.tree.len()) {
+            self.items.push(Item::Ghost);
         }
     }
 
@@ -122,7 +156,7 @@ impl TableView {
             .iter()
             .filter_map(|it| match it {
                 Item::Op(r) => doc.tree.get(*r).map(|t| t.op),
-                Item::Switch { .. } => None,
+                Item::Switch { .. } | Item::Ghost => None,
             })
             .collect();
         if ops.is_empty() {
@@ -156,153 +190,220 @@ impl TableView {
         });
         // Labels must not swallow clicks meant for the row.
         ui.style_mut().interaction.selectable_labels = false;
-        let mut tb = TableBuilder::new(ui)
-            .id_salt("ops-table")
-            .striped(true)
-            .resizable(true)
-            .sense(Sense::click())
-            .cell_layout(Layout::left_to_right(Align::Center))
-            .column(Column::initial(54.0).at_least(30.0).clip(true))
-            .column(Column::initial(230.0).at_least(100.0).clip(true))
-            .column(Column::initial(92.0).at_least(40.0).clip(true))
-            .column(Column::initial(110.0).at_least(40.0).clip(true))
-            .column(Column::initial(104.0).at_least(40.0).clip(true))
-            .column(Column::initial(96.0).at_least(40.0).clip(true))
-            .column(Column::initial(52.0).at_least(30.0).clip(true))
-            .column(Column::initial(70.0).at_least(30.0).clip(true))
-            .column(Column::remainder().at_least(30.0).clip(true))
-            .min_scrolled_height(0.0);
-        if let Some(r) = scroll_row {
-            tb = tb.scroll_to_row(r, Some(Align::Center));
-        }
+        // Narrower than its columns' minimum, the table scrolls sideways
+        // (name, status and this invocation come first, so they stay in
+        // view); wider, the name column takes the room.
+        let width = ui.available_width().max(MIN_TABLE_W);
         let mut toggles = Vec::new();
-        tb.header(20.0, |mut h| {
-            for t in [
-                "#",
-                "name",
-                "type",
-                "subtype",
-                "status",
-                "this invocation",
-                "tries",
-                "duration",
-                "inv",
-            ] {
-                h.col(|ui| {
-                    ui.strong(t);
-                });
+        egui::ScrollArea::horizontal()
+            .id_salt("ops-table-h")
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.set_min_width(width);
+            let mut tb = TableBuilder::new(ui)
+                .id_salt("ops-table")
+                .striped(true)
+                .resizable(true)
+                .sense(Sense::click())
+                .cell_layout(Layout::left_to_right(Align::Center))
+                // The core answer first: name, status and this invocation's
+                // role stay in view in a narrow window (the rest scrolls
+                // sideways); the name column takes what a wide window adds.
+                .column(Column::initial(54.0).at_least(30.0).clip(true))
+                .column(Column::remainder().at_least(150.0).clip(true))
+                .column(Column::initial(104.0).at_least(40.0).clip(true))
+                .column(Column::initial(110.0).at_least(40.0).clip(true))
+                .column(Column::initial(92.0).at_least(40.0).clip(true))
+                .column(Column::initial(110.0).at_least(40.0).clip(true))
+                .column(Column::initial(52.0).at_least(30.0).clip(true))
+                .column(Column::initial(70.0).at_least(30.0).clip(true))
+                .column(Column::initial(70.0).at_least(30.0).clip(true))
+                .min_scrolled_height(0.0);
+            if let Some(r) = scroll_row {
+                tb = tb.scroll_to_row(r, Some(Align::Center));
             }
-        })
-        .body(|body| {
-            body.rows(18.0, self.items.len(), |mut row| {
-                let Some(item) = self.items.get(row.index()).copied() else {
-                    return;
-                };
-                match item {
-                    Item::Switch { switch, op } => {
-                        let sw = replay.and_then(|r| r.switches.get(switch));
-                        let ctx = sw
-                            .filter(|s| s.context < doc.analysis.contexts.len())
-                            .map(|s| doc.analysis.context_label(s.context))
-                            .unwrap_or_default();
-                        let pos = sw.map(|s| s.position).unwrap_or(0);
-                        row.col(|ui| {
-                            ui.label(RichText::new("»»").strong().color(switch_c));
-                        });
-                        row.col(|ui| {
-                            let indent = doc
-                                .row_of_op
-                                .get(op)
-                                .and_then(|&r| doc.tree.get(r))
-                                .map(|t| t.depth)
-                                .unwrap_or(0);
-                            ui.add_space(indent as f32 * 14.0);
-                            ui.label(RichText::new("replay | execution").strong().color(switch_c));
-                        });
-                        row.col(|ui| {
-                            ui.label(RichText::new("switch").color(switch_c));
-                        });
-                        row.col(|ui| {
-                            ui.label(RichText::new(ctx).color(switch_c));
-                        });
-                        row.col(|ui| {
-                            ui.label(RichText::new(format!("position {pos}")).color(switch_c));
-                        });
-                        for _ in 0..4 {
-                            row.col(|_| {});
-                        }
-                    }
-                    Item::Op(r) => {
-                        let Some(tr) = doc.tree.get(r) else { return };
-                        let Some(o) = ops.get(tr.op) else { return };
-                        let role = replay.and_then(|rp| rp.role(tr.op));
-                        let weak = matches!(role, Some(Role::Replayed) | Some(Role::NotReached));
-                        let txt = |s: String| {
-                            let t = RichText::new(s);
-                            if weak {
-                                t.color(muted)
-                            } else {
-                                t
-                            }
-                        };
-                        row.set_selected(selected == Some(tr.op));
-                        row.col(|ui| {
-                            ui.label(txt(doc.position_label(tr.op)));
-                        });
-                        row.col(|ui| {
-                            ui.add_space(tr.depth as f32 * 14.0);
-                            if tr.has_children {
-                                let open = !self.collapsed.contains(&tr.op);
-                                let icon = if open { "⏷" } else { "⏵" };
-                                if ui
-                                    .small_button(icon)
-                                    .on_hover_text("collapse / expand")
-                                    .clicked()
-                                {
-                                    toggles.push(tr.op);
+            tb.header(20.0, |mut h| {
+                for t in [
+                    "#",
+                    "name",
+                    "status",
+                    "this invocation",
+                    "type",
+                    "subtype",
+                    "tries",
+                    "duration",
+                    "inv",
+                ] {
+                    h.col(|ui| {
+                        ui.strong(t);
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(18.0, self.items.len(), |mut row| {
+                    let Some(item) = self.items.get(row.index()).copied() else {
+                        return;
+                    };
+                    match item {
+                        Item::Ghost => {
+                            let Some(g) = doc.ghost() else { return };
+                            let red = style::status_color(crate::model::OpStatus::Failed, dark);
+                            let name = g.found.name.clone().unwrap_or_default();
+                            row.col(|ui| {
+                                ui.label(RichText::new("✖").strong().color(red));
+                            });
+                            row.col(|ui| {
+                                ui.add_space(g.depth as f32 * 14.0 + 16.0);
+                                ui.label(RichText::new(&name).italics().strong().color(red))
+                                    .on_hover_text(format!(
+                                        "'{name}': {GHOST_NOTE}. The recorded operation at this \
+                                         place is the row below."
+                                    ));
+                            });
+                            row.col(|ui| {
+                                ui.label(RichText::new(GHOST_NOTE).italics().color(red))
+                                    .on_hover_text(GHOST_NOTE);
+                            });
+                            row.col(|ui| {
+                                if let Some(k) = g.invocation {
+                                    ui.label(RichText::new(format!("failed {}", k + 1)).color(red));
                                 }
-                            } else {
-                                ui.add_space(16.0);
-                            }
-                            ui.label(txt(o.display_name().to_string()));
-                        });
-                        row.col(|ui| {
-                            ui.label(txt(o.op_type.as_str().to_string()));
-                        });
-                        row.col(|ui| {
-                            ui.label(txt(o.sub_type.clone().unwrap_or_default()));
-                        });
-                        row.col(|ui| {
-                            let c = style::status_color(o.status, dark);
-                            let c = if weak { c.gamma_multiply(0.6) } else { c };
-                            ui.label(RichText::new(style::status_label(o.status)).color(c));
-                        });
-                        row.col(|ui| {
-                            if let Some(r) = role {
-                                ui.label(txt(style::role_label(r).to_string()));
-                            }
-                        });
-                        row.col(|ui| {
-                            if !o.attempts.is_empty() {
-                                ui.label(txt(o.attempts.len().to_string()));
-                            }
-                        });
-                        row.col(|ui| {
-                            ui.label(txt(doc.durations[tr.op].clone()));
-                        });
-                        row.col(|ui| {
-                            ui.label(txt(doc.invocation_text(tr.op)));
-                        });
-                        if row.response().clicked() {
-                            intents.push(Intent::Select {
-                                op: tr.op,
-                                from_timeline: false,
+                            });
+                            row.col(|ui| {
+                                ui.label(RichText::new(g.found.op_type.as_str()).italics().color(red));
+                            });
+                            row.col(|ui| {
+                                ui.label(
+                                    RichText::new(g.found.sub_type.clone().unwrap_or_default())
+                                        .italics()
+                                        .color(red),
+                                );
+                            });
+                            row.col(|_| {});
+                            row.col(|_| {});
+                            row.col(|ui| {
+                                if let Some(k) = g.invocation.filter(|&k| k > 0) {
+                                    if ui
+                                        .small_button(format!("diff {} ↔ {}", k, k + 1))
+                                        .on_hover_text(format!(
+                                            "Compare invocation {} with invocation {k}, the one before",
+                                            k + 1
+                                        ))
+                                        .clicked()
+                                    {
+                                        intents.push(Intent::DiffInvocations {
+                                            left: k - 1,
+                                            right: k,
+                                        });
+                                    }
+                                }
                             });
                         }
+                        Item::Switch { switch, op } => {
+                            let sw = replay.and_then(|r| r.switches.get(switch));
+                            let ctx = sw
+                                .filter(|s| s.context < doc.analysis.contexts.len())
+                                .map(|s| doc.analysis.context_label(s.context))
+                                .unwrap_or_default();
+                            let pos = sw.map(|s| s.position).unwrap_or(0);
+                            row.col(|ui| {
+                                ui.label(RichText::new("»»").strong().color(switch_c));
+                            });
+                            row.col(|ui| {
+                                let indent = doc
+                                    .row_of_op
+                                    .get(op)
+                                    .and_then(|&r| doc.tree.get(r))
+                                    .map(|t| t.depth)
+                                    .unwrap_or(0);
+                                ui.add_space(indent as f32 * 14.0);
+                                ui.label(RichText::new("replay | execution").strong().color(switch_c));
+                            });
+                            row.col(|ui| {
+                                ui.label(RichText::new(format!("position {pos}")).color(switch_c));
+                            });
+                            row.col(|ui| {
+                                ui.label(RichText::new(ctx).color(switch_c));
+                            });
+                            row.col(|ui| {
+                                ui.label(RichText::new("switch").color(switch_c));
+                            });
+                            for _ in 0..4 {
+                                row.col(|_| {});
+                            }
+                        }
+                        Item::Op(r) => {
+                            let Some(tr) = doc.tree.get(r) else { return };
+                            let Some(o) = ops.get(tr.op) else { return };
+                            let role = replay.and_then(|rp| rp.role(tr.op));
+                            let weak = matches!(role, Some(Role::Replayed) | Some(Role::NotReached));
+                            let txt = |s: String| {
+                                let t = RichText::new(s);
+                                if weak {
+                                    t.color(muted)
+                                } else {
+                                    t
+                                }
+                            };
+                            row.set_selected(selected == Some(tr.op));
+                            row.col(|ui| {
+                                ui.label(txt(doc.position_label(tr.op)));
+                            });
+                            row.col(|ui| {
+                                ui.add_space(tr.depth as f32 * 14.0);
+                                if tr.has_children {
+                                    let open = !self.collapsed.contains(&tr.op);
+                                    let icon = if open { "⏷" } else { "⏵" };
+                                    if ui
+                                        .small_button(icon)
+                                        .on_hover_text("collapse / expand")
+                                        .clicked()
+                                    {
+                                        toggles.push(tr.op);
+                                    }
+                                } else {
+                                    ui.add_space(16.0);
+                                }
+                                ui.label(txt(o.display_name().to_string()));
+                            });
+                            row.col(|ui| {
+                                let c = style::status_color(o.status, dark);
+                                let c = if weak { c.gamma_multiply(0.6) } else { c };
+                                ui.label(RichText::new(style::status_label(o.status)).color(c));
+                            });
+                            row.col(|ui| {
+                                if let Some(r) = role {
+                                    ui.label(txt(style::role_label(r).to_string()));
+                                }
+                            });
+                            row.col(|ui| {
+                                ui.label(txt(o.op_type.as_str().to_string()));
+                            });
+                            row.col(|ui| {
+                                ui.label(txt(o.sub_type.clone().unwrap_or_default()));
+                            });
+                            row.col(|ui| {
+                                if !o.attempts.is_empty() {
+                                    ui.label(txt(o.attempts.len().to_string()));
+                                }
+                            });
+                            row.col(|ui| {
+                                ui.label(txt(doc.durations[tr.op].clone()));
+                            });
+                            row.col(|ui| {
+                                ui.label(txt(doc.invocation_text(tr.op)));
+                            });
+                            if row.response().clicked() {
+                                intents.push(Intent::Select {
+                                    op: tr.op,
+                                    from_timeline: false,
+                                });
+                            }
+                        }
                     }
-                }
+                });
             });
-        });
+            });
         for t in toggles {
             self.toggle(t);
         }

@@ -8,10 +8,20 @@ use egui::{Key, RichText};
 
 impl App {
     pub(super) fn toolbar(&mut self, ctx: &egui::Context) {
+        // A narrow window (1000 px) gets icon buttons, their words in the
+        // hover text, so the tabs, filter and title keep their room.
+        let narrow = ctx.content_rect().width() < 1280.0;
+        let word = |icon: &'static str, text: &'static str| -> String {
+            if narrow {
+                icon.to_string()
+            } else {
+                format!("{icon} {text}")
+            }
+        };
         egui::TopBottomPanel::top("toolbar").show(ctx, |ui| {
             ui.horizontal(|ui| {
                 if ui
-                    .button("📂 Open…")
+                    .button(word("📂", "Open…"))
                     .on_hover_text("Open a history file or store (Ctrl+O)")
                     .clicked()
                 {
@@ -29,7 +39,7 @@ impl App {
                     }
                 });
                 if ui
-                    .button("⟳ Reload")
+                    .button(word("⟳", "Reload"))
                     .on_hover_text("Reload from disk, keeping the selection (F5)")
                     .clicked()
                 {
@@ -37,7 +47,7 @@ impl App {
                 }
                 let mut follow = self.follow.on;
                 if ui
-                    .toggle_value(&mut follow, "👁 Follow")
+                    .toggle_value(&mut follow, word("👁", "Follow"))
                     .on_hover_text(
                         "Reload automatically when the file changes on disk \
                          (a local test run writing its store), keeping the selection",
@@ -48,7 +58,10 @@ impl App {
                 }
                 if self.doc.is_some()
                     && ui
-                        .add_enabled(!self.export.is_writing(), egui::Button::new("💾 Export…"))
+                        .add_enabled(
+                            !self.export.is_writing(),
+                            egui::Button::new(word("💾", "Export…")),
+                        )
                         .on_hover_text(
                             "Save the open history as one durable-lens document (Ctrl+S)",
                         )
@@ -58,7 +71,7 @@ impl App {
                 }
                 if self.picker.is_some()
                     && ui
-                        .button("☰ Executions")
+                        .button(word("☰", "Executions"))
                         .on_hover_text("Back to the store's execution list")
                         .clicked()
                 {
@@ -77,7 +90,7 @@ impl App {
                     let resp = ui.add(
                         egui::TextEdit::singleline(&mut self.filter)
                             .hint_text("filter name / id / type / status (Ctrl+F)")
-                            .desired_width(220.0),
+                            .desired_width(if narrow { 150.0 } else { 220.0 }),
                     );
                     if self.focus_filter {
                         resp.request_focus();
@@ -218,6 +231,7 @@ impl App {
         let dark = self.persisted.dark;
         let red = style::status_color(crate::model::OpStatus::Failed, dark);
         let mut go = None;
+        let mut diff = None;
         let fill = if dark {
             egui::Color32::from_rgb(64, 22, 22)
         } else {
@@ -258,6 +272,18 @@ impl App {
                             go = Some(op);
                         }
                     }
+                    if let Some(k) = diag.invocation.filter(|&k| k > 0) {
+                        if ui
+                            .small_button(format!("Diff invocations {k} ↔ {}", k + 1))
+                            .on_hover_text(format!(
+                                "Compare the failing invocation {} with invocation {k}, the one before",
+                                k + 1
+                            ))
+                            .clicked()
+                        {
+                            diff = Some(k);
+                        }
+                    }
                     if ui
                         .small_button("copy message")
                         .on_hover_text("Copy the diagnosis (for a bug report or a chat)")
@@ -274,6 +300,12 @@ impl App {
             });
         if let Some(op) = go {
             self.select(op);
+        }
+        if let Some(k) = diff {
+            self.intents.push(Intent::DiffInvocations {
+                left: k - 1,
+                right: k,
+            });
         }
     }
 

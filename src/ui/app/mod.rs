@@ -396,6 +396,11 @@ impl App {
                     }
                 }
                 Intent::Invocation(i) => self.invocation = i,
+                Intent::Collapse(op) => self.table.toggle(op),
+                Intent::DiffInvocations { left, right } => {
+                    self.diff.show_invocations(left, right);
+                    self.view = View::Diff;
+                }
                 Intent::Open(p) => self.open(p),
                 Intent::OpenExecution { path, arn } => self.start_open(path, Some(arn), false),
                 Intent::DiffFile(p) => self.open_diff_side(p),
@@ -567,8 +572,15 @@ impl App {
                 .min_height(80.0)
                 .show(ctx, |ui| {
                     if let Some(d) = &self.doc {
-                        self.timeline
-                            .ui(ui, d, self.selected, self.invocation, &mut self.intents);
+                        self.timeline.ui(
+                            ui,
+                            d,
+                            self.selected,
+                            self.invocation,
+                            &self.table.collapsed,
+                            (self.doc_gen, self.table.collapse_gen()),
+                            &mut self.intents,
+                        );
                     }
                 });
             self.persisted.timeline_height = resp.response.rect.height();

@@ -80,6 +80,8 @@ pub struct Trace {
     dirty: bool,
     built_at: Option<Instant>,
     doc: Option<Doc>,
+    /// Counts rebuilds of `doc`, so the time view redoes its lane rows.
+    doc_gen: u64,
     /// Pan/zoom of the re-run's time view.
     pub view: TimelineView,
     /// Invocation the user picked in the time view (`None` follows the run).
@@ -305,6 +307,7 @@ impl Trace {
                 }
             }
             self.doc = Some(doc);
+            self.doc_gen += 1;
         }
         self.doc.as_ref()
     }
@@ -369,7 +372,16 @@ impl Trace {
         }
         let before = (self.view.t_start, self.view.secs_per_px);
         let mut intents = Vec::new();
-        self.view.ui(ui, doc, selected, invocation, &mut intents);
+        let none = std::collections::HashSet::new();
+        self.view.ui(
+            ui,
+            doc,
+            selected,
+            invocation,
+            &none,
+            (self.doc_gen, 0),
+            &mut intents,
+        );
         if (self.view.t_start, self.view.secs_per_px) != before {
             self.unfollowed = true;
         }

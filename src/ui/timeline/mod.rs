@@ -4,7 +4,11 @@
 //! Zoom (ctrl+wheel, +/-), pan (drag, wheel, shift+arrows), fit (F/Home).
 //! The selected invocation's replay | execution switches are labelled
 //! markers in their lanes ("all switches" shows the others, faint). Lanes
-//! that do not fit scroll vertically (wheel, drag, or the scrollbar).
+//! follow the table's tree and its collapse state (`crate::timeline::lanes`):
+//! the root's rows are pinned at the top, the rest scroll vertically (wheel,
+//! drag, or the scrollbar); a click on a lane's label collapses its context
+//! (in the table too) or opens a summary lane. At fit, the view refits when
+//! the window is resized, until the user zooms or pans.
 
 mod tooltip;
 
@@ -18,7 +22,9 @@ use crate::timeline::draw::{
     shapes, DrawOptions, DrawnSpan, SpanKind, Viewport, BAND_H, LABEL_INSET, LABEL_W, LANE_H,
     MARKER_LEFT_W, RULER_H,
 };
+use crate::timeline::lanes::{self, Folds};
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
+use std::collections::HashSet;
 
 /// Pan/zoom state. Seconds relative to the execution start.
 #[derive(Debug, Clone)]
@@ -33,6 +39,18 @@ pub struct TimelineView {
     plot_h: f32,
     /// The scrollbar's track last frame, when the lanes did not fit.
     scrollbar: Option<Rect>,
+    /// The user zoomed or panned: a resize no longer refits the view.
+    moved: bool,
+    /// Contexts whose summary lane is opened up (time view only: the table
+    /// always lists every row).
+    pub expanded: HashSet<usize>,
+    expand_gen: u64,
+    /// The lanes shown (`lanes::visible`), rebuilt when the key changes.
+    rows: Vec<usize>,
+    row_of: Vec<usize>,
+    rows_key: Option<(u64, u64, u64)>,
+    /// Scroll to this operation's row once the rows are known.
+    reveal_op: Option<usize>,
 }
 
 impl Default for TimelineView {
@@ -46,6 +64,13 @@ impl Default for TimelineView {
             plot_w: 600.0,
             plot_h: 200.0,
             scrollbar: None,
+            moved: false,
+            expanded: HashSet::new(),
+            expand_gen: 0,
+            rows: Vec::new(),
+            row_of: Vec::new(),
+            rows_key: None,
+            reveal_op: None,
         }
     }
 }
@@ -54,14 +79,60 @@ impl TimelineView {
     /// Forget the view so the next frame fits the new document.
     pub fn reset(&mut self) {
         self.fitted = false;
+        self.moved = false;
         self.scroll_y = 0.0;
+        self.expanded.clear();
+        self.rows_key = None;
     }
 
+    /// Fit everything (Home): the view follows window resizes again.
     pub fn fit(&mut self, l: &TimelineLayout) {
         let vp = Viewport::fit(l, self.plot_w);
         self.secs_per_px = vp.secs_per_px;
         self.t_start = vp.t_start;
         self.fitted = true;
+        self.moved = false;
+    }
+
+    /// Whether the user has zoomed or panned since the last fit.
+    pub fn moved(&self) -> bool {
+        self.moved
+    }
+
+    /// The lanes shown, top to bottom (as of the last frame).
+    pub fn rows(&self) -> &[usize] {
+        &self.rows
+    }
+
+    /// Open or fold a summary lane (context index).
+    pub fn toggle_summary(&mut self, context: usize) {
+        if !self.expanded.remove(&context) {
+            self.expanded.insert(context);
+        }
+        self.expand_gen += 1;
+    }
+
+    /// Rebuild the shown lanes if the document, the table's collapse state
+    /// or the opened summaries changed.
+    pub fn refresh_rows(
+        &mut self,
+        l: &TimelineLayout,
+        collapsed: &HashSet<usize>,
+        key: (u64, u64),
+    ) {
+        let key = (key.0, key.1, self.expand_gen);
+        if self.rows_key == Some(key) && self.row_of.len() == l.lanes.len() {
+            return;
+        }
+        self.rows_key = Some(key);
+        self.rows = lanes::visible(
+            l,
+            Folds {
+                collapsed,
+                expanded: &self.expanded,
+            },
+        );
+        self.row_of = lanes::rows_of(l, &self.rows);
     }
 
     /// Zoom to one operation (F): its span fills most of the view (a very
@@ -83,6 +154,7 @@ impl TimelineView {
         self.secs_per_px = vp.secs_per_px;
         self.t_start = vp.t_start;
         self.fitted = true;
+        self.moved = true;
         self.reveal(l, op);
     }
 
@@ -101,27 +173,42 @@ impl TimelineView {
         let pivot = self.t_start + at * w * self.secs_per_px;
         self.secs_per_px = (self.secs_per_px / factor).clamp(1e-7, 1e7);
         self.t_start = pivot - at * w * self.secs_per_px;
+        self.moved = true;
     }
 
     /// Pan by a fraction of the visible width.
     pub fn pan(&mut self, frac: f64) {
         self.t_start += frac * self.plot_w as f64 * self.secs_per_px;
+        self.moved = true;
     }
 
     /// Bring an operation into view (pan, and scroll to its lane).
     pub fn reveal(&mut self, l: &TimelineLayout, op: usize) {
-        if let Some(&lane) = l.lane_of_op.get(op) {
-            let y = lane as f32 * LANE_H;
-            if y < self.scroll_y || y + LANE_H > self.scroll_y + self.plot_h {
-                self.scroll_y = (y - self.plot_h / 2.0).max(0.0);
-            }
-        }
+        // The row is known once the lanes are: scrolled to on the next frame.
+        self.reveal_op = Some(op);
         if let Some((li, si)) = l.span_of_op.get(op).copied().flatten() {
             let s = &l.lanes[li].spans[si];
             let t_end = self.t_start + self.plot_w as f64 * self.secs_per_px;
             if s.start < self.t_start || s.start > t_end {
                 self.t_start = s.start - 0.25 * self.plot_w as f64 * self.secs_per_px;
+                self.moved = true;
             }
+        }
+    }
+
+    /// Scroll so operation `op`'s row (or the row standing for it) shows.
+    fn scroll_to(&mut self, l: &TimelineLayout, op: usize, pinned: usize) {
+        let Some(lane) = lanes::shown_lane(l, &self.row_of, op) else {
+            return;
+        };
+        let row = self.row_of[lane];
+        if row < pinned {
+            return;
+        }
+        let y = (row - pinned) as f32 * LANE_H;
+        let h = self.plot_h - pinned as f32 * LANE_H;
+        if y < self.scroll_y || y + LANE_H > self.scroll_y + h {
+            self.scroll_y = (y - h / 2.0).max(0.0);
         }
     }
 
@@ -131,8 +218,8 @@ impl TimelineView {
     }
 
     /// Largest `scroll_y`: the last lane's bottom at the plot's bottom.
-    fn max_scroll(&self, lanes: usize) -> f32 {
-        (lanes as f32 * LANE_H - self.plot_h).max(0.0)
+    fn max_scroll(&self, rows: usize) -> f32 {
+        (rows as f32 * LANE_H - self.plot_h).max(0.0)
     }
 
     fn x_of(&self, plot: Rect, t: f64) -> f32 {
@@ -143,20 +230,29 @@ impl TimelineView {
         self.t_start + (x - plot.left()) as f64 * self.secs_per_px
     }
 
+    /// One frame of the time view. `collapsed` is the table's collapse
+    /// state (operations), `key` changes whenever the document or that
+    /// state does.
+    #[allow(clippy::too_many_arguments)]
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         doc: &Doc,
         selected: Option<usize>,
         invocation: Option<usize>,
+        collapsed: &HashSet<usize>,
+        key: (u64, u64),
         intents: &mut Vec<Intent>,
     ) {
         let l = &doc.timeline;
+        self.refresh_rows(l, collapsed, key);
+        let n_rows = self.rows.len();
+        let pinned = lanes::pinned(l).min(n_rows);
         let rect = ui.available_rect_before_wrap();
         let resp = ui.allocate_rect(rect, Sense::click_and_drag());
         let lanes_top = rect.top() + RULER_H + BAND_H;
         // Lanes that do not fit get a scrollbar; the plot gives up its width.
-        let overflow = l.has_times && l.lanes.len() as f32 * LANE_H > rect.bottom() - lanes_top;
+        let overflow = l.has_times && n_rows as f32 * LANE_H > rect.bottom() - lanes_top;
         let bar_w = if overflow {
             ui.spacing().scroll.bar_width.max(8.0) + 2.0
         } else {
@@ -169,10 +265,15 @@ impl TimelineView {
                 rect.bottom(),
             ),
         );
+        let resized = (plot.width().max(1.0) - self.plot_w).abs() > 0.5;
         self.plot_w = plot.width().max(1.0);
         self.plot_h = plot.height().max(1.0);
-        if !self.fitted {
+        // At fit, a resized window refits (until the user zooms or pans).
+        if !self.fitted || (resized && !self.moved) {
             self.fit(l);
+        }
+        if let Some(op) = self.reveal_op.take() {
+            self.scroll_to(l, op, pinned);
         }
         let dark = ui.visuals().dark_mode;
         let painter = ui.painter_at(rect);
@@ -200,13 +301,28 @@ impl TimelineView {
                 Pos2::new(plot.right(), plot.top()),
                 Pos2::new(rect.right(), plot.bottom()),
             );
-            self.scrollbar(ui, track, l.lanes.len());
+            self.scrollbar(ui, track, n_rows);
         }
-        self.scroll_y = self.scroll_y.clamp(0.0, self.max_scroll(l.lanes.len()));
+        self.scroll_y = self.scroll_y.clamp(0.0, self.max_scroll(n_rows));
 
-        // Lanes: only the visible ones.
-        let first = (self.scroll_y / LANE_H).floor() as usize;
-        let count = (self.plot_h / LANE_H).ceil() as usize + 1;
+        // Lanes: the pinned root rows, then only the visible scrolled ones.
+        let first = (pinned + (self.scroll_y / LANE_H).floor() as usize).min(n_rows);
+        let count = ((self.plot_h - pinned as f32 * LANE_H).max(0.0) / LANE_H).ceil() as usize + 1;
+        let last = (first + count).min(n_rows);
+        let shown: Vec<usize> = (0..pinned).chain(first..last).collect();
+        let expanded = &self.expanded;
+        // An opened summary lane is a header over its contexts' lanes: its
+        // copies of their spans are not drawn.
+        let draw_lanes: Vec<usize> = shown
+            .iter()
+            .map(|&r| self.rows[r])
+            .filter(|&li| {
+                l.lanes[li]
+                    .summary
+                    .as_ref()
+                    .is_none_or(|_| !expanded.contains(&l.lanes[li].context))
+            })
+            .collect();
         let dl = shapes(
             l,
             &self.viewport(),
@@ -214,10 +330,22 @@ impl TimelineView {
                 selected,
                 invocation,
                 all_markers: self.all_markers,
-                lanes: first..first + count,
+                lanes: draw_lanes,
             },
         );
-        let lane_y = |li: usize| plot.top() + li as f32 * LANE_H - self.scroll_y;
+        let scroll_y = self.scroll_y;
+        let row_of = &self.row_of;
+        let row_y = |row: usize| {
+            let y = plot.top() + row as f32 * LANE_H;
+            if row < pinned {
+                y
+            } else {
+                y - scroll_y
+            }
+        };
+        let lane_y = |li: usize| row_y(row_of.get(li).copied().unwrap_or(0));
+        let lane_top = plot.top() + pinned as f32 * LANE_H;
+        let scrolled = Rect::from_min_max(Pos2::new(plot.left(), lane_top), plot.max);
 
         // Invocation bands: shaded columns behind the lanes, a labelled header row.
         let band_row = Rect::from_min_max(
@@ -284,31 +412,93 @@ impl TimelineView {
 
         self.paint_ruler(&painter, rect, plot, weak, grid);
 
-        let label_painter = painter.with_clip_rect(Rect::from_min_max(
+        let label_col = Rect::from_min_max(
             Pos2::new(rect.left(), plot.top()),
             Pos2::new(plot.left(), plot.bottom()),
+        );
+        let label_pinned = painter.with_clip_rect(label_col);
+        let label_scrolled = painter.with_clip_rect(Rect::from_min_max(
+            Pos2::new(rect.left(), lane_top),
+            Pos2::new(plot.left(), plot.bottom()),
         ));
-        for li in first..(first + count).min(l.lanes.len()) {
+        let plot_pinned = painter.with_clip_rect(plot);
+        let plot_scrolled = painter.with_clip_rect(scrolled);
+        let hover = resp.hover_pos();
+        let mut hovered_label: Option<usize> = None;
+        for &row in &shown {
+            let li = self.rows[row];
             let lane = &l.lanes[li];
-            let y0 = lane_y(li);
-            plot_painter.hline(plot.x_range(), y0 + LANE_H, Stroke::new(0.5, grid));
-            label_painter.text(
+            let y0 = row_y(row);
+            let (lp, pp) = if row < pinned {
+                (&label_pinned, &plot_pinned)
+            } else {
+                (&label_scrolled, &plot_scrolled)
+            };
+            // Stacked rows of one context: a faint line between them.
+            let next_same = self
+                .rows
+                .get(row + 1)
+                .and_then(|&n| l.lanes.get(n))
+                .is_some_and(|n| n.sub > 0 && n.context == lane.context);
+            let line = if next_same {
+                Stroke::new(0.5, grid.gamma_multiply(0.35))
+            } else {
+                Stroke::new(0.5, grid)
+            };
+            pp.hline(plot.x_range(), y0 + LANE_H, line);
+            let row_rect = Rect::from_x_y_ranges(label_col.x_range(), y0..=y0 + LANE_H);
+            if hover.is_some_and(|h| row_rect.contains(h) && lp.clip_rect().contains(h)) {
+                hovered_label = Some(li);
+            }
+            if lane.label.is_empty() {
+                continue;
+            }
+            let open = expanded.contains(&lane.context);
+            let (label, color) = match &lane.summary {
+                Some(_) => (
+                    format!("{} {}", if open { "⊟" } else { "⊞" }, lane.label),
+                    style::switch_color(dark),
+                ),
+                None if lane.op.is_some() => (format!("⏷ {}", lane.label), text_color),
+                None => (lane.label.clone(), text_color),
+            };
+            lp.text(
                 Pos2::new(
                     rect.left() + 4.0 + lane.depth as f32 * 10.0,
                     y0 + LANE_H / 2.0,
                 ),
                 Align2::LEFT_CENTER,
-                &lane.label,
+                label,
                 small.clone(),
-                text_color,
+                color,
             );
+            if let Some(sm) = lane.summary.as_ref().filter(|_| !open) {
+                // The covering span: a bracket over the lane from the
+                // first start to the latest end under it.
+                let vp = self.viewport();
+                let (x0, x1) = (
+                    plot.left() + vp.x_of(sm.start),
+                    plot.left() + vp.x_of(sm.end),
+                );
+                let c = style::switch_color(dark).gamma_multiply(0.7);
+                pp.hline(x0..=x1.max(x0 + 1.0), y0 + 2.0, Stroke::new(1.0, c));
+                for x in [x0, x1] {
+                    pp.vline(x, y0 + 2.0..=y0 + 6.0, Stroke::new(1.0, c));
+                }
+            }
         }
-        let hover = resp.hover_pos();
         let mut hovered: Option<&DrawnSpan> = None;
+        let plot_for = |li: usize| {
+            if row_of.get(li).is_some_and(|&r| r < pinned) {
+                &plot_pinned
+            } else {
+                &plot_scrolled
+            }
+        };
         for s in &dl.spans {
             let y0 = lane_y(s.lane);
             let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
-            let r = self.paint_span(&plot_painter, doc, plot, lane_rect, s, dark);
+            let r = self.paint_span(plot_for(s.lane), doc, plot, lane_rect, s, dark);
             if let Some(h) = hover {
                 if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
                     // Later shapes are on top; the selected one is last.
@@ -321,13 +511,16 @@ impl TimelineView {
         let switch_col = style::switch_color(dark);
         for m in &dl.markers {
             let y0 = lane_y(m.lane);
+            let plot_painter = plot_for(m.lane);
+            // Across every stacked row of the context.
+            let rows_h = l.lanes.get(m.lane).map_or(1, |x| x.rows.max(1)) as f32 * LANE_H;
             let x = plot.left() + m.x;
             let (w, c) = if m.faint {
                 (1.0, switch_col.gamma_multiply(0.45))
             } else {
                 (2.5, switch_col)
             };
-            plot_painter.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(w, c));
+            plot_painter.vline(x, y0 - 3.0..=y0 + rows_h + 3.0, Stroke::new(w, c));
             if m.labelled {
                 let font = FontId::proportional(11.0);
                 // At the left edge there is no replay part to label.
@@ -347,6 +540,44 @@ impl TimelineView {
                     font,
                     c,
                 );
+            }
+        }
+        if let Some(dv) = &dl.divergence {
+            // Where the run diverged: the code asked for an operation the
+            // history never checkpointed.
+            let y0 = lane_y(dv.lane);
+            let x = plot.left() + dv.x;
+            let red = style::status_color(crate::model::OpStatus::Failed, dark);
+            let p = plot_for(dv.lane);
+            p.vline(x, y0 - 3.0..=y0 + LANE_H + 3.0, Stroke::new(3.0, red));
+            // Near the right edge (a failing last invocation), the label
+            // goes left of the marker, so it stays in view.
+            let (at, align) = if x > plot.right() - 120.0 {
+                (Pos2::new(x - 5.0, y0 + LANE_H - 1.0), Align2::RIGHT_BOTTOM)
+            } else {
+                (Pos2::new(x + 4.0, y0 + LANE_H - 1.0), Align2::LEFT_BOTTOM)
+            };
+            let galley =
+                p.layout_no_wrap(format!("✖ {}", dv.found), FontId::proportional(11.0), red);
+            let r = align.anchor_size(at, galley.size()).expand(1.0);
+            p.rect_filled(r, 2.0, ui.visuals().extreme_bg_color);
+            p.text(
+                at,
+                align,
+                format!("✖ {}", dv.found),
+                FontId::proportional(11.0),
+                red,
+            );
+            if hover.is_some_and(|h| (h.x - x).abs() < 4.0 && h.y >= y0 && h.y <= y0 + LANE_H) {
+                let found = dv.found.clone();
+                resp.clone().on_hover_ui_at_pointer(|ui| {
+                    ui.label(
+                        egui::RichText::new(format!("diverged: the code asked for '{found}'"))
+                            .strong()
+                            .color(red),
+                    );
+                    ui.label("asked for by the code, never checkpointed");
+                });
             }
         }
         for n in &dl.notes {
@@ -412,6 +643,47 @@ impl TimelineView {
                         op,
                         from_timeline: true,
                     });
+                }
+            }
+        }
+        if let Some(li) = hovered_label {
+            let lane = &l.lanes[li];
+            let tip = match &lane.summary {
+                Some(sm) => {
+                    let mix: Vec<String> = sm
+                        .by_status
+                        .iter()
+                        .map(|(st, k)| format!("{k} {}", style::status_label(*st)))
+                        .collect();
+                    let open = if expanded.contains(&lane.context) {
+                        "Click to fold them back into this lane."
+                    } else {
+                        "Click to show their lanes."
+                    };
+                    format!(
+                        "{}\n{}\ncovering +{} … +{}\n{open}",
+                        lane.label,
+                        mix.join(", "),
+                        format_duration_micros((sm.start * 1e6).round() as i64),
+                        format_duration_micros((sm.end * 1e6).round() as i64),
+                    )
+                }
+                None if lane.op.is_some() => format!(
+                    "{}\nClick to collapse it (here and in the table); expand it again in the table.",
+                    lane.label
+                ),
+                None => lane.label.clone(),
+            };
+            let clicked = resp.clicked();
+            resp.clone().on_hover_text_at_pointer(tip);
+            if clicked {
+                match (&lane.summary, lane.op) {
+                    (Some(_), _) => {
+                        let c = lane.context;
+                        self.toggle_summary(c);
+                    }
+                    (None, Some(op)) => intents.push(Intent::Collapse(op)),
+                    _ => {}
                 }
             }
         }
