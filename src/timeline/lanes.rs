@@ -2,7 +2,7 @@
 //! state: the one rule the app and the SVG renderer share. A context the
 //! table has collapsed hides its rows and everything under them (its own
 //! span stays in its parent's lane); a summary lane stands for a context's
-//! many child contexts until it is expanded, then their lanes follow.
+//! many child contexts until it is expanded, then their lanes follow it.
 
 use super::layout::TimelineLayout;
 use std::collections::HashSet;
@@ -25,12 +25,14 @@ pub fn visible(l: &TimelineLayout, f: Folds<'_>) -> Vec<usize> {
     while i < l.lanes.len() {
         let lane = &l.lanes[i];
         if lane.summary.is_some() {
-            if f.expanded.contains(&lane.context) {
-                i += 1;
+            // Opened, it stays as the header of its contexts' lanes (a
+            // click there folds them again); its spans are then not drawn.
+            out.push(i);
+            i = if f.expanded.contains(&lane.context) {
+                i + 1
             } else {
-                out.push(i);
-                i = lane.end.max(i + 1);
-            }
+                lane.end.max(i + 1)
+            };
             continue;
         }
         if lane.sub == 0 && lane.op.is_some_and(|op| f.collapsed.contains(&op)) {

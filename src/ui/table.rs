@@ -210,7 +210,7 @@ impl TableView {
                 // role stay in view in a narrow window (the rest scrolls
                 // sideways); the name column takes what a wide window adds.
                 .column(Column::initial(54.0).at_least(30.0).clip(true))
-                .column(Column::remainder().at_least(150.0).clip(true))
+                .column(Column::remainder().at_least(150.0).resizable(false).clip(true))
                 .column(Column::initial(104.0).at_least(40.0).clip(true))
                 .column(Column::initial(110.0).at_least(40.0).clip(true))
                 .column(Column::initial(92.0).at_least(40.0).clip(true))

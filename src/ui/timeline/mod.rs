@@ -51,6 +51,8 @@ pub struct TimelineView {
     rows_key: Option<(u64, u64, u64)>,
     /// Scroll to this operation's row once the rows are known.
     reveal_op: Option<usize>,
+    /// The plot (right of the lane labels, below the band headers) as last drawn.
+    plot: Rect,
 }
 
 impl Default for TimelineView {
@@ -71,6 +73,7 @@ impl Default for TimelineView {
             row_of: Vec::new(),
             rows_key: None,
             reveal_op: None,
+            plot: Rect::NOTHING,
         }
     }
 }
@@ -212,6 +215,12 @@ impl TimelineView {
         }
     }
 
+    /// The plot as last drawn: lane row `r` (below the pinned ones, less
+    /// `scroll_y`) starts at `top + r * LANE_H`; the labels are left of it.
+    pub fn plot_rect(&self) -> Rect {
+        self.plot
+    }
+
     /// The vertical scrollbar's track as last drawn; `None` when every lane fits.
     pub fn scrollbar_rect(&self) -> Option<Rect> {
         self.scrollbar
@@ -265,6 +274,7 @@ impl TimelineView {
                 rect.bottom(),
             ),
         );
+        self.plot = plot;
         let resized = (plot.width().max(1.0) - self.plot_w).abs() > 0.5;
         self.plot_w = plot.width().max(1.0);
         self.plot_h = plot.height().max(1.0);
@@ -456,7 +466,7 @@ impl TimelineView {
             let open = expanded.contains(&lane.context);
             let (label, color) = match &lane.summary {
                 Some(_) => (
-                    format!("{} {}", if open { "⊟" } else { "⊞" }, lane.label),
+                    format!("{} {}", if open { "⏷" } else { "⏵" }, lane.label),
                     style::switch_color(dark),
                 ),
                 None if lane.op.is_some() => (format!("⏷ {}", lane.label), text_color),
