@@ -333,6 +333,9 @@ fn at_2560_by_1440_columns_stretch_and_the_view_refits_until_zoomed() {
         "the name column takes the room: {} vs {w_small}",
         status.left() - name.left()
     );
+    // The time view grows with the window (its 280 px suit 900 px).
+    let plot_h = h.state().timeline.plot_rect().height();
+    assert!(plot_h > 400.0, "time view plot {plot_h} px high at 1440");
     // Refit: the whole execution spans the wider plot.
     let l = &h.state().doc.as_ref().unwrap().timeline;
     let fit = durable_lens::timeline::Viewport::fit(l, h.state().timeline.viewport().width);

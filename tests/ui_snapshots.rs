@@ -175,3 +175,35 @@ fn snapshot_shortcuts_and_export_field() {
     h.run_steps(6);
     h.snapshot("shortcuts_and_export_field");
 }
+
+fn harness_at(app: App, w: f32, h: f32) -> Harness<'static, App> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(w, h))
+        .with_max_steps(32)
+        .wgpu()
+        .build_state(|ctx, app: &mut App| app.ui(ctx), app);
+    h.run_steps(6);
+    h
+}
+
+#[test]
+fn snapshot_small_window_nondeterministic() {
+    // 1000x700: icon toolbar, the ghost row, name/status/this invocation in
+    // view, the red divergence marker inside invocation 2's band.
+    let mut h = harness_at(
+        opened("python-sdk/nondeterministic.history.json"),
+        1000.0,
+        700.0,
+    );
+    h.run_steps(4);
+    h.snapshot("small_window_nondeterministic");
+}
+
+#[test]
+fn snapshot_large_window_fanout() {
+    // 2560x1440: stretched name column, a taller time view, the map's
+    // items stacked in rows of its lane.
+    let mut h = harness_at(opened("python-sdk/fanout.history.json"), 2560.0, 1440.0);
+    h.run_steps(4);
+    h.snapshot("large_window_fanout");
+}

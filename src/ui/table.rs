@@ -254,14 +254,22 @@ impl TableView {
                             });
                             row.col(|ui| {
                                 ui.add_space(g.depth as f32 * 14.0 + 16.0);
+                                let hover = format!(
+                                    "'{name}': {GHOST_NOTE}. The recorded operation at this \
+                                     place is the row below."
+                                );
                                 ui.label(RichText::new(&name).italics().strong().color(red))
-                                    .on_hover_text(format!(
-                                        "'{name}': {GHOST_NOTE}. The recorded operation at this \
-                                         place is the row below."
-                                    ));
+                                    .on_hover_text(&hover);
+                                // The mark beside the name, where the column has room.
+                                ui.label(
+                                    RichText::new(GHOST_NOTE)
+                                        .italics()
+                                        .color(red.gamma_multiply(0.8)),
+                                )
+                                .on_hover_text(hover);
                             });
                             row.col(|ui| {
-                                ui.label(RichText::new(GHOST_NOTE).italics().color(red))
+                                ui.label(RichText::new("never checkpointed").italics().color(red))
                                     .on_hover_text(GHOST_NOTE);
                             });
                             row.col(|ui| {

@@ -103,6 +103,9 @@ pub struct App {
     pub follow: follow::Follow,
     /// The keyboard shortcut list (F1) is open.
     pub show_help: bool,
+    /// The window height and the time view's height the app last gave it,
+    /// until the user drags the panel (then `None`: their height stays).
+    timeline_sized: Option<(f32, Option<f32>)>,
 }
 
 impl App {
@@ -137,6 +140,7 @@ impl App {
             export: export::Export::default(),
             follow: follow::Follow::default(),
             show_help: false,
+            timeline_sized: None,
         }
     }
 
@@ -566,9 +570,10 @@ impl App {
                 });
         }
         if self.persisted.show_timeline {
+            let h = self.timeline_panel_height(ctx);
             let resp = egui::TopBottomPanel::bottom("timeline")
                 .resizable(true)
-                .default_height(self.persisted.timeline_height)
+                .default_height(h)
                 .min_height(80.0)
                 .show(ctx, |ui| {
                     if let Some(d) = &self.doc {
@@ -594,6 +599,39 @@ impl App {
             }
         });
         self.apply_intents();
+    }
+}
+
+impl App {
+    /// The time view's height: the saved one, taller in a tall window
+    /// (2560x1440: a third of it, not the 280 px that suit 900), never
+    /// more than half the window. While the user has not dragged the
+    /// panel's edge, a resized window gets the height anew.
+    fn timeline_panel_height(&mut self, ctx: &egui::Context) -> f32 {
+        let win_h = ctx.content_rect().height();
+        let tall = if win_h > 1100.0 { win_h * 0.35 } else { 0.0 };
+        let want = self
+            .persisted
+            .timeline_height
+            .max(tall)
+            .min((win_h * 0.5).max(80.0));
+        let id = egui::Id::new("timeline");
+        let now = egui::containers::panel::PanelState::load(ctx, id).map(|p| p.rect.height());
+        match (self.timeline_sized, now) {
+            // The first frame after a height was given: note what it became.
+            (Some((wh, None)), Some(cur)) => self.timeline_sized = Some((wh, Some(cur))),
+            // Dragged by the user: theirs from now on.
+            (Some((_, Some(ph))), Some(cur)) if (cur - ph).abs() > 1.0 => {
+                self.timeline_sized = None;
+            }
+            (Some((wh, Some(_))), Some(_)) if (win_h - wh).abs() > 1.0 => {
+                ctx.data_mut(|d| d.remove::<egui::containers::panel::PanelState>(id));
+                self.timeline_sized = Some((win_h, None));
+            }
+            (None, None) => self.timeline_sized = Some((win_h, None)),
+            _ => {}
+        }
+        want
     }
 }
 
