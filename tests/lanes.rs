@@ -7,7 +7,6 @@
 //! operations, parents and the SDK's error text), not from the layout.
 
 #[path = "../examples/gen/mod.rs"]
-#[allow(dead_code)]
 mod gen;
 
 use durable_lens::model::{Execution, History};

@@ -357,7 +357,6 @@ fn at_2560_by_1440_columns_stretch_and_the_view_refits_until_zoomed() {
 }
 
 #[path = "../examples/gen/mod.rs"]
-#[allow(dead_code)]
 mod gen;
 
 #[test]

@@ -374,7 +374,7 @@ impl TimelineLayout {
                         lane.spans.push(sp.clone());
                     }
                 }
-                by_status.sort_by(|x, y| y.1.cmp(&x.1));
+                by_status.sort_by_key(|e| std::cmp::Reverse(e.1));
                 sum.by_status = by_status;
                 if sum.start > sum.end {
                     (sum.start, sum.end) = (0.0, 0.0);
@@ -633,7 +633,7 @@ fn group_digits(n: usize) -> String {
     let d = n.to_string();
     let mut out = String::with_capacity(d.len() + d.len() / 3);
     for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
