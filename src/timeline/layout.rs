@@ -1,8 +1,10 @@
-//! Time-view layout: lanes (one per context, so every map/parallel branch
-//! has its own), spans per operation, invocation bands and switch markers,
-//! all in seconds relative to the execution start. Built once per load; the
-//! draw step (`draw`) turns it into pixels for a view, the app and the SVG
-//! renderer paint that.
+//! Time-view layout: lanes in the table's tree order (one per context, so
+//! every map/parallel branch has its own; a context's concurrent children
+//! stacked in rows of its lane; a summary lane for a context with many
+//! child contexts), spans per operation, invocation bands, switch markers
+//! and the divergence point, all in seconds relative to the execution
+//! start. Built once per load; the draw step (`draw`) turns it into pixels
+//! for a view, the app and the SVG renderer paint that.
 
 use crate::model::{Execution, OpStatus, OpType, Operation, Ts};
 use crate::replay::{Analysis, Outcome};
