@@ -328,3 +328,48 @@ fn the_divergence_is_the_operation_the_sdk_named_inside_the_failing_band() {
         );
     }
 }
+
+#[test]
+fn an_operation_selected_inside_a_folded_summary_is_drawn_there_outlined() {
+    use durable_lens::timeline::draw::{shapes, DrawOptions, Viewport};
+    let h = generated(2_000);
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let l = TimelineLayout::build(e, &a);
+    let rows = shown(&l, &HashSet::new());
+    let summary = *rows
+        .iter()
+        .find(|&&r| l.lanes[r].summary.is_some())
+        .expect("a summary lane");
+    // A step inside a map item (the file: its parent is not at the root).
+    let by_id: HashMap<&str, usize> = e
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i))
+        .collect();
+    let op = e
+        .operations
+        .iter()
+        .position(|o| {
+            o.parent_id
+                .as_deref()
+                .and_then(|p| by_id.get(p))
+                .is_some_and(|&p| e.operations[p].parent_id.is_some())
+        })
+        .expect("an operation two levels down");
+    let d = shapes(
+        &l,
+        &Viewport::fit(&l, 1000.0),
+        &DrawOptions {
+            selected: Some(op),
+            invocation: None,
+            all_markers: false,
+            lanes: rows.clone(),
+        },
+    );
+    let sel: Vec<_> = d.spans.iter().filter(|s| s.selected).collect();
+    assert_eq!(sel.len(), 1, "drawn once, selected");
+    assert_eq!(sel[0].lane, summary);
+    assert_eq!(d.ops(&l, sel[0]), vec![op]);
+}
