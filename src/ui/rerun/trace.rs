@@ -373,6 +373,7 @@ impl Trace {
         let before = (self.view.t_start, self.view.secs_per_px);
         let mut intents = Vec::new();
         let none = std::collections::HashSet::new();
+        self.view.collapses_contexts = false;
         self.view.ui(
             ui,
             doc,

@@ -53,6 +53,9 @@ pub struct TimelineView {
     reveal_op: Option<usize>,
     /// The plot (right of the lane labels, below the band headers) as last drawn.
     plot: Rect,
+    /// A click on a context lane's label collapses it in the table (the
+    /// re-run panel's view has no table to share a collapse state with).
+    pub collapses_contexts: bool,
 }
 
 impl Default for TimelineView {
@@ -74,6 +77,7 @@ impl Default for TimelineView {
             rows_key: None,
             reveal_op: None,
             plot: Rect::NOTHING,
+            collapses_contexts: true,
         }
     }
 }
@@ -469,7 +473,9 @@ impl TimelineView {
                     format!("{} {}", if open { "⏷" } else { "⏵" }, lane.label),
                     style::switch_color(dark),
                 ),
-                None if lane.op.is_some() => (format!("⏷ {}", lane.label), text_color),
+                None if lane.op.is_some() && self.collapses_contexts => {
+                    (format!("⏷ {}", lane.label), text_color)
+                }
                 None => (lane.label.clone(), text_color),
             };
             lp.text(
@@ -678,7 +684,7 @@ impl TimelineView {
                         format_duration_micros((sm.end * 1e6).round() as i64),
                     )
                 }
-                None if lane.op.is_some() => format!(
+                None if lane.op.is_some() && self.collapses_contexts => format!(
                     "{}\nClick to collapse it (here and in the table); expand it again in the table.",
                     lane.label
                 ),
@@ -692,7 +698,9 @@ impl TimelineView {
                         let c = lane.context;
                         self.toggle_summary(c);
                     }
-                    (None, Some(op)) => intents.push(Intent::Collapse(op)),
+                    (None, Some(op)) if self.collapses_contexts => {
+                        intents.push(Intent::Collapse(op))
+                    }
                     _ => {}
                 }
             }
