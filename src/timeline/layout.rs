@@ -57,14 +57,8 @@ pub struct Blocks {
 
 pub const BLOCK: usize = 64;
 
-/// A context with more child contexts than this shows them as one summary
-/// lane until expanded (a map over thousands of items, a root holding
-/// thousands of maps): the lane count stays readable, and the summary lane
-/// holds every operation under them, so nothing is lost.
-pub const SUMMARY_MIN: usize = 16;
-/// Concurrent children are stacked in at most this many rows of their
-/// context's lane; beyond it, the least busy row is shared.
-pub const MAX_ROWS: usize = 8;
+use super::tree::{group_digits, stack_rows, ContextOrder};
+pub use super::tree::{MAX_ROWS, SUMMARY_MIN};
 
 impl Blocks {
     pub fn of(spans: &[Span]) -> Blocks {
@@ -535,112 +529,6 @@ fn executed_at(o: &Operation, k: usize, band: &Band, rel: impl Fn(i64) -> f64) -
         .find_map(|at| at.start.map(|t| rel(t.micros())))
         .filter(|&t| in_band(t))
         .or_else(|| o.start.map(|t| rel(t.micros())).filter(|&t| in_band(t)))
-}
-
-/// The context tree in the table's order (depth first, children in position
-/// order): the preorder, each context's place in it and its subtree size
-/// (a subtree is contiguous in the preorder), and which contexts summarise
-/// their child contexts.
-struct ContextOrder {
-    order: Vec<usize>,
-    /// Per context: its preorder position, `usize::MAX` when unreached.
-    pos: Vec<usize>,
-    /// Per context: the number of contexts in its subtree, itself included.
-    size: Vec<usize>,
-    child_contexts: Vec<usize>,
-    summarized: Vec<bool>,
-}
-
-impl ContextOrder {
-    fn of(a: &Analysis, n: usize) -> ContextOrder {
-        let nctx = a.contexts.len().max(1);
-        let mut ctx_of_op = vec![None; n];
-        for (ci, c) in a.contexts.iter().enumerate() {
-            if let Some(op) = c.op.filter(|&op| op < n) {
-                ctx_of_op[op] = Some(ci);
-            }
-        }
-        let kids = |ci: usize| {
-            a.contexts
-                .get(ci)
-                .map_or(&[][..], |c| &c.children)
-                .iter()
-                .filter_map(|&op| ctx_of_op.get(op).copied().flatten())
-        };
-        let mut pos = vec![usize::MAX; nctx];
-        let mut parent = vec![usize::MAX; nctx];
-        let mut order = Vec::with_capacity(nctx);
-        let mut child_contexts = vec![0usize; nctx];
-        // Iterative, so deep nesting cannot overflow the stack.
-        let mut stack = vec![(0usize, usize::MAX)];
-        while let Some((ci, par)) = stack.pop() {
-            if ci >= nctx || pos[ci] != usize::MAX {
-                continue;
-            }
-            pos[ci] = order.len();
-            parent[ci] = par;
-            order.push(ci);
-            let children: Vec<usize> = kids(ci).collect();
-            child_contexts[ci] = children.len();
-            // Reversed, so the first child is visited first.
-            for &c in children.iter().rev() {
-                stack.push((c, ci));
-            }
-        }
-        let mut size = vec![1usize; nctx];
-        for &ci in order.iter().rev() {
-            if let Some(&p) = parent.get(ci).filter(|&&p| p != usize::MAX) {
-                size[p] += size[ci];
-            }
-        }
-        let summarized = child_contexts.iter().map(|&k| k > SUMMARY_MIN).collect();
-        ContextOrder {
-            order,
-            pos,
-            size,
-            child_contexts,
-            summarized,
-        }
-    }
-}
-
-/// Stack spans sorted by start into rows where none overlaps another
-/// (greedy: the first row free at the span's start), at most `MAX_ROWS`;
-/// past that, a span goes to the row that frees up first.
-fn stack_rows(spans: Vec<Span>) -> Vec<Vec<Span>> {
-    let mut rows: Vec<Vec<Span>> = vec![Vec::new()];
-    let mut ends: Vec<f64> = vec![f64::NEG_INFINITY];
-    for s in spans {
-        let r = match ends.iter().position(|&e| e <= s.start) {
-            Some(r) => r,
-            None if rows.len() < MAX_ROWS => {
-                rows.push(Vec::new());
-                ends.push(f64::NEG_INFINITY);
-                rows.len() - 1
-            }
-            None => ends
-                .iter()
-                .enumerate()
-                .min_by(|x, y| x.1.total_cmp(y.1))
-                .map_or(0, |(i, _)| i),
-        };
-        ends[r] = ends[r].max(s.end);
-        rows[r].push(s);
-    }
-    rows
-}
-
-/// `12345` → `12,345`.
-fn group_digits(n: usize) -> String {
-    let d = n.to_string();
-    let mut out = String::with_capacity(d.len() + d.len() / 3);
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Operation `o`'s span, when it has a time: its start (or first attempt's)

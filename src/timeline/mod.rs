@@ -7,6 +7,7 @@ pub mod draw;
 pub mod lanes;
 pub mod layout;
 pub mod svg;
+pub mod tree;
 
 pub use draw::{shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport};
 pub use lanes::{visible, Folds};
