@@ -114,6 +114,36 @@ fn a_large_history_opens_on_a_few_lanes_that_hold_every_operation() {
         .filter(|o| o.parent_id.is_none())
         .count();
     assert_eq!(summary.ops, e.operations.len() - root_ops);
+    // Its status mix, counted from the file's operations under the maps.
+    let under: Vec<_> = e
+        .operations
+        .iter()
+        .filter(|o| o.parent_id.is_some())
+        .collect();
+    let ok = under
+        .iter()
+        .filter(|o| o.status == durable_lens::model::OpStatus::Succeeded)
+        .count();
+    assert_eq!(ok, under.len(), "the generator's operations all succeed");
+    let thousands = |n: usize| {
+        let s = n.to_string();
+        let (head, tail) = s.split_at(s.len() % 3);
+        let mut parts: Vec<&str> = if head.is_empty() { vec![] } else { vec![head] };
+        parts.extend(
+            tail.as_bytes()
+                .chunks(3)
+                .map(|c| std::str::from_utf8(c).unwrap()),
+        );
+        parts.join(",")
+    };
+    assert_eq!(
+        summary.mix_text(),
+        format!(
+            "{} ops: {} succeeded",
+            thousands(under.len()),
+            thousands(ok)
+        )
+    );
 }
 
 #[test]

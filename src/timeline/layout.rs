@@ -97,6 +97,18 @@ pub struct Summary {
     pub end: f64,
 }
 
+impl Summary {
+    /// `23,764 ops: 23,760 succeeded, 4 failed` (most frequent first).
+    pub fn mix_text(&self) -> String {
+        let mix: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(st, k)| format!("{} {}", group_digits(*k), st.as_str().to_lowercase()))
+            .collect();
+        format!("{} ops: {}", group_digits(self.ops), mix.join(", "))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Lane {
     pub context: usize,

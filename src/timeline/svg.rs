@@ -294,6 +294,15 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
                 )
             })
             .unwrap_or_default();
+        if let Some(sm) = &lane.summary {
+            // The status mix at the lane's right end.
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.1}" y="{y:.1}" text-anchor="end" font-size="10" fill="#a04e00">{}</text>"##,
+                width - RIGHT_M - 2.0,
+                escape(&sm.mix_text())
+            );
+        }
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{y:.1}" data-lane="{}"{summary}>{}</text>"#,

@@ -439,6 +439,8 @@ impl TimelineView {
         let plot_scrolled = painter.with_clip_rect(scrolled);
         let hover = resp.hover_pos();
         let mut hovered_label: Option<usize> = None;
+        // Summary lanes' status mixes, painted over their spans.
+        let mut mixes: Vec<(usize, String, Color32)> = Vec::new();
         for &row in &shown {
             let li = self.rows[row];
             let lane = &l.lanes[li];
@@ -501,6 +503,7 @@ impl TimelineView {
                 for x in [x0, x1] {
                     pp.vline(x, y0 + 2.0..=y0 + 6.0, Stroke::new(1.0, c));
                 }
+                mixes.push((row, sm.mix_text(), c));
             }
         }
         let mut hovered: Option<&DrawnSpan> = None;
@@ -521,6 +524,22 @@ impl TimelineView {
                     hovered = Some(s);
                 }
             }
+        }
+        for (row, text, c) in mixes {
+            // At the lane's right end, over a backing, so spans never hide it.
+            let pp = if row < pinned {
+                &plot_pinned
+            } else {
+                &plot_scrolled
+            };
+            let galley = pp.layout_no_wrap(text, FontId::proportional(10.0), c);
+            let at = Pos2::new(
+                plot.right() - 4.0 - galley.size().x,
+                row_y(row) + (LANE_H - galley.size().y) / 2.0,
+            );
+            let r = Rect::from_min_size(at, galley.size()).expand(1.0);
+            pp.rect_filled(r, 2.0, ui.visuals().extreme_bg_color);
+            pp.galley(at, galley, c);
         }
         // Switch markers: the selected invocation's, bold and labelled; with
         // "all switches", the others thin and unlabelled.
@@ -666,11 +685,6 @@ impl TimelineView {
             let lane = &l.lanes[li];
             let tip = match &lane.summary {
                 Some(sm) => {
-                    let mix: Vec<String> = sm
-                        .by_status
-                        .iter()
-                        .map(|(st, k)| format!("{k} {}", style::status_label(*st)))
-                        .collect();
                     let open = if expanded.contains(&lane.context) {
                         "Click to fold them back into this lane."
                     } else {
@@ -679,7 +693,7 @@ impl TimelineView {
                     format!(
                         "{}\n{}\ncovering +{} … +{}\n{open}",
                         lane.label,
-                        mix.join(", "),
+                        sm.mix_text(),
                         format_duration_micros((sm.start * 1e6).round() as i64),
                         format_duration_micros((sm.end * 1e6).round() as i64),
                     )
