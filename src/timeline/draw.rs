@@ -265,9 +265,20 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
         });
     }
     if let Some(dv) = &l.divergence {
-        if opt.lanes.contains(&dv.lane) && dv.t >= t0 && dv.t <= t1 {
+        // In its context's lane, else in the shown lane standing for it (a
+        // collapsed context's parent, a folded summary).
+        let lane = if opt.lanes.contains(&dv.lane) {
+            Some(dv.lane)
+        } else {
+            opt.lanes
+                .iter()
+                .copied()
+                .filter(|&li| li < dv.lane && l.lanes.get(li).is_some_and(|x| x.end > dv.lane))
+                .max()
+        };
+        if let Some(lane) = lane.filter(|_| dv.t >= t0 && dv.t <= t1) {
             out.divergence = Some(DrawnDivergence {
-                lane: dv.lane,
+                lane,
                 x: vp.x_of(dv.t),
                 invocation: dv.invocation,
                 found: dv.found.clone(),

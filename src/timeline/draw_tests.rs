@@ -153,3 +153,43 @@ fn span_labels_give_way_to_marker_labels() {
     // No room left at all.
     assert_eq!(label_room(100.0, 150.0, &[(90.0, 200.0)], 1000.0), None);
 }
+
+#[test]
+fn a_divergence_in_a_hidden_lane_is_drawn_in_the_lane_standing_for_it() {
+    use crate::timeline::layout::Divergence;
+    let mut l = layout_of(vec![span(0, 0.0, 10.0)]);
+    // A nested context's lane under the root (whose subtree holds it).
+    l.lanes[0].end = 2;
+    let mut nested = Lane::new(1, "item".into(), 1);
+    nested.op = Some(0);
+    nested.end = 2;
+    l.lanes.push(nested);
+    l.divergence = Some(Divergence {
+        invocation: 0,
+        t: 5.0,
+        lane: 1,
+        context: 1,
+        position: Some(1),
+        found: "send-email".into(),
+        op: None,
+    });
+    let vp = Viewport::fit(&l, 1000.0);
+    let shown = |lanes: Vec<usize>| {
+        shapes(
+            &l,
+            &vp,
+            &DrawOptions {
+                lanes,
+                ..opts(None)
+            },
+        )
+        .divergence
+        .map(|d| d.lane)
+    };
+    assert_eq!(shown(vec![0, 1]), Some(1), "its own lane when shown");
+    assert_eq!(
+        shown(vec![0]),
+        Some(0),
+        "the root's when the context is folded"
+    );
+}
