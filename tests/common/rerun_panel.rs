@@ -3,6 +3,7 @@
 //! the session works on its own threads; plus the checks and snapshot
 //! masks the panel tests share (the live time view, process groups).
 
+use durable_lens::timeline::draw::{BAND_H, LANE_H, RULER_H};
 use durable_lens::ui::app::{App, Persisted, View};
 use durable_lens::ui::rerun::Phase;
 use egui_kittest::kittest::Queryable;
@@ -228,7 +229,9 @@ pub fn mask_toolbar_label(h: &mut Harness<'_, App>) {
 
 /// The time view places operations by how long the handler really took
 /// (Node's start-up, the machine's load), so its plot differs run to run:
-/// mask the plot, keep the panel, its header and the lane labels.
+/// mask the plot, keep the panel, its header and the root's lane label.
+/// The labels below it are masked too: whether two branches overlap in time,
+/// and so share a lane or stack in two rows, is the same race.
 pub fn mask_time_view_plot(h: &mut Harness<'_, App>) {
     let top = h.get_by_label("Time view of this re-run").rect().bottom();
     let bottom = h
@@ -238,6 +241,12 @@ pub fn mask_time_view_plot(h: &mut Harness<'_, App>) {
     h.mask(egui::Rect::from_min_max(
         egui::pos2(165.0, top + 2.0),
         egui::pos2(1400.0, bottom - 2.0),
+    ));
+    // Ruler, band header and the root's row stay readable.
+    let first_lane = top + 2.0 + RULER_H + BAND_H + LANE_H;
+    h.mask(egui::Rect::from_min_max(
+        egui::pos2(0.0, first_lane),
+        egui::pos2(165.0, bottom - 2.0),
     ));
 }
 
