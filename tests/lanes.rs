@@ -403,3 +403,37 @@ fn an_operation_selected_inside_a_folded_summary_is_drawn_there_outlined() {
     assert_eq!(sel[0].lane, summary);
     assert_eq!(d.ops(&l, sel[0]), vec![op]);
 }
+
+#[test]
+fn the_svg_of_a_large_history_draws_few_lanes_and_names_every_operation() {
+    let h = generated(20_000);
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let l = TimelineLayout::build(e, &a);
+    let svg = render(
+        e,
+        &a,
+        &l,
+        &SvgOptions {
+            width: 1200.0,
+            invocation: None,
+            selected: None,
+        },
+    );
+    let labels = svg.matches(" data-lane=\"").count();
+    assert!(labels <= 3, "{labels} lane labels");
+    assert_eq!(svg.matches(" data-summary-contexts=\"").count(), 1);
+    // Every timed operation's id is on a drawn element (alone or in a run).
+    let mut ids: HashSet<&str> = HashSet::new();
+    for attr in [" data-op=\"", " data-ops=\""] {
+        for part in svg.split(attr).skip(1) {
+            let v = &part[..part.find('"').unwrap()];
+            ids.extend(v.split(' '));
+        }
+    }
+    let missing = timed(e)
+        .into_iter()
+        .filter(|&i| !ids.contains(e.operations[i].id.as_str()))
+        .count();
+    assert_eq!(missing, 0, "operations on no element of the SVG");
+}
