@@ -301,7 +301,7 @@ fn the_red_divergence_marker_is_drawn_inside_the_failing_invocations_band() {
 
 #[test]
 fn at_1000_by_700_the_table_keeps_name_status_and_this_invocation_in_view() {
-    let h = harness_at(opened("js-sdk/order-flow.history.json"), 1000.0, 700.0);
+    let mut h = harness_at(opened("js-sdk/order-flow.history.json"), 1000.0, 700.0);
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1000.0, 700.0));
     for col in ["name", "status", "this invocation"] {
         let r = header(&h, col);
@@ -316,6 +316,25 @@ fn at_1000_by_700_the_table_keeps_name_status_and_this_invocation_in_view() {
     // The rest scrolls sideways: the last column is past the table's edge.
     let inv = header(&h, "inv");
     assert!(inv.left() > 1000.0 - 220.0 - 10.0, "inv column at {inv:?}");
+    // A sideways scroll over the table brings it into view; the name
+    // column moves out to the left.
+    let over = header(&h, "status").center() + egui::vec2(0.0, 60.0);
+    h.input_mut().events.push(egui::Event::PointerMoved(over));
+    h.run_steps(1);
+    for _ in 0..6 {
+        h.input_mut().events.push(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(-100.0, 0.0),
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(1);
+    }
+    h.run_steps(4);
+    let inv_after = header(&h, "inv").right();
+    assert!(
+        inv_after < inv.right() - 50.0,
+        "scrolled: inv {inv:?} → right edge {inv_after}"
+    );
     // The toolbar's tabs and filter are not drawn over by the title.
     let tab = h.get_by_label("Timeline").rect();
     let title = h.get_by_label_contains("order-flow").rect();
