@@ -5,9 +5,9 @@
 use super::output::load;
 use crate::replay::analyze;
 use crate::timeline::svg::{render, SvgOptions};
-use crate::timeline::TimelineLayout;
+use crate::timeline::{AxisKind, TimelineLayout};
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -19,12 +19,32 @@ pub struct TimelineArgs {
     /// Zoom to this invocation (1-based) and show its replay | execution switches.
     #[arg(long)]
     pub invocation: Option<usize>,
+    /// The time axis: `real`, or `compressed` (idle gaps between invocations
+    /// shrunk to one width with a break mark). Default: compressed when those
+    /// gaps hold at least half of the execution's time.
+    #[arg(long, value_enum)]
+    pub axis: Option<AxisArg>,
     /// Width of the image in pixels.
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
     /// Where to write the picture (`.svg`).
     #[arg(short, long)]
     pub output: PathBuf,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AxisArg {
+    Real,
+    Compressed,
+}
+
+impl From<AxisArg> for AxisKind {
+    fn from(a: AxisArg) -> AxisKind {
+        match a {
+            AxisArg::Real => AxisKind::Real,
+            AxisArg::Compressed => AxisKind::Compressed,
+        }
+    }
 }
 
 pub fn run(args: &TimelineArgs) -> Result<i32> {
@@ -64,7 +84,11 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             a.invocations.len()
         ),
     };
-    let layout = TimelineLayout::build(e, &a);
+    let mut layout = TimelineLayout::build(e, &a);
+    let axis = args
+        .axis
+        .map_or_else(|| layout.default_axis(), AxisKind::from);
+    layout.set_axis(axis);
     let svg = render(
         e,
         &a,

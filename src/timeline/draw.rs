@@ -8,6 +8,7 @@
 //! pixels and the long spans, not by the number of spans: dense stretches
 //! are skipped by binary search and per-block maxima.
 
+use super::axis::{breaks, ticks, DrawnBreak, Tick};
 use super::layout::{Lane, Span, TimelineLayout, BLOCK};
 use std::ops::Range;
 
@@ -167,6 +168,10 @@ pub struct DrawList {
     pub bands: Vec<DrawnBand>,
     pub markers: Vec<DrawnMarker>,
     pub notes: Vec<DrawnNote>,
+    /// The ruler's ticks, on the layout's axis.
+    pub ticks: Vec<Tick>,
+    /// The compressed axis's break marks in view.
+    pub breaks: Vec<DrawnBreak>,
     /// The view's seconds per pixel (decides which spans a run holds).
     pub secs_per_px: f64,
 }
@@ -212,6 +217,8 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
     if !l.has_times {
         return out;
     }
+    out.ticks = ticks(l, vp);
+    out.breaks = breaks(l, vp);
     let (t0, t1) = (vp.t_start, vp.t_end());
     for (i, b) in l.bands.iter().enumerate() {
         let Some(b) = b else { continue };

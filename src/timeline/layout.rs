@@ -4,6 +4,7 @@
 //! draw step (`draw`) turns it into pixels for a view, the app and the SVG
 //! renderer paint that.
 
+use super::axis::Axis;
 use crate::model::{Execution, OpStatus, OpType, Operation, Ts};
 use crate::replay::{Analysis, Outcome};
 
@@ -145,6 +146,11 @@ pub struct TimelineLayout {
     /// Per operation: its lane.
     pub lane_of_op: Vec<usize>,
     pub has_times: bool,
+    /// The axis the spans, bands and markers are in (`set_axis`); built on
+    /// the real one.
+    pub axis: Axis,
+    /// The compressed axis, worked out once from the real layout.
+    pub compressed: Axis,
 }
 
 impl TimelineLayout {
@@ -354,7 +360,7 @@ impl TimelineLayout {
             }
         }
 
-        TimelineLayout {
+        let mut l = TimelineLayout {
             t0,
             lanes,
             bands,
@@ -363,7 +369,11 @@ impl TimelineLayout {
             span_of_op,
             lane_of_op,
             has_times,
-        }
+            axis: Axis::real(),
+            compressed: Axis::default(),
+        };
+        l.compressed = Axis::compressed(&l, e);
+        l
     }
 
     /// Seconds from the axis origin to `t` (saturating, as every span is
@@ -374,7 +384,7 @@ impl TimelineLayout {
 
     /// The invocation (0-based) whose band holds time `t`.
     pub fn band_at(&self, t: Ts) -> Option<usize> {
-        let t = self.secs(t);
+        let t = self.u(self.secs(t));
         self.bands
             .iter()
             .position(|b| b.as_ref().is_some_and(|b| t >= b.start && t <= b.end))

@@ -3,9 +3,11 @@
 //! headless SVG rendering of that draw list (`svg`). The app paints the same
 //! draw list, so the picture in a bug report is the picture on screen.
 
+pub mod axis;
 pub mod draw;
 pub mod layout;
 pub mod svg;
 
+pub use axis::{Axis, AxisKind, Gap};
 pub use draw::{shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport};
 pub use layout::{Band, Lane, Marker, Span, SpanAttempt, TimelineLayout};

@@ -31,6 +31,8 @@ pub enum Intent {
         from_timeline: bool,
     },
     Invocation(Option<usize>),
+    /// Draw the time view on this axis (and remember the choice).
+    Axis(crate::timeline::AxisKind),
     Open(PathBuf),
     OpenExecution {
         path: PathBuf,
