@@ -27,7 +27,7 @@ pub struct TimelineArgs {
     /// Width of the image in pixels.
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
-    /// Where to write the picture (`.svg`).
+    /// Where to write the picture: `.svg`, or `.png` (the same SVG rasterised).
     #[arg(short, long)]
     pub output: PathBuf,
 }
@@ -48,16 +48,18 @@ impl From<AxisArg> for AxisKind {
 }
 
 pub fn run(args: &TimelineArgs) -> Result<i32> {
-    if !args
+    let ext = args
         .output
         .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("svg"))
-    {
-        bail!(
-            "{}: expected an output file ending in .svg",
+        .map(|x| x.to_string_lossy().to_ascii_lowercase());
+    let png = match ext.as_deref() {
+        Some("svg") => false,
+        Some("png") => true,
+        _ => bail!(
+            "{}: expected an output file ending in .svg or .png",
             args.output.display()
-        );
-    }
+        ),
+    };
     if !(200..=100_000).contains(&args.width) {
         bail!(
             "--width {}: expected a width between 200 and 100000 pixels",
@@ -99,7 +101,13 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             selected: None,
         },
     );
-    std::fs::write(&args.output, svg)
+    let bytes = if png {
+        crate::timeline::png::render(&svg)
+            .with_context(|| format!("cannot draw {}", args.output.display()))?
+    } else {
+        svg.into_bytes()
+    };
+    std::fs::write(&args.output, bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(0)
 }

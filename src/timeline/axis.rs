@@ -331,7 +331,7 @@ pub struct DrawnBreak {
 }
 
 /// Width of a character of the 11 px label font, a little generous.
-pub const CHAR_W: f32 = 6.4;
+pub const CHAR_W: f32 = 6.0;
 
 /// Spacing the ruler aims for between ticks.
 const TICK_PX: f64 = 110.0;

@@ -6,6 +6,7 @@
 pub mod axis;
 pub mod draw;
 pub mod layout;
+pub mod png;
 pub mod svg;
 
 pub use axis::{Axis, AxisKind, Gap};
