@@ -264,3 +264,60 @@ fn the_compressed_axis_shrinks_the_python_samples_cool_off_to_a_break_named_for_
         assert!(((b.end - b.start) - secs).abs() < 1e-6);
     }
 }
+
+#[test]
+fn the_inferred_part_of_a_python_window_is_hatched_up_to_what_it_ran() {
+    let h = durable_lens::load::load_path(
+        &root().join("sample-histories/retries.python.history-cli.json"),
+    )
+    .unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let mut l = TimelineLayout::build(e, &a);
+    let step = e
+        .operations
+        .iter()
+        .find(|o| o.attempts.len() > 1)
+        .expect("the retried step");
+    for axis in [AxisKind::Real, AxisKind::Compressed] {
+        l.set_axis(axis);
+        let d = draw(&l, None, None);
+        let vp = Viewport::fit(&l, 1000.0);
+        for inv in &a.invocations {
+            let b = d.bands.iter().find(|b| b.invocation == inv.index).unwrap();
+            assert!(
+                inv.window.start_inferred,
+                "the Python runner records no windows"
+            );
+            // Hatched from the band's (inferred) start to the attempt the
+            // invocation ran, as the file times it.
+            let at = step
+                .attempts
+                .iter()
+                .find(|at| at.invocation == Some(inv.index))
+                .and_then(|at| at.start)
+                .expect("one attempt per invocation");
+            let x = vp.x_of(l.u(l.secs(at)));
+            let first = b.hatched.first().expect("an inferred part");
+            assert!(
+                (first.0 - b.x).abs() < 0.5,
+                "{axis:?} {first:?} band at {}",
+                b.x
+            );
+            assert!(
+                (first.1 - x).abs() < 0.5,
+                "{axis:?} hatched to {} not {x}",
+                first.1
+            );
+        }
+    }
+    // A recorded window (the JS runner's) is not hatched at all.
+    let h = durable_lens::load::load_path(&root().join("sample-histories/retries.history.json"))
+        .unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let l = TimelineLayout::build(e, &a);
+    let d = draw(&l, None, None);
+    assert!(!d.bands.is_empty());
+    assert!(d.bands.iter().all(|b| b.hatched.is_empty()));
+}

@@ -306,6 +306,7 @@ impl TimelineLayout {
         for b in self.bands.iter_mut().flatten() {
             b.start = map(b.start);
             b.end = map(b.end);
+            b.recorded = b.recorded.map(|(s, t)| (map(s), map(t)));
         }
         self.t_min = map(self.t_min);
         self.t_max = map(self.t_max);

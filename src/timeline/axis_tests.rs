@@ -11,6 +11,7 @@ fn band(start: f64, end: f64) -> Option<Band> {
         label: String::new(),
         replayed: 1,
         inferred: false,
+        recorded: Some((start, end)),
     })
 }
 

@@ -120,6 +120,9 @@ pub struct DrawnBand {
     pub width: f32,
     pub selected: bool,
     pub inferred: bool,
+    /// The band's inferred parts (pixels, `x0..x1`), drawn hatched: where
+    /// the source recorded no window edge and the invocation ran nothing.
+    pub hatched: Vec<(f32, f32)>,
     /// Room left for the band's own label (after a fresh-start note).
     pub label_w: f32,
 }
@@ -249,12 +252,22 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
                 faint: opt.invocation != Some(i),
             });
         }
+        let hatched = match b.recorded {
+            None => vec![(x, x + width)],
+            Some((r0, r1)) => [(b.start, r0), (r1, b.end)]
+                .into_iter()
+                .filter(|(a, z)| z > a)
+                .map(|(a, z)| (vp.x_of(a), vp.x_of(z)))
+                .filter(|(a, z)| z - a >= 1.0)
+                .collect(),
+        };
         out.bands.push(DrawnBand {
             invocation: i,
             x,
             width,
             selected: opt.invocation == Some(i),
             inferred: b.inferred,
+            hatched,
             label_w,
         });
     }

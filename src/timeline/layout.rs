@@ -130,6 +130,9 @@ pub struct Band {
     pub replayed: usize,
     /// The window was inferred, not recorded by the source.
     pub inferred: bool,
+    /// The part of the band the source recorded (`bands::recorded_parts`);
+    /// the rest is inferred and drawn hatched. `None`: all of it inferred.
+    pub recorded: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -176,7 +179,7 @@ impl TimelineLayout {
         // Saturating: an absurd timestamp lands far off the axis, never wraps.
         let rel = |us: i64| us.saturating_sub(t0) as f64 / 1e6;
 
-        let bands: Vec<Option<Band>> = a
+        let mut bands: Vec<Option<Band>> = a
             .invocations
             .iter()
             .map(|inv| {
@@ -194,9 +197,16 @@ impl TimelineLayout {
                     label: format!("invocation {} · {}", inv.index + 1, outcome),
                     replayed: inv.counts().0,
                     inferred: inv.window.inferred,
+                    recorded: None,
                 })
             })
             .collect();
+        let recorded = super::bands::recorded_parts(e, a, &bands, rel);
+        for (b, r) in bands.iter_mut().zip(recorded) {
+            if let Some(b) = b {
+                b.recorded = r;
+            }
+        }
 
         // The axis end: the latest known time; open spans run to it.
         let mut t_max = e.end.map(|t| rel(t.micros())).unwrap_or(0.0);

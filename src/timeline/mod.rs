@@ -4,6 +4,7 @@
 //! draw list, so the picture in a bug report is the picture on screen.
 
 pub mod axis;
+pub mod bands;
 pub mod draw;
 pub mod layout;
 pub mod png;

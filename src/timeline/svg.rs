@@ -339,12 +339,14 @@ fn bands(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, top: f32, he
             },
             escape(&band.label)
         );
-        if b.inferred {
+        for &(h0, h1) in &b.hatched {
             let _ = writeln!(
                 s,
-                r#"<rect x="{x:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#hatch)"/>"#,
+                r#"<rect data-inferred-part="{}" x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#hatch)"/>"#,
+                b.invocation + 1,
+                px + h0,
                 TITLE_H + RULER_H + 2.0,
-                b.width,
+                h1 - h0,
                 BAND_H - 4.0
             );
         }

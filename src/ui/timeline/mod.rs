@@ -266,9 +266,11 @@ impl TimelineView {
                 2.0,
                 base.gamma_multiply(if b.selected { 0.9 } else { 0.45 }),
             );
-            if b.inferred {
-                // An inferred window is hatched: its edges are a guess.
-                hatch(&band_painter, head, text_color.gamma_multiply(0.25));
+            for &(h0, h1) in &b.hatched {
+                // The inferred part of a window is hatched: its edge is a guess.
+                let part =
+                    Rect::from_x_y_ranges(plot.left() + h0..=plot.left() + h1, head.y_range());
+                hatch(&band_painter, part, text_color.gamma_multiply(0.3));
             }
             if b.selected {
                 band_painter.rect_stroke(
