@@ -32,9 +32,11 @@ fn opened(rel: &str) -> App {
 #[test]
 fn snapshot_order_flow_invocation_two() {
     let mut h = harness(opened("js-sdk/order-flow.history.json"));
-    h.key_press(egui::Key::CloseBracket);
-    h.run_steps(2);
+    // Select first: selecting pans the time view to the operation (run in
+    // invocation 1); `]` then zooms to invocation 2's band and its switch.
     h.get_by_label("process-payment").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::CloseBracket);
     h.run_steps(6);
     h.snapshot("order_flow_invocation_2");
 }
@@ -174,4 +176,15 @@ fn snapshot_shortcuts_and_export_field() {
     h.state_mut().export.field = Some("/tmp/order-flow.lens.json".into());
     h.run_steps(6);
     h.snapshot("shortcuts_and_export_field");
+}
+
+#[test]
+fn snapshot_python_order_flow_on_both_time_axes() {
+    // Five minutes of cool-off around milliseconds of work: compressed by
+    // default, the wait a break mark; C shows it on the real axis.
+    let mut h = harness(opened("python-sdk/order-flow.history.json"));
+    h.snapshot("order_flow_python_compressed");
+    h.key_press(egui::Key::C);
+    h.run_steps(6);
+    h.snapshot("order_flow_python_real");
 }

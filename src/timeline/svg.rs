@@ -278,7 +278,13 @@ fn breaks(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, height: f32
             height - y0,
             escape(&g.label())
         );
-        for edge in [x, x + b.width] {
+        // A narrow break (many invocations) is one zigzag, not two.
+        let edges = if b.width < 16.0 {
+            vec![x + b.width / 2.0]
+        } else {
+            vec![x, x + b.width]
+        };
+        for edge in edges {
             let mut pts = String::new();
             let mut y = y0;
             let mut left = true;

@@ -603,7 +603,13 @@ impl TimelineView {
             let x0 = plot.left() + b.x;
             let r = Rect::from_x_y_ranges(x0..=x0 + b.width, rect.top()..=plot.bottom());
             ruler_p.rect_filled(r, 0.0, weak.gamma_multiply(0.12));
-            for edge in [r.left(), r.right()] {
+            // A narrow break (many invocations) is one zigzag, not two.
+            let edges = if b.width < 16.0 {
+                vec![r.center().x]
+            } else {
+                vec![r.left(), r.right()]
+            };
+            for edge in edges {
                 let mut pts = Vec::new();
                 let mut y = r.top();
                 let mut left = true;
