@@ -93,6 +93,21 @@ fn input() -> egui::RawInput {
     }
 }
 
+/// This process's CPU seconds so far (user + system, from /proc/self/stat;
+/// `None` elsewhere): on a machine shared with other builds the wall time
+/// of one run says little, the CPU time of a single-threaded launch is what
+/// an idle machine would take.
+fn cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name's closing parenthesis; utime and stime
+    // are the 14th and 15th fields overall, in clock ticks (100 per second
+    // on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn launch(operations: usize) {
     let spec = gen::EventsSpec {
         operations,
@@ -111,6 +126,7 @@ fn launch(operations: usize) {
     LIVE.store(0, Relaxed);
     PEAK.store(0, Relaxed);
     COUNTING.store(true, Relaxed);
+    let cpu0 = cpu_secs();
     let t = Instant::now();
     let h = durable_lens::load::load_path(&path).expect("the generated history loads");
     let loaded = t.elapsed();
@@ -125,6 +141,7 @@ fn launch(operations: usize) {
         let _ = ctx.run(input(), |c| app.ui(c));
     }
     let first = t.elapsed();
+    let cpu = cpu0.zip(cpu_secs()).map(|(a, b)| b - a);
     COUNTING.store(false, Relaxed);
     let peak = PEAK.load(Relaxed) as f64;
     let _ = std::fs::remove_file(&path);
@@ -134,7 +151,7 @@ fn launch(operations: usize) {
         .map(|d| d.timeline.axis.kind.name())
         .unwrap_or("?");
     println!(
-        "launch: {operations:>9} ops, {:.0} MB file: load {:.2} s, views built {:.2} s, first frame {:.2} s{}; peak heap {:.0} MB = {:.2}x the file{} ({axis} axis)",
+        "launch: {operations:>9} ops, {:.0} MB file: load {:.2} s, views built {:.2} s, first frame {:.2} s{} (CPU {}); peak heap {:.0} MB = {:.2}x the file{} ({axis} axis)",
         file / 1e6,
         loaded.as_secs_f64(),
         built.as_secs_f64(),
@@ -144,6 +161,7 @@ fn launch(operations: usize) {
         } else {
             ""
         },
+        cpu.map_or("?".to_string(), |c| format!("{c:.2} s")),
         peak / 1e6,
         peak / file,
         if operations >= 1_000_000 {

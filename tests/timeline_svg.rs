@@ -174,7 +174,7 @@ fn every_operation_band_and_switch_of_every_history_is_in_its_svg() {
     for ((i, (path, k, e)), axis) in cases
         .iter()
         .enumerate()
-        .flat_map(|c| [(c.clone(), "real"), (c, "compressed")])
+        .flat_map(|c| [(c, "real"), (c, "compressed")])
     {
         let out = dir.path().join(format!("{i}-{axis}.svg"));
         // Picked by ARN, which names one execution whatever the order a
