@@ -8,6 +8,18 @@
 //! `cargo bench --bench launch` measures 50,000 and 1,000,000 operations
 //! (the file is written to the temp folder and removed). Under `cargo test`
 //! (no `--bench`) it is a smoke run on 2,000 operations.
+//!
+//! Last measured (2-core VM shared with other builds, load average ~13;
+//! built with `CARGO_PROFILE_DEV_OPT_LEVEL=3 cargo bench --profile dev`, so
+//! this crate at opt-level 3 and its dependencies at the dev profile's
+//! opt-level 1): 1,000,000 operations, an 825 MB file: 3.10-3.26 s of CPU
+//! from the file to the first frame (wall 10.8-27 s, the process getting a
+//! fraction of a core), about 3-9% over the 3 s target; of it the replay
+//! analysis 0.76 s, the time-view layout 0.33 s, the compressed-axis remap
+//! 0.10 s, the load most of the rest. Peak heap 1,767 MB = 2.14x the file
+//! (target 2x: 7% over); at 50,000 operations the launch peaks exactly at
+//! the load's own peak (2.10x, as benches/load.rs measures), so the load,
+//! not the views, sets it. 50,000 operations: 0.13 s CPU.
 
 #[path = "../examples/gen/mod.rs"]
 mod gen;
@@ -145,6 +157,26 @@ fn launch(operations: usize) {
     COUNTING.store(false, Relaxed);
     let peak = PEAK.load(Relaxed) as f64;
     let _ = std::fs::remove_file(&path);
+    // What the views' precomputation spends, part by part (CPU seconds):
+    // the replay analysis, the time-view layout, the axis remap.
+    if let Some(e) = app.doc.as_ref().and_then(|d| d.execution()) {
+        let part = |f: &mut dyn FnMut()| {
+            let c = cpu_secs();
+            f();
+            c.zip(cpu_secs())
+                .map_or("?".to_string(), |(a, b)| format!("{:.2} s", b - a))
+        };
+        let mut a = None;
+        let analysis = part(&mut || a = Some(durable_lens::replay::analyze(e)));
+        let a = a.unwrap_or_else(|| durable_lens::replay::analyze(e));
+        let mut l = None;
+        let layout = part(&mut || l = Some(durable_lens::timeline::TimelineLayout::build(e, &a)));
+        let mut l = l.unwrap_or_default();
+        let remap = part(&mut || l.set_axis(durable_lens::timeline::AxisKind::Compressed));
+        println!(
+            "launch: {operations:>9} ops, of the views (CPU): analysis {analysis}, time-view layout {layout}, compressed-axis remap {remap}"
+        );
+    }
     let axis = app
         .doc
         .as_ref()
