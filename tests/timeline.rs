@@ -6,7 +6,7 @@
 use durable_lens::model::{Execution, History};
 use durable_lens::replay::analyze;
 use durable_lens::timeline::draw::{shapes, DrawList, DrawOptions, Viewport, FRESH_START};
-use durable_lens::timeline::TimelineLayout;
+use durable_lens::timeline::{AxisKind, TimelineLayout};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -83,22 +83,25 @@ fn at_fit_zoom_every_timed_operation_of_every_history_is_drawn() {
     for (path, h) in histories() {
         for (k, e) in h.executions.iter().enumerate() {
             let a = analyze(e);
-            let l = TimelineLayout::build(e, &a);
-            let d = draw(&l, Some(0), None);
-            let expected = timed_ops(e);
-            let got = covered(&l, &d);
-            let missing: Vec<&str> = expected
-                .difference(&got)
-                .map(|&i| e.operations[i].display_name())
-                .collect();
-            assert!(
-                missing.is_empty(),
-                "{} execution {}: not drawn at fit: {missing:?}",
-                path.display(),
-                k + 1
-            );
-            assert!(d.spans.iter().all(|s| s.width >= 1.0));
-            checked += expected.len();
+            let mut l = TimelineLayout::build(e, &a);
+            for axis in [AxisKind::Real, AxisKind::Compressed] {
+                l.set_axis(axis);
+                let d = draw(&l, Some(0), None);
+                let expected = timed_ops(e);
+                let got = covered(&l, &d);
+                let missing: Vec<&str> = expected
+                    .difference(&got)
+                    .map(|&i| e.operations[i].display_name())
+                    .collect();
+                assert!(
+                    missing.is_empty(),
+                    "{} execution {} on the {axis:?} axis: not drawn at fit: {missing:?}",
+                    path.display(),
+                    k + 1
+                );
+                assert!(d.spans.iter().all(|s| s.width >= 1.0));
+                checked += expected.len();
+            }
         }
     }
     assert!(checked > 3000, "{checked} operations checked");
@@ -205,4 +208,116 @@ fn order_flow_invocation_one_is_a_fresh_start_and_two_switches_at_send_notificat
         );
         assert_eq!(root_marker.position, 4);
     }
+}
+
+#[test]
+fn the_compressed_axis_shrinks_the_python_samples_cool_off_to_a_break_named_for_it() {
+    let h = durable_lens::load::load_path(
+        &root().join("sample-histories/order-flow.python.history.json"),
+    )
+    .unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let mut l = TimelineLayout::build(e, &a);
+    // The file's own numbers: the wait's name and the idle time between
+    // invocation 1's end and invocation 2's start.
+    let wait = e
+        .operations
+        .iter()
+        .find(|o| o.op_type == durable_lens::model::OpType::Wait)
+        .unwrap();
+    let w = &a.invocations;
+    let idle =
+        (w[1].window.start.unwrap().micros() - w[0].window.end.unwrap().micros()) as f64 / 1e6;
+    assert!(idle > 200.0, "{idle}");
+    assert_eq!(l.default_axis(), AxisKind::Compressed);
+    let real_fit = Viewport::fit(&l, 1000.0);
+    let inv2_real = (l.bands[1].as_ref().unwrap().end - l.bands[1].as_ref().unwrap().start)
+        / real_fit.secs_per_px;
+    l.set_axis(AxisKind::Compressed);
+    let gaps = &l.axis.gaps;
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert!(
+        (gaps[0].secs() - idle).abs() < 1e-3,
+        "{} vs {idle}",
+        gaps[0].secs()
+    );
+    assert_eq!(gaps[0].what, format!("wait '{}'", wait.display_name()));
+    assert!(
+        gaps[0].label().starts_with("… 4m 59s · wait"),
+        "{}",
+        gaps[0].label()
+    );
+    let d = draw(&l, Some(1), None);
+    assert_eq!(d.breaks.len(), 1);
+    // Invocation 2 went from a sliver to readable width.
+    let inv2 = d.bands.iter().find(|b| b.invocation == 1).unwrap();
+    assert!(
+        inv2_real < 2.0 && inv2.width > 100.0,
+        "{inv2_real} → {}",
+        inv2.width
+    );
+    // Both bands keep their own length in seconds (time inside stays linear).
+    for (b, inv) in l.bands.iter().flatten().zip(w) {
+        let secs =
+            (inv.window.end.unwrap().micros() - inv.window.start.unwrap().micros()) as f64 / 1e6;
+        assert!(((b.end - b.start) - secs).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn the_inferred_part_of_a_python_window_is_hatched_up_to_what_it_ran() {
+    let h = durable_lens::load::load_path(
+        &root().join("sample-histories/retries.python.history-cli.json"),
+    )
+    .unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let mut l = TimelineLayout::build(e, &a);
+    let step = e
+        .operations
+        .iter()
+        .find(|o| o.attempts.len() > 1)
+        .expect("the retried step");
+    for axis in [AxisKind::Real, AxisKind::Compressed] {
+        l.set_axis(axis);
+        let d = draw(&l, None, None);
+        let vp = Viewport::fit(&l, 1000.0);
+        for inv in &a.invocations {
+            let b = d.bands.iter().find(|b| b.invocation == inv.index).unwrap();
+            assert!(
+                inv.window.start_inferred,
+                "the Python runner records no windows"
+            );
+            // Hatched from the band's (inferred) start to the attempt the
+            // invocation ran, as the file times it.
+            let at = step
+                .attempts
+                .iter()
+                .find(|at| at.invocation == Some(inv.index))
+                .and_then(|at| at.start)
+                .expect("one attempt per invocation");
+            let x = vp.x_of(l.u(l.secs(at)));
+            let first = b.hatched.first().expect("an inferred part");
+            assert!(
+                (first.0 - b.x).abs() < 0.5,
+                "{axis:?} {first:?} band at {}",
+                b.x
+            );
+            assert!(
+                (first.1 - x).abs() < 0.5,
+                "{axis:?} hatched to {} not {x}",
+                first.1
+            );
+        }
+    }
+    // A recorded window (the JS runner's) is not hatched at all.
+    let h = durable_lens::load::load_path(&root().join("sample-histories/retries.history.json"))
+        .unwrap();
+    let e = &h.executions[0];
+    let a = analyze(e);
+    let l = TimelineLayout::build(e, &a);
+    let d = draw(&l, None, None);
+    assert!(!d.bands.is_empty());
+    assert!(d.bands.iter().all(|b| b.hatched.is_empty()));
 }

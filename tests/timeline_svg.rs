@@ -53,6 +53,12 @@ struct Drawn {
     fresh: Vec<usize>,
     /// Per operation id drawn on its own: its attempt numbers drawn.
     attempts: BTreeMap<String, Vec<u32>>,
+    /// `data-axis` on the root.
+    axis: String,
+    /// Break marks: (x0, x1, real seconds, what).
+    breaks: Vec<(f64, f64, f64, String)>,
+    /// The image's size.
+    size: (f64, f64),
 }
 
 fn read(svg: &str) -> Drawn {
@@ -64,6 +70,16 @@ fn read(svg: &str) -> Drawn {
         markers: Vec::new(),
         fresh: Vec::new(),
         attempts: BTreeMap::new(),
+        axis: doc
+            .root_element()
+            .attribute("data-axis")
+            .expect("data-axis on the root")
+            .to_string(),
+        breaks: Vec::new(),
+        size: (
+            num(doc.root_element(), "width"),
+            num(doc.root_element(), "height"),
+        ),
     };
     for n in doc.descendants().filter(|n| n.is_element()) {
         if let Some(id) = n.attribute("data-op") {
@@ -87,6 +103,21 @@ fn read(svg: &str) -> Drawn {
                 .to_string();
             d.markers
                 .push((k.parse().unwrap(), ctx, num(n, "x"), num(n, "width")));
+        }
+        if n.attribute("data-break").is_some() {
+            let x = num(n, "x");
+            let what = n.attribute("data-break-what").expect("data-break-what");
+            assert!(
+                n.attribute("data-break-label")
+                    .is_some_and(|l| l.starts_with('…') && l.ends_with(what)),
+                "break label"
+            );
+            d.breaks.push((
+                x,
+                x + num(n, "width"),
+                num(n, "data-break-secs"),
+                what.to_string(),
+            ));
         }
         if let Some(k) = n.attribute("data-fresh-start") {
             d.fresh.push(k.parse().unwrap());
@@ -138,13 +169,20 @@ fn every_operation_band_and_switch_of_every_history_is_in_its_svg() {
     let mut checked = 0;
     let mut markers = 0;
     let mut attempts = 0;
-    for (i, (path, k, e)) in cases().into_iter().enumerate() {
-        let out = dir.path().join(format!("{i}.svg"));
+    let mut breaks = 0;
+    let cases = cases();
+    for ((i, (path, k, e)), axis) in cases
+        .iter()
+        .enumerate()
+        .flat_map(|c| [(c, "real"), (c, "compressed")])
+    {
+        let out = dir.path().join(format!("{i}-{axis}.svg"));
         // Picked by ARN, which names one execution whatever the order a
         // store lists them in.
         let sel = e.arn.clone().unwrap_or_else(|| k.to_string());
-        let d = read(&svg_of(&path, &["--execution", &sel], &out));
-        let what = format!("{} execution {k}", path.display());
+        let d = read(&svg_of(path, &["--execution", &sel, "--axis", axis], &out));
+        let what = format!("{} execution {k} on the {axis} axis", path.display());
+        assert_eq!(d.axis, axis, "{what}");
         let expected: BTreeSet<String> = e
             .operations
             .iter()
@@ -153,7 +191,7 @@ fn every_operation_band_and_switch_of_every_history_is_in_its_svg() {
             .collect();
         let missing: Vec<&String> = expected.difference(&d.ids).collect();
         assert!(missing.is_empty(), "{what}: not in the SVG: {missing:?}");
-        let a = analyze(&e);
+        let a = analyze(e);
         let windows: BTreeSet<usize> = a
             .invocations
             .iter()
@@ -189,12 +227,27 @@ fn every_operation_band_and_switch_of_every_history_is_in_its_svg() {
             assert_eq!(d.attempts.get(&o.id), Some(&numbers), "{what}: {}", o.id);
             attempts += numbers.len();
         }
+        // A break is idle time: it overlaps no invocation band.
+        if axis == "real" {
+            assert!(d.breaks.is_empty(), "{what}: breaks on the real axis");
+        }
+        for (x0, x1, secs, gap) in &d.breaks {
+            assert!(*secs > 0.0 && x1 > x0, "{what}: break {gap}");
+            for (inv, (b0, b1)) in &d.bands {
+                assert!(
+                    *x1 <= b0 + 1.5 || *x0 >= b1 - 1.5,
+                    "{what}: break {gap} at {x0}..{x1} over invocation {inv}'s band {b0}..{b1}"
+                );
+            }
+        }
+        breaks += d.breaks.len();
         checked += expected.len();
         markers += d.markers.len();
     }
-    assert!(checked > 3000, "{checked} operations");
-    assert!(markers > 20, "{markers} markers");
-    assert!(attempts > 10, "{attempts} attempts");
+    assert!(breaks > 20, "{breaks} breaks");
+    assert!(checked > 6000, "{checked} operations");
+    assert!(markers > 40, "{markers} markers");
+    assert!(attempts > 20, "{attempts} attempts");
 }
 
 #[test]
@@ -236,9 +289,64 @@ fn bad_arguments_are_refused_with_the_file_and_what_was_expected() {
     let png = dir.path().join("x.pdf");
     let o = timeline(&[f, "-o", png.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("expected an output file ending in .svg"));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("expected an output file ending in .svg or .png"));
     let store = root().join("sample-histories/python-store.db");
     let o = timeline(&[store.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("pick one with --execution"));
+}
+
+#[test]
+fn the_python_cool_off_is_one_break_and_the_png_is_the_same_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = root().join("sample-histories/order-flow.python.history.json");
+    let h = durable_lens::load::load_path(&file).unwrap();
+    let a = analyze(&h.executions[0]);
+    let w = &a.invocations;
+    // The file's own numbers: the time between invocation 1's end and 2's start.
+    let idle =
+        (w[1].window.start.unwrap().micros() - w[0].window.end.unwrap().micros()) as f64 / 1e6;
+    let svg = svg_of(&file, &[], &dir.path().join("c.svg"));
+    let d = read(&svg);
+    assert_eq!(d.axis, "compressed", "the default when waits dominate");
+    assert_eq!(d.breaks.len(), 1);
+    let (x0, x1, secs, what) = &d.breaks[0];
+    assert!((secs - idle).abs() < 1e-3, "{secs} vs {idle}");
+    assert_eq!(what, "wait 'cool-off'");
+    // Between invocation 1's band and 2's.
+    assert!((x0 - d.bands[&1].1).abs() < 1.5 && (x1 - d.bands[&2].0).abs() < 1.5);
+    let real = read(&svg_of(
+        &file,
+        &["--axis", "real"],
+        &dir.path().join("r.svg"),
+    ));
+    assert!(real.breaks.is_empty());
+    let w2 = |d: &Drawn| d.bands[&2].1 - d.bands[&2].0;
+    assert!(
+        w2(&real) < 3.0 && w2(&d) > 100.0,
+        "{} → {}",
+        w2(&real),
+        w2(&d)
+    );
+
+    let png = dir.path().join("c.png");
+    let o = timeline(&[file.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(&png).unwrap();
+    let img = resvg::tiny_skia::Pixmap::decode_png(&bytes).expect("a PNG");
+    assert_eq!((img.width() as f64, img.height() as f64), d.size);
+    // The pixels are the SVG's: invocation 2's band header is blue, the
+    // break between the bands grey, the background white.
+    let px = |x: f64, y: f64| img.pixel(x as u32, y as u32).unwrap();
+    let band_y = 22.0 + 16.0 + 10.0;
+    let b = px((d.bands[&2].0 + d.bands[&2].1) / 2.0, band_y);
+    assert!(b.blue() > b.red() + 30, "band {b:?}");
+    let g = px((x0 + x1) / 2.0, d.size.1 - 3.0);
+    assert!(
+        g.red() < 250 && (g.red() as i32 - g.blue() as i32).abs() < 12,
+        "break {g:?}"
+    );
+    let white = px(d.size.0 - 2.0, 2.0);
+    assert_eq!((white.red(), white.green(), white.blue()), (255, 255, 255));
 }

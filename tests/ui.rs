@@ -1014,3 +1014,76 @@ fn f_fits_the_selected_operation_and_home_fits_everything() {
     let home = h.state().timeline.secs_per_px;
     assert!((home - fit).abs() < fit * 1e-3, "home {home} vs fit {fit}");
 }
+
+/// The time view's plot: its left edge and the band header row's middle,
+/// from the "all switches" toggle (left of the band headers, `LABEL_W` wide).
+fn band_row(h: &Harness<'static, App>) -> (f32, f32) {
+    let r = h.get_by_label("all switches").rect();
+    (
+        r.left() - 2.0 + durable_lens::timeline::draw::LABEL_W,
+        r.center().y,
+    )
+}
+
+#[test]
+fn c_and_the_axis_switch_change_the_time_axis_and_the_choice_is_kept() {
+    use durable_lens::timeline::AxisKind;
+    let file = fixture("python-sdk/order-flow.history.json");
+    let mut h = harness(app_with(&file));
+    let axis = |h: &Harness<'static, App>| h.state().doc.as_ref().unwrap().timeline.axis.kind;
+    // Minutes of waiting, milliseconds of work: compressed by default.
+    assert_eq!(axis(&h), AxisKind::Compressed);
+    assert_eq!(h.state().persisted.axis, None);
+    h.key_press(egui::Key::C);
+    h.run_steps(2);
+    assert_eq!(axis(&h), AxisKind::Real);
+    assert_eq!(h.state().persisted.axis, Some(AxisKind::Real));
+    h.get_by_label("⏱ real").click();
+    h.run_steps(2);
+    assert_eq!(axis(&h), AxisKind::Compressed);
+    h.key_press(egui::Key::C);
+    h.run_steps(2);
+    // A restart with what was persisted opens on the real axis.
+    let mut app = App::new(h.state().persisted.clone());
+    app.open_blocking(file).unwrap();
+    assert_eq!(app.doc.as_ref().unwrap().timeline.axis.kind, AxisKind::Real);
+}
+
+#[test]
+fn brackets_zoom_to_the_invocations_band_and_a_click_on_a_band_selects_it() {
+    let mut h = harness(app_with(&fixture("python-sdk/order-flow.history.json")));
+    assert_eq!(h.state().invocation, Some(0));
+    h.key_press(egui::Key::CloseBracket);
+    h.run_steps(2);
+    assert_eq!(h.state().invocation, Some(1));
+    let band = |h: &Harness<'static, App>, k: usize| {
+        h.state().doc.as_ref().unwrap().timeline.bands[k]
+            .clone()
+            .unwrap()
+    };
+    let v = h.state().timeline.viewport();
+    let b = band(&h, 1);
+    let (x0, x1) = (v.x_of(b.start), v.x_of(b.end));
+    assert!(
+        x0 >= 0.0 && x1 <= v.width && x1 - x0 > 0.9 * v.width,
+        "band 2 fills the view: {x0}..{x1} of {}",
+        v.width
+    );
+    h.key_press(egui::Key::OpenBracket);
+    h.run_steps(2);
+    assert_eq!(h.state().invocation, Some(0));
+    let v = h.state().timeline.viewport();
+    let b = band(&h, 0);
+    assert!(v.x_of(b.end) - v.x_of(b.start) > 0.9 * v.width);
+    // Home shows both; a click on invocation 2's header selects it.
+    h.key_press(egui::Key::Home);
+    h.run_steps(2);
+    let v = h.state().timeline.viewport();
+    let b = band(&h, 1);
+    let (left, y) = band_row(&h);
+    click_at(
+        &mut h,
+        egui::pos2(left + (v.x_of(b.start) + v.x_of(b.end)) / 2.0, y),
+    );
+    assert_eq!(h.state().invocation, Some(1));
+}

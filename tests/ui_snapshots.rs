@@ -32,9 +32,11 @@ fn opened(rel: &str) -> App {
 #[test]
 fn snapshot_order_flow_invocation_two() {
     let mut h = harness(opened("js-sdk/order-flow.history.json"));
-    h.key_press(egui::Key::CloseBracket);
-    h.run_steps(2);
+    // Select first: selecting pans the time view to the operation (run in
+    // invocation 1); `]` then zooms to invocation 2's band and its switch.
     h.get_by_label("process-payment").click();
+    h.run_steps(2);
+    h.key_press(egui::Key::CloseBracket);
     h.run_steps(6);
     h.snapshot("order_flow_invocation_2");
 }
@@ -206,4 +208,15 @@ fn snapshot_large_window_fanout() {
     let mut h = harness_at(opened("python-sdk/fanout.history.json"), 2560.0, 1440.0);
     h.run_steps(4);
     h.snapshot("large_window_fanout");
+}
+
+#[test]
+fn snapshot_python_order_flow_on_both_time_axes() {
+    // Five minutes of cool-off around milliseconds of work: compressed by
+    // default, the wait a break mark; C shows it on the real axis.
+    let mut h = harness(opened("python-sdk/order-flow.history.json"));
+    h.snapshot("order_flow_python_compressed");
+    h.key_press(egui::Key::C);
+    h.run_steps(6);
+    h.snapshot("order_flow_python_real");
 }

@@ -5,9 +5,9 @@
 use super::output::load;
 use crate::replay::analyze;
 use crate::timeline::svg::{render, SvgOptions};
-use crate::timeline::TimelineLayout;
+use crate::timeline::{AxisKind, TimelineLayout};
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -19,25 +19,47 @@ pub struct TimelineArgs {
     /// Zoom to this invocation (1-based) and show its replay | execution switches.
     #[arg(long)]
     pub invocation: Option<usize>,
+    /// The time axis: `real`, or `compressed` (idle gaps between invocations
+    /// shrunk to one width with a break mark). Default: compressed when those
+    /// gaps hold at least half of the execution's time.
+    #[arg(long, value_enum)]
+    pub axis: Option<AxisArg>,
     /// Width of the image in pixels.
     #[arg(long, default_value_t = 1200)]
     pub width: u32,
-    /// Where to write the picture (`.svg`).
+    /// Where to write the picture: `.svg`, or `.png` (the same SVG rasterised).
     #[arg(short, long)]
     pub output: PathBuf,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AxisArg {
+    Real,
+    Compressed,
+}
+
+impl From<AxisArg> for AxisKind {
+    fn from(a: AxisArg) -> AxisKind {
+        match a {
+            AxisArg::Real => AxisKind::Real,
+            AxisArg::Compressed => AxisKind::Compressed,
+        }
+    }
+}
+
 pub fn run(args: &TimelineArgs) -> Result<i32> {
-    if !args
+    let ext = args
         .output
         .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("svg"))
-    {
-        bail!(
-            "{}: expected an output file ending in .svg",
+        .map(|x| x.to_string_lossy().to_ascii_lowercase());
+    let png = match ext.as_deref() {
+        Some("svg") => false,
+        Some("png") => true,
+        _ => bail!(
+            "{}: expected an output file ending in .svg or .png",
             args.output.display()
-        );
-    }
+        ),
+    };
     if !(200..=100_000).contains(&args.width) {
         bail!(
             "--width {}: expected a width between 200 and 100000 pixels",
@@ -64,7 +86,11 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             a.invocations.len()
         ),
     };
-    let layout = TimelineLayout::build(e, &a);
+    let mut layout = TimelineLayout::build(e, &a);
+    let axis = args
+        .axis
+        .map_or_else(|| layout.default_axis(), AxisKind::from);
+    layout.set_axis(axis);
     let svg = render(
         e,
         &a,
@@ -75,7 +101,13 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             selected: None,
         },
     );
-    std::fs::write(&args.output, svg)
+    let bytes = if png {
+        crate::timeline::png::render(&svg)
+            .with_context(|| format!("cannot draw {}", args.output.display()))?
+    } else {
+        svg.into_bytes()
+    };
+    std::fs::write(&args.output, bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     Ok(0)
 }

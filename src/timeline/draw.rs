@@ -8,6 +8,7 @@
 //! pixels and the long spans, not by the number of spans: dense stretches
 //! are skipped by binary search and per-block maxima.
 
+use super::axis::{breaks, ticks, DrawnBreak, Tick};
 use super::layout::{Lane, Span, TimelineLayout, BLOCK};
 use std::ops::Range;
 
@@ -120,6 +121,9 @@ pub struct DrawnBand {
     pub width: f32,
     pub selected: bool,
     pub inferred: bool,
+    /// The band's inferred parts (pixels, `x0..x1`), drawn hatched: where
+    /// the source recorded no window edge and the invocation ran nothing.
+    pub hatched: Vec<(f32, f32)>,
     /// Room left for the band's own label (after a fresh-start note).
     pub label_w: f32,
 }
@@ -180,6 +184,10 @@ pub struct DrawList {
     pub markers: Vec<DrawnMarker>,
     pub notes: Vec<DrawnNote>,
     pub divergence: Option<DrawnDivergence>,
+    /// The ruler's ticks, on the layout's axis.
+    pub ticks: Vec<Tick>,
+    /// The compressed axis's break marks in view.
+    pub breaks: Vec<DrawnBreak>,
     /// The view's seconds per pixel (decides which spans a run holds).
     pub secs_per_px: f64,
 }
@@ -225,6 +233,8 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
     if !l.has_times {
         return out;
     }
+    out.ticks = ticks(l, vp);
+    out.breaks = breaks(l, vp);
     let (t0, t1) = (vp.t_start, vp.t_end());
     for (i, b) in l.bands.iter().enumerate() {
         let Some(b) = b else { continue };
@@ -255,12 +265,22 @@ pub fn shapes(l: &TimelineLayout, vp: &Viewport, opt: &DrawOptions) -> DrawList 
                 faint: opt.invocation != Some(i),
             });
         }
+        let hatched = match b.recorded {
+            None => vec![(x, x + width)],
+            Some((r0, r1)) => [(b.start, r0), (r1, b.end)]
+                .into_iter()
+                .filter(|(a, z)| z > a)
+                .map(|(a, z)| (vp.x_of(a), vp.x_of(z)))
+                .filter(|(a, z)| z - a >= 1.0)
+                .collect(),
+        };
         out.bands.push(DrawnBand {
             invocation: i,
             x,
             width,
             selected: opt.invocation == Some(i),
             inferred: b.inferred,
+            hatched,
             label_w,
         });
     }

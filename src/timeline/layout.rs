@@ -6,6 +6,7 @@
 //! start. Built once per load; the draw step (`draw`) turns it into pixels
 //! for a view, the app and the SVG renderer paint that.
 
+use super::axis::Axis;
 use crate::model::{Execution, OpStatus, OpType, Operation, Ts};
 use crate::replay::{Analysis, Outcome};
 
@@ -190,6 +191,9 @@ pub struct Band {
     pub replayed: usize,
     /// The window was inferred, not recorded by the source.
     pub inferred: bool,
+    /// The part of the band the source recorded (`bands::recorded_parts`);
+    /// the rest is inferred and drawn hatched. `None`: all of it inferred.
+    pub recorded: Option<(f64, f64)>,
 }
 
 /// Where a non-deterministic run diverged: the operation the code asked
@@ -226,6 +230,11 @@ pub struct TimelineLayout {
     pub has_times: bool,
     /// The first diagnosis's divergence point, when it has a band to sit in.
     pub divergence: Option<Divergence>,
+    /// The axis the spans, bands and markers are in (`set_axis`); built on
+    /// the real one.
+    pub axis: Axis,
+    /// The compressed axis, worked out once from the real layout.
+    pub compressed: Axis,
 }
 
 impl TimelineLayout {
@@ -251,7 +260,7 @@ impl TimelineLayout {
         // Saturating: an absurd timestamp lands far off the axis, never wraps.
         let rel = |us: i64| us.saturating_sub(t0) as f64 / 1e6;
 
-        let bands: Vec<Option<Band>> = a
+        let mut bands: Vec<Option<Band>> = a
             .invocations
             .iter()
             .map(|inv| {
@@ -269,9 +278,16 @@ impl TimelineLayout {
                     label: format!("invocation {} · {}", inv.index + 1, outcome),
                     replayed: inv.counts().0,
                     inferred: inv.window.inferred,
+                    recorded: None,
                 })
             })
             .collect();
+        let recorded = super::bands::recorded_parts(e, a, &bands, rel);
+        for (b, r) in bands.iter_mut().zip(recorded) {
+            if let Some(b) = b {
+                b.recorded = r;
+            }
+        }
 
         // The axis end: the latest known time; open spans run to it.
         let mut t_max = e.end.map(|t| rel(t.micros())).unwrap_or(0.0);
@@ -501,7 +517,7 @@ impl TimelineLayout {
             })
         });
 
-        TimelineLayout {
+        let mut l = TimelineLayout {
             divergence,
             t0,
             lanes,
@@ -511,7 +527,11 @@ impl TimelineLayout {
             span_of_op,
             lane_of_op,
             has_times,
-        }
+            axis: Axis::real(),
+            compressed: Axis::default(),
+        };
+        l.compressed = Axis::compressed(&l, e);
+        l
     }
 
     /// Seconds from the axis origin to `t` (saturating, as every span is
@@ -522,7 +542,7 @@ impl TimelineLayout {
 
     /// The invocation (0-based) whose band holds time `t`.
     pub fn band_at(&self, t: Ts) -> Option<usize> {
-        let t = self.secs(t);
+        let t = self.u(self.secs(t));
         self.bands
             .iter()
             .position(|b| b.as_ref().is_some_and(|b| t >= b.start && t <= b.end))

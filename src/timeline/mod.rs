@@ -3,12 +3,16 @@
 //! headless SVG rendering of that draw list (`svg`). The app paints the same
 //! draw list, so the picture in a bug report is the picture on screen.
 
+pub mod axis;
+pub mod bands;
 pub mod draw;
 pub mod lanes;
 pub mod layout;
+pub mod png;
 pub mod svg;
 pub mod tree;
 
+pub use axis::{Axis, AxisKind, Gap};
 pub use draw::{shapes, DrawList, DrawOptions, DrawnSpan, SpanKind, Viewport};
 pub use lanes::{visible, Folds};
 pub use layout::{Band, Lane, Marker, Span, SpanAttempt, Summary, TimelineLayout};

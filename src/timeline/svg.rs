@@ -2,7 +2,7 @@
 //! paints, written as plain elements with `data-*` attributes (the contract
 //! in README: `data-op`/`data-ops`, `data-invocation`, `data-attempt`,
 //! `data-invocation-band`, `data-switch-invocation` + `data-context`,
-//! `data-fresh-start`), each element's `x`/`width` its drawn pixels.
+//! `data-fresh-start`, `data-break` on the compressed axis), each element's `x`/`width` its drawn pixels.
 //!
 //! Written by string building rather than with an SVG crate: the document
 //! is a flat list of `rect`/`text`/`line` elements, and the only rule that
@@ -13,7 +13,7 @@ use super::draw::{
     LANE_H, MARKER_LEFT_W, RULER_H,
 };
 use super::layout::TimelineLayout;
-use crate::model::{format_duration_micros, Execution, OpStatus, OpType};
+use crate::model::{Execution, OpStatus, OpType};
 use crate::replay::Analysis;
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -123,8 +123,11 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
     let mut s = String::with_capacity(4096 + d.spans.len() * 160);
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="11" data-plot-x="{px}" data-plot-width="{:.2}" data-secs-per-px="{}" data-t-start="{}">"#,
-        vp.width, vp.secs_per_px, vp.t_start
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="11" data-axis="{}" data-plot-x="{px}" data-plot-width="{:.2}" data-secs-per-px="{}" data-t-start="{}">"#,
+        l.axis.kind.name(),
+        vp.width,
+        vp.secs_per_px,
+        vp.t_start
     );
     let _ = writeln!(
         s,
@@ -155,7 +158,8 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
         s.push_str("</svg>\n");
         return s;
     }
-    ruler(&mut s, &vp, px, height);
+    ruler(&mut s, &d, px, height);
+    breaks(&mut s, l, &d, px, height);
     bands(&mut s, l, &d, px, top, height);
     let _ = writeln!(s, r#"<g clip-path="url(#plot)">"#);
     for (row, &li) in rows.iter().enumerate() {
@@ -315,31 +319,70 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
     s
 }
 
-fn ruler(s: &mut String, vp: &Viewport, px: f32, height: f32) {
-    let target = vp.secs_per_px * 110.0;
-    let mut step = 10f64.powf(target.log10().floor());
-    for m in [1.0, 2.0, 5.0, 10.0] {
-        if step * m >= target {
-            step *= m;
-            break;
-        }
+fn ruler(s: &mut String, d: &DrawList, px: f32, height: f32) {
+    for t in &d.ticks {
+        let x = px + t.x;
+        let _ = writeln!(
+            s,
+            r##"<line x1="{x:.2}" x2="{x:.2}" y1="{TITLE_H}" y2="{height:.0}" stroke="#eeeeee" stroke-width="0.5"/><text x="{:.2}" y="{:.1}" font-size="10" fill="#777777">{}</text>"##,
+            x + 3.0,
+            TITLE_H + 11.0,
+            escape(&t.label)
+        );
     }
-    let mut t = (vp.t_start / step).floor() * step;
-    let mut guard = 0;
-    while t <= vp.t_end() && guard < 200 {
-        guard += 1;
-        let x = px + vp.x_of(t);
-        if x >= px {
+}
+
+/// The compressed axis's breaks: a grey column over the lanes between two
+/// zigzags, its label in the band row (no band is there).
+fn breaks(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, height: f32) {
+    let _ = writeln!(s, r#"<g clip-path="url(#plot)">"#);
+    for b in &d.breaks {
+        let Some(g) = l.axis.gaps.get(b.gap) else {
+            continue;
+        };
+        let x = px + b.x;
+        let y0 = TITLE_H;
+        let _ = writeln!(
+            s,
+            r##"<rect data-break="{}" data-break-secs="{:.6}" data-break-what="{}" data-break-label="{}" x="{x:.2}" y="{y0}" width="{:.2}" height="{:.0}" fill="#8a8a8a" fill-opacity="0.12"><title>{}</title></rect>"##,
+            b.gap + 1,
+            g.secs(),
+            escape(&g.what),
+            escape(&g.label()),
+            b.width,
+            height - y0,
+            escape(&g.label())
+        );
+        // A narrow break (many invocations) is one zigzag, not two.
+        let edges = if b.width < 16.0 {
+            vec![x + b.width / 2.0]
+        } else {
+            vec![x, x + b.width]
+        };
+        for edge in edges {
+            let mut pts = String::new();
+            let mut y = y0;
+            let mut left = true;
+            while y < height {
+                let _ = write!(pts, "{:.2},{y:.1} ", edge + if left { -2.0 } else { 2.0 });
+                left = !left;
+                y += 4.0;
+            }
             let _ = writeln!(
                 s,
-                r##"<line x1="{x:.2}" x2="{x:.2}" y1="{TITLE_H}" y2="{height:.0}" stroke="#eeeeee" stroke-width="0.5"/><text x="{:.2}" y="{:.1}" font-size="10" fill="#777777">+{}</text>"##,
-                x + 3.0,
-                TITLE_H + 11.0,
-                format_duration_micros((t * 1e6).round() as i64)
+                r##"<polyline points="{}" fill="none" stroke="#8a8a8a" stroke-width="0.8"/>"##,
+                pts.trim_end()
             );
         }
-        t += step;
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.2}" y="{:.1}" text-anchor="middle" fill="#555555">{}</text>"##,
+            x + b.width / 2.0,
+            TITLE_H + RULER_H + 14.0,
+            escape(&b.text)
+        );
     }
+    s.push_str("</g>\n");
 }
 
 fn bands(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, top: f32, height: f32) {
@@ -377,12 +420,14 @@ fn bands(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, top: f32, he
             },
             escape(&band.label)
         );
-        if b.inferred {
+        for &(h0, h1) in &b.hatched {
             let _ = writeln!(
                 s,
-                r#"<rect x="{x:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#hatch)"/>"#,
+                r#"<rect data-inferred-part="{}" x="{:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="url(#hatch)"/>"#,
+                b.invocation + 1,
+                px + h0,
                 TITLE_H + RULER_H + 2.0,
-                b.width,
+                h1 - h0,
                 BAND_H - 4.0
             );
         }

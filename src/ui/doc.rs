@@ -55,7 +55,9 @@ impl Doc {
         let analysis = analyze(e);
         let (tree, row_of_op) = build_tree(e, &analysis);
         let durations = e.operations.iter().map(duration_text).collect();
-        let timeline = TimelineLayout::build(e, &analysis);
+        let mut timeline = TimelineLayout::build(e, &analysis);
+        // The app may override this with the user's choice (`App::set_doc`).
+        timeline.set_axis(timeline.default_axis());
         let role_counts = analysis.invocations.iter().map(|r| r.counts()).collect();
         Doc {
             path,

@@ -20,7 +20,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Filter operations by name / id / type / status; Esc clears it",
     ),
     ("Ctrl+D", "Switch between the timeline and diff views"),
-    ("[ / ]", "Previous / next invocation"),
+    (
+        "[ / ]",
+        "Previous / next invocation (the time view zooms to its band)",
+    ),
     ("↑ / ↓", "Move the selection through the visible operations"),
     (
         "← / →",
@@ -33,6 +36,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     (
         "Home",
         "Fit the time view to everything (double-click also fits)",
+    ),
+    (
+        "C",
+        "Switch the time axis: real / compressed (idle gaps between invocations shrunk to a break mark)",
     ),
     ("+ (or =) / -, Ctrl+wheel", "Zoom the time view"),
     ("Shift+← / Shift+→, drag", "Pan the time view"),

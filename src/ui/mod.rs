@@ -40,6 +40,8 @@ pub enum Intent {
         left: usize,
         right: usize,
     },
+    /// Draw the time view on this axis (and remember the choice).
+    Axis(crate::timeline::AxisKind),
     Open(PathBuf),
     OpenExecution {
         path: PathBuf,

@@ -67,6 +67,7 @@ impl App {
                 (Modifiers::NONE, Key::ArrowDown),
                 (Modifiers::NONE, Key::F),
                 (Modifiers::NONE, Key::Home),
+                (Modifiers::NONE, Key::C),
                 (Modifiers::NONE, Key::Plus),
                 (Modifiers::NONE, Key::Equals),
                 (Modifiers::NONE, Key::Minus),
@@ -129,6 +130,12 @@ impl App {
                             Some(op) => self.timeline.fit_op(&d.timeline, op),
                             None => self.timeline.fit(&d.timeline),
                         }
+                    }
+                }
+                Key::C => {
+                    if let Some(d) = &self.doc {
+                        let k = d.timeline.axis.kind.other();
+                        self.set_axis(k);
                     }
                 }
                 Key::Plus | Key::Equals => self.timeline.zoom(1.5, 0.5),

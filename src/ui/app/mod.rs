@@ -34,6 +34,9 @@ pub struct Persisted {
     pub timeline_height: f32,
     /// Handler links of re-run histories, by history path.
     pub rerun_links: SavedLinks,
+    /// The time axis the user picked (C or the time view's switch); `None`:
+    /// each history opens on its default (`TimelineLayout::default_axis`).
+    pub axis: Option<crate::timeline::AxisKind>,
 }
 
 impl Default for Persisted {
@@ -45,6 +48,7 @@ impl Default for Persisted {
             show_timeline: true,
             timeline_height: 280.0,
             rerun_links: SavedLinks::new(),
+            axis: None,
         }
     }
 }
@@ -242,7 +246,10 @@ impl App {
     }
 
     /// Install a ready document (also used by the benchmark).
-    pub fn set_doc(&mut self, doc: Doc) {
+    pub fn set_doc(&mut self, mut doc: Doc) {
+        if let Some(k) = self.persisted.axis {
+            doc.timeline.set_axis(k);
+        }
         let restore = self.restore.take();
         let same_file = self.doc.as_ref().map(|d| (&d.path, &d.arn)) == Some((&doc.path, &doc.arn));
         self.doc_gen += 1;
@@ -364,6 +371,18 @@ impl App {
         self.invocation = inv;
     }
 
+    /// Draw the time view on axis `k` from now on (kept across restarts),
+    /// refitted: the same zoom means something else on the other axis.
+    pub fn set_axis(&mut self, k: crate::timeline::AxisKind) {
+        self.persisted.axis = Some(k);
+        if let Some(d) = &mut self.doc {
+            d.timeline.set_axis(k);
+            self.timeline.refit();
+        }
+    }
+
+    /// `[`/`]`: the previous/next invocation, its band zoomed to fill the
+    /// time view.
     fn step_invocation(&mut self, delta: i64) {
         let Some(d) = &self.doc else { return };
         let n = d.analysis.invocations.len() as i64;
@@ -374,7 +393,9 @@ impl App {
             .invocation
             .map(|i| i as i64)
             .unwrap_or(if delta > 0 { -1 } else { n });
-        self.invocation = Some((cur + delta).clamp(0, n - 1) as usize);
+        let k = (cur + delta).clamp(0, n - 1) as usize;
+        self.invocation = Some(k);
+        self.timeline.fit_band(&d.timeline, k);
     }
 
     /// Apply one intent as if a view had pushed it (tests drive the time
@@ -405,6 +426,7 @@ impl App {
                     self.diff.show_invocations(left, right);
                     self.view = View::Diff;
                 }
+                Intent::Axis(k) => self.set_axis(k),
                 Intent::Open(p) => self.open(p),
                 Intent::OpenExecution { path, arn } => self.start_open(path, Some(arn), false),
                 Intent::DiffFile(p) => self.open_diff_side(p),

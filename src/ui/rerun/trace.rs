@@ -84,6 +84,9 @@ pub struct Trace {
     doc_gen: u64,
     /// Pan/zoom of the re-run's time view.
     pub view: TimelineView,
+    /// The time axis picked with the view's switch (kept across runs);
+    /// `None`: the default of each rebuilt layout.
+    axis: Option<crate::timeline::AxisKind>,
     /// Invocation the user picked in the time view (`None` follows the run).
     picked_invocation: Option<usize>,
     /// Operation the user clicked in the time view.
@@ -110,6 +113,7 @@ impl Trace {
                     },
                     clock: Some(clock),
                     view: std::mem::take(&mut self.view),
+                    axis: self.axis,
                     unfollowed: self.unfollowed,
                     dirty: true,
                     ..Trace::default()
@@ -291,6 +295,9 @@ impl Trace {
                 warnings: Vec::new(),
             };
             let mut doc = Doc::build(history, 0, None, None);
+            if let Some(k) = self.axis {
+                doc.timeline.set_axis(k);
+            }
             // The analysis cannot tell "still running", or "killed by
             // durable-lens at a divergence", from the rest.
             let labels = [
@@ -394,6 +401,13 @@ impl Trace {
                     self.picked = clicked.clone().or(self.picked.take());
                 }
                 crate::ui::Intent::Invocation(k) => self.picked_invocation = k,
+                crate::ui::Intent::Axis(k) => {
+                    self.axis = Some(k);
+                    if let Some(d) = self.doc.as_mut() {
+                        d.timeline.set_axis(k);
+                    }
+                    self.view.refit();
+                }
                 _ => {}
             }
         }

@@ -23,6 +23,7 @@ use crate::timeline::draw::{
     MARKER_LEFT_W, RULER_H,
 };
 use crate::timeline::lanes::{self, Folds};
+use crate::timeline::AxisKind;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Shape, Stroke, StrokeKind, Vec2};
 use std::collections::HashSet;
 
@@ -90,6 +91,31 @@ impl TimelineView {
         self.scroll_y = 0.0;
         self.expanded.clear();
         self.rows_key = None;
+    }
+
+    /// Fit again next frame (the axis changed), keeping the lane scroll.
+    pub fn refit(&mut self) {
+        self.fitted = false;
+    }
+
+    /// Zoom to invocation `k`'s band (`[`/`]`); without a band, fit all.
+    pub fn fit_band(&mut self, l: &TimelineLayout, k: usize) {
+        let Some(b) = l.bands.get(k).cloned().flatten() else {
+            self.fit(l);
+            return;
+        };
+        let min = ((l.t_max - l.t_min) / 1000.0).max(1e-6);
+        let (mut t0, mut t1) = (b.start, b.end);
+        if t1 - t0 < min {
+            let mid = (t0 + t1) / 2.0;
+            (t0, t1) = (mid - min / 2.0, mid + min / 2.0);
+        }
+        let vp = Viewport::fit_range(t0, t1, self.plot_w);
+        self.secs_per_px = vp.secs_per_px;
+        self.t_start = vp.t_start;
+        self.fitted = true;
+        // A zoom the user asked for: a window resize keeps it.
+        self.moved = true;
     }
 
     /// Fit everything (Home): the view follows window resizes again.
@@ -233,14 +259,6 @@ impl TimelineView {
     /// Largest `scroll_y`: the last lane's bottom at the plot's bottom.
     fn max_scroll(&self, rows: usize) -> f32 {
         (rows as f32 * LANE_H - self.plot_h).max(0.0)
-    }
-
-    fn x_of(&self, plot: Rect, t: f64) -> f32 {
-        plot.left() + ((t - self.t_start) / self.secs_per_px) as f32
-    }
-
-    fn t_of(&self, plot: Rect, x: f32) -> f64 {
-        self.t_start + (x - plot.left()) as f64 * self.secs_per_px
     }
 
     /// One frame of the time view. `collapsed` is the table's collapse
@@ -392,9 +410,11 @@ impl TimelineView {
                 2.0,
                 base.gamma_multiply(if b.selected { 0.9 } else { 0.45 }),
             );
-            if b.inferred {
-                // An inferred window is hatched: its edges are a guess.
-                hatch(&band_painter, head, text_color.gamma_multiply(0.25));
+            for &(h0, h1) in &b.hatched {
+                // The inferred part of a window is hatched: its edge is a guess.
+                let part =
+                    Rect::from_x_y_ranges(plot.left() + h0..=plot.left() + h1, head.y_range());
+                hatch(&band_painter, part, text_color.gamma_multiply(0.3));
             }
             if b.selected {
                 band_painter.rect_stroke(
@@ -424,7 +444,7 @@ impl TimelineView {
             }
         }
 
-        self.paint_ruler(&painter, rect, plot, weak, grid);
+        self.paint_axis(&painter, rect, plot, band_row, &dl, weak, grid);
 
         let label_col = Rect::from_min_max(
             Pos2::new(rect.left(), plot.top()),
@@ -647,22 +667,73 @@ impl TimelineView {
         .on_hover_text(
             "Show every invocation's replay | execution switches, not only the selected one's",
         );
+        // The axis switch (C), in the ruler row's corner.
+        let axis_btn = Rect::from_min_size(
+            Pos2::new(rect.left() + 2.0, rect.top()),
+            Vec2::new(78.0, RULER_H),
+        );
+        let kind = l.axis.kind;
+        let clicked = ui
+            .put(
+                axis_btn,
+                egui::Button::new(
+                    egui::RichText::new(format!("⏱ {}", kind.name())).size(10.0),
+                )
+                .small()
+                .selected(kind == AxisKind::Compressed),
+            )
+            .on_hover_text(
+                "Time axis (C): real time, or compressed — each idle gap between invocations shrunk to one width with a break mark saying what it was and how long",
+            )
+            .clicked();
+        if clicked {
+            intents.push(Intent::Axis(kind.other()));
+        }
         if overflow {
             painter.text(
-                Pos2::new(rect.left() + 4.0, rect.top() + 2.0),
+                Pos2::new(axis_btn.right() + 4.0, rect.top() + 2.0),
                 Align2::LEFT_TOP,
                 format!(
-                    "lanes {}–{} of {}",
+                    "{}–{}/{} lanes",
                     first + 1,
                     (first + count).min(l.lanes.len()),
                     l.lanes.len()
                 ),
-                small.clone(),
+                FontId::proportional(10.0),
                 weak,
             );
         }
         painter.vline(plot.left(), rect.y_range(), Stroke::new(1.0, grid));
 
+        // A click on a band's header selects its invocation.
+        if resp.clicked() {
+            if let Some(h) = hover.filter(|h| band_row.contains(*h)) {
+                if let Some(b) = dl
+                    .bands
+                    .iter()
+                    .rev()
+                    .find(|b| h.x >= plot.left() + b.x && h.x <= plot.left() + b.x + b.width)
+                {
+                    intents.push(Intent::Invocation(Some(b.invocation)));
+                }
+            }
+        }
+        if hovered.is_none() {
+            // Over a break: what the gap was and how long.
+            if let Some(h) = hover.filter(|h| h.y >= rect.top() && h.x >= plot.left()) {
+                if let Some(g) = dl
+                    .breaks
+                    .iter()
+                    .find(|b| h.x >= plot.left() + b.x && h.x <= plot.left() + b.x + b.width)
+                    .and_then(|b| l.axis.gaps.get(b.gap))
+                {
+                    let text = g.label();
+                    resp.clone().on_hover_ui_at_pointer(|ui| {
+                        ui.label(text);
+                    });
+                }
+            }
+        }
         if let Some(s) = hovered {
             // A run may hold a million operations: count them, list a few.
             let count = dl.ops_iter(l, s).count();
@@ -694,8 +765,10 @@ impl TimelineView {
                         "{}\n{}\ncovering +{} … +{}\n{open}",
                         lane.label,
                         sm.mix_text(),
-                        format_duration_micros((sm.start * 1e6).round() as i64),
-                        format_duration_micros((sm.end * 1e6).round() as i64),
+                        // Axis units back to seconds from the start: the
+                        // compressed axis shrinks the gaps between.
+                        format_duration_micros((l.axis.secs(sm.start) * 1e6).round() as i64),
+                        format_duration_micros((l.axis.secs(sm.end) * 1e6).round() as i64),
                     )
                 }
                 None if lane.op.is_some() && self.collapses_contexts => format!(
@@ -804,30 +877,22 @@ impl TimelineView {
         }
     }
 
-    fn paint_ruler(
+    /// The ruler's ticks and the compressed axis's break marks, from the
+    /// draw list (the core's axis decides where each time goes).
+    #[allow(clippy::too_many_arguments)]
+    fn paint_axis(
         &self,
         painter: &egui::Painter,
         rect: Rect,
         plot: Rect,
+        band_row: Rect,
+        dl: &crate::timeline::DrawList,
         weak: Color32,
         grid: Color32,
     ) {
-        // A "nice" tick step (1, 2, 5 × 10^k seconds) about every 110 px.
-        let target = self.secs_per_px * 110.0;
-        let mut step = 10f64.powf(target.log10().floor());
-        for m in [1.0, 2.0, 5.0, 10.0] {
-            if step * m >= target {
-                step *= m;
-                break;
-            }
-        }
-        let t_end = self.t_of(plot, plot.right());
-        let mut t = (self.t_start / step).floor() * step;
         let ruler_p = painter.with_clip_rect(Rect::from_x_y_ranges(plot.x_range(), rect.y_range()));
-        let mut guard = 0;
-        while t <= t_end && guard < 200 {
-            guard += 1;
-            let x = self.x_of(plot, t);
+        for t in &dl.ticks {
+            let x = plot.left() + t.x;
             ruler_p.vline(x, rect.top()..=rect.top() + RULER_H, Stroke::new(1.0, weak));
             ruler_p.vline(
                 x,
@@ -837,11 +902,39 @@ impl TimelineView {
             ruler_p.text(
                 Pos2::new(x + 3.0, rect.top()),
                 Align2::LEFT_TOP,
-                format!("+{}", format_duration_micros((t * 1e6).round() as i64)),
+                &t.label,
                 FontId::proportional(10.0),
                 weak,
             );
-            t += step;
+        }
+        for b in &dl.breaks {
+            let x0 = plot.left() + b.x;
+            let r = Rect::from_x_y_ranges(x0..=x0 + b.width, rect.top()..=plot.bottom());
+            ruler_p.rect_filled(r, 0.0, weak.gamma_multiply(0.12));
+            // A narrow break (many invocations) is one zigzag, not two.
+            let edges = if b.width < 16.0 {
+                vec![r.center().x]
+            } else {
+                vec![r.left(), r.right()]
+            };
+            for edge in edges {
+                let mut pts = Vec::new();
+                let mut y = r.top();
+                let mut left = true;
+                while y < r.bottom() {
+                    pts.push(Pos2::new(edge + if left { -2.0 } else { 2.0 }, y));
+                    left = !left;
+                    y += 4.0;
+                }
+                ruler_p.add(Shape::line(pts, Stroke::new(0.8, weak)));
+            }
+            ruler_p.with_clip_rect(r.intersect(band_row)).text(
+                Pos2::new(r.center().x, band_row.center().y),
+                Align2::CENTER_CENTER,
+                &b.text,
+                FontId::proportional(11.0),
+                weak,
+            );
         }
     }
 
