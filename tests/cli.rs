@@ -597,3 +597,51 @@ fn arn_labels_only_arns() {
     let j = run_json(&["inspect", "--json", "--execution", "98aa9b3a", &p], 0);
     assert_eq!(j["executions"][0]["arn"], arn);
 }
+
+#[test]
+fn diff_of_two_failed_executions_shows_both_failures_even_when_consistent() {
+    // Two records of one failed run: the same operations, both FAILED.
+    let (a, b) = (
+        fixture("python-sdk-cases/exhausted.history.json"),
+        fixture("python-sdk-cases/exhausted.store.json"),
+    );
+    let store: Value =
+        serde_json::from_str(&std::fs::read_to_string(&b).unwrap()).expect("store JSON");
+    // The file's own error: the store's Result carries the execution error.
+    let raw = store.to_string();
+    let message = "card declined (attempt 2)";
+    assert!(raw.contains(message), "the fixture holds the error text");
+    let v = run_json(&["diff", "--json", &a, &b], 0);
+    assert_eq!(v["consistent"], true);
+    for side in ["left_outcome", "right_outcome"] {
+        assert_eq!(v[side]["status"], "FAILED", "{side}: {v}");
+        assert!(
+            v[side]["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(message)),
+            "{side}: {v}"
+        );
+    }
+    let o = run(&["diff", &a, &b]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches(message).count(), 2, "{text}");
+    assert!(text.contains("both sides failed"), "{text}");
+}
+
+#[test]
+fn diff_names_a_removed_operation_and_keeps_the_positional_message() {
+    let f = fixture("python-sdk-cases/removed-operation.history.json");
+    let o = run(&["diff", &format!("{f}@1"), &format!("{f}@2")]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    // The SDK's text names the removed step and what the code called.
+    assert!(text.contains(
+        "Replay consistency violation: Expected operation 'audit-log' of type STEP at position 2, but found operation 'settle' of type WAIT"
+    ), "{text}");
+    assert!(
+        text.contains("'audit-log' was removed; the code goes on with 'settle'"),
+        "{text}"
+    );
+    assert!(!text.contains("missing"), "{text}");
+}

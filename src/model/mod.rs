@@ -384,6 +384,17 @@ impl Operation {
     }
 }
 
+/// What an unnamed operation is to its parent, for its label: the callback
+/// and the submitter of a wait-for-callback, else its type.
+pub fn role_word(op: &Operation, parent: &Operation) -> String {
+    let in_wait_for_callback = parent.sub_type.as_deref() == Some("WaitForCallback");
+    match op.op_type {
+        OpType::Callback => "callback".into(),
+        OpType::Step if in_wait_for_callback => "submitter".into(),
+        t => t.as_str().to_ascii_lowercase(),
+    }
+}
+
 /// One run of the handler (one Lambda invocation).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Invocation {
