@@ -83,6 +83,9 @@ fn side(spec: &SideSpec) -> Result<Side> {
 
 pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> {
     let (ls, rs) = (parse_side(left)?, parse_side(right)?);
+    if crate::load::is_stdin(&ls.file) && crate::load::is_stdin(&rs.file) {
+        bail!("standard input ('-') can be one side of a diff, not both: it is read once");
+    }
     let allow_progress = ls.invocation.is_some() && rs.invocation.is_some();
     let (lside, rside) = (side(&ls)?, side(&rs)?);
     let (l, r) = (&lside.seq, &rside.seq);

@@ -28,7 +28,7 @@ mod store;
 mod top;
 
 pub use error::LoadError;
-pub use input::file_type_name;
+pub use input::{file_type_name, is_stdin};
 pub use lens::{to_lens_json, write_lens_json, LENS_VERSION};
 pub use pages::{continues, event_id_span, load_pages};
 
@@ -90,6 +90,25 @@ pub fn load_path_selected(
     path: &Path,
     opts: &LoadOptions,
 ) -> Result<(History, Option<usize>), LoadError> {
+    if input::is_stdin(path) {
+        let file = input::STDIN_NAME;
+        let bytes = input::read_stdin()?;
+        if bytes.starts_with(sqlite::MAGIC) {
+            return Err(LoadError::NeedsPath {
+                file: file.to_string(),
+                format: Format::PythonStoreSqlite,
+            });
+        }
+        check_cancel(opts, file)?;
+        let mut h = build_parsed(file, parse_bytes(file, &bytes)?)?;
+        let mut number = None;
+        if let Some(sel) = &opts.execution {
+            let i = pick_execution(file, sel, &h.executions)?;
+            h.executions = vec![h.executions.swap_remove(i)];
+            number = Some(i + 1);
+        }
+        return Ok((h, number));
+    }
     let file = path.display().to_string();
     let meta = input::check(path)?;
     if meta.is_dir() {
@@ -168,6 +187,13 @@ pub fn list_store_with(
     path: &Path,
     opts: &LoadOptions,
 ) -> Result<Vec<ExecutionSummary>, LoadError> {
+    if input::is_stdin(path) {
+        return Ok(load_path_with(path, opts)?
+            .executions
+            .iter()
+            .map(summary_of)
+            .collect());
+    }
     let meta = input::check(path)?;
     if meta.is_dir() {
         return folder::list(path);
