@@ -26,7 +26,7 @@ pub use output::Style;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// With no subcommand: open this history in the desktop app (default: a bundled sample).
+    /// With no subcommand: open this history in the desktop app (none: the bundled sample on a first run, else the start panel with recent files).
     pub file: Option<PathBuf>,
 }
 

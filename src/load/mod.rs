@@ -70,8 +70,21 @@ pub struct ExecutionSummary {
     pub status: Option<String>,
     pub start: Option<Ts>,
     pub end: Option<Ts>,
-    /// `None` when listing did not read the operations (SQLite).
+    /// `None` when listing could not count the operations (a row whose
+    /// `data` is not JSON).
     pub operation_count: Option<usize>,
+    /// The execution's error type, when it failed with one.
+    pub error_type: Option<String>,
+}
+
+impl ExecutionSummary {
+    /// Failed with an SDK non-determinism error (`NonDeterministicExecutionError`,
+    /// or the Python SDK's dotted path to it).
+    pub fn nondeterministic(&self) -> bool {
+        self.error_type
+            .as_deref()
+            .is_some_and(|t| t.ends_with("NonDeterministicExecutionError"))
+    }
 }
 
 /// Load a file or folder; the format is detected from the content.
@@ -251,6 +264,7 @@ pub(crate) fn summary_of(e: &Execution) -> ExecutionSummary {
         start: e.start,
         end: e.end,
         operation_count: Some(e.operations.len()),
+        error_type: e.error.as_ref().and_then(|x| x.error_type.clone()),
     }
 }
 

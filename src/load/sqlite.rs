@@ -123,7 +123,15 @@ fn list_rows(
     let place = "table executions";
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT durable_execution_arn, function_name, execution_name, status, start_timestamp, end_timestamp \
+            // Counted and read by SQLite's own JSON functions, so listing
+            // stays one pass over the rows without a JSON parse of ours;
+            // a `data` that is not JSON counts as unknown, never an error.
+            // The EXECUTION operation is not counted, as loaders do not.
+            "SELECT durable_execution_arn, function_name, execution_name, status, start_timestamp, end_timestamp, \
+             CASE WHEN json_valid(data) AND json_type(data, '$.Operations') = 'array' THEN \
+               (SELECT count(*) FROM json_each(data, '$.Operations') \
+                WHERE json_extract(value, '$.Type') IS NOT 'EXECUTION') END, \
+             CASE WHEN json_valid(data) THEN json_extract(data, '$.Result.Error.ErrorType') END \
              FROM executions {ORDER}"
         ))
         .map_err(|e| map_err(path, place, e))?;
@@ -150,7 +158,11 @@ fn list_rows(
             status: text(get(3)),
             start: stamp(get(4)),
             end: stamp(get(5)),
-            operation_count: None,
+            operation_count: match get(6) {
+                ValueRef::Integer(n) => usize::try_from(n).ok(),
+                _ => None,
+            },
+            error_type: text(get(7)),
         });
     }
     Ok(out)

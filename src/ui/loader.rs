@@ -51,6 +51,7 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
             let rows = list
                 .into_iter()
                 .map(|s| StoreRow {
+                    nondeterministic: s.nondeterministic(),
                     arn: s.arn,
                     function_name: s.function_name.unwrap_or_default(),
                     name: s.name.unwrap_or_default(),

@@ -5,7 +5,7 @@
 use super::jobs::StoreRow;
 use super::Intent;
 use crate::model::format_duration_micros;
-use egui::{Align, Layout, Sense};
+use egui::{Align, Layout, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 use std::path::PathBuf;
 
@@ -185,6 +185,16 @@ impl PickerView {
                             .map(super::style::status_icon)
                             .unwrap_or("…");
                         ui.label(format!("{icon} {}", r.status));
+                        if r.nondeterministic {
+                            let c = super::style::status_color(
+                                crate::model::OpStatus::Failed,
+                                ui.visuals().dark_mode,
+                            );
+                            ui.label(RichText::new("non-deterministic").color(c))
+                                .on_hover_text(
+                                    "Failed with the SDK's NonDeterministicExecutionError: the code no longer replays this history",
+                                );
+                        }
                     });
                     row.col(|ui| {
                         ui.label(r.start.map(|t| t.to_iso()).unwrap_or_default());

@@ -87,6 +87,10 @@ impl App {
                         self.filter.clear();
                         resp.surrender_focus();
                     }
+                    if let Some(n) = self.table.match_count() {
+                        let noun = if n == 1 { "match" } else { "matches" };
+                        ui.weak(format!("{n} {noun}"));
+                    }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let theme = if self.persisted.dark {
@@ -187,8 +191,10 @@ impl App {
                         ui.weak("· invocation boundaries inferred");
                     }
                     if !d.history.warnings.is_empty() {
-                        ui.label(format!("⚠ {} warnings", d.history.warnings.len()))
-                            .on_hover_text(d.history.warnings.join("\n"));
+                        let n = d.history.warnings.len();
+                        let noun = if n == 1 { "warning" } else { "warnings" };
+                        ui.label(format!("⚠ {n} {noun}"))
+                            .on_hover_text(&d.warnings_hover);
                     }
                 } else if self.show_picker {
                     ui.weak("Pick an execution to open it.");
@@ -305,8 +311,10 @@ impl App {
                     new_inv = Some(self.invocation.map(|i| (i + 1).min(n - 1)).unwrap_or(0));
                 }
                 if ui
-                    .selectable_label(self.invocation.is_none(), "none")
-                    .on_hover_text("Show no invocation's replay")
+                    .selectable_label(self.invocation.is_none(), "all invocations")
+                    .on_hover_text(
+                        "Show every invocation at once: no single invocation's replayed / executed marks",
+                    )
                     .clicked()
                 {
                     new_inv = None;

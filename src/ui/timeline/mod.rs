@@ -33,6 +33,9 @@ pub struct TimelineView {
     plot_h: f32,
     /// The scrollbar's track last frame, when the lanes did not fit.
     scrollbar: Option<Rect>,
+    /// The table's filter: per operation, whether it matched; the others
+    /// are dimmed. `None` with no filter.
+    pub dim: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 impl Default for TimelineView {
@@ -46,6 +49,7 @@ impl Default for TimelineView {
             plot_w: 600.0,
             plot_h: 200.0,
             scrollbar: None,
+            dim: None,
         }
     }
 }
@@ -309,6 +313,24 @@ impl TimelineView {
             let y0 = lane_y(s.lane);
             let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
             let r = self.paint_span(&plot_painter, doc, plot, lane_rect, s, dark);
+            if let Some(m) = &self.dim {
+                let op = match s.kind {
+                    SpanKind::Single(si) => l
+                        .lanes
+                        .get(s.lane)
+                        .and_then(|ln| ln.spans.get(si))
+                        .map(|x| x.op),
+                    _ => None,
+                };
+                if !op.is_some_and(|o| m.get(o).copied().unwrap_or(false)) {
+                    // Not found by the filter: veiled, still in place.
+                    plot_painter.rect_filled(
+                        r.expand(1.0),
+                        0.0,
+                        ui.visuals().panel_fill.gamma_multiply(0.75),
+                    );
+                }
+            }
             if let Some(h) = hover {
                 if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
                     // Later shapes are on top; the selected one is last.
