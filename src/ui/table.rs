@@ -321,7 +321,11 @@ impl TableView {
                         });
                         row.col(|ui| {
                             let c = style::status_color(o.status, dark);
-                            let c = if weak { c.gamma_multiply(0.6) } else { c };
+                            let c = if weak {
+                                style::muted_status(c, dark)
+                            } else {
+                                c
+                            };
                             ui.label(RichText::new(style::status_label(o.status)).color(c));
                         });
                         row.col(|ui| {

@@ -191,7 +191,6 @@ impl App {
         self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| {
             loader::open(jc, p, arn)
         }));
-        self.remember(&path);
     }
 
     /// Load another file as the right side of the diff.
