@@ -11,7 +11,8 @@
 
 use super::App;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, SystemTime};
 
 /// How often the file is looked at.
@@ -57,17 +58,22 @@ impl Stamp {
 struct Watcher {
     changes: mpsc::Receiver<()>,
     _stop: mpsc::Sender<()>,
+    /// Set once the thread has taken its first look (its baseline).
+    ready: Arc<AtomicBool>,
 }
 
 impl Watcher {
     fn spawn(path: PathBuf, repaint: Option<egui::Context>) -> Watcher {
         let (tx, changes) = mpsc::channel();
         let (stop, stop_rx) = mpsc::channel::<()>();
+        let ready = Arc::new(AtomicBool::new(false));
+        let ready_t = ready.clone();
         std::thread::Builder::new()
             .name("follow".into())
             .spawn(move || {
                 // The file as it was when it was (re)loaded.
                 let mut loaded = Stamp::of(&path);
+                ready_t.store(true, Ordering::Release);
                 let mut pending: Option<Stamp> = None;
                 // Wakes every look, or at once when the watcher is dropped.
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(EVERY) {
@@ -94,6 +100,7 @@ impl Watcher {
         Watcher {
             changes,
             _stop: stop,
+            ready,
         }
     }
 }
@@ -109,6 +116,13 @@ pub struct Follow {
 }
 
 impl Follow {
+    /// The watcher has taken its first look: changes from now on are seen.
+    pub fn watching(&self) -> bool {
+        self.watcher
+            .as_ref()
+            .is_some_and(|w| w.ready.load(Ordering::Acquire))
+    }
+
     /// Start following `path` from how it is now (or stop, with `None`):
     /// after a load by hand, the watcher starts over from the new file.
     fn watch(&mut self, path: Option<&Path>, repaint: Option<&egui::Context>) {
