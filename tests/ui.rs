@@ -857,7 +857,10 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
     // what it reports.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !h.state().follow.watching() {
-        assert!(std::time::Instant::now() < deadline, "the watcher never looked");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watcher never looked"
+        );
         std::thread::yield_now();
     }
     // (The grown file is longer, so the change shows even where times are coarse.)

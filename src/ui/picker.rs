@@ -140,7 +140,7 @@ impl PickerView {
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(Column::initial(160.0).clip(true))
             .column(Column::initial(220.0).clip(true))
-            .column(Column::initial(110.0).clip(true))
+            .column(Column::initial(230.0).clip(true))
             .column(Column::initial(200.0).clip(true))
             .column(Column::initial(80.0).clip(true))
             .column(Column::remainder().at_least(60.0))
