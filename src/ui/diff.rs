@@ -508,8 +508,13 @@ impl DiffView {
                     .collect();
                 let side = |s: Option<usize>, seq: &Vec<SeqOp>| s.and_then(|x| seq.get(x)).cloned();
                 let (ls, rs) = (side(d.left, l), side(d.right, r));
+                // After a removal or an insertion the two sides' positions differ.
+                let moved = match d.right_position {
+                    Some(rp) if d.left.is_some() && rp != d.position => format!("→{rp}"),
+                    _ => String::new(),
+                };
                 row.col(|ui| {
-                    ui.label(pos.join("."));
+                    ui.label(format!("{}{moved}", pos.join(".")));
                 });
                 seq_cols(&mut row, ls.as_ref(), d.depth, dark);
                 row.col(|ui| {
