@@ -708,11 +708,18 @@ fn an_operation_removed_from_the_code_is_one_removal_not_a_mismatch_and_an_extra
         assert_eq!(v.position, pos, "{rel}");
         assert_eq!(v.expected.as_ref().unwrap().op_type.as_str(), expected_type);
         assert_eq!(v.found.as_ref().unwrap().op_type.as_str(), found_type);
-        assert!(
-            v.to_string().starts_with(&format!(
-                "Replay consistency violation: Expected operation '{removed}' of type {expected_type} at position {pos}, but found operation "
-            )),
-            "{rel}: {v}"
+        // Python names what the code called; JS only its type.
+        let found = if rel.starts_with("python") {
+            format!("operation '{goes_on}' of type {found_type}")
+        } else {
+            format!("an operation of type {found_type}")
+        };
+        assert_eq!(
+            v.to_string(),
+            format!(
+                "Replay consistency violation: Expected operation '{removed}' of type {expected_type} at position {pos}, but found {found}"
+            ),
+            "{rel}"
         );
         assert_eq!(
             v.edit.as_ref().map(|e| e.to_string()),
@@ -759,4 +766,43 @@ fn a_renamed_step_is_still_a_name_mismatch_in_place() {
     );
     assert_eq!(r.violations.len(), 1);
     assert!(r.violations[0].edit.is_none());
+}
+
+#[test]
+fn the_same_removal_read_the_other_way_is_an_insertion() {
+    for rel in [
+        "python-sdk-cases/removed-operation.history.json",
+        "js-sdk-cases/removed-operation.history.json",
+    ] {
+        let (e, a) = load_one(rel);
+        let (first, second) = (
+            invocation_sequence(&e, &a, 0),
+            invocation_sequence(&e, &a, 1),
+        );
+        let r = diff(
+            &second,
+            &first,
+            DiffOptions {
+                allow_progress: true,
+            },
+        );
+        let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            [RowKind::Same, RowKind::Inserted, RowKind::Same],
+            "{rel}"
+        );
+        // The recording's own names: the step at position 2 and the wait after it.
+        let root: Vec<_> = e
+            .operations
+            .iter()
+            .filter(|o| o.parent_id.is_none())
+            .collect();
+        let (added, next) = (root[1].name.clone().unwrap(), root[2].name.clone().unwrap());
+        assert_eq!(
+            r.violations[0].edit.as_ref().map(|x| x.to_string()),
+            Some(format!("'{added}' was added before '{next}'")),
+            "{rel}"
+        );
+    }
 }

@@ -229,6 +229,23 @@ fn positional(l: &Side, r: &Side, p: &Pair, row: usize) -> Violation {
         }
         (None, None) => unreachable!("a pair has a side"),
     };
+    // An operation the SDK named only by type: say only that.
+    let unnamed = |s: Option<OpSig>, known: bool| {
+        s.map(|mut s| {
+            if !known {
+                s.name = None;
+                s.sub_type = None;
+            }
+            s
+        })
+    };
+    let found_known = p.right.is_none_or(|b| !r.seq[b].only_type_known)
+        && !matches!((p.left, p.right), (Some(_), None) if found_guessed(r, p, position));
+    let expected_known = p.left.is_none_or(|a| !l.seq[a].only_type_known);
+    let (expected, found) = (
+        unnamed(expected, expected_known),
+        unnamed(found, found_known),
+    );
     Violation {
         kind: p.kind,
         row,
@@ -238,6 +255,15 @@ fn positional(l: &Side, r: &Side, p: &Pair, row: usize) -> Violation {
         found,
         edit: p.edit.clone(),
     }
+}
+
+/// Whether what the right side has at `position` (beside a left-only
+/// operation) is one the SDK named only by type.
+fn found_guessed(r: &Side, p: &Pair, position: u32) -> bool {
+    r.members(p.groups.1)
+        .binary_search_by_key(&position, |&i| r.seq[i].position)
+        .ok()
+        .is_some_and(|k| r.seq[r.members(p.groups.1)[k]].only_type_known)
 }
 
 /// Align the members of two groups (either may be absent).
@@ -261,6 +287,15 @@ fn align(l: &Side, lg: Option<usize>, r: &Side, rg: Option<usize>, deadline: Ins
     }
     let mut out = Vec::with_capacity(lm.len().max(rm.len()));
     let sig_l = |k: usize| l.seq[lm[k]].label.clone();
+    // The label of an aligned pair: the side that knows the name (an
+    // operation the SDK named only by type carries the recorded name).
+    let pair_label = |(o, n): (usize, usize)| {
+        if l.seq[lm[o]].only_type_known {
+            r.seq[rm[n]].label.clone()
+        } else {
+            l.seq[lm[o]].label.clone()
+        }
+    };
     for (k, op) in ops.iter().enumerate() {
         let goes_on = next_equal[k];
         let one_left = |out: &mut Vec<Pair>, a: usize| {
@@ -276,7 +311,7 @@ fn align(l: &Side, lg: Option<usize>, r: &Side, rg: Option<usize>, deadline: Ins
                 edit: Some(Edit {
                     kind: EditKind::Removed,
                     op: sig_l(a),
-                    next: goes_on.map(|(o, _)| sig_l(o)),
+                    next: goes_on.map(pair_label),
                 }),
                 groups: (lg, rg),
             });
@@ -294,7 +329,7 @@ fn align(l: &Side, lg: Option<usize>, r: &Side, rg: Option<usize>, deadline: Ins
                 edit: Some(Edit {
                     kind: EditKind::Inserted,
                     op: r.seq[rm[b]].label.clone(),
-                    next: goes_on.map(|(o, _)| sig_l(o)),
+                    next: goes_on.map(pair_label),
                 }),
                 groups: (lg, rg),
             });
@@ -376,4 +411,84 @@ fn keys<'a>(l: &Side<'a>, lm: &[usize], r: &Side<'a>, rm: &[usize]) -> (Vec<u32>
         }
     }
     (lk, rk)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{diff, CtxPath, DiffOptions, RowKind, SeqOp};
+    use crate::model::{OpSig, OpType};
+
+    fn root_seq(names: &[String]) -> Vec<SeqOp> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| SeqOp {
+                context: CtxPath::default(),
+                position: i as u32 + 1,
+                depth: 0,
+                sig: OpSig {
+                    name: Some(n.clone()),
+                    op_type: OpType::Step,
+                    sub_type: Some("Step".into()),
+                },
+                status: None,
+                result: None,
+                op: Some(i),
+                only_type_known: false,
+                label: n.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_removal_and_an_insertion_in_one_context_are_each_one_edit() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let left = root_seq(&names(&["a", "b", "c", "d"]));
+        let right = root_seq(&names(&["a", "c", "x", "d"]));
+        let r = diff(&left, &right, DiffOptions::default());
+        let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                RowKind::Same,
+                RowKind::Removed,
+                RowKind::Same,
+                RowKind::Inserted,
+                RowKind::Same
+            ]
+        );
+        let edits: Vec<String> = r
+            .violations
+            .iter()
+            .filter_map(|v| v.edit.as_ref().map(|e| e.to_string()))
+            .collect();
+        assert_eq!(
+            edits,
+            [
+                "'b' was removed; the code goes on with 'c'",
+                "'x' was added before 'd'"
+            ]
+        );
+        // Positional, as replay met it: position 2 holds 'c' in the code.
+        assert_eq!(
+            r.violations[0].to_string(),
+            "Replay consistency violation: Expected operation 'b' of type STEP at position 2, but found operation 'c' of type STEP"
+        );
+    }
+
+    #[test]
+    fn two_unrelated_long_contexts_are_aligned_within_the_budget() {
+        // Nothing in common: the edit script is as long as it gets; the
+        // deadline stops refining and the rest is paired by position.
+        let n = 20_000;
+        let left = root_seq(&(0..n).map(|i| format!("l{i}")).collect::<Vec<_>>());
+        let right = root_seq(&(0..n).map(|i| format!("r{i}")).collect::<Vec<_>>());
+        let t = std::time::Instant::now();
+        let r = diff(&left, &right, DiffOptions::default());
+        let took = t.elapsed();
+        eprintln!("20,000 vs 20,000 unrelated: {took:?}");
+        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+        assert_eq!(r.rows.len(), n);
+        assert!(r.rows.iter().all(|x| x.kind == RowKind::NameMismatch));
+    }
 }

@@ -466,7 +466,16 @@ impl fmt::Display for Violation {
             _ => String::new(),
         };
         let pos = self.position;
+        // Named only by its type (the JS SDK's type mismatch says no more).
+        let only_type = |s: &OpSig| s.name.is_none() && s.sub_type.is_none();
         match (&self.expected, &self.found) {
+            (Some(e), Some(x)) if only_type(x) => write!(
+                f,
+                "Replay consistency violation: Expected operation {}{} at position {pos}{ctx}, but found an operation of type {}",
+                e.describe(),
+                sub(e),
+                x.op_type
+            ),
             (Some(e), Some(x)) => write!(
                 f,
                 "Replay consistency violation: Expected operation {}{} at position {pos}{ctx}, but found operation {}{}",
