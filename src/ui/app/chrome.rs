@@ -338,7 +338,7 @@ impl App {
                             let name = d
                                 .ops()
                                 .get(s.op)
-                                .map(|o| o.display_name().to_string())
+                                .map(|_| d.label(s.op).into_owned())
                                 .unwrap_or_default();
                             let ctx_label = d
                                 .analysis
@@ -387,12 +387,12 @@ fn outcome_text(d: &Doc, o: &crate::replay::Outcome) -> String {
         Outcome::Pending(ops) => {
             let names: Vec<String> = ops
                 .iter()
-                .filter_map(|&i| d.ops().get(i))
-                .map(|o| {
+                .filter_map(|&i| d.ops().get(i).map(|o| (i, o)))
+                .map(|(i, o)| {
                     format!(
                         "{} '{}'",
                         o.op_type.as_str().to_lowercase(),
-                        o.display_name()
+                        d.label(i)
                     )
                 })
                 .collect();

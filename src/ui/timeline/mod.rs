@@ -675,9 +675,9 @@ impl TimelineView {
                 status_c,
             );
             let label = if s.open {
-                format!("{} …", o.display_name())
+                format!("{} …", doc.label(s.op))
             } else {
-                o.display_name().to_string()
+                doc.label(s.op).into_owned()
             };
             p.text(
                 Pos2::new(a + LABEL_INSET, r.center().y),

@@ -28,7 +28,7 @@ pub fn show(
         ));
         for &op in ops.iter().take(RUN_NAMES) {
             if let Some(o) = all.get(op) {
-                ui.label(format!("{} · {}", o.display_name(), o.op_type));
+                ui.label(format!("{} · {}", doc.label(op), o.op_type));
             }
         }
         if count > ops.len() {
@@ -45,7 +45,7 @@ pub fn show(
     };
     ui.strong(format!(
         "{}  ({})",
-        o.display_name(),
+        doc.label(op),
         doc.position_label(op)
     ));
     ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
