@@ -1,7 +1,8 @@
-//! Consistency and diff: align two operation sequences per context by
-//! position and report what replay would reject (type, subtype or name
-//! mismatches, missing and extra operations) apart from what it accepts but a
-//! user wants to see (changed status, changed results as a JSON diff).
+//! Consistency and diff: align two operation sequences context by context
+//! (an edit script, see `align`) and report what replay would reject (type,
+//! subtype or name mismatches, removed, added, missing and extra
+//! operations) apart from what it accepts but a user wants to see (changed
+//! status, changed results as a JSON diff).
 //!
 //! Sequences are keyed by context *position* paths, never by ids, so a Python
 //! and a JS run of the same handler compare equal.
