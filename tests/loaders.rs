@@ -603,7 +603,11 @@ fn sqlite_store_lists_from_indexed_columns_and_loads_rows() {
             (n, nd)
         })
         .collect();
-    let listed: Vec<(usize, bool)> = list
+    // The plain listing reads only the indexed columns; the detailed one
+    // (the app's picker) counts.
+    assert!(list.iter().all(|s| s.operation_count.is_none()));
+    let detailed = durable_lens::load::list_store_detailed_with(&db, &Default::default()).unwrap();
+    let listed: Vec<(usize, bool)> = detailed
         .iter()
         .map(|s| (s.operation_count.unwrap(), s.nondeterministic()))
         .collect();

@@ -1236,7 +1236,7 @@ fn the_sqlite_picker_counts_operations_and_flags_non_determinism() {
     let h = harness(app_with(&db));
     assert!(h.state().show_picker);
     // What each execution really holds, by loading it.
-    let list = durable_lens::load::list_store(&db).unwrap();
+    let list = durable_lens::load::list_store_detailed_with(&db, &Default::default()).unwrap();
     for s in &list {
         let arn = &s.arn;
         let n = durable_lens::load::load_store_execution(&db, arn)

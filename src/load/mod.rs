@@ -70,10 +70,11 @@ pub struct ExecutionSummary {
     pub status: Option<String>,
     pub start: Option<Ts>,
     pub end: Option<Ts>,
-    /// `None` when listing could not count the operations (a row whose
-    /// `data` is not JSON).
+    /// `None` when listing did not count the operations (a SQLite store's
+    /// plain listing; see [`list_store_detailed_with`]), or could not.
     pub operation_count: Option<usize>,
-    /// The execution's error type, when it failed with one.
+    /// The execution's error type, when it failed with one (`None` where
+    /// the listing did not read it, as `operation_count`).
     pub error_type: Option<String>,
 }
 
@@ -215,6 +216,23 @@ pub fn list_store_with(
         return sqlite::list(path, opts);
     }
     Ok(load_path(path)?.executions.iter().map(summary_of).collect())
+}
+
+/// [`list_store_with`], also with every execution's operation count and
+/// error type (what the app's picker shows). A SQLite store then reads
+/// every row's `data` (with SQLite's JSON functions), which the plain
+/// listing avoids; folder stores and files already have them.
+pub fn list_store_detailed_with(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<ExecutionSummary>, LoadError> {
+    if !input::is_stdin(path)
+        && input::check(path)?.is_file()
+        && sqlite::read_header(path)?.starts_with(sqlite::MAGIC)
+    {
+        return sqlite::list_detailed(path, opts);
+    }
+    list_store_with(path, opts)
 }
 
 /// One execution of a store by ARN.

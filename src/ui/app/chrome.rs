@@ -388,13 +388,7 @@ fn outcome_text(d: &Doc, o: &crate::replay::Outcome) -> String {
             let names: Vec<String> = ops
                 .iter()
                 .filter_map(|&i| d.ops().get(i).map(|o| (i, o)))
-                .map(|(i, o)| {
-                    format!(
-                        "{} '{}'",
-                        o.op_type.as_str().to_lowercase(),
-                        d.label(i)
-                    )
-                })
+                .map(|(i, o)| format!("{} '{}'", o.op_type.as_str().to_lowercase(), d.label(i)))
                 .collect();
             if names.is_empty() {
                 "⏸ pending".into()

@@ -43,11 +43,7 @@ pub fn show(
         Some(us) => format!("+{}", format_duration_micros(us)),
         None => INVALID_TIME.to_string(),
     };
-    ui.strong(format!(
-        "{}  ({})",
-        doc.label(op),
-        doc.position_label(op)
-    ));
+    ui.strong(format!("{}  ({})", doc.label(op), doc.position_label(op)));
     ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
     if let Some(t) = o.start {
         ui.label(format!("start {}", rel(t)));
