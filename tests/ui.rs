@@ -1065,6 +1065,25 @@ fn a_wait_shows_its_scheduled_duration_and_when_it_fired() {
         "wait note"
     );
     assert!(!has_label_containing(&h, "No result recorded"));
+    // The JS runner skips time: the wait fired long before it was due
+    // (its WaitSucceeded event precedes the ScheduledEndTimestamp).
+    let succeeded = events["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["EventType"] == "WaitSucceeded")
+        .unwrap();
+    let (fired, due) = (
+        succeeded["EventTimestamp"].as_str().unwrap(),
+        started["WaitStartedDetails"]["ScheduledEndTimestamp"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(
+        fired < due,
+        "{fired} < {due}: ISO times of one zone sort as text"
+    );
+    assert!(has_label_containing(&h, "did not really elapse"));
 }
 
 #[test]

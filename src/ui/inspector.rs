@@ -236,6 +236,12 @@ pub fn wait_note(o: &crate::model::Operation, t0: i64) -> String {
     };
     let done = matches!(o.status, OpStatus::Succeeded);
     match (done, o.end, o.scheduled_end) {
+        // Fired before it was due: a local runner skipping time.
+        (true, Some(e), Some(due)) if e.micros_until(due).is_some_and(|us| us > 1_000) => format!(
+            "{what}; fired at +{}, before it was due (+{}): the local runner skipped the time, it did not really elapse.",
+            format_span(Ts(t0), e),
+            format_span(Ts(t0), due)
+        ),
         (true, Some(e), _) => format!("{what}; fired at +{}.", format_span(Ts(t0), e)),
         (true, None, _) => format!("{what}; fired (time not recorded)."),
         (false, _, Some(due)) if o.status.is_terminal() => format!(
