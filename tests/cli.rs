@@ -597,3 +597,201 @@ fn arn_labels_only_arns() {
     let j = run_json(&["inspect", "--json", "--execution", "98aa9b3a", &p], 0);
     assert_eq!(j["executions"][0]["arn"], arn);
 }
+
+#[test]
+fn diff_of_two_failed_executions_shows_both_failures_even_when_consistent() {
+    // Two records of one failed run: the same operations, both FAILED.
+    let (a, b) = (
+        fixture("python-sdk-cases/exhausted.history.json"),
+        fixture("python-sdk-cases/exhausted.store.json"),
+    );
+    let store: Value =
+        serde_json::from_str(&std::fs::read_to_string(&b).unwrap()).expect("store JSON");
+    // The file's own error: the store's Result carries the execution error.
+    let raw = store.to_string();
+    let message = "card declined (attempt 2)";
+    assert!(raw.contains(message), "the fixture holds the error text");
+    let v = run_json(&["diff", "--json", &a, &b], 0);
+    assert_eq!(v["consistent"], true);
+    for side in ["left_outcome", "right_outcome"] {
+        assert_eq!(v[side]["status"], "FAILED", "{side}: {v}");
+        assert!(
+            v[side]["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(message)),
+            "{side}: {v}"
+        );
+    }
+    let o = run(&["diff", &a, &b]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches(message).count(), 2, "{text}");
+    assert!(text.contains("both sides failed"), "{text}");
+}
+
+#[test]
+fn diff_names_a_removed_operation_and_keeps_the_positional_message() {
+    let f = fixture("python-sdk-cases/removed-operation.history.json");
+    let o = run(&["diff", &format!("{f}@1"), &format!("{f}@2")]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    // The SDK's text names the removed step and what the code called.
+    assert!(text.contains(
+        "Replay consistency violation: Expected operation 'audit-log' of type STEP at position 2, but found operation 'settle' of type WAIT"
+    ), "{text}");
+    assert!(
+        text.contains("'audit-log' was removed; the code goes on with 'settle'"),
+        "{text}"
+    );
+    assert!(!text.contains("missing"), "{text}");
+}
+
+fn run_stdin(args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Output {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_durable-lens"));
+    c.args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().expect("the binary runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // A reader that stops early closes the pipe: that is its answer.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_dash_reads_the_history_from_standard_input() {
+    let path = fixture("python-sdk/nondeterministic.history.json");
+    let bytes = std::fs::read(&path).unwrap();
+    let from_file = run_json(&["inspect", "--json", &path], 0);
+    let o = run_stdin(&["inspect", "--json", "-"], &bytes, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let from_stdin: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(from_stdin["executions"], from_file["executions"]);
+    assert_eq!(from_stdin["file"], "standard input");
+    // check and diff read it the same way; a diff side may be `-`.
+    assert_eq!(
+        run_stdin(&["check", "-"], &bytes, &[]).status.code(),
+        Some(1)
+    );
+    let d = run_stdin(&["diff", "-@1", &format!("{path}@2")], &bytes, &[]);
+    assert_eq!(
+        d.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&d.stderr)
+    );
+    assert!(stdout(&d).contains(VIOLATION), "{}", stdout(&d));
+}
+
+#[test]
+fn empty_or_invalid_standard_input_is_a_clear_error() {
+    for (input, says) in [
+        (&b""[..], "standard input: the file is empty"),
+        (&b"{\"Events\": ["[..], "standard input: line 1"),
+    ] {
+        let o = run_stdin(&["inspect", "-"], input, &[]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    let bytes = std::fs::read(fixture("python-sdk/order-flow.history.json")).unwrap();
+    let o = run_stdin(&["diff", "-", "-"], &bytes, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not both"));
+}
+
+#[test]
+fn export_from_standard_input_never_compares_with_a_file_named_dash() {
+    // A file literally named `-` is not what `-` reads, so writing over it
+    // is no same-file export; the export holds what came on stdin.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("-"), b"not a history").unwrap();
+    let out = dir.path().join("out.lens.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_durable-lens"))
+        .current_dir(dir.path())
+        .args(["export", "-", "-o", out.to_str().unwrap()])
+        .stdin(std::fs::File::open(fixture("js-sdk/order-flow.history.json")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let back = run_json(&["inspect", "--json", out.to_str().unwrap()], 0);
+    let orig = run_json(
+        &[
+            "inspect",
+            "--json",
+            &fixture("js-sdk/order-flow.history.json"),
+        ],
+        0,
+    );
+    assert_eq!(
+        back["executions"][0]["operations"],
+        orig["executions"][0]["operations"]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("-")).unwrap(),
+        b"not a history"
+    );
+}
+
+#[test]
+fn list_columns_are_as_wide_as_their_longest_value() {
+    // A store whose function name is longer than any fixed column.
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(fixture("python-sdk/order-flow.store.json")).unwrap();
+    let long = "an-unusually-long-function-name-for-a-durable-handler";
+    let doc = src.replace("\"order_flow\"", &format!("\"{long}\""));
+    assert_ne!(doc, src, "the fixture names its function");
+    let p = dir.path().join("long.store.json");
+    std::fs::write(&p, doc).unwrap();
+    let text = stdout(&run(&["list", p.to_str().unwrap()]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    // Every column starts where its header starts (counted in chars: a
+    // cell may hold "—").
+    let (head, row): (Vec<char>, Vec<char>) =
+        (lines[0].chars().collect(), lines[1].chars().collect());
+    for h in ["name", "status", "start", "duration", "ops", "id"] {
+        let at: Vec<char> = format!("  {h}").chars().collect();
+        let col = head.windows(at.len()).position(|w| w == at).unwrap() + 2;
+        assert_eq!(&row[col - 2..col], [' ', ' '], "{h} out of line:\n{text}");
+        assert_ne!(row[col], ' ', "{h} out of line:\n{text}");
+    }
+    assert!(lines[1].contains(long), "{text}");
+}
+
+#[test]
+fn colour_follows_no_color_and_clicolor_force() {
+    let bytes = std::fs::read(fixture("python-sdk/nondeterministic.history.json")).unwrap();
+    let esc = |o: &Output| o.stdout.contains(&0x1b);
+    // Piped: no colour unless forced; NO_COLOR wins over forcing.
+    assert!(!esc(&run_stdin(&["check", "-"], &bytes, &[])));
+    assert!(esc(&run_stdin(
+        &["check", "-"],
+        &bytes,
+        &[("CLICOLOR_FORCE", "1")]
+    )));
+    assert!(!esc(&run_stdin(
+        &["check", "-"],
+        &bytes,
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    )));
+}

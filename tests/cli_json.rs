@@ -306,17 +306,38 @@ fn check_diff_and_list_json_have_the_documented_keys() {
             &[
                 ("left", "s"),
                 ("right", "s"),
+                ("left_outcome", "o"),
+                ("right_outcome", "o"),
                 ("consistent", "b"),
                 ("first_violation", "s?"),
                 ("violations", "a"),
                 ("rows", "a"),
             ],
         );
+        for side in ["left_outcome", "right_outcome"] {
+            shape(
+                "diff.outcome",
+                &v[side],
+                &[("status", "s"), ("error", "o?")],
+            );
+            if v[side]["error"].is_object() {
+                shape(
+                    "diff.outcome.error",
+                    &v[side]["error"],
+                    &[("type", "s?"), ("message", "s?")],
+                );
+            }
+        }
         for x in each(&v, "violations") {
             shape(
                 "diff.violation",
                 x,
-                &[("message", "s"), ("position", "n"), ("context", "a")],
+                &[
+                    ("message", "s"),
+                    ("edit", "s?"),
+                    ("position", "n"),
+                    ("context", "a"),
+                ],
             );
         }
         for r in each(&v, "rows") {
@@ -326,6 +347,7 @@ fn check_diff_and_list_json_have_the_documented_keys() {
                 &[
                     ("context", "a"),
                     ("position", "n"),
+                    ("right_position", "n?"),
                     ("kind", "s"),
                     ("left", "o?"),
                     ("right", "o?"),
@@ -339,6 +361,7 @@ fn check_diff_and_list_json_have_the_documented_keys() {
                         &r[side],
                         &[
                             ("name", "s?"),
+                            ("label", "s"),
                             ("type", "s"),
                             ("subtype", "s?"),
                             ("status", "s?"),

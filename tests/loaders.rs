@@ -580,7 +580,43 @@ fn sqlite_store_lists_from_indexed_columns_and_loads_rows() {
             "callback_flow"
         ]
     );
+    // Counts and error types as the rows' own `data` holds them (the
+    // EXECUTION operation is not counted, as loading does not).
+    let c = rusqlite::Connection::open_with_flags(
+        format!("file:{}?mode=ro&immutable=1", db.display()),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .unwrap();
+    let mut q = c
+        .prepare("SELECT data FROM executions ORDER BY start_timestamp, durable_execution_arn")
+        .unwrap();
+    let truth: Vec<(usize, bool)> = q
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|d| {
+            let v: serde_json::Value = serde_json::from_str(&d.unwrap()).unwrap();
+            let ops = v["Operations"].as_array().unwrap();
+            let n = ops.iter().filter(|o| o["Type"] != "EXECUTION").count();
+            let nd = v["Result"]["Error"]["ErrorType"]
+                .as_str()
+                .is_some_and(|t| t.contains("NonDeterministic"));
+            (n, nd)
+        })
+        .collect();
+    // The plain listing reads only the indexed columns; the detailed one
+    // (the app's picker) counts.
     assert!(list.iter().all(|s| s.operation_count.is_none()));
+    let detailed = durable_lens::load::list_store_detailed_with(&db, &Default::default()).unwrap();
+    let listed: Vec<(usize, bool)> = detailed
+        .iter()
+        .map(|s| (s.operation_count.unwrap(), s.nondeterministic()))
+        .collect();
+    assert_eq!(listed, truth);
+    assert_eq!(
+        truth.iter().filter(|t| t.1).count(),
+        2,
+        "two non-deterministic runs"
+    );
     assert_eq!(
         list[0].arn,
         "33796945-532b-4edd-80cc-539f04fb4c0d/inv-12345678-1234-1234-1234-123456789012"
@@ -662,6 +698,21 @@ fn folder_of_store_files_loads_each_execution() {
             .operation_count,
         Some(13)
     );
+    // The store file whose error is the SDK's non-determinism error is
+    // flagged, and only it.
+    for s in &list {
+        let file = format!(
+            "{}.store.json",
+            s.function_name.as_deref().unwrap().replace('_', "-")
+        );
+        let text = std::fs::read_to_string(fx(&format!("python-sdk/{file}"))).unwrap();
+        assert_eq!(
+            s.nondeterministic(),
+            text.contains("\"ErrorType\": \"aws_durable_execution_sdk_python.exceptions.NonDeterministicExecutionError\""),
+            "{file}"
+        );
+    }
+    assert!(list.iter().any(|s| s.nondeterministic()));
     let arn = &list
         .iter()
         .find(|s| s.name.as_deref() == Some("retries-1"))

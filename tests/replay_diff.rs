@@ -614,3 +614,195 @@ fn a_context_whose_start_is_on_an_earlier_page_states_no_switch() {
         }
     }
 }
+
+/// The SDK's own error text of the execution (what the failed invocation
+/// returned).
+fn sdk_text(e: &Execution) -> String {
+    e.error
+        .as_ref()
+        .and_then(|x| x.message.clone())
+        .expect("the execution failed with the SDK's error")
+}
+
+/// `key checkpoint='a' current='b'` of a Python identity error.
+fn py_field(text: &str, key: &str) -> (String, String) {
+    let at = text.find(&format!("{key} checkpoint='")).unwrap() + key.len() + 13;
+    let (a, rest) = text[at..].split_once('\'').unwrap();
+    let rest = &rest[rest.find("current='").unwrap() + 9..];
+    (a.to_string(), rest.split_once('\'').unwrap().0.to_string())
+}
+
+#[test]
+fn an_operation_removed_from_the_code_is_one_removal_not_a_mismatch_and_an_extra() {
+    for rel in [
+        "python-sdk-cases/removed-operation.history.json",
+        "python-sdk-cases/removed-operation.store.json",
+        "js-sdk-cases/removed-operation.history.json",
+    ] {
+        let (e, a) = load_one(rel);
+        let text = sdk_text(&e);
+        // What the SDK said: the removed step and what the code met instead.
+        let (removed, goes_on, pos, expected_type, found_type) = if rel.starts_with("python") {
+            let (removed, goes_on) = py_field(&text, "name");
+            let (et, ft) = py_field(&text, "type");
+            (removed, goes_on, 2, et, ft)
+        } else {
+            // JS: `Operation type mismatch for step "2". Expected type
+            // "STEP", but got "WAIT".`; the names are the recording's: the
+            // step at that position, and the next operation of that type.
+            let q = |after: &str| {
+                let r = &text[text.find(after).unwrap() + after.len()..];
+                r.split('"').nth(1).unwrap().to_string()
+            };
+            let pos: u32 = q("for step ").parse().unwrap();
+            let (et, ft) = (q("Expected type "), q("but got "));
+            let root: Vec<_> = e
+                .operations
+                .iter()
+                .filter(|o| o.parent_id.is_none())
+                .collect();
+            let removed = root[pos as usize - 1].name.clone().unwrap();
+            let goes_on = root[pos as usize..]
+                .iter()
+                .find(|o| o.op_type.as_str() == ft)
+                .and_then(|o| o.name.clone())
+                .unwrap();
+            (removed, goes_on, pos, et, ft)
+        };
+        let left = invocation_sequence(&e, &a, 0);
+        let right = invocation_sequence(&e, &a, 1);
+        let r = diff(
+            &left,
+            &right,
+            DiffOptions {
+                allow_progress: true,
+            },
+        );
+        let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            [RowKind::Same, RowKind::Removed, RowKind::Same],
+            "{rel}: {:#?}",
+            r.rows
+        );
+        let row = &r.rows[1];
+        assert_eq!(
+            left[row.left.unwrap()].sig.name.as_deref(),
+            Some(&*removed),
+            "{rel}"
+        );
+        // The operation after the removal pairs up again, one slot earlier.
+        let after = &r.rows[2];
+        assert_eq!(
+            (after.position, after.right_position),
+            (pos + 1, Some(pos)),
+            "{rel}"
+        );
+        assert_eq!(
+            left[after.left.unwrap()].sig.name.as_deref(),
+            Some(&*goes_on)
+        );
+        assert_eq!(r.violations.len(), 1, "{rel}");
+        let v = &r.violations[0];
+        // Positional, as replay saw it.
+        assert_eq!(v.position, pos, "{rel}");
+        assert_eq!(v.expected.as_ref().unwrap().op_type.as_str(), expected_type);
+        assert_eq!(v.found.as_ref().unwrap().op_type.as_str(), found_type);
+        // Python names what the code called; JS only its type.
+        let found = if rel.starts_with("python") {
+            format!("operation '{goes_on}' of type {found_type}")
+        } else {
+            format!("an operation of type {found_type}")
+        };
+        assert_eq!(
+            v.to_string(),
+            format!(
+                "Replay consistency violation: Expected operation '{removed}' of type {expected_type} at position {pos}, but found {found}"
+            ),
+            "{rel}"
+        );
+        assert_eq!(
+            v.edit.as_ref().map(|e| e.to_string()),
+            Some(format!(
+                "'{removed}' was removed; the code goes on with '{goes_on}'"
+            )),
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn python_removal_states_what_the_code_called_instead() {
+    // The Python SDK names every differing field; the diagnosis keeps them
+    // all (the code called the wait 'settle', not a wait named 'audit-log').
+    let (e, a) = load_one("python-sdk-cases/removed-operation.history.json");
+    let text = sdk_text(&e);
+    let (_, current) = py_field(&text, "name");
+    let d = &a.diagnoses[0];
+    assert_eq!(d.found.as_ref().unwrap().name.as_deref(), Some(&*current));
+    assert!(
+        d.plain
+            .ends_with(&format!("found operation '{current}' of type WAIT")),
+        "{}",
+        d.plain
+    );
+}
+
+#[test]
+fn a_renamed_step_is_still_a_name_mismatch_in_place() {
+    // Replaced in place: the same slot holds another name, as the SDK says.
+    let (e, a) = load_one("js-sdk-cases/nondeterministic.history.json");
+    let r = diff(
+        &invocation_sequence(&e, &a, 0),
+        &invocation_sequence(&e, &a, 1),
+        DiffOptions {
+            allow_progress: true,
+        },
+    );
+    let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+    assert_eq!(
+        kinds,
+        [RowKind::Same, RowKind::NameMismatch, RowKind::Missing]
+    );
+    assert_eq!(r.violations.len(), 1);
+    assert!(r.violations[0].edit.is_none());
+}
+
+#[test]
+fn the_same_removal_read_the_other_way_is_an_insertion() {
+    for rel in [
+        "python-sdk-cases/removed-operation.history.json",
+        "js-sdk-cases/removed-operation.history.json",
+    ] {
+        let (e, a) = load_one(rel);
+        let (first, second) = (
+            invocation_sequence(&e, &a, 0),
+            invocation_sequence(&e, &a, 1),
+        );
+        let r = diff(
+            &second,
+            &first,
+            DiffOptions {
+                allow_progress: true,
+            },
+        );
+        let kinds: Vec<RowKind> = r.rows.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            [RowKind::Same, RowKind::Inserted, RowKind::Same],
+            "{rel}"
+        );
+        // The recording's own names: the step at position 2 and the wait after it.
+        let root: Vec<_> = e
+            .operations
+            .iter()
+            .filter(|o| o.parent_id.is_none())
+            .collect();
+        let (added, next) = (root[1].name.clone().unwrap(), root[2].name.clone().unwrap());
+        assert_eq!(
+            r.violations[0].edit.as_ref().map(|x| x.to_string()),
+            Some(format!("'{added}' was added before '{next}'")),
+            "{rel}"
+        );
+    }
+}

@@ -853,13 +853,22 @@ fn follow_reloads_a_file_that_grows_and_keeps_the_selection() {
     h.run_steps(2);
     assert!(h.state().follow.on);
     assert!(has_label_containing(&h, "following changes"));
-
+    // The watcher thread looks at the file first; a change after that is
+    // what it reports.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !h.state().follow.watching() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watcher never looked"
+        );
+        std::thread::yield_now();
+    }
+    // (The grown file is longer, so the change shows even where times are coarse.)
     std::fs::write(&path, &full_text).unwrap();
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(&h) != expected && std::time::Instant::now() < deadline {
         h.run_steps(1);
-        if count(&h) == expected {
-            break;
-        }
+        h.state_mut().finish_job_blocking().ok();
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
     h.run_steps(2);
@@ -1086,4 +1095,359 @@ fn brackets_zoom_to_the_invocations_band_and_a_click_on_a_band_selects_it() {
         egui::pos2(left + (v.x_of(b.start) + v.x_of(b.end)) / 2.0, y),
     );
     assert_eq!(h.state().invocation, Some(1));
+}
+
+/// Select an operation by its row label (the table row is the first match).
+fn select_row(h: &mut Harness<'static, App>, label: &str) {
+    h.get_all_by_label(label).next().unwrap().click();
+    h.run_steps(2);
+}
+
+#[test]
+fn the_invocation_control_says_all_invocations_not_none() {
+    let mut h = harness(app_with(&fixture("js-sdk/order-flow.history.json")));
+    assert!(h.query_by_label("none").is_none());
+    h.state_mut().set_invocation(Some(0));
+    h.run_steps(2);
+    h.get_by_label("all invocations").click();
+    h.run_steps(2);
+    assert_eq!(h.state().invocation, None);
+    let n = h.state().doc.as_ref().unwrap().analysis.invocations.len();
+    assert!(has_label_containing(&h, &format!("All {n} invocations")));
+}
+
+#[test]
+fn a_wait_shows_its_scheduled_duration_and_when_it_fired() {
+    let path = fixture("js-sdk/order-flow.history.json");
+    let events: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // The file's own wait: its Duration (seconds) and that it succeeded.
+    let started = events["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["EventType"] == "WaitStarted")
+        .unwrap();
+    let name = started["Name"].as_str().unwrap().to_string();
+    let secs = started["WaitStartedDetails"]["Duration"].as_u64().unwrap();
+    assert_eq!(secs % 60, 0, "a whole number of minutes in this fixture");
+    let mut h = harness(app_with(&path));
+    select_row(&mut h, &name);
+    assert!(
+        has_label_containing(&h, &format!("A wait of {}m 00s; fired at +", secs / 60)),
+        "wait note"
+    );
+    assert!(!has_label_containing(&h, "No result recorded"));
+    // The JS runner skips time: the wait fired long before it was due
+    // (its WaitSucceeded event precedes the ScheduledEndTimestamp).
+    let succeeded = events["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["EventType"] == "WaitSucceeded")
+        .unwrap();
+    let (fired, due) = (
+        succeeded["EventTimestamp"].as_str().unwrap(),
+        started["WaitStartedDetails"]["ScheduledEndTimestamp"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(
+        fired < due,
+        "{fired} < {due}: ISO times of one zone sort as text"
+    );
+    assert!(has_label_containing(&h, "did not really elapse"));
+}
+
+#[test]
+fn the_js_sdks_unnamed_callback_and_submitter_are_named_after_their_parent() {
+    let path = fixture("js-sdk-cases/callback-flow.operations.json");
+    let ops: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ops = ops.as_array().unwrap();
+    // The parent: the WaitForCallback context the unnamed ones sit in.
+    let parent = ops
+        .iter()
+        .find(|o| o["SubType"] == "WaitForCallback")
+        .unwrap();
+    let unnamed: Vec<&serde_json::Value> = ops
+        .iter()
+        .filter(|o| o["ParentId"] == parent["Id"] && o["Name"].is_null())
+        .collect();
+    assert_eq!(unnamed.len(), 2, "callback and submitter are unnamed");
+    let pname = parent["Name"].as_str().unwrap();
+    let h = harness(app_with(&path));
+    for role in ["callback", "submitter"] {
+        let label = format!("{pname} › {role}");
+        assert!(
+            h.query_all_by_label(&label).next().is_some(),
+            "{label} in the table"
+        );
+    }
+    for o in unnamed {
+        let id = o["Id"].as_str().unwrap();
+        assert!(
+            h.query_all_by_label(id).next().is_none(),
+            "{id} shown as a hex id"
+        );
+    }
+}
+
+#[test]
+fn one_warning_is_singular_and_its_tooltip_names_the_operation() {
+    // An event for a known Id with another operation type: the loader warns
+    // about that operation, once.
+    let text = std::fs::read_to_string(fixture("js-sdk/order-flow.history.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let events = doc["Events"].as_array_mut().unwrap();
+    let mut odd = events
+        .iter()
+        .find(|e| e["EventType"] == "StepSucceeded" && e["Name"] == "create-order")
+        .unwrap()
+        .clone();
+    odd["EventType"] = "WaitSucceeded".into();
+    let n = events.len();
+    odd["EventId"] = (n as u64 + 1).into();
+    events.push(odd);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("odd.history.json");
+    std::fs::write(&p, serde_json::to_string(&doc).unwrap()).unwrap();
+    let h = harness(app_with(&p));
+    let d = h.state().doc.as_ref().unwrap();
+    assert_eq!(d.history.warnings.len(), 1, "{:?}", d.history.warnings);
+    assert!(has_label_containing(&h, "⚠ 1 warning"));
+    assert!(!has_label_containing(&h, "1 warnings"));
+    assert!(
+        d.warnings_hover.contains("about: create-order"),
+        "{}",
+        d.warnings_hover
+    );
+}
+
+#[test]
+fn the_filter_counts_matches_keeps_their_contexts_and_dims_the_time_view() {
+    let path = fixture("python-sdk/fanout.history.json");
+    let mut h = harness(app_with(&path));
+    let d = h.state().doc.as_ref().unwrap();
+    // An operation inside a context, found by its name.
+    let (child, parent) = d
+        .ops()
+        .iter()
+        .enumerate()
+        .find_map(|(i, o)| {
+            let p = o.parent_id.as_ref()?;
+            let parent = d.ops().iter().position(|x| &x.id == p)?;
+            (o.name.is_some() && d.ops()[parent].parent_id.is_none()).then_some((i, parent))
+        })
+        .unwrap();
+    let needle = d.ops()[child].name.clone().unwrap();
+    let expected = d
+        .ops()
+        .iter()
+        .filter(|o| {
+            o.name
+                .as_deref()
+                .is_some_and(|n| n.to_lowercase().contains(&needle.to_lowercase()))
+                || o.id.contains(&needle)
+        })
+        .count();
+    let parent_name = d.ops()[parent].name.clone().unwrap();
+    h.state_mut().filter = needle.clone();
+    h.run_steps(3);
+    let noun = if expected == 1 { "match" } else { "matches" };
+    assert!(has_label_containing(&h, &format!("{expected} {noun}")));
+    assert!(
+        h.query_all_by_label(&parent_name).next().is_some(),
+        "the match's context '{parent_name}' stays in view"
+    );
+    let dim = h
+        .state()
+        .timeline
+        .dim
+        .clone()
+        .expect("the time view knows the filter");
+    assert!(dim[child] && !dim[parent], "only matches are undimmed");
+    h.state_mut().filter.clear();
+    h.run_steps(2);
+    assert!(h.state().timeline.dim.is_none());
+}
+
+#[test]
+fn attempts_say_their_invocation_and_that_the_runner_skipped_the_backoff() {
+    let path = fixture("js-sdk-cases/retries.history.json");
+    let events: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // The file's own first retry: scheduled for later than the next attempt
+    // started (the local runner skipped the time).
+    let ev = events["Events"].as_array().unwrap();
+    let failed = ev.iter().find(|e| e["EventType"] == "StepFailed").unwrap();
+    let name = failed["Name"].as_str().unwrap().to_string();
+    let mut h = harness(app_with(&path));
+    select_row(&mut h, &name);
+    assert!(has_label_containing(&h, "in invocation 1"));
+    assert!(has_label_containing(&h, "in invocation 2"));
+    assert!(has_label_containing(&h, "did not really elapse"));
+}
+
+#[test]
+fn samples_leave_out_the_invocation_list_and_recent_keeps_only_what_opened() {
+    let samples = durable_lens::ui::samples();
+    assert!(!samples.is_empty());
+    assert!(samples
+        .iter()
+        .all(|p| !p.to_string_lossy().ends_with(".invocations.json")));
+    let mut app = App::new(Persisted::default());
+    let bad = fixture("js-sdk/order-flow.invocations.json");
+    assert!(app.open_blocking(bad.clone()).is_err(), "fails by design");
+    assert!(
+        app.persisted.recent.is_empty(),
+        "{:?}",
+        app.persisted.recent
+    );
+    let good = fixture("js-sdk/order-flow.history.json");
+    app.open_blocking(good.clone()).unwrap();
+    assert_eq!(app.persisted.recent, vec![good]);
+}
+
+#[test]
+fn a_first_run_opens_the_sample_and_later_runs_the_start_panel() {
+    use durable_lens::ui::app::start_path;
+    let first = Persisted::default();
+    assert_eq!(start_path(None, &first), durable_lens::ui::default_sample());
+    assert!(start_path(None, &first).is_some());
+    let mut later = Persisted::default();
+    later.recent.push(fixture("js-sdk/order-flow.history.json"));
+    assert_eq!(start_path(None, &later), None);
+    let given = fixture("python-sdk/order-flow.history.json");
+    assert_eq!(start_path(Some(given.clone()), &later), Some(given));
+}
+
+#[test]
+fn the_sqlite_picker_counts_operations_and_flags_non_determinism() {
+    let db = fixture("python-sdk/emulator-store.db");
+    let h = harness(app_with(&db));
+    assert!(h.state().show_picker);
+    // What each execution really holds, by loading it.
+    let list = durable_lens::load::list_store_detailed_with(&db, &Default::default()).unwrap();
+    for s in &list {
+        let arn = &s.arn;
+        let n = durable_lens::load::load_store_execution(&db, arn)
+            .unwrap()
+            .executions[0]
+            .operations
+            .len();
+        assert_eq!(s.operation_count, Some(n), "{arn}");
+    }
+    assert!(h.query_by_label("—").is_none(), "no unknown counts");
+    let flagged = h.query_all_by_label("non-deterministic").count();
+    let truth = list
+        .iter()
+        .filter(|s| {
+            let h = durable_lens::load::load_store_execution(&db, &s.arn).unwrap();
+            h.executions[0]
+                .error
+                .as_ref()
+                .and_then(|e| e.message.as_deref())
+                .is_some_and(|m| m.contains("Non-deterministic"))
+        })
+        .count();
+    assert_eq!(flagged, truth);
+    assert!(truth > 0);
+}
+
+#[test]
+fn the_diff_view_names_a_removed_operation_and_shows_failed_sides() {
+    let mut h = harness(app_with(&fixture(
+        "python-sdk-cases/removed-operation.history.json",
+    )));
+    h.get_by_label("Diff").click();
+    h.run_steps(4);
+    assert!(has_label_containing(
+        &h,
+        "'audit-log' was removed; the code goes on with 'settle'"
+    ));
+    assert!(h.query_all_by_label("✖ removed").next().is_some());
+    assert!(has_label_containing(&h, "right: failed: "));
+
+    // Two records of one failed run: consistent, and both failures shown.
+    let mut h = harness(app_with(&fixture(
+        "python-sdk-cases/exhausted.history.json",
+    )));
+    h.get_by_label("Diff").click();
+    h.run_steps(2);
+    h.get_by_label("another file").click();
+    h.run_steps(2);
+    h.state_mut().diff.other_path = fixture("python-sdk-cases/exhausted.store.json")
+        .display()
+        .to_string();
+    h.run_steps(1);
+    h.get_by_label("Load").click();
+    h.run_steps(2);
+    h.state_mut().finish_job_blocking().unwrap();
+    h.run_steps(4);
+    assert!(has_label_containing(&h, "✔ Consistent"));
+    assert!(has_label_containing(&h, "but both sides failed"));
+    assert_eq!(
+        h.query_all_by_label_contains("card declined (attempt 2)")
+            .count(),
+        2
+    );
+}
+
+/// WCAG 2 relative luminance and contrast ratio (from the definition, not
+/// from the app).
+fn contrast(a: egui::Color32, b: egui::Color32) -> f64 {
+    let lum = |c: egui::Color32| {
+        let ch = |v: u8| {
+            let s = v as f64 / 255.0;
+            if s <= 0.03928 {
+                s / 12.92
+            } else {
+                ((s + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * ch(c.r()) + 0.7152 * ch(c.g()) + 0.0722 * ch(c.b())
+    };
+    let (x, y) = (lum(a), lum(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[test]
+fn replayed_rows_meet_wcag_aa_contrast_in_both_themes() {
+    use durable_lens::model::OpStatus;
+    use durable_lens::ui::style;
+    for v in [egui::Visuals::light(), egui::Visuals::dark()] {
+        let text = style::muted(&v);
+        assert_eq!(text.a(), 255, "opaque");
+        // A stripe is drawn over the panel: premultiplied "over" blending.
+        let over = |top: egui::Color32, under: egui::Color32| {
+            let k = 1.0 - top.a() as f32 / 255.0;
+            let ch = |t: u8, u: u8| (t as f32 + u as f32 * k).round().min(255.0) as u8;
+            egui::Color32::from_rgb(
+                ch(top.r(), under.r()),
+                ch(top.g(), under.g()),
+                ch(top.b(), under.b()),
+            )
+        };
+        for (what, bg) in [
+            ("panel", v.panel_fill),
+            ("stripe", over(v.faint_bg_color, v.panel_fill)),
+            ("window", v.window_fill),
+        ] {
+            let r = contrast(text, bg);
+            assert!(r >= 4.5, "dark={} muted on {what}: {r:.2}", v.dark_mode);
+        }
+        if !v.dark_mode {
+            for s in [
+                OpStatus::Succeeded,
+                OpStatus::Failed,
+                OpStatus::Started,
+                OpStatus::Pending,
+            ] {
+                let c = style::muted_status(style::status_color(s, false), false);
+                let r = contrast(c, v.panel_fill);
+                assert!(r >= 4.5, "{s:?} on a muted row: {r:.2}");
+            }
+        }
+    }
 }

@@ -2,9 +2,12 @@
 
 use super::output::{load, pad, Out, Style};
 use super::schema::DiffDoc;
-use crate::diff::{diff, execution_sequence, invocation_sequence, DiffOptions, RowKind, SeqOp};
+use crate::diff::{
+    diff, execution_sequence, invocation_sequence, DiffOptions, RowKind, SeqOp, SideOutcome,
+};
 use crate::replay::analyze;
 use anyhow::{bail, Result};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -45,7 +48,14 @@ pub fn parse_side(s: &str) -> Result<SideSpec> {
     })
 }
 
-fn sequence(spec: &SideSpec) -> Result<(String, Vec<SeqOp>)> {
+/// One side loaded: its label, sequence and how it ended.
+struct Side {
+    label: String,
+    seq: Vec<SeqOp>,
+    outcome: SideOutcome,
+}
+
+fn side(spec: &SideSpec) -> Result<Side> {
     let history = load(&spec.file, spec.execution.as_deref())?;
     let Some(exec) = history.executions.first() else {
         bail!("{}: holds no execution", spec.file.display());
@@ -53,10 +63,16 @@ fn sequence(spec: &SideSpec) -> Result<(String, Vec<SeqOp>)> {
     let a = analyze(exec);
     let label = format!("{}#{}", spec.file.display(), exec.label());
     Ok(match spec.invocation {
-        None => (label, execution_sequence(exec, &a)),
-        Some(n) if n <= a.invocations.len() => {
-            (format!("{label}@{n}"), invocation_sequence(exec, &a, n - 1))
-        }
+        None => Side {
+            label,
+            seq: execution_sequence(exec, &a),
+            outcome: SideOutcome::of_execution(exec),
+        },
+        Some(n) if n <= a.invocations.len() => Side {
+            label: format!("{label}@{n}"),
+            seq: invocation_sequence(exec, &a, n - 1),
+            outcome: SideOutcome::of_invocation(&a, n - 1),
+        },
         Some(n) => bail!(
             "{}: invocation {n} does not exist (the execution has {})",
             spec.file.display(),
@@ -67,69 +83,120 @@ fn sequence(spec: &SideSpec) -> Result<(String, Vec<SeqOp>)> {
 
 pub fn run(left: &str, right: &str, as_json: bool, style: Style) -> Result<i32> {
     let (ls, rs) = (parse_side(left)?, parse_side(right)?);
+    if crate::load::is_stdin(&ls.file) && crate::load::is_stdin(&rs.file) {
+        bail!("standard input ('-') can be one side of a diff, not both: it is read once");
+    }
     let allow_progress = ls.invocation.is_some() && rs.invocation.is_some();
-    let ((lname, l), (rname, r)) = (sequence(&ls)?, sequence(&rs)?);
-    let report = diff(&l, &r, DiffOptions { allow_progress });
+    let (lside, rside) = (side(&ls)?, side(&rs)?);
+    let (l, r) = (&lside.seq, &rside.seq);
+    let report = diff(l, r, DiffOptions { allow_progress });
     let mut out = Out::stdout();
     if as_json {
-        out.json(&DiffDoc::of(lname, rname, &l, &r, &report))?;
-    } else {
-        writeln!(out, "{} {lname}", style.dim("left: "))?;
-        writeln!(out, "{} {rname}", style.dim("right:"))?;
-        let cell = |s: Option<&SeqOp>| {
-            s.map_or("—".to_string(), |s| {
-                format!(
-                    "{} {}",
-                    s.sig.op_type,
-                    s.sig.name.as_deref().unwrap_or("(unnamed)")
-                )
-            })
+        out.json(&DiffDoc::of(
+            (lside.label.clone(), &lside.outcome),
+            (rside.label.clone(), &rside.outcome),
+            l,
+            r,
+            &report,
+        ))?;
+        return Ok(if report.is_consistent() { 0 } else { 1 });
+    }
+    for (title, s) in [("left: ", &lside), ("right:", &rside)] {
+        let outcome = s.outcome.to_string();
+        let outcome = if s.outcome.failed() {
+            style.red(&outcome)
+        } else {
+            outcome
         };
-        for row in &report.rows {
-            let mark = match row.kind {
-                RowKind::Same => " ".to_string(),
-                RowKind::StatusChanged => style.yellow("~ status"),
-                RowKind::ResultChanged => style.yellow("~ result"),
-                k if row_violates(k, allow_progress) => style.red(&format!("✗ {}", kind_word(k))),
-                k => style.dim(&format!("+ {}", kind_word(k))),
+        writeln!(out, "{} {}  {outcome}", style.dim(title), s.label)?;
+    }
+    let cell = |s: Option<&SeqOp>| {
+        s.map_or("—".to_string(), |s| {
+            let name = if s.only_type_known {
+                "(name not in the SDK error)"
+            } else {
+                s.label.as_str()
             };
-            let indent = "  ".repeat(row.depth as usize);
+            format!("{} {name}", s.sig.op_type)
+        })
+    };
+    let violating: HashSet<usize> = report.violations.iter().map(|v| v.row).collect();
+    let width =
+        |f: &dyn Fn(&crate::diff::DiffRow) -> usize| report.rows.iter().map(f).max().unwrap_or(0);
+    let place = |row: &crate::diff::DiffRow| {
+        let indent = "  ".repeat(row.depth as usize);
+        match row.right_position {
+            Some(rp) if rp != row.position && row.left.is_some() => {
+                format!("{indent}{}→{rp}", row.position)
+            }
+            _ => format!("{indent}{}", row.position),
+        }
+    };
+    let (wp, wl) = (
+        width(&|row| place(row).chars().count()).max(1),
+        width(&|row| cell(row.left.map(|i| &l[i])).chars().count()).max(4),
+    );
+    let wr = width(&|row| cell(row.right.map(|i| &r[i])).chars().count()).max(4);
+    for (i, row) in report.rows.iter().enumerate() {
+        let mark = match row.kind {
+            RowKind::Same => String::new(),
+            RowKind::StatusChanged => style.yellow("~ status"),
+            RowKind::ResultChanged => style.yellow("~ result"),
+            k if violating.contains(&i) => style.red(&format!("✗ {}", kind_word(k))),
+            k => style.dim(&format!("+ {}", kind_word(k))),
+        };
+        let line = format!(
+            "{} {} {} {mark}",
+            pad(&place(row), wp),
+            pad(&cell(row.left.map(|i| &l[i])), wl),
+            pad(&cell(row.right.map(|i| &r[i])), wr)
+        );
+        writeln!(out, "{}", line.trim_end())?;
+        for c in &row.changes {
+            let v = |x: &Option<serde_json::Value>| {
+                x.as_ref().map_or("(absent)".to_string(), |v| v.to_string())
+            };
             writeln!(
                 out,
-                "{} {} {} {mark}",
-                pad(&format!("{indent}{}", row.position), 6),
-                pad(&cell(row.left.map(|i| &l[i])), 36),
-                pad(&cell(row.right.map(|i| &r[i])), 36)
+                "{}   {}: {} → {}",
+                " ".repeat(wp),
+                c.pointer,
+                v(&c.left),
+                v(&c.right)
             )?;
-            for c in &row.changes {
-                let v = |x: &Option<serde_json::Value>| {
-                    x.as_ref().map_or("(absent)".to_string(), |v| v.to_string())
-                };
-                writeln!(
-                    out,
-                    "{}   {}: {} → {}",
-                    " ".repeat(6),
-                    c.pointer,
-                    v(&c.left),
-                    v(&c.right)
-                )?;
+        }
+    }
+    match report.first_violation() {
+        Some(v) => {
+            writeln!(out, "\n{}", style.red(&v.to_string()))?;
+            if let Some(e) = &v.edit {
+                writeln!(out, "{e}")?;
+            }
+            for v in report.violations.iter().skip(1) {
+                writeln!(out, "{}", v.summary())?;
             }
         }
-        match report.first_violation() {
-            Some(v) => writeln!(out, "\n{}", style.red(&v.to_string()))?,
-            None => writeln!(
-                out,
-                "\n{}",
-                style.green("consistent: same operations in the same order")
-            )?,
-        }
-        out.flush()?;
+        None => writeln!(
+            out,
+            "\n{}",
+            style.green("consistent: same operations in the same order")
+        )?,
     }
+    if report.is_consistent() && (lside.outcome.failed() || rside.outcome.failed()) {
+        // Consistent sequences say nothing about why a side failed.
+        let which = match (lside.outcome.failed(), rside.outcome.failed()) {
+            (true, true) => "both sides failed",
+            (true, false) => "the left side failed",
+            _ => "the right side failed",
+        };
+        writeln!(
+            out,
+            "{}",
+            style.red(&format!("but {which}: see their errors above"))
+        )?;
+    }
+    out.flush()?;
     Ok(if report.is_consistent() { 0 } else { 1 })
-}
-
-fn row_violates(k: RowKind, allow_progress: bool) -> bool {
-    k.is_mismatch() || (!allow_progress && matches!(k, RowKind::Missing | RowKind::Extra))
 }
 
 fn kind_word(k: RowKind) -> &'static str {
@@ -139,6 +206,8 @@ fn kind_word(k: RowKind) -> &'static str {
         RowKind::NameMismatch => "name",
         RowKind::Missing => "missing",
         RowKind::Extra => "extra",
+        RowKind::Removed => "removed",
+        RowKind::Inserted => "added",
         _ => "",
     }
 }

@@ -129,7 +129,7 @@ fn print_text(
                     "{}@{} {}",
                     a.context_label(s.context),
                     s.position,
-                    e.operations[s.op].display_name()
+                    a.label(e, s.op)
                 ),
                 None => "— (all replayed)".to_string(),
             };
@@ -137,7 +137,7 @@ fn print_text(
                 Outcome::Pending(ops) => format!(
                     "pending on {}",
                     ops.iter()
-                        .map(|&i| format!("'{}'", e.operations[i].display_name()))
+                        .map(|&i| format!("'{}'", a.label(e, i)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),

@@ -42,40 +42,50 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
         })?;
         return Ok(0);
     }
-    writeln!(
-        out,
-        "{}",
-        style.bold(&format!(
-            "{} {} {} {} {} {} {} {}",
-            pad("#", 5),
-            pad("function", 18),
-            pad("name", 24),
-            pad("status", 10),
-            pad("start", 27),
-            pad("duration", 10),
-            pad("ops", 5),
-            "id"
-        ))
-    )?;
     let dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "—".into());
-    for r in &rows {
-        let dur = r
-            .duration_ms
-            .map_or("—".into(), |ms| format_duration_micros(ms * 1000));
-        let ops = r.operations.map_or("—".into(), |n| n.to_string());
-        // The id column is labelled "id": it holds an ARN only when one is known.
-        writeln!(
-            out,
-            "{} {} {} {} {} {} {} {}",
-            pad(&r.index.to_string(), 5),
-            pad(&dash(&r.function), 18),
-            pad(&dash(&r.name), 24),
-            pad(&dash(&r.status), 10),
-            pad(&dash(&r.start), 27),
-            pad(&dur, 10),
-            pad(&ops, 5),
-            dash(&r.id)
-        )?;
+    let header = [
+        "#", "function", "name", "status", "start", "duration", "ops", "id",
+    ];
+    // The id column is labelled "id": it holds an ARN only when one is known.
+    let cells: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.index.to_string(),
+                dash(&r.function),
+                dash(&r.name),
+                dash(&r.status),
+                dash(&r.start),
+                r.duration_ms
+                    .map_or("—".into(), |ms| format_duration_micros(ms * 1000)),
+                r.operations.map_or("—".into(), |n| n.to_string()),
+                dash(&r.id),
+            ]
+        })
+        .collect();
+    // Each column as wide as its widest cell, so long function names and
+    // ids never push the next column out of line.
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cols: [&str; 8]| {
+        let mut s = String::new();
+        for (k, (c, w)) in cols.iter().zip(widths).enumerate() {
+            if k + 1 == cols.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&pad(c, w));
+                s.push_str("  ");
+            }
+        }
+        s
+    };
+    writeln!(out, "{}", style.bold(&line(header)))?;
+    for row in &cells {
+        writeln!(out, "{}", line(row.each_ref().map(String::as_str)))?;
     }
     out.flush()?;
     Ok(0)
@@ -84,9 +94,16 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
 pub fn export(path: &Path, out: &Path, execution: Option<&str>) -> Result<i32> {
     // Refuse a destination that is the input (or another kind of file)
     // before the load, so a mistake costs nothing.
-    crate::write::check_destination(out, crate::write::DocKind::LensExport, &[path])?;
+    // Standard input is no file: nothing on disk can be the same as it
+    // (and a file named `-` in the folder is not what was read).
+    let inputs: &[&Path] = if crate::load::is_stdin(path) {
+        &[]
+    } else {
+        &[path]
+    };
+    crate::write::check_destination(out, crate::write::DocKind::LensExport, inputs)?;
     let h = load(path, execution)?;
-    crate::write::write_lens(&h, out, &[path])?;
+    crate::write::write_lens(&h, out, inputs)?;
     eprintln!(
         "wrote {} ({} execution(s))",
         out.display(),

@@ -26,7 +26,7 @@ pub use output::Style;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// With no subcommand: open this history in the desktop app (default: a bundled sample).
+    /// With no subcommand: open this history in the desktop app (none: the bundled sample on a first run, else the start panel with recent files).
     pub file: Option<PathBuf>,
 }
 
@@ -48,9 +48,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Align two executions or invocations by context and position. Each side is FILE[#EXECUTION][@INVOCATION].
+    /// Align two executions or invocations by context and position. Each side is FILE[#EXECUTION][@INVOCATION]; FILE `-` is standard input.
     Diff {
+        /// `-@1` is standard input's first invocation, not an option.
+        #[arg(allow_hyphen_values = true)]
         left: String,
+        #[arg(allow_hyphen_values = true)]
         right: String,
         #[arg(long)]
         json: bool,

@@ -1,11 +1,13 @@
-//! Human output helpers: colour only on a terminal and never with NO_COLOR,
-//! and the one way the subcommands load an input.
+//! Human output helpers: colour decided and written by `anstream` (a
+//! terminal, `NO_COLOR`, `CLICOLOR`/`CLICOLOR_FORCE`, Windows consoles),
+//! styles from `anstyle`, and the one way the subcommands load an input.
 
 use crate::load;
 use crate::model::History;
 use crate::select::ExecutionSelector;
+use anstyle::{AnsiColor, Effects};
 use anyhow::Result;
-use std::io::{IsTerminal, StdoutLock, Write};
+use std::io::{StdoutLock, Write};
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy)]
@@ -14,35 +16,39 @@ pub struct Style {
 }
 
 impl Style {
+    /// Colour when `anstream` would write it to standard output.
     pub fn detect() -> Style {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Style {
-            color: !no_color && std::io::stdout().is_terminal(),
+            color: anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
         }
     }
 
-    fn paint(&self, code: &str, s: &str) -> String {
+    fn paint(&self, style: anstyle::Style, s: &str) -> String {
         if self.color {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{}{s}{}", style.render(), style.render_reset())
         } else {
             s.to_string()
         }
     }
 
+    fn fg(c: AnsiColor) -> anstyle::Style {
+        anstyle::Style::new().fg_color(Some(c.into()))
+    }
+
     pub fn red(&self, s: &str) -> String {
-        self.paint("31", s)
+        self.paint(Self::fg(AnsiColor::Red), s)
     }
     pub fn green(&self, s: &str) -> String {
-        self.paint("32", s)
+        self.paint(Self::fg(AnsiColor::Green), s)
     }
     pub fn yellow(&self, s: &str) -> String {
-        self.paint("33", s)
+        self.paint(Self::fg(AnsiColor::Yellow), s)
     }
     pub fn bold(&self, s: &str) -> String {
-        self.paint("1", s)
+        self.paint(anstyle::Style::new().effects(Effects::BOLD), s)
     }
     pub fn dim(&self, s: &str) -> String {
-        self.paint("2", s)
+        self.paint(anstyle::Style::new().effects(Effects::DIMMED), s)
     }
 }
 
@@ -69,14 +75,16 @@ pub fn load_numbered(path: &Path, sel: Option<&str>) -> Result<(History, Option<
 /// (`durable-lens ... | head`) the rest of the output is dropped quietly: no
 /// panic, no error, and the subcommand's exit code stays the one it found.
 pub struct Out {
-    lock: StdoutLock<'static>,
+    /// Through `anstream`: strips styles where colour is off, and turns them
+    /// into console calls on old Windows consoles.
+    lock: anstream::AutoStream<StdoutLock<'static>>,
     closed: bool,
 }
 
 impl Out {
     pub fn stdout() -> Out {
         Out {
-            lock: std::io::stdout().lock(),
+            lock: anstream::AutoStream::auto(std::io::stdout().lock()),
             closed: false,
         }
     }

@@ -16,7 +16,7 @@ use super::output::{load, Style};
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+        if let Err(e) = writeln!(anstream::stdout().lock(), $($arg)*) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("cannot write the output: {e}");
             }

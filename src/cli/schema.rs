@@ -3,7 +3,7 @@
 //! writes (tests/cli.rs holds every key set). Add a field by adding it here
 //! and to README; never rename or drop one.
 
-use crate::diff::{DiffReport, SeqOp};
+use crate::diff::{DiffReport, SeqOp, SideOutcome};
 use crate::model::{Attempt, ErrorInfo, Execution, Format, OpStatus, OpType, Sdk, Ts};
 use crate::replay::{Analysis, Diagnosis, Outcome};
 use serde::Serialize;
@@ -267,6 +267,10 @@ pub struct CheckViolation {
 pub struct DiffDoc {
     pub left: String,
     pub right: String,
+    /// How each side ended (the execution's status, or the invocation's
+    /// outcome) and its error: two failed sides can still be consistent.
+    pub left_outcome: DiffOutcome,
+    pub right_outcome: DiffOutcome,
     pub consistent: bool,
     pub first_violation: Option<String>,
     pub violations: Vec<DiffViolation>,
@@ -275,17 +279,38 @@ pub struct DiffDoc {
 
 #[derive(Debug, Serialize)]
 pub struct DiffViolation {
+    /// Positional, as replay words it.
     pub message: String,
+    /// For a removed or added operation: the code change
+    /// (`'audit-log' was removed; the code goes on with 'settle'`).
+    pub edit: Option<String>,
     pub position: u32,
     pub context: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
+pub struct DiffOutcome {
+    pub status: String,
+    pub error: Option<ErrorDoc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorDoc {
+    #[serde(rename = "type")]
+    pub error_type: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct DiffRowReport {
     pub context: Vec<String>,
+    /// The left side's position (the right's for a right-only row).
     pub position: u32,
+    /// The right side's position when it has the operation.
+    pub right_position: Option<u32>,
     /// `Same`, `StatusChanged`, `ResultChanged`, `TypeMismatch`,
-    /// `SubTypeMismatch`, `NameMismatch`, `Missing` or `Extra`.
+    /// `SubTypeMismatch`, `NameMismatch`, `Missing`, `Extra`, `Removed` or
+    /// `Inserted`.
     pub kind: String,
     pub left: Option<DiffSide>,
     pub right: Option<DiffSide>,
@@ -295,6 +320,9 @@ pub struct DiffRowReport {
 #[derive(Debug, Serialize)]
 pub struct DiffSide {
     pub name: Option<String>,
+    /// What a user calls it: the name, or for an unnamed operation its
+    /// parent's name and role (`manager-approval › callback`).
+    pub label: String,
     #[serde(rename = "type")]
     pub op_type: OpType,
     pub subtype: Option<String>,
@@ -310,21 +338,31 @@ pub struct ResultChange {
 
 impl DiffDoc {
     pub fn of(
-        left: String,
-        right: String,
+        (left, left_outcome): (String, &SideOutcome),
+        (right, right_outcome): (String, &SideOutcome),
         l: &[SeqOp],
         r: &[SeqOp],
         report: &DiffReport,
     ) -> DiffDoc {
         let side = |s: &SeqOp| DiffSide {
             name: s.sig.name.clone(),
+            label: s.label.clone(),
             op_type: s.sig.op_type,
             subtype: s.sig.sub_type.clone(),
             status: s.status,
         };
+        let outcome = |o: &SideOutcome| DiffOutcome {
+            status: o.status.clone(),
+            error: o.error.as_ref().map(|e| ErrorDoc {
+                error_type: e.error_type.clone(),
+                message: e.message.clone(),
+            }),
+        };
         DiffDoc {
             left,
             right,
+            left_outcome: outcome(left_outcome),
+            right_outcome: outcome(right_outcome),
             consistent: report.is_consistent(),
             first_violation: report.first_violation().map(|v| v.to_string()),
             violations: report
@@ -332,6 +370,7 @@ impl DiffDoc {
                 .iter()
                 .map(|v| DiffViolation {
                     message: v.to_string(),
+                    edit: v.edit.as_ref().map(|e| e.to_string()),
                     position: v.position,
                     context: v.context_names.clone(),
                 })
@@ -342,6 +381,7 @@ impl DiffDoc {
                 .map(|row| DiffRowReport {
                     context: row.context.names(),
                     position: row.position,
+                    right_position: row.right_position,
                     kind: format!("{:?}", row.kind),
                     left: row.left.map(|i| side(&l[i])),
                     right: row.right.map(|i| side(&r[i])),

@@ -1,17 +1,19 @@
-//! Consistency and diff: align two operation sequences per context by
-//! position and report what replay would reject (type, subtype or name
-//! mismatches, missing and extra operations) apart from what it accepts but a
-//! user wants to see (changed status, changed results as a JSON diff).
+//! Consistency and diff: align two operation sequences context by context
+//! (an edit script, see `align`) and report what replay would reject (type,
+//! subtype or name mismatches, removed, added, missing and extra
+//! operations) apart from what it accepts but a user wants to see (changed
+//! status, changed results as a JSON diff).
 //!
 //! Sequences are keyed by context *position* paths, never by ids, so a Python
 //! and a JS run of the same handler compare equal.
 
+mod align;
 mod json;
 
 pub use json::{json_diff, JsonChange};
 
 use crate::model::{Execution, OpSig, OpStatus};
-use crate::replay::{Analysis, Role};
+use crate::replay::{Analysis, Mismatch, Role};
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::fmt;
@@ -148,6 +150,11 @@ pub struct SeqOp {
     /// code asked for but that was never checkpointed (taken from an SDK
     /// non-determinism error).
     pub op: Option<usize>,
+    /// The SDK's error named only this operation's type (the JS SDK's type
+    /// mismatch): its name and subtype here are the recorded operation's.
+    pub only_type_known: bool,
+    /// What a user calls it (`Analysis::label`).
+    pub label: String,
 }
 
 impl SeqOp {
@@ -219,6 +226,9 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
             status: None,
             result: None,
             op: None,
+            only_type_known: d.sdk == crate::model::Sdk::Js
+                && matches!(d.mismatch, Mismatch::Type | Mismatch::Unknown),
+            label: found.name.clone().unwrap_or_else(|| "(unnamed)".into()),
         });
     }
     if inserted {
@@ -226,6 +236,51 @@ pub fn invocation_sequence(exec: &Execution, analysis: &Analysis, inv: usize) ->
         sort_tree(&mut v);
     }
     v
+}
+
+/// How one side of a diff ended: an execution's status and error, or an
+/// invocation's outcome. Two failed sides can be consistent with each other;
+/// the diff says so with both failures in view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SideOutcome {
+    /// `SUCCEEDED`, `FAILED`, … for an execution (`RUNNING` when it has no
+    /// status yet); `succeeded`, `failed`, `pending`, `unknown` for an
+    /// invocation.
+    pub status: String,
+    pub error: Option<crate::model::ErrorInfo>,
+}
+
+impl SideOutcome {
+    pub fn of_execution(exec: &Execution) -> SideOutcome {
+        SideOutcome {
+            status: exec.status.map_or("RUNNING", |s| s.as_str()).to_string(),
+            error: exec.error.clone(),
+        }
+    }
+
+    pub fn of_invocation(analysis: &Analysis, inv: usize) -> SideOutcome {
+        let outcome = analysis.invocations.get(inv).map(|i| &i.outcome);
+        SideOutcome {
+            status: outcome.map_or("unknown", |o| o.label()).to_string(),
+            error: match outcome {
+                Some(crate::replay::Outcome::Failed(e)) => e.clone(),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.status.eq_ignore_ascii_case("failed") || self.error.is_some()
+    }
+}
+
+impl fmt::Display for SideOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error {
+            Some(e) => write!(f, "{}: {e}", self.status),
+            None => f.write_str(&self.status),
+        }
+    }
 }
 
 /// One shared path per context, each extending its parent's.
@@ -269,6 +324,8 @@ fn seq_op(exec: &Execution, analysis: &Analysis, paths: &mut Paths, i: usize) ->
         status: Some(op.status),
         result: op.result.as_ref().map(|p| p.decoded()),
         op: Some(i),
+        only_type_known: false,
+        label: analysis.label(exec, i).into_owned(),
     }
 }
 
@@ -294,10 +351,17 @@ pub enum RowKind {
     TypeMismatch,
     SubTypeMismatch,
     NameMismatch,
-    /// On the left only.
+    /// On the left only, at the end of its context (the right side stopped
+    /// earlier, or the code no longer goes that far).
     Missing,
-    /// On the right only.
+    /// On the right only, at the end of its context.
     Extra,
+    /// On the left only, and the right side goes on with the left's later
+    /// operations: removed from the code.
+    Removed,
+    /// On the right only, before operations both sides have: added to the
+    /// code.
+    Inserted,
 }
 
 impl RowKind {
@@ -314,7 +378,11 @@ impl RowKind {
 pub struct DiffRow {
     /// The enclosing context's path (`key()`, `names()`).
     pub context: CtxPath,
+    /// The left side's position (the right's when only the right has one).
     pub position: u32,
+    /// The right side's position, when it has the operation (differs from
+    /// `position` after an operation was removed or inserted before it).
+    pub right_position: Option<u32>,
     pub depth: u32,
     /// Indices into the left and right sequences.
     pub left: Option<usize>,
@@ -332,8 +400,59 @@ pub struct Violation {
     pub row: usize,
     pub context_names: Vec<String>,
     pub position: u32,
+    /// What replay met at that position: the left's and the right's
+    /// operation there (the SDK's positional view).
     pub expected: Option<OpSig>,
     pub found: Option<OpSig>,
+    /// For a removal or an insertion: what the code change was.
+    pub edit: Option<Edit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKind {
+    Removed,
+    Inserted,
+}
+
+/// An operation the code no longer calls, or newly calls, with the one both
+/// sides go on with after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edit {
+    pub kind: EditKind,
+    /// The operation's label (`SeqOp::label`).
+    pub op: String,
+    /// The next operation both sides have in this context, by label.
+    pub next: Option<String>,
+}
+
+impl fmt::Display for Edit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |s: &String| format!("'{s}'");
+        match (self.kind, &self.next) {
+            (EditKind::Removed, Some(n)) => write!(
+                f,
+                "{} was removed; the code goes on with {}",
+                name(&self.op),
+                name(n)
+            ),
+            (EditKind::Removed, None) => write!(f, "{} was removed", name(&self.op)),
+            (EditKind::Inserted, Some(n)) => {
+                write!(f, "{} was added before {}", name(&self.op), name(n))
+            }
+            (EditKind::Inserted, None) => write!(f, "{} was added", name(&self.op)),
+        }
+    }
+}
+
+impl Violation {
+    /// The violation as a user reads it: the edit when there is one, else
+    /// the positional wording.
+    pub fn summary(&self) -> String {
+        match &self.edit {
+            Some(e) => e.to_string(),
+            None => self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Violation {
@@ -348,7 +467,16 @@ impl fmt::Display for Violation {
             _ => String::new(),
         };
         let pos = self.position;
+        // Named only by its type (the JS SDK's type mismatch says no more).
+        let only_type = |s: &OpSig| s.name.is_none() && s.sub_type.is_none();
         match (&self.expected, &self.found) {
+            (Some(e), Some(x)) if only_type(x) => write!(
+                f,
+                "Replay consistency violation: Expected operation {}{} at position {pos}{ctx}, but found an operation of type {}",
+                e.describe(),
+                sub(e),
+                x.op_type
+            ),
             (Some(e), Some(x)) => write!(
                 f,
                 "Replay consistency violation: Expected operation {}{} at position {pos}{ctx}, but found operation {}{}",
@@ -397,72 +525,21 @@ impl DiffReport {
 }
 
 /// Align `left` (expected, e.g. the recording) and `right` (found, e.g. a
-/// later invocation or a re-run) per context by position. Both must be in
-/// tree order, as the sequence builders return them.
+/// later invocation or a re-run) context by context as an edit script (see
+/// `align`). Both must be in tree order, as the sequence builders return
+/// them.
 pub fn diff(left: &[SeqOp], right: &[SeqOp], opts: DiffOptions) -> DiffReport {
-    let mut report = DiffReport::default();
-    let (mut i, mut j) = (0, 0);
-    while i < left.len() || j < right.len() {
-        let ord = match (left.get(i), right.get(j)) {
-            (Some(l), Some(r)) => l.cmp_place(r),
-            (Some(_), None) => Ordering::Less,
-            _ => Ordering::Greater,
-        };
-        let (li, ri) = match ord {
-            Ordering::Equal => {
-                i += 1;
-                j += 1;
-                (Some(i - 1), Some(j - 1))
-            }
-            Ordering::Less => {
-                i += 1;
-                (Some(i - 1), None)
-            }
-            Ordering::Greater => {
-                j += 1;
-                (None, Some(j - 1))
-            }
-        };
-        let any = li
-            .map(|x| &left[x])
-            .or(ri.map(|x| &right[x]))
-            .expect("one side is set");
-        let (kind, changes) = classify(li.map(|x| &left[x]), ri.map(|x| &right[x]));
-        let row = DiffRow {
-            context: any.context.clone(),
-            position: any.position,
-            depth: any.depth,
-            left: li,
-            right: ri,
-            kind,
-            changes,
-        };
-        let violates = kind.is_mismatch()
-            || (matches!(kind, RowKind::Missing | RowKind::Extra) && !opts.allow_progress);
-        if violates {
-            report.violations.push(Violation {
-                kind,
-                row: report.rows.len(),
-                context_names: row.context.names(),
-                position: row.position,
-                expected: li.map(|x| left[x].sig.clone()),
-                found: ri.map(|x| right[x].sig.clone()),
-            });
-        }
-        report.rows.push(row);
-    }
-    report.first_violation_row = report.violations.first().map(|v| v.row);
-    report
+    align::diff(left, right, opts)
 }
 
-fn classify(l: Option<&SeqOp>, r: Option<&SeqOp>) -> (RowKind, Vec<JsonChange>) {
-    let (l, r) = match (l, r) {
-        (Some(l), Some(r)) => (l, r),
-        (Some(_), None) => return (RowKind::Missing, Vec::new()),
-        _ => return (RowKind::Extra, Vec::new()),
-    };
+/// What differs between two operations at one aligned place.
+fn classify(l: &SeqOp, r: &SeqOp) -> (RowKind, Vec<JsonChange>) {
     if l.sig.op_type != r.sig.op_type {
         return (RowKind::TypeMismatch, Vec::new());
+    }
+    if l.only_type_known || r.only_type_known {
+        // The SDK said only the type the code asked for.
+        return (RowKind::Same, Vec::new());
     }
     if l.sig.sub_type.is_some() && r.sig.sub_type.is_some() && l.sig.sub_type != r.sig.sub_type {
         return (RowKind::SubTypeMismatch, Vec::new());

@@ -6,6 +6,7 @@
 
 use super::error::LoadError;
 use std::fs::{File, Metadata};
+use std::io::Read;
 use std::path::Path;
 
 /// Peak memory of a load per byte of file, as a fraction (2.1x).
@@ -46,6 +47,57 @@ pub(crate) fn open_regular(path: &Path) -> Result<(File, Metadata), LoadError> {
     }
     check_memory(path, meta.len(), mem_available())?;
     Ok((f, meta))
+}
+
+/// The name `-` stands for: standard input, read whole (bounded like a
+/// file) and never treated as a path.
+pub const STDIN_NAME: &str = "standard input";
+
+/// `-` as a FILE argument means standard input, as in other command-line
+/// tools.
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Read a stream to its end, refusing it once it holds more than a load of
+/// it would fit in `available` bytes (read up to that bound and no further,
+/// so an endless stream ends with the numbers, not with memory exhausted).
+pub(crate) fn read_bounded(
+    mut r: impl std::io::Read,
+    name: &str,
+    available: Option<u64>,
+) -> Result<Vec<u8>, LoadError> {
+    let limit = available.map(|a| a.saturating_mul(PEAK_DENOMINATOR) / PEAK_NUMERATOR);
+    let mut bytes = Vec::new();
+    let io = |reason| LoadError::Io {
+        file: name.to_string(),
+        reason,
+    };
+    match limit {
+        Some(limit) => {
+            (&mut r)
+                .take(limit.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if bytes.len() as u64 > limit {
+                check_memory(Path::new(name), bytes.len() as u64, available)?;
+            }
+        }
+        None => {
+            r.read_to_end(&mut bytes).map_err(io)?;
+        }
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(LoadError::Empty {
+            file: name.to_string(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Standard input, read whole and bounded by the memory available.
+pub(crate) fn read_stdin() -> Result<Vec<u8>, LoadError> {
+    read_bounded(std::io::stdin().lock(), STDIN_NAME, mem_available())
 }
 
 /// Refuse a file whose load would need more than `available` bytes (no
@@ -113,6 +165,27 @@ pub fn file_type_name(meta: &Metadata) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_is_read_up_to_its_bound_and_refused_past_it() {
+        // 2.1x of 1000 bytes is 2100: a 2100-byte budget reads 1000 bytes.
+        let ok = read_bounded(&b"{}"[..], "standard input", Some(2100)).unwrap();
+        assert_eq!(ok, b"{}");
+        let endless = std::io::repeat(b' ').take(u64::MAX);
+        let e = read_bounded(
+            std::io::Read::chain(&b"["[..], endless),
+            "standard input",
+            Some(2100),
+        )
+        .unwrap_err();
+        assert!(matches!(e, LoadError::TooLarge { size: 1001, .. }), "{e}");
+        assert!(
+            e.to_string().starts_with("standard input: too large"),
+            "{e}"
+        );
+        let empty = read_bounded(&b" \n"[..], "standard input", Some(2100)).unwrap_err();
+        assert!(matches!(empty, LoadError::Empty { .. }), "{empty}");
+    }
 
     #[test]
     fn mem_available_is_read_from_meminfo() {

@@ -28,7 +28,7 @@ mod store;
 mod top;
 
 pub use error::LoadError;
-pub use input::file_type_name;
+pub use input::{file_type_name, is_stdin};
 pub use lens::{to_lens_json, write_lens_json, LENS_VERSION};
 pub use pages::{continues, event_id_span, load_pages};
 
@@ -70,8 +70,22 @@ pub struct ExecutionSummary {
     pub status: Option<String>,
     pub start: Option<Ts>,
     pub end: Option<Ts>,
-    /// `None` when listing did not read the operations (SQLite).
+    /// `None` when listing did not count the operations (a SQLite store's
+    /// plain listing; see [`list_store_detailed_with`]), or could not.
     pub operation_count: Option<usize>,
+    /// The execution's error type, when it failed with one (`None` where
+    /// the listing did not read it, as `operation_count`).
+    pub error_type: Option<String>,
+}
+
+impl ExecutionSummary {
+    /// Failed with an SDK non-determinism error (`NonDeterministicExecutionError`,
+    /// or the Python SDK's dotted path to it).
+    pub fn nondeterministic(&self) -> bool {
+        self.error_type
+            .as_deref()
+            .is_some_and(|t| t.ends_with("NonDeterministicExecutionError"))
+    }
 }
 
 /// Load a file or folder; the format is detected from the content.
@@ -90,6 +104,25 @@ pub fn load_path_selected(
     path: &Path,
     opts: &LoadOptions,
 ) -> Result<(History, Option<usize>), LoadError> {
+    if input::is_stdin(path) {
+        let file = input::STDIN_NAME;
+        let bytes = input::read_stdin()?;
+        if bytes.starts_with(sqlite::MAGIC) {
+            return Err(LoadError::NeedsPath {
+                file: file.to_string(),
+                format: Format::PythonStoreSqlite,
+            });
+        }
+        check_cancel(opts, file)?;
+        let mut h = build_parsed(file, parse_bytes(file, &bytes)?)?;
+        let mut number = None;
+        if let Some(sel) = &opts.execution {
+            let i = pick_execution(file, sel, &h.executions)?;
+            h.executions = vec![h.executions.swap_remove(i)];
+            number = Some(i + 1);
+        }
+        return Ok((h, number));
+    }
     let file = path.display().to_string();
     let meta = input::check(path)?;
     if meta.is_dir() {
@@ -168,6 +201,13 @@ pub fn list_store_with(
     path: &Path,
     opts: &LoadOptions,
 ) -> Result<Vec<ExecutionSummary>, LoadError> {
+    if input::is_stdin(path) {
+        return Ok(load_path_with(path, opts)?
+            .executions
+            .iter()
+            .map(summary_of)
+            .collect());
+    }
     let meta = input::check(path)?;
     if meta.is_dir() {
         return folder::list(path);
@@ -176,6 +216,23 @@ pub fn list_store_with(
         return sqlite::list(path, opts);
     }
     Ok(load_path(path)?.executions.iter().map(summary_of).collect())
+}
+
+/// [`list_store_with`], also with every execution's operation count and
+/// error type (what the app's picker shows). A SQLite store then reads
+/// every row's `data` (with SQLite's JSON functions), which the plain
+/// listing avoids; folder stores and files already have them.
+pub fn list_store_detailed_with(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<ExecutionSummary>, LoadError> {
+    if !input::is_stdin(path)
+        && input::check(path)?.is_file()
+        && sqlite::read_header(path)?.starts_with(sqlite::MAGIC)
+    {
+        return sqlite::list_detailed(path, opts);
+    }
+    list_store_with(path, opts)
 }
 
 /// One execution of a store by ARN.
@@ -225,6 +282,7 @@ pub(crate) fn summary_of(e: &Execution) -> ExecutionSummary {
         start: e.start,
         end: e.end,
         operation_count: Some(e.operations.len()),
+        error_type: e.error.as_ref().and_then(|x| x.error_type.clone()),
     }
 }
 

@@ -261,54 +261,17 @@ impl<'de> EventSink<'de> {
     }
 }
 
-/// An Fx-style hash (word at a time): ids are short strings made by the
-/// SDKs, not attacker-chosen keys, and SipHash was a visible share of
+/// Maps keyed by ids use `rustc-hash`'s Fx hash: ids are short strings made
+/// by the SDKs, not attacker-chosen keys, and SipHash was a visible share of
 /// loading a large history.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct Fx(u64);
+pub(crate) type Fx = rustc_hash::FxHasher;
 
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for Fx {
-    fn finish(&self) -> u64 {
-        // Mix high bits down: the multiply leaves the low bits (the table
-        // index) depending only on the low bits of each word.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+pub(crate) type FastMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::{BuildHasher, BuildHasherDefault};
+    use std::hash::BuildHasher;
 
     #[test]
     fn gaps_name_the_missing_range() {
@@ -336,7 +299,7 @@ mod tests {
 
     #[test]
     fn id_hash_spreads_sequential_hex_ids() {
-        let b = BuildHasherDefault::<Fx>::default();
+        let b = rustc_hash::FxBuildHasher;
         let low: std::collections::HashSet<u64> = (0..4096u32)
             .map(|i| b.hash_one(format!("{i:016x}")) & 0xfff)
             .collect();

@@ -103,13 +103,24 @@ pub(crate) fn list(path: &Path, opts: &LoadOptions) -> Result<Vec<ExecutionSumma
     list_within(path, &Bounds::new(opts.cancel))
 }
 
+/// [`list`] with each execution's operation count and error type.
+pub(crate) fn list_detailed(
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<ExecutionSummary>, LoadError> {
+    read(path, &Bounds::new(opts.cancel), |conn, clock| {
+        check_schema(path, conn)?;
+        list_rows(path, conn, clock, true)
+    })
+}
+
 pub(crate) fn list_within(
     path: &Path,
     bounds: &Bounds,
 ) -> Result<Vec<ExecutionSummary>, LoadError> {
     read(path, bounds, |conn, clock| {
         check_schema(path, conn)?;
-        list_rows(path, conn, clock)
+        list_rows(path, conn, clock, false)
     })
 }
 
@@ -119,11 +130,25 @@ fn list_rows(
     path: &Path,
     conn: &Connection,
     clock: &Clock,
+    with_details: bool,
 ) -> Result<Vec<ExecutionSummary>, LoadError> {
     let place = "table executions";
+    // With details, counted and read by SQLite's own JSON functions (one
+    // pass, no JSON parse of ours), which reads every `data` blob: the
+    // plain listing (CLI `list`, the benchmark's < 100 ms) does not. A
+    // `data` that is not JSON counts as unknown, never an error; the
+    // EXECUTION operation is not counted, as loaders do not.
+    let details = if with_details {
+        ", CASE WHEN json_valid(data) AND json_type(data, '$.Operations') = 'array' THEN \
+           (SELECT count(*) FROM json_each(data, '$.Operations') \
+            WHERE json_extract(value, '$.Type') IS NOT 'EXECUTION') END, \
+         CASE WHEN json_valid(data) THEN json_extract(data, '$.Result.Error.ErrorType') END"
+    } else {
+        ""
+    };
     let mut stmt = conn
         .prepare(&format!(
-            "SELECT durable_execution_arn, function_name, execution_name, status, start_timestamp, end_timestamp \
+            "SELECT durable_execution_arn, function_name, execution_name, status, start_timestamp, end_timestamp{details} \
              FROM executions {ORDER}"
         ))
         .map_err(|e| map_err(path, place, e))?;
@@ -150,7 +175,11 @@ fn list_rows(
             status: text(get(3)),
             start: stamp(get(4)),
             end: stamp(get(5)),
-            operation_count: None,
+            operation_count: match (with_details, get(6)) {
+                (true, ValueRef::Integer(n)) => usize::try_from(n).ok(),
+                _ => None,
+            },
+            error_type: if with_details { text(get(7)) } else { None },
         });
     }
     Ok(out)
@@ -257,7 +286,7 @@ pub(crate) fn load_all(path: &Path, opts: &LoadOptions) -> Result<Loaded, LoadEr
         check_schema(path, conn)?;
         let mut warnings = Vec::new();
         if let Some(sel) = &opts.execution {
-            let summaries = list_rows(path, conn, clock)?;
+            let summaries = list_rows(path, conn, clock, false)?;
             let i = select_index(&file, &summaries, sel)?;
             report(opts, 0, 1, "executions");
             let exec = load_row(path, conn, clock, &summaries[i].arn, &mut warnings)?;

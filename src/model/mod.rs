@@ -384,6 +384,33 @@ impl Operation {
     }
 }
 
+impl Attempt {
+    /// When the `next` attempt started before this one's retry was due:
+    /// the recorded backoff did not really elapse (a local runner that skips
+    /// time). Returns (recorded backoff, real gap) in µs, from this
+    /// attempt's end (else start).
+    pub fn skipped_backoff(&self, next: &Attempt) -> Option<(i64, i64)> {
+        let from = self.end.or(self.start)?;
+        let due = self.next_attempt_at?;
+        let started = next.start?;
+        let backoff = from.micros_until(due)?;
+        let gap = from.micros_until(started)?;
+        // A millisecond of slack: timestamps are rounded to it.
+        (started.micros_until(due)? > 1_000).then_some((backoff, gap))
+    }
+}
+
+/// What an unnamed operation is to its parent, for its label: the callback
+/// and the submitter of a wait-for-callback, else its type.
+pub fn role_word(op: &Operation, parent: &Operation) -> String {
+    let in_wait_for_callback = parent.sub_type.as_deref() == Some("WaitForCallback");
+    match op.op_type {
+        OpType::Callback => "callback".into(),
+        OpType::Step if in_wait_for_callback => "submitter".into(),
+        t => t.as_str().to_ascii_lowercase(),
+    }
+}
+
 /// One run of the handler (one Lambda invocation).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Invocation {

@@ -110,6 +110,40 @@ fn quoted_after(s: &str, pat: &str) -> Option<String> {
     body.find(q).map(|end| body[..end].to_string())
 }
 
+/// Every `field checkpoint='a' current='b'` of a Python identity error, in
+/// order, as (field, current value).
+fn python_fields(text: &str) -> Vec<(Mismatch, Option<String>)> {
+    let Some(rest) = after(text, "Non-deterministic operation identity at id='") else {
+        return Vec::new();
+    };
+    let Some((_, mut rest)) = rest.split_once("':") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    loop {
+        rest = rest.trim_start_matches([',', ' ']);
+        let Some((field, tail)) = rest.split_once(" checkpoint=") else {
+            break;
+        };
+        // Skip the checkpoint value (quoted), then read the current one.
+        let Some(q) = tail.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+            break;
+        };
+        let Some(end) = tail[1..].find(q) else { break };
+        let tail = &tail[1 + end + 1..];
+        let Some(cur) = after(tail, "current=") else {
+            break;
+        };
+        let Some(q) = cur.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+            break;
+        };
+        let Some(end) = cur[1..].find(q) else { break };
+        out.push((field_kind(field.trim()), Some(cur[1..1 + end].to_string())));
+        rest = &cur[1 + end + 1..];
+    }
+    out
+}
+
 pub fn diagnose(exec: &Execution, contexts: &[Context], places: &[Place]) -> Vec<Diagnosis> {
     // Every place an error can be recorded, with the invocation it belongs to.
     let mut texts: Vec<(Option<usize>, &ErrorInfo)> = Vec::new();
@@ -187,6 +221,24 @@ fn pin(
                     f.sub_type = p.current_value.clone();
                 }
                 Mismatch::Parent | Mismatch::Unknown => {}
+            }
+            if p.sdk == Sdk::Python {
+                // Python lists every field that differs (`type checkpoint=
+                // 'STEP' current='WAIT', subtype …, name checkpoint=
+                // 'audit-log' current='settle'`): the code's operation is
+                // all of them, not the recorded one with its type changed.
+                for (m, current) in python_fields(text) {
+                    match m {
+                        Mismatch::Name => f.name = current,
+                        Mismatch::SubType => f.sub_type = current,
+                        Mismatch::Type => {
+                            if let Some(t) = current.as_deref().and_then(OpType::parse) {
+                                f.op_type = t;
+                            }
+                        }
+                        Mismatch::Parent | Mismatch::Unknown => {}
+                    }
+                }
             }
             (Some(e), Some(f))
         }
@@ -331,6 +383,20 @@ mod tests {
         let t = diagnose_error_text("Non-deterministic execution detected: Operation type mismatch for step \"3\". Expected type \"STEP\", but got \"WAIT\".").unwrap();
         assert_eq!(t.mismatch, Mismatch::Type);
         assert_eq!(t.current_value.as_deref(), Some("WAIT"));
+    }
+
+    #[test]
+    fn python_text_with_several_fields_gives_each() {
+        // The SDK's own text for a step removed before a wait.
+        let t = "Non-deterministic operation identity at id='c5fa': type checkpoint='STEP' current='WAIT', subtype checkpoint='Step' current='Wait', name checkpoint='audit-log' current='settle'";
+        assert_eq!(
+            python_fields(t),
+            vec![
+                (Mismatch::Type, Some("WAIT".into())),
+                (Mismatch::SubType, Some("Wait".into())),
+                (Mismatch::Name, Some("settle".into())),
+            ]
+        );
     }
 
     #[test]

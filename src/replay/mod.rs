@@ -34,6 +34,30 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The name a user sees for operation `i`: its own name, or, for an
+    /// unnamed operation inside a named one (the JS SDK's wait-for-callback
+    /// callback and submitter), its parent's name and its role
+    /// (`manager-approval › callback`, `… › submitter`); else its id. The one
+    /// naming rule for the table, the diff and the CLI.
+    pub fn label<'a>(&self, exec: &'a Execution, i: usize) -> std::borrow::Cow<'a, str> {
+        let Some(op) = exec.operations.get(i) else {
+            return "(unknown)".into();
+        };
+        if let Some(n) = &op.name {
+            return n.as_str().into();
+        }
+        let parent = self
+            .places
+            .get(i)
+            .and_then(|p| self.contexts.get(p.context))
+            .and_then(|c| c.op)
+            .and_then(|p| exec.operations.get(p));
+        match parent.and_then(|p| p.name.as_deref().map(|n| (n, p))) {
+            Some((name, p)) => format!("{name} › {}", crate::model::role_word(op, p)).into(),
+            None => op.id.as_str().into(),
+        }
+    }
+
     /// Names of the context operations from the root down to context `c`.
     pub fn context_names(&self, c: usize) -> Vec<String> {
         contexts::names(&self.contexts, c)

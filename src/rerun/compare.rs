@@ -92,6 +92,7 @@ fn violation(
         position: place.last().copied().unwrap_or(0),
         expected,
         found,
+        edit: None,
     }
     .to_string()
 }

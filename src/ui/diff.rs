@@ -13,7 +13,9 @@ use super::doc::Doc;
 use super::jobs::StoreRow;
 use super::style;
 use super::Intent;
-use crate::diff::{diff, invocation_sequence, DiffOptions, DiffReport, RowKind, SeqOp};
+use crate::diff::{
+    diff, invocation_sequence, DiffOptions, DiffReport, RowKind, SeqOp, SideOutcome,
+};
 use egui::{Align, Layout, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 use sides::{SideSeq, Sides};
@@ -61,6 +63,9 @@ pub struct DiffView {
     pub selected_row: Option<usize>,
     key: Option<Key>,
     seqs: (Vec<SeqOp>, Vec<SeqOp>),
+    /// How each side ended, shown above the verdict: two failed sides can be
+    /// consistent.
+    pub outcomes: Option<(SideOutcome, SideOutcome)>,
     pub report: DiffReport,
     scroll_pending: bool,
     initialised: bool,
@@ -83,6 +88,7 @@ impl Default for DiffView {
             selected_row: None,
             key: None,
             seqs: (Vec::new(), Vec::new()),
+            outcomes: None,
             report: DiffReport::default(),
             scroll_pending: false,
             initialised: false,
@@ -182,8 +188,14 @@ impl DiffView {
         let other = self.other.as_deref();
         let (l, r) = match self.mode {
             Mode::Invocations => (
-                SideSeq::Ready(invocation_sequence(exec, &doc.analysis, self.left)),
-                SideSeq::Ready(invocation_sequence(exec, &doc.analysis, self.right)),
+                SideSeq::Ready(
+                    invocation_sequence(exec, &doc.analysis, self.left),
+                    SideOutcome::of_invocation(&doc.analysis, self.left),
+                ),
+                SideSeq::Ready(
+                    invocation_sequence(exec, &doc.analysis, self.right),
+                    SideOutcome::of_invocation(&doc.analysis, self.right),
+                ),
             ),
             Mode::Executions => (
                 self.sides.sequence(
@@ -222,8 +234,12 @@ impl DiffView {
             ),
         };
         self.loading = None;
+        self.outcomes = None;
         self.seqs = match (l, r) {
-            (SideSeq::Ready(l), SideSeq::Ready(r)) => (l, r),
+            (SideSeq::Ready(l, lo), SideSeq::Ready(r, ro)) => {
+                self.outcomes = Some((lo, ro));
+                (l, r)
+            }
             (SideSeq::Loading(what), _) | (_, SideSeq::Loading(what)) => {
                 self.loading = Some(what);
                 (Vec::new(), Vec::new())
@@ -376,9 +392,22 @@ impl DiffView {
         }
         let red = style::status_color(crate::model::OpStatus::Failed, dark);
         let green = style::status_color(crate::model::OpStatus::Succeeded, dark);
+        if let Some((lo, ro)) = &self.outcomes {
+            for (side, o) in [("left", lo), ("right", ro)] {
+                let text = RichText::new(format!("{side}: {o}"));
+                ui.label(if o.failed() {
+                    text.color(red)
+                } else {
+                    text.weak()
+                });
+            }
+        }
         match self.report.first_violation() {
             Some(v) => {
                 ui.label(RichText::new(format!("✖ {v}")).strong().color(red));
+                if let Some(e) = &v.edit {
+                    ui.label(RichText::new(e.to_string()).color(red));
+                }
                 if self.report.violations.len() > 1 {
                     ui.weak(format!(
                         "{} more violations after this one",
@@ -402,6 +431,21 @@ impl DiffView {
                     ))
                     .color(green),
                 );
+                let failed = self
+                    .outcomes
+                    .as_ref()
+                    .map_or((false, false), |(l, r)| (l.failed(), r.failed()));
+                let which = match failed {
+                    (true, true) => Some("both sides failed"),
+                    (true, false) => Some("the left side failed"),
+                    (false, true) => Some("the right side failed"),
+                    _ => None,
+                };
+                if let Some(w) = which {
+                    ui.label(
+                        RichText::new(format!("… but {w}: see their errors above")).color(red),
+                    );
+                }
             }
         }
         ui.separator();
@@ -475,8 +519,13 @@ impl DiffView {
                     .collect();
                 let side = |s: Option<usize>, seq: &Vec<SeqOp>| s.and_then(|x| seq.get(x)).cloned();
                 let (ls, rs) = (side(d.left, l), side(d.right, r));
+                // After a removal or an insertion the two sides' positions differ.
+                let moved = match d.right_position {
+                    Some(rp) if d.left.is_some() && rp != d.position => format!("→{rp}"),
+                    _ => String::new(),
+                };
                 row.col(|ui| {
-                    ui.label(pos.join("."));
+                    ui.label(format!("{}{moved}", pos.join(".")));
                 });
                 seq_cols(&mut row, ls.as_ref(), d.depth, dark);
                 row.col(|ui| {
@@ -511,6 +560,9 @@ impl DiffView {
             .find(|v| self.report.rows.get(v.row) == Some(row))
         {
             ui.label(RichText::new(v.to_string()).strong());
+            if let Some(e) = &v.edit {
+                ui.label(e.to_string());
+            }
         }
         if !row.changes.is_empty() {
             ui.strong("result changes");
@@ -609,7 +661,11 @@ fn seq_cols(row: &mut egui_extras::TableRow<'_, '_>, s: Option<&SeqOp>, depth: u
     row.col(|ui| {
         ui.add_space(depth as f32 * 12.0);
         if let Some(s) = s {
-            ui.label(s.sig.name.clone().unwrap_or_else(|| "(unnamed)".into()));
+            if s.only_type_known {
+                ui.weak("(name not in the SDK error)");
+            } else {
+                ui.label(s.label.as_str());
+            }
         } else {
             ui.weak("—");
         }
@@ -638,5 +694,7 @@ fn kind_label(k: RowKind) -> (&'static str, bool) {
         RowKind::NameMismatch => ("✖ name mismatch", true),
         RowKind::Missing => ("− only left", false),
         RowKind::Extra => ("+ only right", false),
+        RowKind::Removed => ("✖ removed", true),
+        RowKind::Inserted => ("✖ added", true),
     }
 }

@@ -38,9 +38,54 @@ pub struct Doc {
     /// Per invocation: (replayed, executed) counts, so the scrubber does not
     /// count 50,000 roles every frame.
     pub role_counts: Vec<(usize, usize)>,
+    /// The history's warnings with the operations each is about.
+    pub warnings_hover: String,
 }
 
 impl Doc {
+    /// What operation `op` is called (`Analysis::label`: its name, an
+    /// unnamed callback or submitter after its parent, else its id).
+    pub fn label(&self, op: usize) -> std::borrow::Cow<'_, str> {
+        match self.execution() {
+            Some(e) => self.analysis.label(e, op),
+            None => "".into(),
+        }
+    }
+
+    /// The warnings' tooltip: each warning, with the operations it names
+    /// (by id or quoted name), so a reader knows where to look. Built once
+    /// per load (`warnings_hover`).
+    fn build_warnings_hover(&self) -> String {
+        const MAX_LISTED: usize = 8;
+        let ops = self.ops();
+        let mut out = Vec::new();
+        for w in &self.history.warnings {
+            let about: Vec<String> = (0..ops.len())
+                .filter(|&i| {
+                    let o = &ops[i];
+                    w.contains(o.id.as_str())
+                        || o.name.as_deref().is_some_and(|n| {
+                            w.contains(&format!("'{n}'")) || w.contains(&format!("\"{n}\""))
+                        })
+                })
+                .map(|i| self.label(i).into_owned())
+                .take(MAX_LISTED + 1)
+                .collect();
+            let mut line = w.clone();
+            if !about.is_empty() {
+                let more = if about.len() > MAX_LISTED {
+                    ", …"
+                } else {
+                    ""
+                };
+                let shown = about.iter().take(MAX_LISTED).cloned().collect::<Vec<_>>();
+                line.push_str(&format!("\n   about: {}{more}", shown.join(", ")));
+            }
+            out.push(line);
+        }
+        out.join("\n")
+    }
+
     /// Operation `op`'s position path, `2.1` (walked on demand: a path per
     /// operation, precomputed, is quadratic in nesting depth).
     pub fn position_label(&self, op: usize) -> String {
@@ -59,7 +104,7 @@ impl Doc {
         // The app may override this with the user's choice (`App::set_doc`).
         timeline.set_axis(timeline.default_axis());
         let role_counts = analysis.invocations.iter().map(|r| r.counts()).collect();
-        Doc {
+        let mut doc = Doc {
             path,
             arn,
             history: Arc::new(history),
@@ -70,7 +115,10 @@ impl Doc {
             durations,
             timeline,
             role_counts,
-        }
+            warnings_hover: String::new(),
+        };
+        doc.warnings_hover = doc.build_warnings_hover();
+        doc
     }
 
     pub fn execution(&self) -> Option<&Execution> {

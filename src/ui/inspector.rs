@@ -4,7 +4,7 @@
 
 use super::doc::Doc;
 use super::style;
-use crate::model::{format_span, ErrorInfo, Payload, Ts};
+use crate::model::{format_duration_micros, format_span, ErrorInfo, OpStatus, Payload, Ts};
 use crate::replay::Role;
 use egui::{CollapsingHeader, RichText};
 use serde_json::Value;
@@ -61,7 +61,7 @@ impl InspectorView {
         let Some(o) = doc.ops().get(op) else { return };
         let dark = ui.visuals().dark_mode;
         ui.horizontal(|ui| {
-            ui.heading(o.display_name());
+            ui.heading(doc.label(op));
             ui.label(
                 RichText::new(style::status_label(o.status))
                     .color(style::status_color(o.status, dark)),
@@ -124,9 +124,13 @@ impl InspectorView {
             CollapsingHeader::new(format!("attempts ({})", o.attempts.len()))
                 .default_open(o.attempts.len() > 1)
                 .show(ui, |ui| {
-                    for a in &o.attempts {
+                    for (k, a) in o.attempts.iter().enumerate() {
                         ui.horizontal_wrapped(|ui| {
                             ui.label(format!("#{}", a.number));
+                            match a.invocation {
+                                Some(i) => ui.weak(format!("in invocation {}", i + 1)),
+                                None => ui.weak("invocation unknown"),
+                            };
                             ui.label(
                                 RichText::new(style::status_label(a.status))
                                     .color(style::status_color(a.status, dark)),
@@ -144,6 +148,15 @@ impl InspectorView {
                         if let Some(err) = &a.error {
                             error_ui(ui, err, &format!("attempt-err-{}", a.number));
                         }
+                        if let Some((backoff, gap)) =
+                            o.attempts.get(k + 1).and_then(|n| a.skipped_backoff(n))
+                        {
+                            ui.weak(format!(
+                                "backoff of {} recorded, but the next attempt started {} later: the local runner skipped the time, it did not really elapse",
+                                format_duration_micros(backoff),
+                                format_duration_micros(gap)
+                            ));
+                        }
                     }
                 });
         }
@@ -158,7 +171,10 @@ impl InspectorView {
             ui.strong("error");
             error_ui(ui, err, "op-error");
         }
-        if o.result.is_none() && o.error.is_none() {
+        if o.op_type == crate::model::OpType::Wait {
+            // A wait never has a result: say what it waited for and when.
+            ui.weak(wait_note(o, t0));
+        } else if o.result.is_none() && o.error.is_none() {
             ui.weak("No result recorded (not finished, or fetched without execution data).");
         }
     }
@@ -205,6 +221,40 @@ fn kv(ui: &mut egui::Ui, k: &str, v: &str) {
     ui.weak(k);
     ui.add(egui::Label::new(v).wrap());
     ui.end_row();
+}
+
+/// A wait's summary in place of a result: its scheduled duration and when it
+/// fired (or is due).
+pub fn wait_note(o: &crate::model::Operation, t0: i64) -> String {
+    let scheduled = o
+        .wait_seconds
+        .map(|s| format_duration_micros((s * 1e6) as i64))
+        .or_else(|| o.start.zip(o.scheduled_end).map(|(a, b)| format_span(a, b)));
+    let what = match scheduled {
+        Some(d) => format!("A wait of {d}"),
+        None => "A wait".to_string(),
+    };
+    let done = matches!(o.status, OpStatus::Succeeded);
+    match (done, o.end, o.scheduled_end) {
+        // Fired before it was due: a local runner skipping time.
+        (true, Some(e), Some(due)) if e.micros_until(due).is_some_and(|us| us > 1_000) => format!(
+            "{what}; fired at +{}, before it was due (+{}): the local runner skipped the time, it did not really elapse.",
+            format_span(Ts(t0), e),
+            format_span(Ts(t0), due)
+        ),
+        (true, Some(e), _) => format!("{what}; fired at +{}.", format_span(Ts(t0), e)),
+        (true, None, _) => format!("{what}; fired (time not recorded)."),
+        (false, _, Some(due)) if o.status.is_terminal() => format!(
+            "{what}; {} before it fired (due at +{}).",
+            o.status.as_str().to_lowercase(),
+            format_span(Ts(t0), due)
+        ),
+        (false, _, Some(due)) => format!(
+            "{what}; due at +{}, not fired yet.",
+            format_span(Ts(t0), due)
+        ),
+        (false, _, None) => format!("{what}; not fired yet."),
+    }
 }
 
 fn ts_row(ui: &mut egui::Ui, k: &str, t: Option<Ts>, t0: i64) {

@@ -20,8 +20,10 @@ pub struct StoreRow {
     pub status: String,
     pub start: Option<crate::model::Ts>,
     pub end: Option<crate::model::Ts>,
-    /// `None` when the store lists executions without reading them.
+    /// `None` when the store could not count them.
     pub operation_count: Option<usize>,
+    /// Failed with an SDK non-determinism error.
+    pub nondeterministic: bool,
 }
 
 pub enum JobOutput {

@@ -45,12 +45,14 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
             return Ok(finish(jc, h, path, Some(arn)));
         }
         jc.progress(-1.0, "listing the store's executions");
-        let list = load::list_store_with(path, &store_opts)
+        // With counts and error types: the picker shows and flags them.
+        let list = load::list_store_detailed_with(path, &store_opts)
             .with_context(|| format!("listing {}", path.display()))?;
         if list.len() != 1 {
             let rows = list
                 .into_iter()
                 .map(|s| StoreRow {
+                    nondeterministic: s.nondeterministic(),
                     arn: s.arn,
                     function_name: s.function_name.unwrap_or_default(),
                     name: s.name.unwrap_or_default(),

@@ -98,7 +98,9 @@ pub fn samples_dir() -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_dir())
 }
 
-/// Sample histories shipped with the app (JSON files), sorted by name.
+/// Sample histories shipped with the app (JSON files and stores), sorted by
+/// name. The JS runner's invocation list is left out: it is the companion of
+/// `order-flow.operations.json`, not a history, and does not open alone.
 pub fn samples() -> Vec<PathBuf> {
     let Some(dir) = samples_dir() else {
         return Vec::new();
@@ -110,6 +112,10 @@ pub fn samples() -> Vec<PathBuf> {
                     p.extension()
                         .map(|x| x == "json" || x == "db")
                         .unwrap_or(false)
+                })
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().ends_with(".invocations.json"))
                 })
                 .collect()
         })

@@ -5,7 +5,7 @@
 use super::jobs::StoreRow;
 use super::Intent;
 use crate::model::format_duration_micros;
-use egui::{Align, Layout, Sense};
+use egui::{Align, Layout, RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 use std::path::PathBuf;
 
@@ -140,7 +140,7 @@ impl PickerView {
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(Column::initial(160.0).clip(true))
             .column(Column::initial(220.0).clip(true))
-            .column(Column::initial(110.0).clip(true))
+            .column(Column::initial(230.0).clip(true))
             .column(Column::initial(200.0).clip(true))
             .column(Column::initial(80.0).clip(true))
             .column(Column::remainder().at_least(60.0))
@@ -185,6 +185,16 @@ impl PickerView {
                             .map(super::style::status_icon)
                             .unwrap_or("…");
                         ui.label(format!("{icon} {}", r.status));
+                        if r.nondeterministic {
+                            let c = super::style::status_color(
+                                crate::model::OpStatus::Failed,
+                                ui.visuals().dark_mode,
+                            );
+                            ui.label(RichText::new("non-deterministic").color(c))
+                                .on_hover_text(
+                                    "Failed with the SDK's NonDeterministicExecutionError: the code no longer replays this history",
+                                );
+                        }
                     });
                     row.col(|ui| {
                         ui.label(r.start.map(|t| t.to_iso()).unwrap_or_default());

@@ -37,6 +37,10 @@ pub struct TableView {
     collapse_gen: u64,
     /// Scroll this operation into view on the next frame.
     pub scroll_to_op: Option<usize>,
+    /// Per operation, whether it matches the filter; `None` with no filter.
+    /// Shared with the time view, which dims the others.
+    matched: Option<std::sync::Arc<Vec<bool>>>,
+    match_count: usize,
 }
 
 impl TableView {
@@ -55,6 +59,16 @@ impl TableView {
 
     pub fn items(&self) -> &[Item] {
         &self.items
+    }
+
+    /// How many operations the filter finds (`None` with no filter).
+    pub fn match_count(&self) -> Option<usize> {
+        self.matched.as_ref().map(|_| self.match_count)
+    }
+
+    /// Per operation, whether the filter finds it (`None` with no filter).
+    pub fn matched(&self) -> Option<std::sync::Arc<Vec<bool>>> {
+        self.matched.clone()
     }
 
     /// Rebuild the visible rows if anything they depend on changed.
@@ -85,6 +99,35 @@ impl TableView {
                     .is_some_and(|n| n.to_lowercase().contains(&needle))
         });
         let mut ghost_at = ghost.as_ref().map(|g| g.before_row);
+        // With a filter: the matches and, so each is seen where it is, the
+        // contexts that hold them (walked up once each: linear).
+        let keep = (!needle.is_empty()).then(|| {
+            let matched: Vec<bool> = (0..ops.len()).map(|i| matches(doc, i, &needle)).collect();
+            let mut keep = matched.clone();
+            let mut walked = vec![false; ops.len()];
+            for i in (0..ops.len()).filter(|&i| matched[i]) {
+                let mut ctx = doc.analysis.places.get(i).map(|p| p.context);
+                while let Some(opener) = ctx
+                    .and_then(|c| doc.analysis.contexts.get(c))
+                    .and_then(|c| c.op)
+                    .filter(|&o| o < ops.len())
+                {
+                    if walked[opener] {
+                        break;
+                    }
+                    walked[opener] = true;
+                    keep[opener] = true;
+                    ctx = doc.analysis.places.get(opener).map(|p| p.context);
+                }
+            }
+            self.match_count = matched.iter().filter(|m| **m).count();
+            self.matched = Some(std::sync::Arc::new(matched));
+            keep
+        });
+        if keep.is_none() {
+            self.matched = None;
+            self.match_count = 0;
+        }
         let mut row = 0;
         while row < doc.tree.len() {
             // The ghost goes where the recorded operation is (or would be,
@@ -97,11 +140,9 @@ impl TableView {
             }
             let tr = &doc.tree[row];
             let op = tr.op;
-            let visible = if needle.is_empty() {
-                true
-            } else {
-                ops.get(op).map(|o| matches(o, &needle)).unwrap_or(false)
-            };
+            let visible = keep
+                .as_ref()
+                .is_none_or(|k| k.get(op).copied().unwrap_or(false));
             if visible {
                 if let Some(&si) = switch_at.get(&op) {
                     self.items.push(Item::Switch { switch: si, op });
@@ -344,7 +385,13 @@ impl TableView {
                             let Some(tr) = doc.tree.get(r) else { return };
                             let Some(o) = ops.get(tr.op) else { return };
                             let role = replay.and_then(|rp| rp.role(tr.op));
-                            let weak = matches!(role, Some(Role::Replayed) | Some(Role::NotReached));
+                            // A context shown only because it holds a match is muted too.
+                            let context_only = self
+                                .matched
+                                .as_ref()
+                                .is_some_and(|m| !m.get(tr.op).copied().unwrap_or(true));
+                            let weak = context_only
+                                || matches!(role, Some(Role::Replayed) | Some(Role::NotReached));
                             let txt = |s: String| {
                                 let t = RichText::new(s);
                                 if weak {
@@ -372,11 +419,15 @@ impl TableView {
                                 } else {
                                     ui.add_space(16.0);
                                 }
-                                ui.label(txt(o.display_name().to_string()));
+                                ui.label(txt(doc.label(tr.op).to_string()));
                             });
                             row.col(|ui| {
                                 let c = style::status_color(o.status, dark);
-                                let c = if weak { c.gamma_multiply(0.6) } else { c };
+                                let c = if weak {
+                                    style::muted_status(c, dark)
+                                } else {
+                                    c
+                                };
                                 ui.label(RichText::new(style::status_label(o.status)).color(c));
                             });
                             row.col(|ui| {
@@ -419,9 +470,13 @@ impl TableView {
 }
 
 /// Whether the filter text finds the operation; ids count, since SDK
-/// errors name operations by id (`at id='c5faca15…'`).
-fn matches(o: &crate::model::Operation, needle: &str) -> bool {
-    o.display_name().to_lowercase().contains(needle)
+/// errors name operations by id (`at id='c5faca15…'`), and so does the name
+/// it is shown by.
+fn matches(doc: &Doc, i: usize, needle: &str) -> bool {
+    let Some(o) = doc.ops().get(i) else {
+        return false;
+    };
+    doc.label(i).to_lowercase().contains(needle)
         || o.id.to_lowercase().contains(needle)
         || o.op_type.as_str().to_lowercase().contains(needle)
         || o.sub_type

@@ -100,6 +100,10 @@ impl App {
                         self.filter.clear();
                         resp.surrender_focus();
                     }
+                    if let Some(n) = self.table.match_count() {
+                        let noun = if n == 1 { "match" } else { "matches" };
+                        ui.weak(format!("{n} {noun}"));
+                    }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let theme = if self.persisted.dark {
@@ -200,8 +204,10 @@ impl App {
                         ui.weak("· invocation boundaries inferred");
                     }
                     if !d.history.warnings.is_empty() {
-                        ui.label(format!("⚠ {} warnings", d.history.warnings.len()))
-                            .on_hover_text(d.history.warnings.join("\n"));
+                        let n = d.history.warnings.len();
+                        let noun = if n == 1 { "warning" } else { "warnings" };
+                        ui.label(format!("⚠ {n} {noun}"))
+                            .on_hover_text(&d.warnings_hover);
                     }
                 } else if self.show_picker {
                     ui.weak("Pick an execution to open it.");
@@ -337,8 +343,10 @@ impl App {
                     new_inv = Some(self.invocation.map(|i| (i + 1).min(n - 1)).unwrap_or(0));
                 }
                 if ui
-                    .selectable_label(self.invocation.is_none(), "none")
-                    .on_hover_text("Show no invocation's replay")
+                    .selectable_label(self.invocation.is_none(), "all invocations")
+                    .on_hover_text(
+                        "Show every invocation at once: no single invocation's replayed / executed marks",
+                    )
                     .clicked()
                 {
                     new_inv = None;
@@ -362,7 +370,7 @@ impl App {
                             let name = d
                                 .ops()
                                 .get(s.op)
-                                .map(|o| o.display_name().to_string())
+                                .map(|_| d.label(s.op).into_owned())
                                 .unwrap_or_default();
                             let ctx_label = d
                                 .analysis
@@ -411,14 +419,8 @@ fn outcome_text(d: &Doc, o: &crate::replay::Outcome) -> String {
         Outcome::Pending(ops) => {
             let names: Vec<String> = ops
                 .iter()
-                .filter_map(|&i| d.ops().get(i))
-                .map(|o| {
-                    format!(
-                        "{} '{}'",
-                        o.op_type.as_str().to_lowercase(),
-                        o.display_name()
-                    )
-                })
+                .filter_map(|&i| d.ops().get(i).map(|o| (i, o)))
+                .map(|(i, o)| format!("{} '{}'", o.op_type.as_str().to_lowercase(), d.label(i)))
                 .collect();
             if names.is_empty() {
                 "⏸ pending".into()

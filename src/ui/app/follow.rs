@@ -2,15 +2,18 @@
 //! selection, so a history being written (a local test run filling its
 //! store, a history fetched again) can be watched as it grows.
 //!
-//! The file is looked at twice a second (a `stat`, or a folder listing for
-//! a folder store; an SQLite store's `-wal` file counts, since that is
-//! where a running writer's changes land first). A change is acted on only
-//! once the file has stayed the same for one look, so a writer caught
-//! half-way through does not produce a load error every time.
+//! A watcher thread looks at the file twice a second (a `stat`, or a folder
+//! listing for a folder store; an SQLite store's `-wal` file counts, since
+//! that is where a running writer's changes land first) and sends a message
+//! when it changed; the UI thread only reads that message. A change is
+//! reported only once the file has stayed the same for one look, so a
+//! writer caught half-way through does not produce a load error every time.
 
 use super::App;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, SystemTime};
 
 /// How often the file is looked at.
 pub const EVERY: Duration = Duration::from_millis(500);
@@ -49,23 +52,82 @@ impl Stamp {
     }
 }
 
+/// The watcher thread: looks at the file every [`EVERY`] and says when a
+/// change has held still, so the UI thread never stats a 5,000-file folder.
+/// Dropping it ends the thread at its next look (its control channel closes).
+struct Watcher {
+    changes: mpsc::Receiver<()>,
+    _stop: mpsc::Sender<()>,
+    /// Set once the thread has taken its first look (its baseline).
+    ready: Arc<AtomicBool>,
+}
+
+impl Watcher {
+    fn spawn(path: PathBuf, repaint: Option<egui::Context>) -> Watcher {
+        let (tx, changes) = mpsc::channel();
+        let (stop, stop_rx) = mpsc::channel::<()>();
+        let ready = Arc::new(AtomicBool::new(false));
+        let ready_t = ready.clone();
+        std::thread::Builder::new()
+            .name("follow".into())
+            .spawn(move || {
+                // The file as it was when it was (re)loaded.
+                let mut loaded = Stamp::of(&path);
+                ready_t.store(true, Ordering::Release);
+                let mut pending: Option<Stamp> = None;
+                // Wakes every look, or at once when the watcher is dropped.
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(EVERY) {
+                    let now = Stamp::of(&path);
+                    if now == loaded {
+                        pending = None;
+                        continue;
+                    }
+                    if pending.as_ref() != Some(&now) {
+                        pending = Some(now);
+                        continue;
+                    }
+                    loaded = now;
+                    pending = None;
+                    if tx.send(()).is_err() {
+                        return;
+                    }
+                    if let Some(ctx) = &repaint {
+                        ctx.request_repaint();
+                    }
+                }
+            })
+            .expect("spawning the follow thread");
+        Watcher {
+            changes,
+            _stop: stop,
+            ready,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Follow {
     pub on: bool,
-    /// The file as it was when it was last loaded.
-    loaded: Option<Stamp>,
-    /// A change seen at the previous look, waiting to hold still.
-    pending: Option<Stamp>,
-    last_look: Option<Instant>,
+    watcher: Option<Watcher>,
+    /// A change reported while a load was running: reload when it ends.
+    due: bool,
     /// When the last reload because of a change started (for the status bar).
     pub reloaded_at: Option<chrono::DateTime<chrono::Local>>,
 }
 
 impl Follow {
-    /// Start following (or note the file again after a load by hand).
-    pub fn loaded(&mut self, path: Option<&Path>) {
-        self.loaded = path.map(Stamp::of);
-        self.pending = None;
+    /// The watcher has taken its first look: changes from now on are seen.
+    pub fn watching(&self) -> bool {
+        self.watcher
+            .as_ref()
+            .is_some_and(|w| w.ready.load(Ordering::Acquire))
+    }
+
+    /// Start following `path` from how it is now (or stop, with `None`):
+    /// after a load by hand, the watcher starts over from the new file.
+    fn watch(&mut self, path: Option<&Path>, repaint: Option<&egui::Context>) {
+        self.watcher = path.map(|p| Watcher::spawn(p.to_path_buf(), repaint.cloned()));
+        self.due = false;
     }
 }
 
@@ -73,9 +135,16 @@ impl App {
     /// Turn following on or off for the open file.
     pub fn set_follow(&mut self, on: bool) {
         self.follow.on = on;
-        let path = self.followed_path();
-        self.follow.loaded(path.as_deref());
+        let path = self.followed_path().filter(|_| on);
+        self.follow.watch(path.as_deref(), self.repaint.as_ref());
         self.follow.reloaded_at = None;
+    }
+
+    /// A file was opened by hand while following: follow that one.
+    pub(super) fn follow_opened(&mut self, path: &Path) {
+        if self.follow.on {
+            self.follow.watch(Some(path), self.repaint.as_ref());
+        }
     }
 
     fn followed_path(&self) -> Option<PathBuf> {
@@ -85,31 +154,21 @@ impl App {
         }
     }
 
-    /// Look at the file if it is time to, and reload it once a change has
-    /// held still; asks for the next frame so this runs while idle too.
-    pub(super) fn poll_follow(&mut self, ctx: &egui::Context) {
+    /// Reload when the watcher said the file changed (a message, no look
+    /// at the file here).
+    pub(super) fn poll_follow(&mut self, _ctx: &egui::Context) {
         if !self.follow.on {
             return;
         }
-        ctx.request_repaint_after(EVERY);
-        if self.is_busy() || self.follow.last_look.is_some_and(|t| t.elapsed() < EVERY) {
+        if let Some(w) = &self.follow.watcher {
+            while w.changes.try_recv().is_ok() {
+                self.follow.due = true;
+            }
+        }
+        if !self.follow.due || self.is_busy() {
             return;
         }
-        self.follow.last_look = Some(Instant::now());
-        let Some(path) = self.followed_path() else {
-            return;
-        };
-        let now = Stamp::of(&path);
-        if self.follow.loaded.as_ref() == Some(&now) {
-            self.follow.pending = None;
-            return;
-        }
-        if self.follow.pending.as_ref() != Some(&now) {
-            self.follow.pending = Some(now);
-            return;
-        }
-        self.follow.loaded = Some(now);
-        self.follow.pending = None;
+        self.follow.due = false;
         self.follow.reloaded_at = Some(chrono::Local::now());
         self.reload();
     }

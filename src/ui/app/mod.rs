@@ -112,6 +112,18 @@ pub struct App {
     timeline_sized: Option<(f32, Option<f32>)>,
 }
 
+/// What the app opens at start: the file given; with none, on a first run
+/// (nothing in Recent) the bundled sample, so a new user sees at once what
+/// the tool shows; once files have been opened, nothing: the start panel
+/// offers them (and the samples) instead of loading the sample every time.
+pub fn start_path(given: Option<PathBuf>, persisted: &Persisted) -> Option<PathBuf> {
+    match given {
+        Some(p) => Some(p),
+        None if persisted.recent.is_empty() => super::default_sample(),
+        None => None,
+    }
+}
+
 impl App {
     pub fn new(persisted: Persisted) -> App {
         App {
@@ -154,9 +166,10 @@ impl App {
             .storage
             .and_then(|s| eframe::get_value::<Persisted>(s, eframe::APP_KEY))
             .unwrap_or_default();
+        let start = start_path(path, &persisted);
         let mut app = App::new(persisted);
         app.repaint = Some(cc.egui_ctx.clone());
-        if let Some(p) = path.or_else(super::default_sample) {
+        if let Some(p) = start {
             app.open(p);
         }
         app
@@ -180,15 +193,12 @@ impl App {
         if !keep_selection {
             self.restore = None;
         }
-        if self.follow.on {
-            self.follow.loaded(Some(&path));
-        }
+        self.follow_opened(&path);
         let label = format!("opening {}", path.display());
         let p = path.clone();
         self.job = Some(Job::spawn(label, self.repaint.clone(), move |jc| {
             loader::open(jc, p, arn)
         }));
-        self.remember(&path);
     }
 
     /// Load another file as the right side of the diff.
@@ -345,8 +355,15 @@ impl App {
 
     fn apply_output(&mut self, out: JobOutput) {
         match out {
-            JobOutput::Doc(d) => self.set_doc(*d),
+            // Recent holds what opened: a file that failed is not offered again.
+            JobOutput::Doc(d) => {
+                if let Some(p) = d.path.clone() {
+                    self.remember(&p);
+                }
+                self.set_doc(*d)
+            }
             JobOutput::Store { path, rows } => {
+                self.remember(&path);
                 self.picker = Some(PickerView::new(path, rows));
                 self.show_picker = true;
             }
@@ -591,6 +608,12 @@ impl App {
                         });
                 });
         }
+        if let Some(d) = &self.doc {
+            // Before the time view, which dims what the filter does not find.
+            self.table
+                .refresh(d, self.doc_gen, &self.filter, self.invocation);
+            self.timeline.dim = self.table.matched();
+        }
         if self.persisted.show_timeline {
             let h = self.timeline_panel_height(ctx);
             let resp = egui::TopBottomPanel::bottom("timeline")
@@ -614,8 +637,6 @@ impl App {
         }
         egui::CentralPanel::default().show(ctx, |ui| {
             if let Some(d) = &self.doc {
-                self.table
-                    .refresh(d, self.doc_gen, &self.filter, self.invocation);
                 self.table
                     .ui(ui, d, self.selected, self.invocation, &mut self.intents);
             }

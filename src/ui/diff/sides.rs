@@ -4,7 +4,7 @@
 //! or is a store listed without reading it, whose executions load in a
 //! background job the first time they are picked and are kept afterwards.
 
-use crate::diff::{execution_sequence, SeqOp};
+use crate::diff::{execution_sequence, SeqOp, SideOutcome};
 use crate::replay::{analyze, Analysis};
 use crate::ui::doc::Doc;
 use crate::ui::jobs::{Job, JobOutput, StoreRow};
@@ -27,7 +27,8 @@ pub struct StoreList {
 
 /// What a side resolves to this frame.
 pub enum SideSeq {
-    Ready(Vec<SeqOp>),
+    /// The sequence and how that execution ended.
+    Ready(Vec<SeqOp>, SideOutcome),
     /// A store execution still loading (its label).
     Loading(String),
     /// Nothing to show (no other file yet, or an index out of range).
@@ -160,13 +161,16 @@ impl Sides {
             return SideSeq::Unavailable;
         };
         if index == d.exec {
-            return SideSeq::Ready(execution_sequence(exec, &d.analysis));
+            return SideSeq::Ready(
+                execution_sequence(exec, &d.analysis),
+                SideOutcome::of_execution(exec),
+            );
         }
         let a = self
             .analyses
             .entry((origin, index))
             .or_insert_with(|| analyze(exec));
-        SideSeq::Ready(execution_sequence(exec, a))
+        SideSeq::Ready(execution_sequence(exec, a), SideOutcome::of_execution(exec))
     }
 
     /// Collect finished loads; true when one arrived (the diff is stale).
@@ -230,7 +234,7 @@ impl Drop for Sides {
 
 fn ready(d: &Doc, a: &Analysis) -> SideSeq {
     match d.execution() {
-        Some(e) => SideSeq::Ready(execution_sequence(e, a)),
+        Some(e) => SideSeq::Ready(execution_sequence(e, a), SideOutcome::of_execution(e)),
         None => SideSeq::Unavailable,
     }
 }

@@ -57,6 +57,9 @@ pub struct TimelineView {
     /// A click on a context lane's label collapses it in the table (the
     /// re-run panel's view has no table to share a collapse state with).
     pub collapses_contexts: bool,
+    /// The table's filter: per operation, whether it matched; the others
+    /// are dimmed. `None` with no filter.
+    pub dim: Option<std::sync::Arc<Vec<bool>>>,
 }
 
 impl Default for TimelineView {
@@ -79,6 +82,7 @@ impl Default for TimelineView {
             reveal_op: None,
             plot: Rect::NOTHING,
             collapses_contexts: true,
+            dim: None,
         }
     }
 }
@@ -538,6 +542,24 @@ impl TimelineView {
             let y0 = lane_y(s.lane);
             let lane_rect = Rect::from_x_y_ranges(plot.x_range(), y0..=y0 + LANE_H);
             let r = self.paint_span(plot_for(s.lane), doc, plot, lane_rect, s, dark);
+            if let Some(m) = &self.dim {
+                let op = match s.kind {
+                    SpanKind::Single(si) => l
+                        .lanes
+                        .get(s.lane)
+                        .and_then(|ln| ln.spans.get(si))
+                        .map(|x| x.op),
+                    _ => None,
+                };
+                if !op.is_some_and(|o| m.get(o).copied().unwrap_or(false)) {
+                    // Not found by the filter: veiled, still in place.
+                    plot_for(s.lane).rect_filled(
+                        r.expand(1.0),
+                        0.0,
+                        ui.visuals().panel_fill.gamma_multiply(0.75),
+                    );
+                }
+            }
             if let Some(h) = hover {
                 if r.expand2(Vec2::new(2.0, 0.0)).contains(h) {
                     // Later shapes are on top; the selected one is last.
@@ -1050,9 +1072,9 @@ impl TimelineView {
                 status_c,
             );
             let label = if s.open {
-                format!("{} …", o.display_name())
+                format!("{} …", doc.label(s.op))
             } else {
-                o.display_name().to_string()
+                doc.label(s.op).into_owned()
             };
             p.text(
                 Pos2::new(a + LABEL_INSET, r.center().y),

@@ -28,7 +28,7 @@ pub fn show(
         ));
         for &op in ops.iter().take(RUN_NAMES) {
             if let Some(o) = all.get(op) {
-                ui.label(format!("{} · {}", o.display_name(), o.op_type));
+                ui.label(format!("{} · {}", doc.label(op), o.op_type));
             }
         }
         if count > ops.len() {
@@ -43,11 +43,7 @@ pub fn show(
         Some(us) => format!("+{}", format_duration_micros(us)),
         None => INVALID_TIME.to_string(),
     };
-    ui.strong(format!(
-        "{}  ({})",
-        o.display_name(),
-        doc.position_label(op)
-    ));
+    ui.strong(format!("{}  ({})", doc.label(op), doc.position_label(op)));
     ui.label(format!("{} · {}", o.op_type, style::status_label(o.status)));
     if let Some(t) = o.start {
         ui.label(format!("start {}", rel(t)));
