@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the pinned official SDKs the re-run tests drive:
 #   - npm: @aws/durable-execution-sdk-js 2.4.0 (+ -testing 1.1.4), from package-lock.json
-#   - PyPI: aws-durable-execution-sdk-python 3.0.0 (+ -testing 1.4.0) into tests/handlers/.venv
+#   - PyPI: aws-durable-execution-sdk-python 3.0.0 (+ -testing 1.4.0) and the
+#     Lambda runtime interface client awslambdaric 4.2.2 into tests/handlers/.venv
 # Idempotent: skips what is already installed at the pinned versions.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +24,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c "import importlib.metadata as m; assert m.version('aws-durable-execution-sdk-python') == '3.0.0'; assert m.version('aws-durable-execution-sdk-python-testing') == '1.4.0'" 2>/dev/null; then
+if ! .venv/bin/python -c "import importlib.metadata as m; assert m.version('aws-durable-execution-sdk-python') == '3.0.0'; assert m.version('aws-durable-execution-sdk-python-testing') == '1.4.0'; assert m.version('awslambdaric') == '4.2.2'" 2>/dev/null; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 fi
 echo "install.sh: JS and Python SDKs ready in $(pwd)"
