@@ -312,3 +312,67 @@ fn answer(sh: &Shared, req: tiny_http::Request, id: &str, reply: Reply) {
     drop(g);
     accepted(req)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// One HTTP/1.1 request on a new connection: status, headers, body.
+    fn call(addr: &str, method: &str, path: &str, body: &str) -> (u16, String, String) {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        (status, head.to_lowercase(), body.to_string())
+    }
+
+    #[test]
+    fn next_hands_the_event_with_lambdas_headers_and_answers_follow_the_emulator() {
+        let api = RuntimeApi::start().unwrap();
+        let addr = api.address();
+        api.offer(Invocation {
+            request_id: "req-1".into(),
+            event: br#"{"hello":1}"#.to_vec(),
+            deadline_ms: 1_700_000_000_000,
+            function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f".into(),
+            trace_id: "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
+        });
+        let (status, head, body) = call(&addr, "GET", "/2018-06-01/runtime/invocation/next", "");
+        assert_eq!((status, body.as_str()), (200, r#"{"hello":1}"#));
+        for h in [
+            "content-type: application/json",
+            "lambda-runtime-aws-request-id: req-1",
+            "lambda-runtime-deadline-ms: 1700000000000",
+            "lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:000000000000:function:f",
+            "lambda-runtime-trace-id: root=1-",
+        ] {
+            assert!(head.contains(h), "{h} missing from\n{head}");
+        }
+        assert_eq!(api.next_calls(), 1);
+        let (status, _, body) = call(
+            &addr,
+            "POST",
+            "/2018-06-01/runtime/invocation/other/response",
+            "{}",
+        );
+        assert_eq!(status, 400);
+        assert!(body.contains("InvalidRequestID"), "{body}");
+        let path = "/2018-06-01/runtime/invocation/req-1/response";
+        let (status, _, body) = call(&addr, "POST", path, r#"{"Status":"PENDING"}"#);
+        assert_eq!((status, body.as_str()), (202, r#"{"status":"OK"}"#));
+        let (status, _, body) = call(&addr, "POST", path, "{}");
+        assert_eq!(status, 403, "a second answer: {body}");
+        assert_eq!(
+            api.wait_reply(Duration::from_secs(5)),
+            Some(Reply::Response(br#"{"Status":"PENDING"}"#.to_vec()))
+        );
+    }
+}
