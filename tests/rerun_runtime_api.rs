@@ -189,6 +189,93 @@ fn a_handler_the_runtime_cannot_load_is_an_init_error() {
     );
 }
 
+// ---- the Node preset: aws-lambda-ric ---------------------------------------
+
+fn require_node_ric() {
+    support::require_node();
+    let ric = support::handlers_dir().join("node_modules/aws-lambda-ric/index.mjs");
+    assert!(
+        ric.is_file(),
+        "aws-lambda-ric is missing: run `bash tests/handlers/install.sh` (it installs cmake and \
+         autotools for its native build)"
+    );
+}
+
+/// Record a JS handler with the JS SDK's own LocalDurableTestRunner (one
+/// process for every invocation); the history file.
+fn record_js(dir: &Path, file: &str, input: &str) -> PathBuf {
+    support::record_js(dir, file, input);
+    dir.join(format!("{file}.history.json"))
+}
+
+fn node_args<'a>(handler: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    require_node_ric();
+    let mut a = vec!["--preset", "node", "--cwd", leak(support::handlers_dir())];
+    a.extend(["--handler", handler]);
+    a.extend(extra);
+    a
+}
+
+#[test]
+fn node_aws_lambda_ric_replays_its_recording_warm_and_cold_from_every_invocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = record_js(dir.path(), "order-flow.mjs", r#"{"orderId":"N1"}"#);
+    let n = invocations(&file);
+    assert!(n >= 2, "the recording has a wait: {n} invocation(s)");
+    for reuse in [&[][..], &["--cold"][..]] {
+        for k in 1..=n {
+            let ks = k.to_string();
+            let mut extra = reuse.to_vec();
+            extra.extend(["--from-invocation", &ks]);
+            let (code, v, stderr) = rerun(&file, &node_args("order-flow.handler", &extra), &[]);
+            assert_eq!(code, 0, "{reuse:?} from {k}: {v:#}\n{stderr}");
+            assert_eq!(v["verdict"], "same", "{reuse:?} from {k}: {v:#}");
+        }
+    }
+}
+
+#[test]
+fn node_aws_lambda_ric_code_change_exits_1_with_the_sdks_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = record_js(dir.path(), "order-flow.mjs", r#"{"orderId":"N1"}"#);
+    let (code, v, stderr) = rerun(
+        &file,
+        &node_args("order-flow.handler", &["--from-invocation", "2"]),
+        &[("VARIANT", "renamed")],
+    );
+    assert_eq!(code, 1, "{v:#}\n{stderr}");
+    let sdk = v["divergence"]["sdk_error"].as_str().unwrap_or_default();
+    // The JS SDK's own wording (docs/formats.md §7).
+    assert!(
+        sdk.contains("Non-deterministic execution detected: Operation name mismatch"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn node_module_state_survives_between_invocations_only_warm() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = record_js(dir.path(), "counter-flow.mjs", "{}");
+    let (code, v, stderr) = rerun(&file, &node_args("counter-flow.handler", &[]), &[]);
+    assert_eq!(code, 0, "warm: {v:#}\n{stderr}");
+    assert!(v["divergence"].is_null(), "warm: {v:#}");
+    // The third call of the one warm process is the one that succeeds, as
+    // in the recording. (The JS runner, skipping time, ran attempts 2 and
+    // 3 in one invocation, where the re-run's service suspends between
+    // them: the invocation count is listed as a change, not a divergence.)
+    assert_eq!(
+        v["result"], r#"{"charged":true,"calls":3,"receipt":"r-1"}"#,
+        "{v:#}"
+    );
+    let (code, v, stderr) = rerun(&file, &node_args("counter-flow.handler", &["--cold"]), &[]);
+    assert_eq!(code, 1, "cold: {v:#}\n{stderr}");
+    assert!(
+        v.to_string()
+            .contains("payment gateway timeout (call 1 of this process)"),
+        "{v:#}"
+    );
+}
+
 // ---- the Rust preset: the official Rust SDK under lambda_runtime ----------
 
 /// Build tests/rust-handler (its own workspace) once per test binary.

@@ -45,8 +45,9 @@ pub struct RerunArgs {
     #[arg(long)]
     pub handler: Option<String>,
     /// Fill in the command from the handler as Lambda names it: python
-    /// (awslambdaric), node (the Node runner shim), rust (a bootstrap
-    /// binary built with lambda_runtime) or stdio (the command as given).
+    /// (awslambdaric), node (aws-lambda-ric), node-shim (the Node runner
+    /// shim), rust (a bootstrap binary built with lambda_runtime) or stdio
+    /// (the command as given).
     #[arg(long, value_name = "NAME", requires = "handler")]
     pub preset: Option<crate::rerun::preset::Preset>,
     /// A fresh handler process for every invocation (default: a Runtime API

@@ -575,8 +575,14 @@ impl Invoker<'_> {
         let mut ending: Option<Instant> = None;
         let pid = w.process.pid();
         let exited = loop {
-            if let Some(reply) = w.api.wait_reply(Duration::from_millis(5)) {
-                break Err(reply);
+            // An answer after the deadline (or a stop) is not taken: the
+            // invocation has ended, as in Lambda.
+            if ending.is_none() {
+                if let Some(reply) = w.api.wait_reply(Duration::from_millis(5)) {
+                    break Err(reply);
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(5));
             }
             if let Some(st) = w.process.try_exit()? {
                 break Ok(st);

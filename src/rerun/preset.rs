@@ -13,9 +13,14 @@ pub enum Preset {
     /// `awslambdaric` (`python3 -m awslambdaric`, from `PATH`: activate
     /// the venv that has it and the handler's dependencies).
     Python,
-    /// `file.export` (or `file.mjs:export`) run by the Node runner shim
-    /// (assets/runners/node-runner.mjs, the stdin/stdout contract).
+    /// `file.export` run by the official runtime interface client
+    /// `aws-lambda-ric` (npm), found in `node_modules` from the working
+    /// directory up.
     Node,
+    /// `file.export` (or `file.mjs:export`) run by the Node runner shim
+    /// (assets/runners/node-runner.mjs, the stdin/stdout contract): for
+    /// machines where `aws-lambda-ric`'s native build cannot run.
+    NodeShim,
     /// A `bootstrap` executable built with `lambda_runtime` (the official
     /// Rust SDK's `durable::run`), run as it is.
     Rust,
@@ -24,9 +29,10 @@ pub enum Preset {
 }
 
 impl Preset {
-    pub const ALL: [(&'static str, Preset); 4] = [
+    pub const ALL: [(&'static str, Preset); 5] = [
         ("python", Preset::Python),
         ("node", Preset::Node),
+        ("node-shim", Preset::NodeShim),
         ("rust", Preset::Rust),
         ("stdio", Preset::Stdio),
     ];
@@ -39,7 +45,7 @@ impl std::str::FromStr for Preset {
             .iter()
             .find(|(n, _)| *n == s)
             .map(|(_, p)| *p)
-            .ok_or_else(|| format!("no preset {s:?}: python, node, rust or stdio"))
+            .ok_or_else(|| format!("no preset {s:?}: python, node, node-shim, rust or stdio"))
     }
 }
 
@@ -47,8 +53,12 @@ impl std::str::FromStr for Preset {
 pub enum PresetError {
     #[error("--preset python: expected the handler as Lambda names it, module.function (e.g. orders.handler), got {0:?}")]
     PythonSpec(String),
-    #[error("--preset node: no {0}.mjs, .js or .cjs in {1}")]
+    #[error("--preset node-shim: no {0}.mjs, .js or .cjs in {1}")]
     NodeFile(String, String),
+    #[error("--preset node: expected the handler as Lambda names it, file.export (e.g. index.handler), got {0:?}")]
+    NodeSpec(String),
+    #[error("--preset node: aws-lambda-ric is not installed in {0} or above it (npm install aws-lambda-ric; its native build needs cmake, autoconf, automake, libtool and a C++ compiler), or use --preset node-shim")]
+    NoNodeRic(String),
     #[error("--preset node: the Node runner shim (assets/runners/node-runner.mjs) is not beside the executable nor in the source tree")]
     NoRunner,
 }
@@ -87,6 +97,25 @@ pub fn command(
             )
         }
         Preset::Node => {
+            let ok = target
+                .rsplit_once('.')
+                .is_some_and(|(m, f)| !m.is_empty() && !f.is_empty() && !f.contains('/'));
+            if !ok {
+                return Err(PresetError::NodeSpec(target.to_string()));
+            }
+            let base = absolute(cwd);
+            let ric = base
+                .ancestors()
+                .map(|d| d.join("node_modules/aws-lambda-ric/index.mjs"))
+                .find(|p| p.is_file())
+                .ok_or_else(|| PresetError::NoNodeRic(base.display().to_string()))?;
+            // It reads the handler from _HANDLER and LAMBDA_TASK_ROOT.
+            (
+                format!("node {}", sh_quote(&ric.display().to_string())),
+                Some(target.to_string()),
+            )
+        }
+        Preset::NodeShim => {
             let (file, export) = node_target(target, cwd)?;
             let runner = runners_dir()
                 .ok_or(PresetError::NoRunner)?
@@ -122,6 +151,15 @@ pub fn command(
             .map(|h| vec![("_HANDLER".to_string(), h)])
             .unwrap_or_default(),
     })
+}
+
+/// The working directory the handler gets, as an absolute path.
+fn absolute(cwd: Option<&Path>) -> PathBuf {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    match cwd {
+        Some(c) => here.join(c),
+        None => here,
+    }
 }
 
 /// `dir/file.export` (Lambda's form) or `dir/file.mjs:export`: the file
