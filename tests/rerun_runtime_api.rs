@@ -143,6 +143,8 @@ fn one_warm_process_serves_every_invocation_and_cold_starts_one_each() {
     let warm = pids(Reuse::default());
     assert_eq!(warm.len(), recorded.invocations.len());
     assert!(warm.windows(2).all(|w| w[0] == w[1]), "warm: {warm:?}");
+    // The warm process, idle in /next when the execution ended, went with the run.
+    assert_all_gone(&warm, "the warm process after the run");
     let cold = pids(Reuse {
         cold: true,
         recycle_after: None,
@@ -351,12 +353,23 @@ fn rust_sdk_code_change_exits_1_with_the_sdks_message() {
         &[("VARIANT", "renamed")],
     );
     assert_eq!(code, 1, "{v:#}\n{stderr}");
-    let text = v["divergence"]["message"].as_str().unwrap_or_default();
-    // The SDK's own wording (aws-durable-execution-sdk 0.1.0, src/error.rs).
+    let d = &v["divergence"];
+    assert_eq!(d["kind"], "shape", "{v:#}");
+    assert_eq!(d["position"], "1", "{v:#}");
     assert!(
-        text.contains("NonDeterministicExecutionError")
-            && text.contains("does not match checkpoint")
-            && text.contains(r#"named "validate-order", got Step/Step named "check-order""#),
+        d["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Expected operation 'validate-order' of type STEP at position 1, but found operation 'check-order'"),
+        "{v:#}"
+    );
+    // The SDK's own wording (aws-durable-execution-sdk 0.1.0, src/error.rs).
+    let sdk = d["sdk_error"].as_str().unwrap_or_default();
+    assert!(
+        sdk.contains("does not match checkpoint")
+            && sdk.contains(
+                r#"expected STEP/Step named "validate-order", got Step/Step named "check-order""#
+            ),
         "{v:#}"
     );
 }
@@ -424,6 +437,7 @@ fn signals_to_durable_lens_take_the_runtime_api_process_tree_along() {
     for (signal, code) in [
         (Signal::TERM, Some(143)),
         (Signal::INT, Some(130)),
+        (Signal::HUP, Some(129)),
         (Signal::KILL, None),
     ] {
         let dir = tempfile::tempdir().unwrap();

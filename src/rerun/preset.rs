@@ -214,7 +214,8 @@ mod tests {
         assert_eq!(c.command, "python3 -m awslambdaric orders.handler");
         assert_eq!(c.env, vec![("_HANDLER".into(), "orders.handler".into())]);
         assert!(command(Preset::Python, "orders", None).is_err());
-        assert!(command(Preset::Python, "a/b.py", None).is_err());
+        assert!(command(Preset::Python, "orders.", None).is_err());
+        assert!(command(Preset::Python, ".handler", None).is_err());
     }
 
     #[test]
