@@ -191,6 +191,28 @@ fn a_handler_the_runtime_cannot_load_is_an_init_error() {
     );
 }
 
+#[test]
+fn a_raised_error_and_a_runtime_that_dies_are_said_as_such() {
+    let history = support::root().join("tests/fixtures/js-sdk/order-flow.history.json");
+    // awslambdaric posts what the handler raised to …/{id}/error.
+    let (code, v, stderr) = rerun(&history, &py_args("plain_rt.raises", &[]), &[]);
+    assert_eq!(code, 2, "{v:#}\n{stderr}");
+    let err = v["error"].as_str().unwrap_or_default();
+    // Numbered from 1, as the CLI numbers invocations.
+    assert!(
+        err.starts_with("invocation 1: the handler raised ValueError")
+            && err.contains("boom from a plain handler"),
+        "{v:#}"
+    );
+    let (code, v, stderr) = rerun(&history, &py_args("plain_rt.exits", &[]), &[]);
+    assert_eq!(code, 2, "{v:#}\n{stderr}");
+    let err = v["error"].as_str().unwrap_or_default();
+    assert!(
+        err.starts_with("invocation 1: the runtime exited (status 3) before answering"),
+        "{v:#}"
+    );
+}
+
 // ---- the Node preset: aws-lambda-ric ---------------------------------------
 
 fn require_node_ric() {

@@ -142,54 +142,56 @@ pub struct RunOutcome {
     pub error: Option<ErrorInfo>,
 }
 
+/// `invocation` fields are 0-based indices within the run; the messages
+/// number invocations from 1, as the CLI and the app do.
 #[derive(Debug, thiserror::Error)]
 pub enum InvokerError {
     #[error(transparent)]
     Process(#[from] ProcessError),
-    #[error("invocation {invocation}: the handler did not finish within {secs:.1}s and was killed{}", tail(.stderr))]
+    #[error("invocation {}: the handler did not finish within {secs:.1}s and was killed{}", .invocation + 1, tail(.stderr))]
     Timeout {
         invocation: usize,
         secs: f64,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler was killed by signal {signal}{}", tail(.stderr))]
+    #[error("invocation {}: the handler was killed by signal {signal}{}", .invocation + 1, tail(.stderr))]
     Crashed {
         invocation: usize,
         signal: i32,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler exited with status {code}{}{}", .error.as_ref().map(|e| format!(": {e}")).unwrap_or_default(), tail(.stderr))]
+    #[error("invocation {}: the handler exited with status {code}{}{}", .invocation + 1, .error.as_ref().map(|e| format!(": {e}")).unwrap_or_default(), tail(.stderr))]
     NonZeroExit {
         invocation: usize,
         code: i32,
         error: Option<Box<ErrorInfo>>,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler raised {}{}", .error, tail(.stderr))]
+    #[error("invocation {}: the handler raised {}{}", .invocation + 1, .error, tail(.stderr))]
     HandlerError {
         invocation: usize,
         error: Box<ErrorInfo>,
         stderr: String,
     },
-    #[error("invocation {invocation}: the runtime could not start the handler (Runtime API init error): {}{}", .error, tail(.stderr))]
+    #[error("invocation {}: the runtime could not start the handler (Runtime API init error): {}{}", .invocation + 1, .error, tail(.stderr))]
     InitError {
         invocation: usize,
         error: Box<ErrorInfo>,
         stderr: String,
     },
-    #[error("invocation {invocation}: the runtime exited ({how}) before answering it through the Runtime API{}", tail(.stderr))]
+    #[error("invocation {}: the runtime exited ({how}) before answering it through the Runtime API{}", .invocation + 1, tail(.stderr))]
     RuntimeExited {
         invocation: usize,
         how: String,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler's Runtime API response is not an invocation output ({reason}); it began with {excerpt:?}")]
+    #[error("invocation {}: the handler's Runtime API response is not an invocation output ({reason}); it began with {excerpt:?}", .invocation + 1)]
     GarbageResponse {
         invocation: usize,
         reason: String,
         excerpt: String,
     },
-    #[error("invocation {invocation}: the handler's stdout is not an invocation output ({reason}); stdout began with {excerpt:?}")]
+    #[error("invocation {}: the handler's stdout is not an invocation output ({reason}); stdout began with {excerpt:?}", .invocation + 1)]
     GarbageOutput {
         invocation: usize,
         reason: String,
@@ -202,7 +204,7 @@ pub enum InvokerError {
         invocation: usize,
         rejection: Rejection,
     },
-    #[error("invocation {invocation} answered PENDING but nothing it waits on can advance (no started wait, retry, callback or chained invoke)")]
+    #[error("invocation {} answered PENDING but nothing it waits on can advance (no started wait, retry, callback or chained invoke)", .invocation + 1)]
     Stuck { invocation: usize },
     #[error("no answer for {kind} {} (id {id}): the recorded history has none; supply one (command line: --callback NAME_OR_ID=JSON, --callback-fail NAME_OR_ID=ERROR or --invoke NAME=JSON; app: the link's answers)", .name.as_deref().map(|n| format!("'{n}'")).unwrap_or_else(|| "(unnamed)".into()))]
     NoAnswer {
