@@ -35,11 +35,28 @@ use std::time::Duration;
 pub struct RerunArgs {
     /// The recorded history to re-run against (never modified).
     pub history: PathBuf,
-    /// The handler command line, run with `sh -c`: reads the invocation event
-    /// on stdin, writes the invocation output on stdout (see assets/runners).
-    /// Default: the link saved by the app beside the history.
+    /// The handler command line, run with `sh -c` in the environment Lambda
+    /// gives a function, with the invocation event on stdin: a process that
+    /// calls the Runtime API's `/next` (AWS_LAMBDA_RUNTIME_API) is served
+    /// through it, one that writes the invocation output on stdout and exits
+    /// is served by the stdin/stdout contract. With `--preset`, what the
+    /// preset runs (python: module.function; node: file.export; rust: the
+    /// bootstrap binary). Default: the link saved by the app beside the history.
     #[arg(long)]
     pub handler: Option<String>,
+    /// Fill in the command from the handler as Lambda names it: python
+    /// (awslambdaric), node (aws-lambda-ric), node-shim (the Node runner
+    /// shim), rust (a bootstrap binary built with lambda_runtime) or stdio
+    /// (the command as given).
+    #[arg(long, value_name = "NAME", requires = "handler")]
+    pub preset: Option<crate::rerun::preset::Preset>,
+    /// A fresh handler process for every invocation (default: a Runtime API
+    /// handler stays warm and serves every invocation of the run).
+    #[arg(long, conflicts_with = "recycle_after")]
+    pub cold: bool,
+    /// Start a fresh Runtime API process after every N invocations.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub recycle_after: Option<u64>,
     /// Read the handler from this link file (as the app saves it).
     #[arg(long, value_name = "FILE")]
     pub link: Option<PathBuf>,
@@ -129,12 +146,17 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
             recorded.invocations.len()
         ),
     };
-    let handler = answers::handler(
-        &args.history,
-        args.handler.as_deref(),
-        args.cwd.as_ref(),
-        args.link.as_deref(),
-    )?;
+    let handler = match (args.preset, &args.handler) {
+        (Some(preset), Some(target)) => {
+            crate::rerun::preset::command(preset, target, args.cwd.as_deref())?
+        }
+        _ => answers::handler(
+            &args.history,
+            args.handler.as_deref(),
+            args.cwd.as_ref(),
+            args.link.as_deref(),
+        )?,
+    };
     let partial = crate::rerun::partial::problems(&history, recorded);
     if !partial.is_empty() {
         if !args.allow_partial {
@@ -153,6 +175,10 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
     config.allow_partial = args.allow_partial;
     config.start = start;
     config.timeout = Duration::from_secs_f64(args.timeout);
+    config.reuse = crate::rerun::Reuse {
+        cold: args.cold,
+        recycle_after: args.recycle_after.map(|n| n as usize),
+    };
     config.source = format!("re-run of {}", args.history.display());
     let quiet = args.json;
     let report = run_headless(config, &mut |e| {

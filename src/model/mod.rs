@@ -67,6 +67,8 @@ impl fmt::Display for Format {
 pub enum Sdk {
     Python,
     Js,
+    /// The official Rust SDK (`aws-durable-execution-sdk`).
+    Rust,
     #[default]
     Unknown,
 }
@@ -74,7 +76,8 @@ pub enum Sdk {
 impl Sdk {
     /// The id this SDK gives the operation whose id text is `text` (the
     /// counter, or `<parent id>-<counter>`; docs/formats.md §1): the first
-    /// 16 hex of md5 (JS) or 64 hex of blake2b (Python).
+    /// 16 hex of md5 (JS), 64 hex of blake2b (Python) or the sha256 hex of
+    /// the 1-based positional path (Rust, whose root text is the counter).
     pub fn op_id(self, text: &str) -> Option<String> {
         use blake2::{Blake2b512, Digest};
         use std::fmt::Write;
@@ -86,6 +89,14 @@ impl Sdk {
                     let _ = write!(hex, "{b:02x}");
                 }
                 hex.truncate(64);
+                Some(hex)
+            }
+            Sdk::Rust => {
+                use sha2::Sha256;
+                let mut hex = String::with_capacity(64);
+                for b in Sha256::digest(text.as_bytes()) {
+                    let _ = write!(hex, "{b:02x}");
+                }
                 Some(hex)
             }
             Sdk::Unknown => None,
@@ -122,6 +133,14 @@ impl Sdk {
                         tried_64 = true;
                         if python_id(op) {
                             return Sdk::Python;
+                        }
+                        // The Rust SDK's root ids: sha256 of the counter.
+                        let rust_root = op.parent_id.is_none()
+                            && (1..=3_000u32).any(|n| {
+                                Sdk::Rust.op_id(&n.to_string()).as_deref() == Some(op.id.as_str())
+                            });
+                        if rust_root {
+                            return Sdk::Rust;
                         }
                     }
                     _ => {}

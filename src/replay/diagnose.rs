@@ -84,7 +84,56 @@ pub fn diagnose_error_text(text: &str) -> Option<ParsedError> {
             current_value: quoted_after(rest, "but got "),
         });
     }
+    if let Some(rest) = after(text, "operation at wire id ") {
+        // Rust (aws-durable-execution-sdk, OperationMismatch): operation at
+        // wire id <id> does not match checkpoint: expected STEP/Step named
+        // "a", got Step/Step named "b" (the checkpoint's type in the wire's
+        // case, the code's in Rust's).
+        let (id, rest) = rest.split_once(' ')?;
+        let rest = after(rest, "does not match checkpoint: expected ")?;
+        let (expected, got) = rest.split_once(", got ")?;
+        let (e, g) = (rust_identity(expected), rust_identity(got));
+        let (mismatch, checkpoint_value, current_value) = if e.2 != g.2 {
+            (Mismatch::Name, e.2, g.2)
+        } else if e.0 != g.0 {
+            (Mismatch::Type, Some(e.0), Some(g.0))
+        } else if e.1 != g.1 {
+            (Mismatch::SubType, e.1, g.1)
+        } else {
+            (Mismatch::Unknown, None, None)
+        };
+        return Some(ParsedError {
+            sdk: Sdk::Rust,
+            mismatch,
+            at: Some(id.to_string()),
+            checkpoint_value,
+            current_value,
+        });
+    }
     None
+}
+
+/// `Step/Step named "x"` → (`STEP`, `Step`, `x`): the type in the wire's
+/// upper snake case (the Rust SDK prints the code's side as `ChainedInvoke`).
+fn rust_identity(s: &str) -> (String, Option<String>, Option<String>) {
+    let (kinds, name) = match s.split_once(" named \"") {
+        Some((k, n)) => (k, n.split('"').next().map(str::to_string)),
+        None => (s.split_whitespace().next().unwrap_or(s), None),
+    };
+    let (ty, sub) = match kinds.split_once('/') {
+        Some((t, st)) => (t, Some(st.to_string())),
+        None => (kinds, None),
+    };
+    let mut wire = String::new();
+    let mut prev_lower = false;
+    for c in ty.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            wire.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase();
+        wire.push(c.to_ascii_uppercase());
+    }
+    (wire, sub, name)
 }
 
 fn field_kind(f: &str) -> Mismatch {
@@ -396,6 +445,30 @@ mod tests {
                 (Mismatch::SubType, Some("Wait".into())),
                 (Mismatch::Name, Some("settle".into())),
             ]
+        );
+    }
+
+    #[test]
+    fn rust_text_is_parsed() {
+        // aws-durable-execution-sdk 0.1.0's OperationMismatch, as a
+        // renamed first step made it say (tests/rust-handler).
+        let text = "operation error: non_deterministic_execution: operation at wire id 6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b does not match checkpoint: expected STEP/Step named \"validate-order\", got Step/Step named \"check-order\"";
+        let p = diagnose_error_text(text).unwrap();
+        assert_eq!(p.sdk, Sdk::Rust);
+        assert_eq!(p.mismatch, Mismatch::Name);
+        assert_eq!(
+            p.at.as_deref(),
+            Some("6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b")
+        );
+        assert_eq!(p.checkpoint_value.as_deref(), Some("validate-order"));
+        assert_eq!(p.current_value.as_deref(), Some("check-order"));
+        let t = diagnose_error_text("operation at wire id abc does not match checkpoint: expected STEP/Step named \"a\", got ChainedInvoke/ChainedInvoke named \"a\"").unwrap();
+        assert_eq!(t.mismatch, Mismatch::Type);
+        assert_eq!(t.current_value.as_deref(), Some("CHAINED_INVOKE"));
+        // sha256("1"), as the SDK's own engine test computes it.
+        assert_eq!(
+            Sdk::Rust.op_id("1").unwrap(),
+            "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
         );
     }
 

@@ -3,7 +3,7 @@
 //! report a finished run leaves.
 
 use super::compare::{Comparison, Divergence};
-use super::invoker::{Answer, InvocationRecord, RunOutcome};
+use super::invoker::{Answer, InvocationRecord, Reuse, RunOutcome};
 use super::process::HandlerCommand;
 use super::recorded::PlacePath;
 use crate::model::{Execution, History, Operation};
@@ -147,6 +147,8 @@ pub struct SessionConfig {
     pub start: StartPoint,
     pub timeout: Duration,
     pub page_size: usize,
+    /// Warm (the default) or cold Runtime API processes.
+    pub reuse: Reuse,
     pub mode: Mode,
     pub breakpoints: Vec<String>,
     /// User answers for callbacks/chained invokes, by operation name,
@@ -167,6 +169,7 @@ impl SessionConfig {
             start: StartPoint::Fresh,
             timeout: Duration::from_secs(60),
             page_size: 1000,
+            reuse: Reuse::default(),
             mode: Mode::Continue,
             breakpoints: Vec::new(),
             answers: HashMap::new(),

@@ -3,13 +3,15 @@
 //! virtual clock (waits end at once, retry backoffs are skipped), answer
 //! callbacks and chained invokes, and invoke again until the execution ends.
 
-use super::process::{run_once, HandlerCommand, HoldMeter, ProcessError, ProcessOutcome, Stopper};
+use super::process::{HandlerCommand, HoldMeter, ProcessError, Running, Stopper};
+use super::runtime_api::{Invocation, Reply, RuntimeApi};
 use super::service::Service;
 use super::state::Rejection;
 use super::wire::{error_info, parse_ts, ts_millis, InvocationOutput, WireOp};
 use crate::model::{ErrorInfo, OpStatus, OpType, Ts};
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The region the handler is given; its requests are signed for it.
 pub const REGION: &str = "us-east-1";
@@ -39,6 +41,25 @@ pub struct InvokerConfig {
     pub page_size: usize,
     /// Guard against a handler that never finishes.
     pub max_invocations: usize,
+    /// Whether a Runtime API process serves the next invocation too.
+    pub reuse: Reuse,
+}
+
+/// How handler processes are reused. A process that speaks the Runtime API
+/// stays up between invocations (warm, as in a Lambda execution
+/// environment) unless `cold`; `recycle_after` starts a new one after that
+/// many invocations. A stdin/stdout handler exits after each answer, so it
+/// is cold whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reuse {
+    pub cold: bool,
+    pub recycle_after: Option<usize>,
+}
+
+impl Reuse {
+    fn keeps(&self, served: usize) -> bool {
+        !self.cold && self.recycle_after.is_none_or(|n| served < n)
+    }
 }
 
 impl InvokerConfig {
@@ -48,6 +69,7 @@ impl InvokerConfig {
             timeout: Duration::from_secs(60),
             page_size: 1000,
             max_invocations: 200,
+            reuse: Reuse::default(),
         }
     }
 }
@@ -120,30 +142,56 @@ pub struct RunOutcome {
     pub error: Option<ErrorInfo>,
 }
 
+/// `invocation` fields are 0-based indices within the run; the messages
+/// number invocations from 1, as the CLI and the app do.
 #[derive(Debug, thiserror::Error)]
 pub enum InvokerError {
     #[error(transparent)]
     Process(#[from] ProcessError),
-    #[error("invocation {invocation}: the handler did not finish within {secs:.1}s and was killed{}", tail(.stderr))]
+    #[error("invocation {}: the handler did not finish within {secs:.1}s and was killed{}", .invocation + 1, tail(.stderr))]
     Timeout {
         invocation: usize,
         secs: f64,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler was killed by signal {signal}{}", tail(.stderr))]
+    #[error("invocation {}: the handler was killed by signal {signal}{}", .invocation + 1, tail(.stderr))]
     Crashed {
         invocation: usize,
         signal: i32,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler exited with status {code}{}{}", .error.as_ref().map(|e| format!(": {e}")).unwrap_or_default(), tail(.stderr))]
+    #[error("invocation {}: the handler exited with status {code}{}{}", .invocation + 1, .error.as_ref().map(|e| format!(": {e}")).unwrap_or_default(), tail(.stderr))]
     NonZeroExit {
         invocation: usize,
         code: i32,
         error: Option<Box<ErrorInfo>>,
         stderr: String,
     },
-    #[error("invocation {invocation}: the handler's stdout is not an invocation output ({reason}); stdout began with {excerpt:?}")]
+    #[error("invocation {}: the handler raised {}{}", .invocation + 1, .error, tail(.stderr))]
+    HandlerError {
+        invocation: usize,
+        error: Box<ErrorInfo>,
+        stderr: String,
+    },
+    #[error("invocation {}: the runtime could not start the handler (Runtime API init error): {}{}", .invocation + 1, .error, tail(.stderr))]
+    InitError {
+        invocation: usize,
+        error: Box<ErrorInfo>,
+        stderr: String,
+    },
+    #[error("invocation {}: the runtime exited ({how}) before answering it through the Runtime API{}", .invocation + 1, tail(.stderr))]
+    RuntimeExited {
+        invocation: usize,
+        how: String,
+        stderr: String,
+    },
+    #[error("invocation {}: the handler's Runtime API response is not an invocation output ({reason}); it began with {excerpt:?}", .invocation + 1)]
+    GarbageResponse {
+        invocation: usize,
+        reason: String,
+        excerpt: String,
+    },
+    #[error("invocation {}: the handler's stdout is not an invocation output ({reason}); stdout began with {excerpt:?}", .invocation + 1)]
     GarbageOutput {
         invocation: usize,
         reason: String,
@@ -156,7 +204,7 @@ pub enum InvokerError {
         invocation: usize,
         rejection: Rejection,
     },
-    #[error("invocation {invocation} answered PENDING but nothing it waits on can advance (no started wait, retry, callback or chained invoke)")]
+    #[error("invocation {} answered PENDING but nothing it waits on can advance (no started wait, retry, callback or chained invoke)", .invocation + 1)]
     Stuck { invocation: usize },
     #[error("no answer for {kind} {} (id {id}): the recorded history has none; supply one (command line: --callback NAME_OR_ID=JSON, --callback-fail NAME_OR_ID=ERROR or --invoke NAME=JSON; app: the link's answers)", .name.as_deref().map(|n| format!("'{n}'")).unwrap_or_else(|| "(unnamed)".into()))]
     NoAnswer {
@@ -228,7 +276,7 @@ pub struct Invoker<'a> {
     pub service: &'a Service,
     pub credentials: &'a Credentials,
     pub answerer: &'a dyn Answerer,
-    pub stopper: &'a Stopper,
+    pub stopper: &'a Arc<Stopper>,
     pub hold: &'a HoldMeter,
     /// Distinguishes request ids across runs of one session.
     pub run_label: String,
@@ -248,8 +296,39 @@ impl Invoker<'_> {
         json!({"DurableExecutionArn": arn, "CheckpointToken": token, "InitialExecutionState": state})
     }
 
-    fn env(&self) -> Vec<(String, String)> {
+    /// The function's name, from the execution ARN
+    /// (`…:function:NAME/durable-execution/…`).
+    fn function_name(&self) -> String {
+        let arn = self.service.with_state(|s| s.arn.clone());
+        arn.split_once(":function:")
+            .map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(rest))
+            .filter(|n| !n.is_empty())
+            .unwrap_or("handler")
+            .to_string()
+    }
+
+    fn function_arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{REGION}:000000000000:function:{}",
+            self.function_name()
+        )
+    }
+
+    /// The environment Lambda gives a function (the runtime interface
+    /// clients and `lambda_runtime` read it), pointed at the loopback
+    /// checkpoint service and, for `runtime_api`, the Runtime API.
+    fn env(&self, runtime_api: &str) -> Vec<(String, String)> {
         let c = self.credentials;
+        let name = self.function_name();
+        let task_root = self
+            .config
+            .handler
+            .cwd
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .and_then(|d| std::fs::canonicalize(&d).ok().or(Some(d)))
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
         [
             ("AWS_ENDPOINT_URL_LAMBDA", self.service.endpoint()),
             ("AWS_ACCESS_KEY_ID", c.access_key_id.clone()),
@@ -258,6 +337,15 @@ impl Invoker<'_> {
             ("AWS_DEFAULT_REGION", REGION.to_string()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
             ("AWS_MAX_ATTEMPTS", "1".to_string()),
+            ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
+            ("AWS_LAMBDA_FUNCTION_NAME", name.clone()),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_string()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_string()),
+            ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+            ("AWS_LAMBDA_LOG_STREAM_NAME", "durable-lens".to_string()),
+            ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_string()),
+            ("LAMBDA_TASK_ROOT", task_root),
+            ("TZ", ":UTC".to_string()),
             // Runner shims answer getRemainingTimeInMillis from this.
             (
                 "DURABLE_LENS_TIMEOUT_MS",
@@ -271,17 +359,9 @@ impl Invoker<'_> {
 
     /// Invoke until the execution ends. `first_index` numbers invocations.
     pub fn run(&self, on_event: &mut dyn FnMut(RunEvent)) -> Result<RunOutcome, InvokerError> {
-        let env = self.env();
-        // Whatever the user's shell says about AWS must not leak into a run
-        // against the loopback service.
-        let remove = [
-            "AWS_SESSION_TOKEN",
-            "AWS_PROFILE",
-            "AWS_ENDPOINT_URL",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-        ];
+        // The process kept warm between invocations; dropped (its tree
+        // killed) when the run ends, however it ends.
+        let mut warm: Option<Warm> = None;
         for index in 0..self.config.max_invocations {
             if self.stopper.is_stopped() {
                 return Err(InvokerError::Stopped);
@@ -296,19 +376,13 @@ impl Invoker<'_> {
                 request_id: request_id.clone(),
             });
             let start = self.service.with_state(|s| s.clock.now());
-            let mut env = env.clone();
-            env.push(("DURABLE_LENS_REQUEST_ID".into(), request_id.clone()));
-            let p: ProcessOutcome = run_once(
-                &self.config.handler,
-                input,
-                &env,
-                &remove,
-                self.config.timeout,
-                self.stopper,
-                self.hold,
-            )?;
+            let p = self.serve(&mut warm, &request_id, input)?;
             let end = self.service.with_state(|s| s.clock.now());
-            let parsed = parse_output(&p.stdout);
+            let parsed = match &p.reply {
+                Some(Reply::Response(body)) => parse_output(&String::from_utf8_lossy(body)),
+                Some(_) => Err("the handler answered with an error".into()),
+                None => parse_output(&p.stdout),
+            };
             let record = InvocationRecord {
                 index,
                 request_id,
@@ -340,29 +414,64 @@ impl Invoker<'_> {
                     rejection,
                 });
             }
-            if let Some(signal) = p.signal {
-                return Err(InvokerError::Crashed {
-                    invocation: index,
-                    signal,
-                    stderr: p.stderr,
-                });
-            }
-            match p.exit_code {
-                Some(0) | None => {}
-                Some(code) => {
-                    return Err(InvokerError::NonZeroExit {
+            let out = match p.reply {
+                Some(Reply::Response(body)) => {
+                    parsed.map_err(|reason| InvokerError::GarbageResponse {
                         invocation: index,
-                        code,
-                        error: thrown_error(&p.stdout).map(Box::new),
+                        reason,
+                        excerpt: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                    })?
+                }
+                Some(Reply::Error { error_type, body }) => {
+                    return Err(InvokerError::HandlerError {
+                        invocation: index,
+                        error: Box::new(reply_error(error_type, &body)),
                         stderr: p.stderr,
                     })
                 }
-            }
-            let out = parsed.map_err(|reason| InvokerError::GarbageOutput {
-                invocation: index,
-                reason,
-                excerpt: p.stdout.chars().take(200).collect(),
-            })?;
+                Some(Reply::InitError { error_type, body }) => {
+                    return Err(InvokerError::InitError {
+                        invocation: index,
+                        error: Box::new(reply_error(error_type, &body)),
+                        stderr: p.stderr,
+                    })
+                }
+                None => {
+                    if let Some(signal) = p.signal {
+                        return Err(InvokerError::Crashed {
+                            invocation: index,
+                            signal,
+                            stderr: p.stderr,
+                        });
+                    }
+                    if p.runtime {
+                        return Err(InvokerError::RuntimeExited {
+                            invocation: index,
+                            how: match p.exit_code {
+                                Some(c) => format!("status {c}"),
+                                None => "no status".into(),
+                            },
+                            stderr: p.stderr,
+                        });
+                    }
+                    match p.exit_code {
+                        Some(0) | None => {}
+                        Some(code) => {
+                            return Err(InvokerError::NonZeroExit {
+                                invocation: index,
+                                code,
+                                error: thrown_error(&p.stdout).map(Box::new),
+                                stderr: p.stderr,
+                            })
+                        }
+                    }
+                    parsed.map_err(|reason| InvokerError::GarbageOutput {
+                        invocation: index,
+                        reason,
+                        excerpt: p.stdout.chars().take(200).collect(),
+                    })?
+                }
+            };
             match out.status.as_str() {
                 "SUCCEEDED" => {
                     let closed = self.service.with_state(|s| s.execution_close.clone());
@@ -396,6 +505,149 @@ impl Invoker<'_> {
         Err(InvokerError::TooManyInvocations(
             self.config.max_invocations,
         ))
+    }
+
+    /// One invocation: handed to the warm process through the Runtime API,
+    /// or to a new process (with a Runtime API of its own and the event on
+    /// stdin), which then either calls `/next` or answers on stdout and
+    /// exits. Waits for the answer, the process's exit, the timeout (not
+    /// counting time held at a pause) or a stop, whichever comes first.
+    fn serve(
+        &self,
+        warm: &mut Option<Warm>,
+        request_id: &str,
+        input: Vec<u8>,
+    ) -> Result<Served, InvokerError> {
+        // A warm process that exited between invocations is replaced.
+        if let Some(w) = warm.as_mut() {
+            if w.process.try_exit()?.is_some() {
+                *warm = None;
+            }
+        }
+        let mut w = match warm.take() {
+            Some(w) => w,
+            None => {
+                let api = RuntimeApi::start().map_err(|e| {
+                    InvokerError::Process(ProcessError::Spawn {
+                        command: self.config.handler.command.clone(),
+                        source: std::io::Error::other(e.to_string()),
+                    })
+                })?;
+                let mut env = self.env(&api.address());
+                env.push(("DURABLE_LENS_REQUEST_ID".into(), request_id.to_string()));
+                // Whatever the user's shell says about AWS must not leak into
+                // a run against the loopback service.
+                let remove = [
+                    "AWS_SESSION_TOKEN",
+                    "AWS_PROFILE",
+                    "AWS_ENDPOINT_URL",
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                    "AWS_WEB_IDENTITY_TOKEN_FILE",
+                ];
+                let process = Running::spawn(
+                    &self.config.handler,
+                    input.clone(),
+                    &env,
+                    &remove,
+                    self.stopper,
+                )?;
+                Warm {
+                    process,
+                    api,
+                    served: 0,
+                }
+            }
+        };
+        let timeout_ms = self.config.timeout.as_millis();
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        w.api.offer(Invocation {
+            request_id: request_id.to_string(),
+            event: input,
+            deadline_ms: now_ms + timeout_ms,
+            function_arn: self.function_arn(),
+            trace_id: trace_id(request_id, now_ms),
+        });
+        let started = Instant::now();
+        let held_at_start = self.hold.total();
+        let mut timed_out = false;
+        let mut ending: Option<Instant> = None;
+        let pid = w.process.pid();
+        let exited = loop {
+            // An answer after the deadline (or a stop) is not taken: the
+            // invocation has ended, as in Lambda.
+            if ending.is_none() {
+                if let Some(reply) = w.api.wait_reply(Duration::from_millis(5)) {
+                    break Err(reply);
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if let Some(st) = w.process.try_exit()? {
+                break Ok(st);
+            }
+            let active = started
+                .elapsed()
+                .saturating_sub(self.hold.total().saturating_sub(held_at_start));
+            match ending {
+                None if active > self.config.timeout || self.stopper.is_stopped() => {
+                    timed_out = active > self.config.timeout;
+                    w.process.terminate();
+                    ending = Some(Instant::now());
+                }
+                Some(t) if t.elapsed() > super::process::STOP_GRACE => w.process.kill_group(),
+                _ => {}
+            }
+        };
+        let runtime = w.api.next_calls() > 0;
+        match exited {
+            // Answered through the Runtime API: keep the process warm, or end it.
+            Err(reply) => {
+                w.served += 1;
+                let keep = matches!(reply, Reply::Response(_) | Reply::Error { .. })
+                    && self.config.reuse.keeps(w.served);
+                let (mut stdout, mut stderr) = w.process.take_output();
+                let (mut exit_code, mut signal) = (None, None);
+                if keep {
+                    *warm = Some(w);
+                } else {
+                    let f = w.process.finish()?;
+                    stdout.push_str(&f.stdout);
+                    stderr.push_str(&f.stderr);
+                    (exit_code, signal) = (f.exit_code, f.signal);
+                }
+                Ok(Served {
+                    pid,
+                    stdout,
+                    stderr,
+                    exit_code,
+                    signal,
+                    timed_out: false,
+                    stopped: false,
+                    runtime: true,
+                    reply: Some(reply),
+                })
+            }
+            Ok(_) => {
+                // It may have answered just before it exited.
+                let reply = w.api.wait_reply(Duration::ZERO);
+                let f = w.process.finish()?;
+                Ok(Served {
+                    pid,
+                    stdout: f.stdout,
+                    stderr: f.stderr,
+                    exit_code: f.exit_code,
+                    signal: f.signal,
+                    timed_out,
+                    stopped: self.stopper.is_stopped() && !timed_out,
+                    runtime,
+                    reply: if timed_out { None } else { reply },
+                })
+            }
+        }
     }
 
     /// Between invocations: fire the earliest timers (jumping the virtual
@@ -462,6 +714,55 @@ impl Invoker<'_> {
         });
         Ok(())
     }
+}
+
+/// A handler process and the Runtime API it was given.
+struct Warm {
+    process: Running,
+    api: RuntimeApi,
+    /// Invocations it answered.
+    served: usize,
+}
+
+/// How one invocation was served.
+struct Served {
+    pid: u32,
+    /// What the process wrote during the invocation.
+    stdout: String,
+    stderr: String,
+    /// Set when the process ended with the invocation.
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    timed_out: bool,
+    stopped: bool,
+    /// The process called `/next`: it speaks the Runtime API.
+    runtime: bool,
+    /// Its answer through the Runtime API.
+    reply: Option<Reply>,
+}
+
+/// An error a runtime posted (`{errorMessage, errorType, stackTrace}`).
+fn reply_error(error_type: Option<String>, body: &[u8]) -> ErrorInfo {
+    let v: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|_| json!({"errorMessage": String::from_utf8_lossy(body)}));
+    let mut e = error_info(&v);
+    if e.error_type.is_none() {
+        e.error_type = error_type;
+    }
+    e
+}
+
+/// An X-Ray trace header of the form Lambda hands the runtime.
+fn trace_id(request_id: &str, now_ms: u128) -> String {
+    let h = request_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!(
+        "Root=1-{:08x}-{:024x};Parent={:016x};Sampled=0",
+        (now_ms / 1000) as u32,
+        u128::from(h),
+        h
+    )
 }
 
 /// An operation as it goes into an invocation event: timestamps in epoch

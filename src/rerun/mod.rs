@@ -15,10 +15,12 @@ pub mod invoker;
 pub mod link;
 pub mod outcome;
 pub mod partial;
+pub mod preset;
 pub mod process;
 pub mod recorded;
 mod run;
 mod run_state;
+pub mod runtime_api;
 pub mod service;
 pub mod session;
 pub mod sigv4;
@@ -31,11 +33,11 @@ pub mod wire;
 
 pub use compare::{Comparison, Divergence, DivergenceKind};
 pub use invoker::{
-    Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError,
+    Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError, Reuse,
     RunEvent, RunOutcome,
 };
 pub use outcome::{Change, ChangeKind, ValueChange};
-pub use process::{HandlerCommand, HoldMeter, ProcessError, Stopper};
+pub use process::{HandlerCommand, HoldMeter, ProcessError, Running, Stopper};
 pub use recorded::{place_label, PlacePath, Places, Recorded, RecordedAnswers};
 pub use service::{CheckpointGate, CheckpointNotice, GateDecision, Service, ServiceError};
 pub use session::{

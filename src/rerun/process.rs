@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// just before exiting is in the pipe already).
 const PIPE_GRACE: Duration = Duration::from_millis(500);
 /// How long a supervisor asked to stop gets before its group is killed.
-const STOP_GRACE: Duration = Duration::from_secs(2);
+pub(super) const STOP_GRACE: Duration = Duration::from_secs(2);
 
 /// Keep at most this much of each output stream (the tail is what explains
 /// a crash, so the head is dropped first).
@@ -185,6 +185,12 @@ impl Capture {
         Capture { buf, eof }
     }
 
+    /// What was read so far, taken out of the buffer.
+    fn take(&self) -> String {
+        let out = std::mem::take(&mut *self.buf.lock().unwrap_or_else(|p| p.into_inner()));
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
     /// What was read, waiting for EOF until `deadline` at most (a process
     /// that escaped every kill may hold the pipe open forever).
     fn finish(self, deadline: Instant) -> String {
@@ -199,6 +205,222 @@ impl Capture {
     }
 }
 
+/// A handler process started under a supervisor (or directly, in its own
+/// process group), with its output being read. Dropping it ends the whole
+/// tree, so a warm process cannot outlive the run that started it.
+pub struct Running {
+    child: std::process::Child,
+    pid: u32,
+    supervised: bool,
+    out: Option<Capture>,
+    err: Option<Capture>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    stopper: Arc<Stopper>,
+    status: Option<std::process::ExitStatus>,
+}
+
+impl Running {
+    /// Start `cmd` with `input` on stdin and `env` added.
+    pub fn spawn(
+        cmd: &HandlerCommand,
+        input: Vec<u8>,
+        env: &[(String, String)],
+        env_remove: &[&str],
+        stopper: &Arc<Stopper>,
+    ) -> Result<Running, ProcessError> {
+        static SUBREAPER: Once = Once::new();
+        SUBREAPER.call_once(tree::become_subreaper);
+        let supervisor = supervisor::exe();
+        let supervised = supervisor.is_some();
+        let mut c = match supervisor {
+            Some(exe) => {
+                let mut c = Command::new(exe);
+                c.arg(supervisor::SUPERVISE_ARG)
+                    .arg(std::process::id().to_string())
+                    .arg(&cmd.command);
+                c
+            }
+            None => {
+                let mut c = Command::new("/bin/sh");
+                c.arg("-c").arg(&cmd.command);
+                c
+            }
+        };
+        if let Some(cwd) = &cmd.cwd {
+            c.current_dir(cwd);
+        }
+        for k in env_remove {
+            c.env_remove(k);
+        }
+        c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
+        c.envs(env.iter().map(|(k, v)| (k, v)));
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Its own process group: one kill reaches everything the handler started.
+        c.process_group(0);
+        let mut child = c.spawn().map_err(|source| ProcessError::Spawn {
+            command: cmd.command.clone(),
+            source,
+        })?;
+        let pid = child.id();
+        stopper.set_pgid(Some((pid, supervised)));
+        if stopper.is_stopped() {
+            terminate(pid, supervised);
+        }
+        let out = child.stdout.take().map(Capture::start);
+        let err = child.stderr.take().map(Capture::start);
+        let writer = child.stdin.take().map(|mut stdin| {
+            std::thread::spawn(move || {
+                // A handler that exits without reading its input is reported by
+                // its output, not by a broken pipe here.
+                let _ = stdin.write_all(&input);
+            })
+        });
+        Ok(Running {
+            child,
+            pid,
+            supervised,
+            out,
+            err,
+            writer,
+            stopper: stopper.clone(),
+            status: None,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The exit status, once the process has exited.
+    pub fn try_exit(&mut self) -> Result<Option<std::process::ExitStatus>, ProcessError> {
+        if self.status.is_none() {
+            match self.child.try_wait() {
+                Ok(st) => self.status = st,
+                Err(source) => {
+                    self.kill_now();
+                    return Err(ProcessError::Wait {
+                        pid: self.pid,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(self.status)
+    }
+
+    /// Ask the tree to end (a supervisor kills it and exits).
+    pub fn terminate(&self) {
+        terminate(self.pid, self.supervised);
+    }
+
+    /// Kill the process group at once (a supervisor that did not end its
+    /// tree in time goes with it).
+    pub fn kill_group(&self) {
+        kill_group(self.pid);
+    }
+
+    fn kill_now(&self) {
+        kill_group(self.pid);
+        if !self.supervised {
+            tree::kill_descendants(self.pid);
+        }
+    }
+
+    /// What the process wrote so far, taken (a warm process's output is
+    /// told apart per invocation this way).
+    pub fn take_output(&self) -> (String, String) {
+        let take = |c: &Option<Capture>| c.as_ref().map(Capture::take).unwrap_or_default();
+        (take(&self.out), take(&self.err))
+    }
+
+    /// End the tree now if it still runs, wait for the process (a
+    /// supervisor gets `STOP_GRACE` before its group is killed), and
+    /// collect what is left of its output.
+    pub fn finish(mut self) -> Result<Finished, ProcessError> {
+        let mut ending: Option<Instant> = None;
+        let status = loop {
+            if let Some(st) = self.try_exit()? {
+                break st;
+            }
+            match ending {
+                None => {
+                    self.terminate();
+                    ending = Some(Instant::now());
+                }
+                Some(t) if t.elapsed() > STOP_GRACE => kill_group(self.pid),
+                _ => {}
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        Ok(self.collect(status))
+    }
+
+    /// After the process exited: whatever it left goes, its output is read
+    /// until a short grace at most.
+    fn collect(&mut self, status: std::process::ExitStatus) -> Finished {
+        // Whatever the handler left running in its group goes with it (a
+        // supervisor has already killed its whole tree, `setsid` escapees too).
+        self.kill_now();
+        self.stopper.set_pgid(None);
+        let deadline = Instant::now() + PIPE_GRACE;
+        let text = |c: Option<Capture>| c.map(|c| c.finish(deadline)).unwrap_or_default();
+        let (stdout, stderr) = (text(self.out.take()), text(self.err.take()));
+        // The writer ends when the handler's stdin closes (it has exited);
+        // one blocked on a pipe a grandchild still holds is left behind.
+        if let Some(w) = self.writer.take() {
+            if w.is_finished() {
+                let _ = w.join();
+            }
+        }
+        use std::os::unix::process::ExitStatusExt;
+        Finished {
+            stdout,
+            stderr,
+            exit_code: status.code(),
+            signal: status.signal(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.out.is_none() && self.err.is_none() && self.status.is_some() {
+            return;
+        }
+        let mut ending = Instant::now();
+        let mut asked = false;
+        loop {
+            match self.try_exit() {
+                Ok(Some(st)) => {
+                    self.collect(st);
+                    return;
+                }
+                Ok(None) => {}
+                Err(_) => return,
+            }
+            if !asked {
+                self.terminate();
+                asked = true;
+                ending = Instant::now();
+            } else if ending.elapsed() > STOP_GRACE {
+                kill_group(self.pid);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// How an ended process left: its remaining output and status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
 /// Run the handler once with `input` on stdin and `env` added.
 pub fn run_once(
     cmd: &HandlerCommand,
@@ -206,71 +428,17 @@ pub fn run_once(
     env: &[(String, String)],
     env_remove: &[&str],
     timeout: Duration,
-    stopper: &Stopper,
+    stopper: &Arc<Stopper>,
     hold: &HoldMeter,
 ) -> Result<ProcessOutcome, ProcessError> {
-    static SUBREAPER: Once = Once::new();
-    SUBREAPER.call_once(tree::become_subreaper);
-    let supervisor = supervisor::exe();
-    let supervised = supervisor.is_some();
-    let mut c = match supervisor {
-        Some(exe) => {
-            let mut c = Command::new(exe);
-            c.arg(supervisor::SUPERVISE_ARG)
-                .arg(std::process::id().to_string())
-                .arg(&cmd.command);
-            c
-        }
-        None => {
-            let mut c = Command::new("/bin/sh");
-            c.arg("-c").arg(&cmd.command);
-            c
-        }
-    };
-    if let Some(cwd) = &cmd.cwd {
-        c.current_dir(cwd);
-    }
-    for k in env_remove {
-        c.env_remove(k);
-    }
-    c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
-    c.envs(env.iter().map(|(k, v)| (k, v)));
-    c.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // Its own process group: one kill reaches everything the handler started.
-    c.process_group(0);
-    let mut child = c.spawn().map_err(|source| ProcessError::Spawn {
-        command: cmd.command.clone(),
-        source,
-    })?;
-    let pid = child.id();
-    stopper.set_pgid(Some((pid, supervised)));
-    if stopper.is_stopped() {
-        terminate(pid, supervised);
-    }
+    let mut p = Running::spawn(cmd, input, env, env_remove, stopper)?;
     let started = Instant::now();
     let held_at_start = hold.total();
-    let out = child.stdout.take().map(Capture::start);
-    let err = child.stderr.take().map(Capture::start);
-    let writer = child.stdin.take().map(|mut stdin| {
-        std::thread::spawn(move || {
-            // A handler that exits without reading its input is reported by
-            // its output, not by a broken pipe here.
-            let _ = stdin.write_all(&input);
-        })
-    });
     let mut timed_out = false;
     let mut ending: Option<Instant> = None;
     let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
-            Err(source) => {
-                kill_group(pid);
-                stopper.set_pgid(None);
-                return Err(ProcessError::Wait { pid, source });
-            }
+        if let Some(st) = p.try_exit()? {
+            break st;
         }
         let active = started
             .elapsed()
@@ -278,39 +446,22 @@ pub fn run_once(
         match ending {
             None if active > timeout || stopper.is_stopped() => {
                 timed_out = active > timeout;
-                terminate(pid, supervised);
+                p.terminate();
                 ending = Some(Instant::now());
             }
             // A supervisor that does not end its tree in time is killed with it.
-            Some(t) if t.elapsed() > STOP_GRACE => kill_group(pid),
+            Some(t) if t.elapsed() > STOP_GRACE => kill_group(p.pid),
             _ => {}
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    // Whatever the handler left running in its group goes with it (a
-    // supervisor has already killed its whole tree, `setsid` escapees too).
-    kill_group(pid);
-    if !supervised {
-        tree::kill_descendants(pid);
-    }
-    stopper.set_pgid(None);
-    let deadline = Instant::now() + PIPE_GRACE;
-    let text = |c: Option<Capture>| c.map(|c| c.finish(deadline)).unwrap_or_default();
-    let (stdout, stderr) = (text(out), text(err));
-    // The writer ends when the handler's stdin closes (it has exited);
-    // one blocked on a pipe a grandchild still holds is left behind.
-    if let Some(w) = writer {
-        if w.is_finished() {
-            let _ = w.join();
-        }
-    }
-    use std::os::unix::process::ExitStatusExt;
+    let f = p.collect(status);
     Ok(ProcessOutcome {
-        pid,
-        stdout,
-        stderr,
-        exit_code: status.code(),
-        signal: status.signal(),
+        pid: p.pid,
+        stdout: f.stdout,
+        stderr: f.stderr,
+        exit_code: f.exit_code,
+        signal: f.signal,
         timed_out,
         stopped: stopper.is_stopped() && !timed_out,
         duration: started.elapsed(),

@@ -116,6 +116,7 @@ pub(super) fn runner(
     let mut icfg = InvokerConfig::new(config.handler.clone());
     icfg.timeout = config.timeout;
     icfg.page_size = config.page_size;
+    icfg.reuse = config.reuse;
     let invoker = Invoker {
         config: &icfg,
         service: &service,

@@ -60,41 +60,9 @@ impl Default for LinkForm {
     }
 }
 
-/// Where the runner shims are: next to the executable (installed), at the
-/// crate root (cargo run, tests), or in the working directory. Looked up
-/// once: the form is drawn every frame and must not touch the disk.
-pub fn runners_dir() -> Option<PathBuf> {
-    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    DIR.get_or_init(find_runners_dir).clone()
-}
-
-fn find_runners_dir() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        for anc in exe.ancestors().skip(1).take(4) {
-            candidates.push(anc.join("assets/runners"));
-        }
-    }
-    candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/runners"));
-    if let Ok(cwd) = std::env::current_dir() {
-        candidates.push(cwd.join("assets/runners"));
-    }
-    candidates
-        .into_iter()
-        .find(|p| p.join("node-runner.mjs").is_file())
-}
-
-/// Quote one word for `sh -c` only when it needs it, so commands stay readable.
-pub fn sh_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
+// The shims' folder and the quoting are the presets' (one rule for the
+// CLI's `--preset` and this form).
+pub use crate::rerun::preset::{runners_dir, sh_quote};
 
 /// Split a command line into words the way `sh` would for simple cases
 /// (single and double quotes, backslash escapes); enough to recognise the
