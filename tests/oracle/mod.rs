@@ -43,6 +43,19 @@ pub struct RawOp {
     pub op_type: String,
     pub sub_type: Option<String>,
     pub status: String,
+    /// `StartTimestamp` / `EndTimestamp` in microseconds since the epoch
+    /// (JS: RFC 3339 text, Python: epoch milliseconds).
+    pub start_us: Option<i64>,
+    pub end_us: Option<i64>,
+}
+
+/// A timestamp as either runner writes it, in microseconds since the epoch.
+fn stamp_us(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::String(t) => micros(t),
+        Value::Number(n) => n.as_i64().map(|ms| ms * 1000),
+        _ => None,
+    }
 }
 
 impl RawOp {
@@ -55,6 +68,8 @@ impl RawOp {
             op_type: s("Type").expect("operation without Type"),
             sub_type: s("SubType"),
             status: s("Status").expect("operation without Status"),
+            start_us: stamp_us(v.get("StartTimestamp")),
+            end_us: stamp_us(v.get("EndTimestamp")),
         }
     }
     /// The name people see; the SDK leaves some operations unnamed.
@@ -77,6 +92,18 @@ pub struct Recorded {
     pub status: String,
     pub error_type: Option<String>,
     pub error_message: Option<String>,
+    /// When the wrapper around the SDK's handler called it and when the
+    /// handler returned, in microseconds since the epoch, on the clock the
+    /// runner stamps its own timestamps with (tests/sdk/README.md).
+    pub started: i64,
+    pub ended: i64,
+}
+
+/// An RFC 3339 time as microseconds since the epoch.
+pub fn micros(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp_micros())
 }
 
 pub fn read_recording(inputs: &Path) -> Vec<Recorded> {
@@ -101,7 +128,14 @@ pub fn read_recording(inputs: &Path) -> Vec<Recorded> {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             };
+            let time = |k: &str| {
+                e[k].as_str().and_then(micros).unwrap_or_else(|| {
+                    panic!("{}: an invocation without a {k} time", inputs.display())
+                })
+            };
             Recorded {
+                started: time("Started"),
+                ended: time("Ended"),
                 ops,
                 status: out["Status"]
                     .as_str()
@@ -146,6 +180,9 @@ pub struct OracleInvocation {
     /// `succeeded`, `failed` or `pending` (the output's Status).
     pub outcome: String,
     pub waiting_on: BTreeSet<String>,
+    /// The latest time the handler checkpointed in this invocation (the
+    /// starts of what it executed, the ends of its steps and contexts).
+    pub last_checkpoint: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,7 +458,16 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
                 }
             }
         }
+        let last_checkpoint = executed
+            .iter()
+            .flat_map(|o| {
+                let own_end = matches!(o.op_type.as_str(), "STEP" | "CONTEXT");
+                [o.start_us, o.end_us.filter(|_| own_end)]
+            })
+            .flatten()
+            .max();
         invocations.push(OracleInvocation {
+            last_checkpoint,
             replayed,
             executed: executed.len(),
             switches,
