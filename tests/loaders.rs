@@ -192,6 +192,22 @@ fn every_fixture_loads_with_exact_counts() {
             Some(OpStatus::Failed),
         ),
         (
+            "python-sdk/wait-for-condition.history.json",
+            Format::HistoryEvents,
+            1,
+            3,
+            3,
+            Some(OpStatus::Succeeded),
+        ),
+        (
+            "python-sdk/wait-for-condition.store.json",
+            Format::PythonStoreJson,
+            1,
+            3,
+            3,
+            Some(OpStatus::Succeeded),
+        ),
+        (
             "python-sdk/emulator-store.db",
             Format::PythonStoreSqlite,
             6,
@@ -243,7 +259,7 @@ fn every_fixture_loads_with_exact_counts() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 19, "fixture count changed");
+    assert_eq!(seen, 21, "fixture count changed");
 }
 
 #[test]

@@ -26,7 +26,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-const SCENARIOS: [&str; 13] = [
+const SCENARIOS: [&str; 15] = [
     "order-flow",
     "retries",
     "callback-flow",
@@ -40,6 +40,8 @@ const SCENARIOS: [&str; 13] = [
     "nested",
     "removed-operation",
     "loop-2000",
+    "wait-for-condition",
+    "callback-timeout",
 ];
 
 /// Scenarios a runner cannot play (see tests/sdk/README.md).
@@ -562,11 +564,83 @@ fn compare(
         format!("{}@{} {}", ctx.join("/"), g["position"], s(&g["operation"]))
     });
     diff("diagnosis".into(), oracle_diag, lens_diag);
+    d.extend(attempt_lines(o, e, shape.name));
     d.extend(window_lines(o, recorded, doc, &shape.times));
     // Final operation statuses: `inspect --json` has no operation list yet,
     // so they are read from the same file through the library's loader.
     d.extend(status_lines(&expected_statuses, &lens));
     d
+}
+
+/// Every step's attempts: which invocation ran each (a shape that keeps
+/// only the latest attempt, GetDurableExecutionState, is held to that
+/// attempt's number).
+fn attempt_lines(o: &Oracle, e: &Value, shape: &str) -> Vec<String> {
+    let latest_only = shape == "state";
+    let mut d = Vec::new();
+    let steps = e["steps"].as_array().cloned().unwrap_or_default();
+    for (id, ran_in) in &o.attempts {
+        let short = &id[..id.len().min(16)];
+        let Some(step) = steps.iter().find(|s| s["id"] == id.as_str()) else {
+            d.push(format!("step[{short}]: oracle=listed lens=absent"));
+            continue;
+        };
+        let attempts = step["attempts"].as_array().cloned().unwrap_or_default();
+        // The JS operations file keeps only a step's latest attempt: where
+        // the step ran fewer invocations than attempts, the earlier ones
+        // cannot be placed and are listed with no invocation.
+        let unplaced_ok = shape == "operations+invocations";
+        let (oracle, lens) = if latest_only {
+            (
+                ran_in.len().to_string(),
+                attempts
+                    .last()
+                    .map_or("none".into(), |a| a["number"].to_string()),
+            )
+        } else {
+            let show = |v: Vec<String>| v.join(",");
+            (
+                show(
+                    ran_in
+                        .iter()
+                        .enumerate()
+                        .map(|(j, k)| {
+                            let unplaced =
+                                attempts.get(j).is_some_and(|a| a["invocation"].is_null());
+                            if unplaced_ok && unplaced {
+                                "null".to_string()
+                            } else {
+                                k.to_string()
+                            }
+                        })
+                        .collect(),
+                ),
+                show(
+                    attempts
+                        .iter()
+                        .map(|a| a["invocation"].to_string())
+                        .collect(),
+                ),
+            )
+        };
+        if oracle != lens {
+            let what = if latest_only {
+                "last attempt"
+            } else {
+                "attempts ran in"
+            };
+            d.push(format!("step[{short}] {what}: oracle={oracle} lens={lens}"));
+        }
+    }
+    if d.len() > 5 {
+        vec![format!(
+            "{} steps' attempts differ, first {}",
+            d.len(),
+            d[0]
+        )]
+    } else {
+        d
+    }
 }
 
 /// One line per operation whose status differs; more than five differing
@@ -726,6 +800,7 @@ fn knowable(doc: &Value, shape: &str) -> Value {
             }
             if latest_only && (state || i + 1 < n) {
                 a.remove("error");
+                a.remove("invocation");
             }
         }
     }
@@ -1008,6 +1083,26 @@ fn the_oracle_sees_what_the_handlers_do() {
             "{dir}"
         );
         assert_eq!(o.status, "FAILED");
+        // wait-for-condition: poll-job polls three times (the condition is
+        // met on the third), and the invocation that ran the first poll
+        // waits for the next.
+        let o = oracle_of("wait-for-condition");
+        let mut polls: Vec<usize> = o.attempts.values().map(Vec::len).collect();
+        polls.sort_unstable();
+        assert_eq!(polls, [1, 1, 3], "{dir}: submit-job, report, poll-job");
+        assert_eq!(o.invocations[0].waiting_on, ["poll-job".to_string()].into());
+        assert_eq!(o.status, "SUCCEEDED");
+        // callback-timeout: nobody answers; the callback times out and the
+        // handler, which catches that, succeeds.
+        let o = oracle_of("callback-timeout");
+        assert_eq!(o.invocations.len(), 2, "{dir}");
+        assert_eq!(o.invocations[0].outcome, "pending");
+        assert!(
+            o.final_status.values().any(|s| s == "TIMED_OUT"),
+            "{dir}: {:?}",
+            o.final_status
+        );
+        assert_eq!(o.status, "SUCCEEDED");
         // retry-exhausted: charge-card fails for good.
         let o = oracle_of("retry-exhausted");
         assert!(o.final_status.values().any(|s| s == "FAILED"), "{dir}");

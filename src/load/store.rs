@@ -190,7 +190,14 @@ fn apply_updates(
             "RETRY" => {
                 let delay = u.step_options.and_then(|s| s.next_attempt_delay_seconds);
                 if let Some(a) = op.attempts.last_mut() {
-                    a.status = OpStatus::Failed;
+                    // A RETRY with no error is a wait-for-condition poll
+                    // that asked for another: the attempt succeeded (the
+                    // history of the same run says StepSucceeded).
+                    a.status = if error.is_some() {
+                        OpStatus::Failed
+                    } else {
+                        OpStatus::Succeeded
+                    };
                     a.end = at;
                     a.error = error;
                     a.next_attempt_at = delay

@@ -172,13 +172,15 @@ pub fn replay(
                 waiting[k].push(i);
             }
         }
-        // A step whose attempt failed in `k` waits for its retry in a later one.
+        // A step whose attempt failed in `k` (or, a wait-for-condition
+        // poll, asked for another: a next attempt time) waits for its retry
+        // in a later one.
         if let Some(last) = op.attempts.iter().filter_map(|a| a.invocation).max() {
             ks.clear();
             ks.extend(
                 op.attempts
                     .iter()
-                    .filter(|a| a.status == OpStatus::Failed)
+                    .filter(|a| a.status == OpStatus::Failed || a.next_attempt_at.is_some())
                     .filter_map(|a| a.invocation)
                     .filter(|&k| k < last && k < m),
             );
@@ -188,12 +190,26 @@ pub fn replay(
                 retrying[k].push(i);
             }
         }
+        // A step started in one invocation and finished in a later one
+        // (without the invocation failing) was retried or polled again
+        // there: every invocation before the one it finished in waited.
+        if op.op_type == OpType::Step {
+            if let (Some(s), Some(f)) = (spans[i].started, spans[i].finished) {
+                for waited in retrying.iter_mut().take(f.min(m)).skip(s) {
+                    if waited.last() != Some(&i) {
+                        waited.push(i);
+                    }
+                }
+            }
+        }
         // Retries the source does not place (inferred invocations): each
         // invocation that ran the step, but the last, waited for a retry.
         if retry_invocations(op) > 0 {
             if let Some((_, before)) = ran.split_last() {
                 for &k in before {
-                    retrying[k].push(i);
+                    if retrying[k].last() != Some(&i) {
+                        retrying[k].push(i);
+                    }
                 }
             }
         }

@@ -47,6 +47,8 @@ pub struct RawOp {
     /// (JS: RFC 3339 text, Python: epoch milliseconds).
     pub start_us: Option<i64>,
     pub end_us: Option<i64>,
+    /// `StepDetails.Attempt`: how many attempts of a step have run.
+    pub attempt: Option<u64>,
 }
 
 /// A timestamp as either runner writes it, in microseconds since the epoch.
@@ -70,6 +72,10 @@ impl RawOp {
             status: s("Status").expect("operation without Status"),
             start_us: stamp_us(v.get("StartTimestamp")),
             end_us: stamp_us(v.get("EndTimestamp")),
+            attempt: v
+                .get("StepDetails")
+                .and_then(|d| d.get("Attempt"))
+                .and_then(Value::as_u64),
         }
     }
     /// The name people see; the SDK leaves some operations unnamed.
@@ -204,6 +210,12 @@ pub struct Oracle {
     /// (context names, operation label) -> its 1-based position: fixed for
     /// the whole run, so any shape that states one must state this one.
     pub positions: BTreeMap<(Vec<String>, String), u32>,
+    /// Step id -> the 1-based invocation that ran each of its attempts, in
+    /// order: invocation k ran the attempts after those its input counts
+    /// (`StepDetails.Attempt`) up to those the next input (or the final
+    /// state) counts. Usually one, but the JS SDK may wait a short retry or
+    /// poll delay out in-process and run two in one invocation.
+    pub attempts: BTreeMap<String, Vec<usize>>,
 }
 
 /// Where every operation sits: its context path (names) and its 1-based
@@ -369,6 +381,7 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
     };
 
     let mut invocations = Vec::new();
+    let mut attempts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (k, rec) in recorded.iter().enumerate() {
         let input: HashMap<&str, &RawOp> = rec.ops.iter().map(|o| (o.id.as_str(), o)).collect();
         let after: &[RawOp] = recorded.get(k + 1).map_or(final_ops, |r| &r.ops);
@@ -398,6 +411,15 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
                     .is_none_or(|i| !terminal(&i.status))
             })
             .collect();
+        for o in executed.iter().filter(|o| o.op_type == "STEP") {
+            let before = input
+                .get(o.id.as_str())
+                .and_then(|i| i.attempt)
+                .unwrap_or(0);
+            let upto = o.attempt.unwrap_or(before + 1).max(before + 1);
+            let ran = attempts.entry(o.id.clone()).or_default();
+            ran.extend(std::iter::repeat_n(k + 1, (upto - before) as usize));
+        }
         // Switch per context: the lowest position executed there.
         let mut first: BTreeMap<Vec<String>, (u32, String)> = BTreeMap::new();
         for o in &executed {
@@ -492,6 +514,7 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
         .map(|o| ((pl.context[&o.id].clone(), o.label()), pl.position[&o.id]))
         .collect();
     Oracle {
+        attempts,
         invocations,
         status,
         final_status,

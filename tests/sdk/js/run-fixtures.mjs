@@ -64,6 +64,8 @@ const SCENARIOS = {
   nested: { handler: handlers.nested },
   "removed-operation": { handler: handlers.removedOperation, before: handlers.resetRemoved },
   "loop-2000": { handler: handlers.loop2000 },
+  "wait-for-condition": { handler: handlers.waitForCondition },
+  "callback-timeout": { handler: handlers.callbackTimeout },
 };
 
 // The JS runner records an execution timeout as metadata but never times an

@@ -65,6 +65,8 @@ SCENARIOS = {
     "nested": (handlers.nested, "nested"),
     "removed-operation": (handlers.removed_operation, "removed_operation"),
     "loop-2000": (handlers.loop_2000, "loop_2000"),
+    "wait-for-condition": (handlers.wait_for_condition, "wait_for_condition"),
+    "callback-timeout": (handlers.callback_timeout, "callback_timeout"),
 }
 
 # execution-timeout: shorter than anyone takes to answer its callback (the
