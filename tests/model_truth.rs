@@ -705,6 +705,21 @@ fn a_java_handler_on_the_service_is_not_taken_for_python() {
     assert_ne!(e.sdk, durable_lens::model::Sdk::Python);
 }
 
+#[test]
+fn a_java_history_with_md5_ids_is_not_claimed_to_be_js() {
+    // tests/fixtures/aws-service/README.md: the Java SDK. Its ids are the
+    // md5 scheme the JS SDK uses too, so the guess names the scheme, not JS.
+    let h = load_path(&fx("aws-service/dag-diamond.history-boto3.json")).unwrap();
+    let e = &h.executions[0];
+    let first = &e.operations[0].id;
+    assert_eq!(
+        first,
+        &format!("{:x}", md5::compute(b"1"))[..16],
+        "the md5 scheme"
+    );
+    assert_eq!(e.sdk, durable_lens::model::Sdk::JsOrJava);
+}
+
 /// The invocations (0-based) that ended after a poll asked for another,
 /// read off a history: each InvocationCompleted that follows a poll's
 /// StepSucceeded carrying a NextAttemptDelaySeconds, before the next poll.
