@@ -614,3 +614,26 @@ fn a_context_whose_start_is_on_an_earlier_page_states_no_switch() {
         }
     }
 }
+
+#[test]
+fn every_operation_is_found_at_its_place_path() {
+    // The nested fanout run (map, parallel, child context): the operation
+    // at each place path is the one whose place it is; a path past a
+    // context's end or through a non-context finds nothing.
+    let (e, a) = load_one("python-sdk/fanout.history.json");
+    assert!(a.contexts.len() > 3, "nested contexts");
+    for (i, p) in a.places.iter().enumerate() {
+        let mut path = a.context_key(p.context);
+        path.push(p.position);
+        assert_eq!(a.op_at_place(&path), Some(i), "{}", e.operations[i].id);
+    }
+    let past = a.contexts[0].children.len() as u32 + 1;
+    assert_eq!(a.op_at_place(&[past]), None);
+    // Inside an operation that opens no context (a step): nothing.
+    let leaf = (0..a.places.len())
+        .find(|&i| a.contexts.iter().all(|c| c.op != Some(i)))
+        .expect("a step");
+    let mut inside = a.context_key(a.places[leaf].context);
+    inside.extend([a.places[leaf].position, 1]);
+    assert_eq!(a.op_at_place(&inside), None);
+}
