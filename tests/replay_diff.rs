@@ -415,6 +415,9 @@ fn expected_shape(scenario: &str) -> (usize, Vec<(usize, usize, Vec<u32>)>) {
         "fanout" => (13, vec![(0, 12, vec![1; 7]), (11, 2, vec![2, 3])]),
         "nondeterministic" | "nondeterministic_type" => (3, vec![(0, 3, vec![1]), (1, 0, vec![])]),
         "retries" => (1, vec![(0, 1, vec![1]), (0, 1, vec![1]), (0, 1, vec![1])]),
+        // Three polls of poll-job, one per invocation (the Python run's
+        // recorded inputs: poll-job READY in inputs 2 and 3).
+        "wait_for_condition" => (3, vec![(0, 2, vec![1]), (1, 1, vec![2]), (1, 2, vec![2])]),
         other => panic!("no expectation for scenario {other}"),
     }
 }
@@ -462,8 +465,8 @@ fn every_fixture_file_gives_the_same_replay_shape_for_its_scenario() {
             }
         }
     }
-    // 17 single-execution files plus the 6 executions of the SQLite store.
-    assert_eq!(checked, 23);
+    // 19 single-execution files plus the 6 executions of the SQLite store.
+    assert_eq!(checked, 25);
 }
 
 /// Roles are kept compactly (shared per execution, counts precomputed);
