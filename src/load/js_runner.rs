@@ -9,7 +9,7 @@
 
 use super::raw::RawTs;
 use super::store::window_of;
-use crate::model::{Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType};
+use crate::model::{Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Warning};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -65,7 +65,7 @@ fn service_side(op_type: OpType, status: OpStatus) -> bool {
 
 /// Attach the sibling invocation list, if any, and place every operation in
 /// the invocations. A list that does not parse is a warning.
-pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &mut Vec<String>) {
+pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &mut Vec<Warning>) {
     if !exec.invocations.is_empty() {
         return;
     }
@@ -76,10 +76,8 @@ pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &m
     {
         Ok(l) => l,
         Err(e) => {
-            warnings.push(format!(
-                "{}: not used as the invocation list: {e}",
-                sib.display()
-            ));
+            warnings
+                .push(format!("{}: not used as the invocation list: {e}", sib.display()).into());
             return;
         }
     };

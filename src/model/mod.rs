@@ -7,9 +7,11 @@
 
 mod payload;
 mod time;
+mod warning;
 
 pub use payload::{decode_python_envelope, Payload};
 pub use time::{format_duration_micros, format_span, Ts, INVALID_TIME};
+pub use warning::{Warning, WarningKind};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -167,7 +169,7 @@ pub struct History {
     /// Problems that did not stop the load but that a user must see
     /// (a gap in event ids, truncated payloads, ...).
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
