@@ -191,10 +191,10 @@ fn parent_id_cycles_and_self_parents_are_reported_by_id() {
         (s("child"), Some(s("fine"))),
     ]);
     let h = load_bytes("cycle.json", doc.as_bytes()).expect("loads");
-    let cycle: Vec<&String> = h.warnings.iter().filter(|w| w.contains("cycle")).collect();
+    let cycle: Vec<_> = h.warnings.iter().filter(|w| w.contains("cycle")).collect();
     assert_eq!(cycle.len(), 1, "{:?}", h.warnings);
     assert!(cycle[0].contains("a → b → a"), "{}", cycle[0]);
-    let selfs: Vec<&String> = h
+    let selfs: Vec<_> = h
         .warnings
         .iter()
         .filter(|w| w.contains("themselves"))
@@ -234,7 +234,7 @@ fn a_hundred_thousand_long_parent_id_cycle_is_reported_not_an_abort() {
     let ((warnings, placed), took, peak) = t.join().expect("no stack overflow");
     println!("100,000-long cycle: {took:?}, peak {} MB", peak >> 20);
     assert_eq!(placed, n);
-    let w: Vec<&String> = warnings.iter().filter(|w| w.contains("cycle")).collect();
+    let w: Vec<_> = warnings.iter().filter(|w| w.contains("cycle")).collect();
     assert_eq!(w.len(), 1, "{warnings:?}");
     assert!(
         w[0].contains("c-0 → c-1 → c-2 → c-3 → ... (100000 operations) → c-0"),

@@ -192,6 +192,22 @@ fn every_fixture_loads_with_exact_counts() {
             Some(OpStatus::Failed),
         ),
         (
+            "python-sdk/wait-for-condition.history.json",
+            Format::HistoryEvents,
+            1,
+            3,
+            3,
+            Some(OpStatus::Succeeded),
+        ),
+        (
+            "python-sdk/wait-for-condition.store.json",
+            Format::PythonStoreJson,
+            1,
+            3,
+            3,
+            Some(OpStatus::Succeeded),
+        ),
+        (
             "python-sdk/emulator-store.db",
             Format::PythonStoreSqlite,
             6,
@@ -243,7 +259,7 @@ fn every_fixture_loads_with_exact_counts() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 19, "fixture count changed");
+    assert_eq!(seen, 21, "fixture count changed");
 }
 
 #[test]
@@ -298,7 +314,7 @@ fn python_order_flow_results_decode_from_the_envelope() {
 #[test]
 fn js_order_flow_history_and_operations() {
     let e = one("js-sdk/order-flow.history.json");
-    assert_eq!(e.sdk, Sdk::Js);
+    assert_eq!(e.sdk, Sdk::JsOrJava);
     assert_eq!(
         e.execution_op_id.as_deref(),
         Some("dc2d4451-2a89-42e1-96b3-904452d54a96")
@@ -336,7 +352,7 @@ fn js_order_flow_history_and_operations() {
     assert_eq!(op(&e, "send-notification").started_in, Some(1));
 
     let ops = one("js-sdk/order-flow.operations.json");
-    assert_eq!(ops.sdk, Sdk::Js);
+    assert_eq!(ops.sdk, Sdk::JsOrJava);
     // The invocation list next to it gives the windows; the operations'
     // timestamps place each one, as the history's events do.
     assert_eq!(ops.invocations, e.invocations);

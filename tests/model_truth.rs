@@ -704,3 +704,113 @@ fn a_java_handler_on_the_service_is_not_taken_for_python() {
     assert!(e.operations.iter().any(|o| o.id.len() == 64));
     assert_ne!(e.sdk, durable_lens::model::Sdk::Python);
 }
+
+#[test]
+fn a_java_history_with_md5_ids_is_not_claimed_to_be_js() {
+    // tests/fixtures/aws-service/README.md: the Java SDK. Its ids are the
+    // md5 scheme the JS SDK uses too, so the guess names the scheme, not JS.
+    let h = load_path(&fx("aws-service/dag-diamond.history-boto3.json")).unwrap();
+    let e = &h.executions[0];
+    let first = &e.operations[0].id;
+    assert_eq!(
+        first,
+        &format!("{:x}", md5::compute(b"1"))[..16],
+        "the md5 scheme"
+    );
+    assert_eq!(e.sdk, durable_lens::model::Sdk::JsOrJava);
+}
+
+/// The invocations (0-based) that ended after a poll asked for another,
+/// read off a history: each InvocationCompleted that follows a poll's
+/// StepSucceeded carrying a NextAttemptDelaySeconds, before the next poll.
+fn polls_pending(evs: &[Value], name: &str) -> Vec<usize> {
+    let (mut k, mut asked, mut out) = (0, false, Vec::new());
+    for e in evs {
+        match e["EventType"].as_str() {
+            Some("StepSucceeded") if e["Name"] == name => {
+                asked =
+                    !e["StepSucceededDetails"]["RetryDetails"]["NextAttemptDelaySeconds"].is_null();
+            }
+            Some("InvocationCompleted") => {
+                if asked {
+                    out.push(k);
+                }
+                asked = false;
+                k += 1;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn a_wait_for_condition_polls_in_succeeded_attempts_and_the_invocations_between_wait_for_it() {
+    // What the SDK recorded: every poll is a StepSucceeded of poll-job; the
+    // first two ask for another poll (a next attempt delay).
+    let evs = events("python-sdk/wait-for-condition.history.json");
+    let polls = evs
+        .iter()
+        .filter(|e| e["EventType"] == "StepSucceeded" && e["Name"] == "poll-job")
+        .count();
+    let pending = polls_pending(&evs, "poll-job");
+    assert_eq!((polls, pending.len()), (3, 2), "the recorded run");
+    for rel in [
+        "python-sdk/wait-for-condition.history.json",
+        "python-sdk/wait-for-condition.store.json",
+    ] {
+        let e = one(rel);
+        let i = op_index(&e, "poll-job");
+        let op = &e.operations[i];
+        assert_eq!(op.sub_type.as_deref(), Some("WaitForCondition"), "{rel}");
+        let statuses: Vec<OpStatus> = op.attempts.iter().map(|a| a.status).collect();
+        assert_eq!(statuses, vec![OpStatus::Succeeded; polls], "{rel}");
+        let a = analyze(&e);
+        for &k in &pending {
+            assert_eq!(
+                a.invocations[k].outcome,
+                Outcome::Pending(vec![i]),
+                "{rel}: invocation {}",
+                k + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn the_js_operations_file_keeps_a_polls_attempt_count_without_placing_what_it_cannot() {
+    // The operations file keeps poll-job's last attempt number; its history
+    // (same run) has one StepSucceeded per poll, and here the SDK waited
+    // one poll delay out in-process: fewer invocations than polls.
+    let ops = json("js-sdk-cases/wait-for-condition.operations.json");
+    let recorded = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["Name"] == "poll-job")
+        .unwrap();
+    let n = recorded["StepDetails"]["Attempt"].as_u64().unwrap() as usize;
+    let evs = events("js-sdk-cases/wait-for-condition.history.json");
+    let invocations = evs
+        .iter()
+        .filter(|e| e["EventType"] == "InvocationCompleted")
+        .count();
+    assert!(
+        invocations < n,
+        "the recorded run waited a poll out in-process"
+    );
+    let pending = polls_pending(&evs, "poll-job");
+    let e = one("js-sdk-cases/wait-for-condition.operations.json");
+    let i = op_index(&e, "poll-job");
+    let op = &e.operations[i];
+    assert_eq!(op.attempts.len(), n);
+    for a in &op.attempts[..n - 1] {
+        assert_eq!(a.status, OpStatus::Succeeded, "a poll is no failure");
+        assert_eq!(a.invocation, None, "which invocation ran it is unknown");
+    }
+    let a = analyze(&e);
+    assert!(!pending.is_empty());
+    for &k in &pending {
+        assert_eq!(a.invocations[k].outcome, Outcome::Pending(vec![i]));
+    }
+}

@@ -3,7 +3,11 @@
 //! run here into a temp dir) × every export shape of that same run, through
 //! the real binary's `inspect --json`. Expected values come only from what
 //! the handler invocations received and returned and from the runner's final
-//! operation list.
+//! operation list, and, for invocation windows, from when the wrapper around
+//! the SDK's handler saw each invocation begin and end (`window_lines`).
+//! The complete shapes of one run are also compared with each other on
+//! everything each can know (`shape_lines`), so a field the oracle does not
+//! model cannot differ between shapes silently.
 //!
 //! durable-lens still gets some answers wrong (issue 10). Those are listed,
 //! exactly, in tests/oracle/known-disagreements.txt: the test fails on any
@@ -22,7 +26,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-const SCENARIOS: [&str; 13] = [
+const SCENARIOS: [&str; 15] = [
     "order-flow",
     "retries",
     "callback-flow",
@@ -36,6 +40,8 @@ const SCENARIOS: [&str; 13] = [
     "nested",
     "removed-operation",
     "loop-2000",
+    "wait-for-condition",
+    "callback-timeout",
 ];
 
 /// Scenarios a runner cannot play (see tests/sdk/README.md).
@@ -156,6 +162,186 @@ struct Shape {
     /// `--execution` for files holding several executions.
     select: Option<String>,
     partial: Partial,
+    /// Per invocation, whether the file itself records its (start, end),
+    /// read off the file's own contents (`recorded_times`).
+    times: Vec<(bool, bool)>,
+}
+
+/// Which invocation times a shape's file records, per invocation in order:
+/// (start, end). History events: each `InvocationCompleted` (its
+/// `StartTimestamp`; its end is `EndTimestamp` or, as the Python runner
+/// writes the bare event, the event's own timestamp, which it sets to the
+/// invocation's end). The JS invocations file: `startTimestamp` /
+/// `endTimestamp`. The Python store: `InvocationCompletions`. The store
+/// folder's file and the SQLite row are the same execution the store saved
+/// (tests/sdk/python/run_fixtures.py), read here from `<s>.store.json`.
+/// GetDurableExecutionState records no invocation at all.
+fn recorded_times(name: &str, path: &Path, dir: &Path, scenario: &str) -> Vec<(bool, bool)> {
+    let read = |p: &Path| -> Vec<Value> {
+        let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .map(|d| d.unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+            .collect()
+    };
+    let has = |v: &Value, k: &str| v.get(k).is_some_and(|t| !t.is_null());
+    match name {
+        "history" | "history-pages" | "history-cli" => read(path)
+            .iter()
+            .flat_map(|d| d["Events"].as_array().cloned().unwrap_or_default())
+            .filter(|e| e["EventType"] == "InvocationCompleted")
+            .map(|e| {
+                let d = &e["InvocationCompletedDetails"];
+                (
+                    has(d, "StartTimestamp"),
+                    has(d, "EndTimestamp") || has(&e, "EventTimestamp"),
+                )
+            })
+            .collect(),
+        "operations+invocations" => read(&dir.join(format!("{scenario}.invocations.json")))[0]
+            .as_array()
+            .expect("an invocation list")
+            .iter()
+            .map(|i| (has(i, "startTimestamp"), has(i, "endTimestamp")))
+            .collect(),
+        "store-json" | "store-folder" | "sqlite" => {
+            store_times(&read(&dir.join(format!("{scenario}.store.json")))[0])
+        }
+        "state" => Vec::new(),
+        other => panic!("recorded_times: no rule for shape {other}"),
+    }
+}
+
+/// (start, end) recorded per invocation in a Python store's execution file.
+fn store_times(execution: &Value) -> Vec<(bool, bool)> {
+    let has = |v: &Value, k: &str| v.get(k).is_some_and(|t| !t.is_null());
+    execution["InvocationCompletions"]
+        .as_array()
+        .expect("InvocationCompletions")
+        .iter()
+        .map(|i| (has(i, "StartTimestamp"), has(i, "EndTimestamp")))
+        .collect()
+}
+
+/// How far a runner's own invocation stamp may lie outside the wrapper's
+/// times. The runners stamp an invocation just before they call the
+/// wrapped handler and just after it returns (JS: its checkpoint worker, on
+/// the real clock; Python: `Executor`, on its skip clock), so a recorded
+/// start is at or before the wrapper's call and a recorded end at or after
+/// its return. Measured on these runners: up to 29 ms between the two (the
+/// JS runner messages its worker and builds the input in between; 16 ms
+/// for Python), on a loaded 2-core machine. 500 ms leaves room for a slower
+/// CI host and is still far below every gap the windows can be wrong by
+/// (the shortest skipped wait or retry delay in the scenarios is 2 s; the
+/// JS runner's invocations are tens of ms apart, which the ordering bound
+/// `SLACK_US` catches).
+const RUNNER_LAG_US: i64 = 500_000;
+/// Rounding of the recorded stamps: both runners keep milliseconds (the
+/// Python store truncates to whole ms), the wrappers microseconds.
+const SLACK_US: i64 = 1_000;
+
+/// Every way the invocation windows of `doc` (one complete shape) are
+/// inconsistent with when the wrapper saw each invocation run, one line
+/// each (no times in the lines: they change on every run; the numbers go to
+/// stderr). A recorded time must be the runner's stamp (`RUNNER_LAG_US`);
+/// an inferred start must lie between the previous invocation's end and
+/// this invocation's call, where the previous end is the wrapper's return
+/// when the shape records that end and otherwise the previous invocation's
+/// last checkpoint (all a shape without invocation records can know: the
+/// Python SDK returns ~100 ms after its last checkpoint, and a chained
+/// invoke may return inside that); an inferred end must lie between this
+/// invocation's call and the next one's (never inside another invocation).
+fn window_lines(
+    o: &Oracle,
+    recorded: &[Recorded],
+    doc: &Value,
+    times: &[(bool, bool)],
+) -> Vec<String> {
+    let mut d = Vec::new();
+    let invs = doc["executions"][0]["invocations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (k, (li, w)) in invs.iter().zip(recorded).enumerate() {
+        let (has_start, has_end) = times.get(k).copied().unwrap_or((false, false));
+        let f = |x: &str| format!("invocation[{}].{x}", k + 1);
+        let flag = |key: &str| li[key].as_bool().unwrap_or(false);
+        for (key, recorded_here) in [("start_inferred", has_start), ("end_inferred", has_end)] {
+            if flag(key) == recorded_here {
+                d.push(format!(
+                    "{}: oracle={} lens={}",
+                    f(key),
+                    !recorded_here,
+                    flag(key)
+                ));
+            }
+        }
+        let prev_end = k.checked_sub(1).and_then(|p| {
+            if times.get(p).is_some_and(|t| t.1) {
+                Some(recorded[p].ended)
+            } else {
+                o.invocations[p].last_checkpoint
+            }
+        });
+        let next_start = recorded.get(k + 1).map(|n| n.started);
+        let at = |key: &str| li[key].as_str().and_then(oracle::micros);
+        // (field, lens time, is it recorded, allowed range, what the range is)
+        let checks = [
+            (
+                "start",
+                at("start"),
+                has_start,
+                if has_start {
+                    (w.started - RUNNER_LAG_US, w.started + SLACK_US)
+                } else {
+                    (
+                        prev_end.map_or(i64::MIN, |e| e - SLACK_US),
+                        w.started + SLACK_US,
+                    )
+                },
+                if has_start {
+                    "recorded, just before the handler's call"
+                } else {
+                    "inferred, between the previous return and this call"
+                },
+            ),
+            (
+                "end",
+                at("end"),
+                has_end,
+                if has_end {
+                    (w.ended - SLACK_US, w.ended + RUNNER_LAG_US)
+                } else {
+                    (
+                        w.started - SLACK_US,
+                        next_start.map_or(i64::MAX, |s| s + SLACK_US),
+                    )
+                },
+                if has_end {
+                    "recorded, just after the handler's return"
+                } else {
+                    "inferred, between this call and the next"
+                },
+            ),
+        ];
+        for (field, lens, is_recorded, (lo, hi), what) in checks {
+            match lens {
+                Some(t) if (lo..=hi).contains(&t) => {}
+                Some(t) => {
+                    eprintln!(
+                        "{}: lens {t} outside [{lo}, {hi}] (wrapper {} .. {})",
+                        f(field),
+                        w.started,
+                        w.ended
+                    );
+                    d.push(format!("{}: oracle={what} lens=outside", f(field)));
+                }
+                None if is_recorded => d.push(format!("{}: oracle={what} lens=none", f(field))),
+                None => {}
+            }
+        }
+    }
+    d
 }
 
 /// A shape that cannot know the whole run must say so in a warning, and is
@@ -173,7 +359,11 @@ enum Partial {
 
 fn shapes(sdk: Sdk, scenario: &str, dir: &Path, scratch: &Path, invocations: usize) -> Vec<Shape> {
     let f = |suffix: &str| dir.join(format!("{scenario}.{suffix}"));
-    let shape = |name, path, select: Option<String>, partial| Shape {
+    let shape = |name, path: PathBuf, select: Option<String>, partial| Shape {
+        times: match partial {
+            Partial::No => recorded_times(name, &path, dir, scenario),
+            _ => Vec::new(),
+        },
         name,
         path,
         select,
@@ -374,10 +564,83 @@ fn compare(
         format!("{}@{} {}", ctx.join("/"), g["position"], s(&g["operation"]))
     });
     diff("diagnosis".into(), oracle_diag, lens_diag);
+    d.extend(attempt_lines(o, e, shape.name));
+    d.extend(window_lines(o, recorded, doc, &shape.times));
     // Final operation statuses: `inspect --json` has no operation list yet,
     // so they are read from the same file through the library's loader.
     d.extend(status_lines(&expected_statuses, &lens));
     d
+}
+
+/// Every step's attempts: which invocation ran each (a shape that keeps
+/// only the latest attempt, GetDurableExecutionState, is held to that
+/// attempt's number).
+fn attempt_lines(o: &Oracle, e: &Value, shape: &str) -> Vec<String> {
+    let latest_only = shape == "state";
+    let mut d = Vec::new();
+    let steps = e["steps"].as_array().cloned().unwrap_or_default();
+    for (id, ran_in) in &o.attempts {
+        let short = &id[..id.len().min(16)];
+        let Some(step) = steps.iter().find(|s| s["id"] == id.as_str()) else {
+            d.push(format!("step[{short}]: oracle=listed lens=absent"));
+            continue;
+        };
+        let attempts = step["attempts"].as_array().cloned().unwrap_or_default();
+        // The JS operations file keeps only a step's latest attempt: where
+        // the step ran fewer invocations than attempts, the earlier ones
+        // cannot be placed and are listed with no invocation.
+        let unplaced_ok = shape == "operations+invocations";
+        let (oracle, lens) = if latest_only {
+            (
+                ran_in.len().to_string(),
+                attempts
+                    .last()
+                    .map_or("none".into(), |a| a["number"].to_string()),
+            )
+        } else {
+            let show = |v: Vec<String>| v.join(",");
+            (
+                show(
+                    ran_in
+                        .iter()
+                        .enumerate()
+                        .map(|(j, k)| {
+                            let unplaced =
+                                attempts.get(j).is_some_and(|a| a["invocation"].is_null());
+                            if unplaced_ok && unplaced {
+                                "null".to_string()
+                            } else {
+                                k.to_string()
+                            }
+                        })
+                        .collect(),
+                ),
+                show(
+                    attempts
+                        .iter()
+                        .map(|a| a["invocation"].to_string())
+                        .collect(),
+                ),
+            )
+        };
+        if oracle != lens {
+            let what = if latest_only {
+                "last attempt"
+            } else {
+                "attempts ran in"
+            };
+            d.push(format!("step[{short}] {what}: oracle={oracle} lens={lens}"));
+        }
+    }
+    if d.len() > 5 {
+        vec![format!(
+            "{} steps' attempts differ, first {}",
+            d.len(),
+            d[0]
+        )]
+    } else {
+        d
+    }
 }
 
 /// One line per operation whose status differs; more than five differing
@@ -446,11 +709,13 @@ fn child_execution(dir: &Path, scenario: &str) -> Vec<String> {
     let file = std::fs::read_dir(&folder)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| {
-            let doc: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-            doc["DurableExecutionArn"] == arn.as_str()
+        .map(|p| {
+            let doc: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            (p, doc)
         })
+        .find(|(_, doc)| doc["DurableExecutionArn"] == arn.as_str())
         .expect("the child's file in the store folder");
+    let (file, child_doc) = file;
     let o = derive(Sdk::Python, &recorded, &read_final(&file));
     let mut lines = Vec::new();
     for (name, path) in [
@@ -462,11 +727,214 @@ fn child_execution(dir: &Path, scenario: &str) -> Vec<String> {
             path,
             select: Some(arn.clone()),
             partial: Partial::No,
+            // The folder's file and the SQLite row are the same execution.
+            times: store_times(&child_doc),
         };
         let doc = inspect(&shape);
         let statuses = loaded_statuses(&shape);
         for line in compare(&o, &recorded, &doc, &shape, &statuses) {
             lines.push(format!("{name}: {line}"));
+        }
+    }
+    lines
+}
+
+/// What every complete shape of one run can know of it, from `inspect
+/// --json`: everything but the file's own description (path, format,
+/// warnings), the execution's ids and labels (each shape keys it its own
+/// way), and times (each shape records different ones, and every window is
+/// held to the wrapper's clock in `window_lines` instead). Less for the
+/// shapes that keep only each operation's latest attempt:
+/// GetDurableExecutionState (`state`) also holds no error and no invocation
+/// records, so it is compared on that attempt's number and status and not
+/// on the execution's error, diagnoses or `invocations_inferred`; the JS
+/// operations file (`operations+invocations`) is the same list, and its
+/// invocations file names no attempt's error, so earlier attempts are
+/// compared without theirs.
+fn knowable(doc: &Value, shape: &str) -> Value {
+    let Some(e) = doc["executions"].get(0) else {
+        return doc.clone();
+    };
+    let state = shape == "state";
+    let latest_only = state || shape == "operations+invocations";
+    let mut e = e.clone();
+    let obj = e.as_object_mut().expect("an execution object");
+    for k in [
+        "index",
+        "arn",
+        "id",
+        "execution_op_id",
+        "name",
+        "function",
+        "start",
+        "end",
+    ] {
+        obj.remove(k);
+    }
+    if state {
+        for k in ["error", "diagnoses", "invocations_inferred"] {
+            obj.remove(k);
+        }
+    }
+    for inv in obj["invocations"].as_array_mut().into_iter().flatten() {
+        let inv = inv.as_object_mut().unwrap();
+        for k in ["start", "end", "start_inferred", "end_inferred"] {
+            inv.remove(k);
+        }
+    }
+    for step in obj["steps"].as_array_mut().into_iter().flatten() {
+        let attempts = step["attempts"].as_array_mut().unwrap();
+        if state {
+            let last = attempts.pop();
+            attempts.clear();
+            attempts.extend(last);
+        }
+        let n = attempts.len();
+        for (i, a) in attempts.iter_mut().enumerate() {
+            let a = a.as_object_mut().unwrap();
+            for k in ["start", "end", "next_attempt_at"] {
+                a.remove(k);
+            }
+            if state {
+                a.remove("invocation");
+            }
+            if latest_only && (state || i + 1 < n) {
+                a.remove("error");
+                a.remove("invocation");
+            }
+        }
+    }
+    e
+}
+
+/// The JSON paths at which two values differ, with both sides.
+fn json_diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let null = Value::Null;
+                let p = format!("{path}.{k}");
+                json_diff(
+                    &p,
+                    x.get(k).unwrap_or(&null),
+                    y.get(k).unwrap_or(&null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                json_diff(&format!("{path}[{}]", i + 1), p, q, out);
+            }
+        }
+        _ if a != b => {
+            let short = |v: &Value| {
+                let t = v.to_string();
+                if t.len() > 80 {
+                    format!("{}…", &t[..t.floor_char_boundary(80)])
+                } else {
+                    t
+                }
+            };
+            out.push(format!("{path}: {} vs {}", short(a), short(b)));
+        }
+        _ => {}
+    }
+}
+
+/// Every complete shape of one run against its first (the history as
+/// served) on what both can know, so that a field the oracle does not
+/// model still cannot differ between shapes. More than five differences
+/// between two shapes make one line with the count and the first.
+fn shape_lines(docs: &[(&Shape, Value)]) -> Vec<String> {
+    let Some(((first, base), rest)) = docs.split_first() else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for (shape, doc) in rest {
+        let mut d = Vec::new();
+        json_diff(
+            "",
+            &knowable(base, shape.name),
+            &knowable(doc, shape.name),
+            &mut d,
+        );
+        let d: Vec<String> = d
+            .into_iter()
+            .map(|l| format!("{} vs {}: {l}", shape.name, first.name))
+            .collect();
+        if d.len() > 5 {
+            lines.push(format!("{} fields differ, first {}", d.len(), d[0]));
+        } else {
+            lines.extend(d);
+        }
+    }
+    lines
+}
+
+/// What the parent's shapes say of a chained invoke of a durable function
+/// against what the child's own invocations returned
+/// (`<s>.child.inputs.json`): the invoke's final status and result are the
+/// child's last output. This is all the JS runner lets be compared: it
+/// exports the parent only (its history, operations and invocation lists
+/// hold no child operation or invocation), so the child's own analysis
+/// cannot be checked there; the Python store holds the child as an
+/// execution of its own (`child_execution`).
+fn invoke_lines(dir: &Path, scenario: &str, shapes: &[Shape]) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join(format!("{scenario}.child.inputs.json"))).unwrap();
+    let inputs: Value = serde_json::from_str(&text).unwrap();
+    let out = &inputs
+        .as_array()
+        .unwrap()
+        .last()
+        .expect("a child invocation")["Output"];
+    let status = out["Status"]
+        .as_str()
+        .expect("the child's Status")
+        .to_string();
+    let result: Option<Value> = out["Result"]
+        .as_str()
+        .map(|r| serde_json::from_str(r).expect("the child's Result is JSON"));
+    let mut lines = Vec::new();
+    for shape in shapes.iter().filter(|s| s.partial == Partial::No) {
+        let Ok(h) = load_path(&shape.path) else {
+            continue;
+        };
+        let exec = match &shape.select {
+            Some(sel) => h
+                .executions
+                .iter()
+                .find(|e| e.name.as_deref() == Some(sel.as_str())),
+            None => h.executions.first(),
+        };
+        let invoke = exec.and_then(|e| {
+            e.operations
+                .iter()
+                .find(|o| o.op_type == durable_lens::model::OpType::ChainedInvoke)
+        });
+        let Some(op) = invoke else {
+            lines.push(format!(
+                "{}: invoke: oracle=present lens=absent",
+                shape.name
+            ));
+            continue;
+        };
+        let got = op.status.to_string();
+        if got != status {
+            lines.push(format!(
+                "{}: invoke status: child={status} lens={got}",
+                shape.name
+            ));
+        }
+        let lens_result = op.result.as_ref().and_then(|p| p.value()).cloned();
+        if lens_result != result {
+            lines.push(format!(
+                "{}: invoke result: child={} lens={}",
+                shape.name,
+                result.as_ref().map_or("none".into(), Value::to_string),
+                lens_result.as_ref().map_or("none".into(), Value::to_string)
+            ));
         }
     }
     lines
@@ -504,12 +972,25 @@ fn durable_lens_agrees_with_the_oracle_on_every_scenario_and_shape() {
                     found.insert(format!("{tag} {scenario} {line}"));
                 }
             }
-            for shape in shapes(sdk, scenario, &dir, &scratch, recorded.len()) {
-                let doc = inspect(&shape);
-                let statuses = loaded_statuses(&shape);
-                for line in compare(&o, &recorded, &doc, &shape, &statuses) {
+            let all = shapes(sdk, scenario, &dir, &scratch, recorded.len());
+            let mut complete = Vec::new();
+            for shape in &all {
+                let doc = inspect(shape);
+                let statuses = loaded_statuses(shape);
+                for line in compare(&o, &recorded, &doc, shape, &statuses) {
                     found.insert(format!("{tag} {scenario} {}: {line}", shape.name));
                 }
+                if shape.partial == Partial::No {
+                    complete.push((shape, doc));
+                }
+            }
+            if scenario == "chained-invoke-durable" {
+                for line in invoke_lines(&dir, scenario, &all) {
+                    found.insert(format!("{tag} {scenario} {line}"));
+                }
+            }
+            for line in shape_lines(&complete) {
+                found.insert(format!("{tag} {scenario} shapes: {line}"));
             }
         }
     }
@@ -602,6 +1083,26 @@ fn the_oracle_sees_what_the_handlers_do() {
             "{dir}"
         );
         assert_eq!(o.status, "FAILED");
+        // wait-for-condition: poll-job polls three times (the condition is
+        // met on the third), and the invocation that ran the first poll
+        // waits for the next.
+        let o = oracle_of("wait-for-condition");
+        let mut polls: Vec<usize> = o.attempts.values().map(Vec::len).collect();
+        polls.sort_unstable();
+        assert_eq!(polls, [1, 1, 3], "{dir}: submit-job, report, poll-job");
+        assert_eq!(o.invocations[0].waiting_on, ["poll-job".to_string()].into());
+        assert_eq!(o.status, "SUCCEEDED");
+        // callback-timeout: nobody answers; the callback times out and the
+        // handler, which catches that, succeeds.
+        let o = oracle_of("callback-timeout");
+        assert_eq!(o.invocations.len(), 2, "{dir}");
+        assert_eq!(o.invocations[0].outcome, "pending");
+        assert!(
+            o.final_status.values().any(|s| s == "TIMED_OUT"),
+            "{dir}: {:?}",
+            o.final_status
+        );
+        assert_eq!(o.status, "SUCCEEDED");
         // retry-exhausted: charge-card fails for good.
         let o = oracle_of("retry-exhausted");
         assert!(o.final_status.values().any(|s| s == "FAILED"), "{dir}");

@@ -415,6 +415,9 @@ fn expected_shape(scenario: &str) -> (usize, Vec<(usize, usize, Vec<u32>)>) {
         "fanout" => (13, vec![(0, 12, vec![1; 7]), (11, 2, vec![2, 3])]),
         "nondeterministic" | "nondeterministic_type" => (3, vec![(0, 3, vec![1]), (1, 0, vec![])]),
         "retries" => (1, vec![(0, 1, vec![1]), (0, 1, vec![1]), (0, 1, vec![1])]),
+        // Three polls of poll-job, one per invocation (the Python run's
+        // recorded inputs: poll-job READY in inputs 2 and 3).
+        "wait_for_condition" => (3, vec![(0, 2, vec![1]), (1, 1, vec![2]), (1, 2, vec![2])]),
         other => panic!("no expectation for scenario {other}"),
     }
 }
@@ -462,8 +465,8 @@ fn every_fixture_file_gives_the_same_replay_shape_for_its_scenario() {
             }
         }
     }
-    // 17 single-execution files plus the 6 executions of the SQLite store.
-    assert_eq!(checked, 23);
+    // 19 single-execution files plus the 6 executions of the SQLite store.
+    assert_eq!(checked, 25);
 }
 
 /// Roles are kept compactly (shared per execution, counts precomputed);
@@ -805,4 +808,27 @@ fn the_same_removal_read_the_other_way_is_an_insertion() {
             "{rel}"
         );
     }
+}
+
+#[test]
+fn every_operation_is_found_at_its_place_path() {
+    // The nested fanout run (map, parallel, child context): the operation
+    // at each place path is the one whose place it is; a path past a
+    // context's end or through a non-context finds nothing.
+    let (e, a) = load_one("python-sdk/fanout.history.json");
+    assert!(a.contexts.len() > 3, "nested contexts");
+    for (i, p) in a.places.iter().enumerate() {
+        let mut path = a.context_key(p.context);
+        path.push(p.position);
+        assert_eq!(a.op_at_place(&path), Some(i), "{}", e.operations[i].id);
+    }
+    let past = a.contexts[0].children.len() as u32 + 1;
+    assert_eq!(a.op_at_place(&[past]), None);
+    // Inside an operation that opens no context (a step): nothing.
+    let leaf = (0..a.places.len())
+        .find(|&i| a.contexts.iter().all(|c| c.op != Some(i)))
+        .expect("a step");
+    let mut inside = a.context_key(a.places[leaf].context);
+    inside.extend([a.places[leaf].position, 1]);
+    assert_eq!(a.op_at_place(&inside), None);
 }

@@ -341,6 +341,17 @@ fn a_missing_file_reports_an_error_instead_of_crashing() {
 }
 
 #[test]
+fn a_load_error_names_the_path_once() {
+    let path = "/nonexistent/history.json";
+    let mut app = App::new(Persisted::default());
+    let err = app.open_blocking(PathBuf::from(path)).unwrap_err();
+    assert_eq!(err.matches(path).count(), 1, "{err}");
+    // And the OS reason once (std's own text for opening it).
+    let os = std::fs::File::open(path).unwrap_err().to_string();
+    assert_eq!(err.matches(&os).count(), 1, "{err}");
+}
+
+#[test]
 fn theme_toggle_switches_to_light() {
     let app = app_with(&fixture("js-sdk/order-flow.history.json"));
     let mut h = harness(app);

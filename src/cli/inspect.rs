@@ -26,7 +26,7 @@ pub fn run(path: &Path, execution: Option<&str>, as_json: bool, style: Style) ->
             origin: history.origin.clone(),
             format: history.format,
             format_label: history.format.label(),
-            warnings: history.warnings.clone(),
+            warnings: history.warnings.iter().map(ToString::to_string).collect(),
             executions: reports
                 .iter()
                 .map(|(n, e, a)| ExecutionReport::of(*n, e, a))

@@ -201,7 +201,7 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
     let warnings: Vec<String> = partial
         .iter()
         .map(|p| format!("partial recording: {p}"))
-        .chain(report.history.warnings.iter().cloned())
+        .chain(report.history.warnings.iter().map(ToString::to_string))
         .collect();
     if !args.json {
         for w in &report.history.warnings {

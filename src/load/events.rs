@@ -5,7 +5,10 @@
 
 use super::raw::{ts, PayloadOutcome, RawErrorWrap, RawPayload, RawTs, Text};
 use super::sink::Place;
-use crate::model::{ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts};
+use crate::model::{
+    ErrorInfo, Execution, Invocation, OpStatus, OpType, Operation, Payload, Ts, Warning,
+    WarningKind,
+};
 use serde::Deserialize;
 use std::borrow::Cow;
 
@@ -166,7 +169,7 @@ impl<'de> Builder<'de> {
     pub(crate) fn run(
         mut self,
         events: Vec<(RawEvent<'de>, Place)>,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<Warning>,
     ) -> Execution {
         for (mut ev, place) in events {
             self.feed(&mut ev, place, warnings);
@@ -179,7 +182,7 @@ impl<'de> Builder<'de> {
         &mut self,
         ev: &mut RawEvent<'de>,
         place: Place,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<Warning>,
     ) {
         let et = ev.event_type.take();
         let et = et.as_ref().map(Text::as_str).unwrap_or("");
@@ -257,13 +260,11 @@ impl<'de> Builder<'de> {
         op_type: OpType,
         action: &str,
         place: Place,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<Warning>,
     ) {
         let Some(id) = ev.id.take() else {
-            warnings.push(format!(
-                "{}: operation event without an Id ignored",
-                place.pointer()
-            ));
+            warnings
+                .push(format!("{}: operation event without an Id ignored", place.pointer()).into());
             return;
         };
         let inv = self.invocations.len();
@@ -294,7 +295,7 @@ impl<'de> Builder<'de> {
                 place.pointer(),
                 id.as_str(),
                 self.ops[idx].op_type,
-            ));
+            ).into());
             return;
         }
         let d = ev.details.take().unwrap_or_default();
@@ -350,11 +351,14 @@ impl<'de> Builder<'de> {
             }
             _ => {
                 let Some(status) = terminal_status(action) else {
-                    warnings.push(format!(
-                        "{}: unknown event type {}{action} ignored",
-                        place.pointer(),
-                        op_type
-                    ));
+                    warnings.push(
+                        format!(
+                            "{}: unknown event type {}{action} ignored",
+                            place.pointer(),
+                            op_type
+                        )
+                        .into(),
+                    );
                     return;
                 };
                 let retry_at = d
@@ -464,7 +468,7 @@ impl<'de> Builder<'de> {
         dangling
     }
 
-    pub(crate) fn finish(mut self, warnings: &mut Vec<String>) -> Execution {
+    pub(crate) fn finish(mut self, warnings: &mut Vec<Warning>) -> Execution {
         let mut exec = self.exec.take().unwrap_or_default();
         if exec.arn.is_none() {
             exec.arn = exec.execution_op_id.clone();
@@ -501,7 +505,7 @@ impl<'de> Builder<'de> {
             warnings.push(format!(
                 "invocation {} has no InvocationCompleted event (still running?); its end is unknown",
                 n + 1
-            ));
+            ).into());
         }
         infer_starts(&mut exec.invocations, &self.first_activity, &mut self.wakes);
         if exec.status.is_some_and(OpStatus::is_terminal) {
@@ -510,29 +514,39 @@ impl<'de> Builder<'de> {
         if !self.truncated.is_empty() {
             let shown: Vec<&str> = self.truncated.iter().take(5).map(String::as_str).collect();
             let more = self.truncated.len().saturating_sub(shown.len());
-            warnings.push(format!(
-                "{} payload(s) are truncated: {}{}",
-                self.truncated.len(),
-                shown.join(", "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                }
-            ));
+            warnings.push(
+                format!(
+                    "{} payload(s) are truncated: {}{}",
+                    self.truncated.len(),
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+                .into(),
+            );
         }
         // Without that sign an absent payload is an empty result (a context
         // or step that returned nothing), not data left out.
         if self.absent > 0 && self.input_absent {
-            warnings.push(format!(
-                "{} payload(s) are absent (history fetched without execution data?)",
-                self.absent
+            warnings.push(Warning::new(
+                WarningKind::PayloadsAbsent,
+                format!(
+                    "{} payload(s) are absent (history fetched without execution data?)",
+                    self.absent
+                ),
             ));
         }
         for t in self.unknown_types {
-            warnings.push(format!("unknown event type {t:?} ignored"));
+            warnings.push(format!("unknown event type {t:?} ignored").into());
         }
-        warnings.extend(super::normalise::dangling_warning(&dangling));
+        warnings.extend(
+            super::normalise::dangling_warning(&dangling)
+                .into_iter()
+                .map(Warning::from),
+        );
         exec
     }
 }

@@ -5,7 +5,7 @@
 
 use super::error::LoadError;
 use super::{check_cancel, report, select_index, summary_of, ExecutionSummary, LoadOptions};
-use crate::model::{Execution, Format};
+use crate::model::{Execution, Format, Warning};
 use crate::select::ExecutionSelector;
 use std::path::{Path, PathBuf};
 
@@ -26,10 +26,10 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// Executions, warnings, and why other files were skipped.
-type Loaded = (Vec<Execution>, Vec<String>, Vec<String>);
+type Loaded = (Vec<Execution>, Vec<Warning>, Vec<String>);
 
 /// One store file's execution(s) and warnings, or why it is not one.
-fn load_file(p: &Path) -> Result<(Vec<Execution>, Vec<String>), String> {
+fn load_file(p: &Path) -> Result<(Vec<Execution>, Vec<Warning>), String> {
     let name = p.display().to_string();
     super::input::check(p).map_err(|e| e.to_string())?;
     // Store files are JSON; a SQLite store or anything else is not ours.
@@ -102,13 +102,14 @@ fn load_files(dir: &Path, opts: &LoadOptions) -> Result<Loaded, LoadError> {
 pub(crate) fn load(
     dir: &Path,
     opts: &LoadOptions,
-) -> Result<(Vec<Execution>, Vec<String>), LoadError> {
+) -> Result<(Vec<Execution>, Vec<Warning>), LoadError> {
     let (execs, mut warnings, skipped) = load_files(dir, opts)?;
     // One warning per skipped file, each naming it and why.
     warnings.extend(
-        skipped
+        (skipped
             .iter()
-            .map(|r| format!("skipped a folder entry: {r}")),
+            .map(|r| format!("skipped a folder entry: {r}")))
+        .map(Warning::from),
     );
     Ok((execs, warnings))
 }
@@ -118,7 +119,7 @@ pub(crate) fn list(dir: &Path) -> Result<Vec<ExecutionSummary>, LoadError> {
     Ok(execs.iter().map(summary_of).collect())
 }
 
-pub(crate) fn load_one(dir: &Path, arn: &str) -> Result<(Execution, Vec<String>), LoadError> {
+pub(crate) fn load_one(dir: &Path, arn: &str) -> Result<(Execution, Vec<Warning>), LoadError> {
     let (mut execs, warnings, _) = load_files(dir, &LoadOptions::default())?;
     let summaries: Vec<ExecutionSummary> = execs.iter().map(summary_of).collect();
     let sel = ExecutionSelector::exact_id(arn);

@@ -9,7 +9,7 @@
 
 use super::raw::RawTs;
 use super::store::window_of;
-use crate::model::{Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType};
+use crate::model::{Attempt, ErrorInfo, Execution, Invocation, OpStatus, OpType, Warning};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -65,7 +65,7 @@ fn service_side(op_type: OpType, status: OpStatus) -> bool {
 
 /// Attach the sibling invocation list, if any, and place every operation in
 /// the invocations. A list that does not parse is a warning.
-pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &mut Vec<String>) {
+pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &mut Vec<Warning>) {
     if !exec.invocations.is_empty() {
         return;
     }
@@ -76,10 +76,8 @@ pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &m
     {
         Ok(l) => l,
         Err(e) => {
-            warnings.push(format!(
-                "{}: not used as the invocation list: {e}",
-                sib.display()
-            ));
+            warnings
+                .push(format!("{}: not used as the invocation list: {e}", sib.display()).into());
             return;
         }
     };
@@ -113,16 +111,25 @@ pub(crate) fn attach_invocations(path: &Path, exec: &mut Execution, warnings: &m
 /// The operations file keeps only a step's last attempt (`Attempt: n`).
 /// The JS SDK runs each retry in a new invocation, so when the step spans
 /// exactly n invocations, attempt j ran in the j-th of them and every
-/// attempt before the last failed (their errors are not in either file).
+/// attempt before the last failed (their errors are not in either file),
+/// or, for a wait-for-condition, was a poll that asked for another.
 fn rebuild_attempts(op: &mut crate::model::Operation) {
     let (Some(s), Some(last)) = (op.started_in, op.attempts.last()) else {
         return;
     };
     let n = last.number as usize;
     let f = last.end.and(op.finished_in).unwrap_or(s);
-    if op.attempts.len() != 1 || n < 2 || f < s || f - s + 1 != n {
+    if op.attempts.len() != 1 || n < 2 || f < s {
         return;
     }
+    // Fewer invocations than attempts: the SDK waited a delay out
+    // in-process, so which invocation ran each earlier attempt is unknown.
+    let placed = f - s + 1 == n;
+    let earlier = if op.sub_type.as_deref() == Some("WaitForCondition") {
+        OpStatus::Succeeded
+    } else {
+        OpStatus::Failed
+    };
     let mut last = op.attempts.remove(0);
     last.invocation = Some(f);
     for j in 0..n - 1 {
@@ -130,10 +137,10 @@ fn rebuild_attempts(op: &mut crate::model::Operation) {
             number: j as u32 + 1,
             start: if j == 0 { op.start } else { None },
             end: None,
-            status: OpStatus::Failed,
+            status: earlier,
             error: None,
             next_attempt_at: None,
-            invocation: Some(s + j),
+            invocation: placed.then_some(s + j),
         });
     }
     op.attempts.push(last);

@@ -6,7 +6,7 @@
 
 use super::error::LoadError;
 use super::top::TopObject;
-use crate::model::History;
+use crate::model::{History, Warning};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ struct LensHistory<'a> {
     origin: &'a str,
     format: crate::model::Format,
     executions: &'a [crate::model::Execution],
-    warnings: &'a [String],
+    warnings: &'a [Warning],
 }
 
 fn doc<'a>(history: &'a History, named: &'a str) -> LensDoc<'a> {

@@ -32,7 +32,7 @@ pub use input::{file_type_name, is_stdin};
 pub use lens::{to_lens_json, write_lens_json, LENS_VERSION};
 pub use pages::{continues, event_id_span, load_pages};
 
-use crate::model::{Execution, Format, History, Ts};
+use crate::model::{Execution, Format, History, Ts, Warning};
 use crate::select::{Candidate, ExecutionSelector};
 use error::ALL_FORMATS;
 use serde::Serialize;
@@ -538,7 +538,11 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
             Some(Doc::Object(t)) => {
                 let exec =
                     operations::build(file, "/Operations", t.operations.unwrap_or_default())?;
-                warnings.extend(operations::missing_failure(&exec));
+                warnings.extend(
+                    operations::missing_failure(&exec)
+                        .into_iter()
+                        .map(Warning::from),
+                );
                 exec
             }
             _ => return Err(top::unrecognised(file, "no operations".into())),
@@ -558,7 +562,7 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
             }
             // The service hands this to a handler while the execution runs:
             // it is the state before one invocation, partial by construction.
-            warnings.push(SNAPSHOT_WARNING.to_string());
+            warnings.push(SNAPSHOT_WARNING.into());
             exec
         }
         Format::PythonStoreJson => {
@@ -600,7 +604,7 @@ pub(crate) fn build_parsed(file: &str, parsed: Parsed<'_>) -> Result<History, Lo
 }
 
 /// Every page has events, and the last page has no NextMarker left.
-fn check_pages(file: &str, docs: &[Doc], warnings: &mut Vec<String>) -> Result<(), LoadError> {
+fn check_pages(file: &str, docs: &[Doc], warnings: &mut Vec<Warning>) -> Result<(), LoadError> {
     let mut last_marker = None;
     for (i, d) in docs.iter().enumerate() {
         match d {
@@ -625,8 +629,7 @@ fn check_pages(file: &str, docs: &[Doc], warnings: &mut Vec<String>) -> Result<(
     }
     if let Some(serde_json::Value::String(m)) = last_marker {
         if !m.is_empty() {
-            warnings
-                .push("the last page has a NextMarker: later events were not fetched".to_string());
+            warnings.push("the last page has a NextMarker: later events were not fetched".into());
         }
     }
     Ok(())

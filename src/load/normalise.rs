@@ -12,7 +12,7 @@
 //! child in its own context, so positions in the root are not disturbed.
 
 use super::sink::Fx;
-use crate::model::{Execution, Sdk};
+use crate::model::{Execution, Sdk, Warning};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -24,11 +24,11 @@ pub(crate) enum Parents {
     Settled,
 }
 
-pub(crate) fn normalise(exec: &mut Execution, parents: Parents, warnings: &mut Vec<String>) {
+pub(crate) fn normalise(exec: &mut Execution, parents: Parents, warnings: &mut Vec<Warning>) {
     if parents == Parents::Check {
         check_parents(exec, warnings);
     }
-    warnings.extend(parent_cycles(exec));
+    warnings.extend(parent_cycles(exec).into_iter().map(Warning::from));
     exec.sdk = Sdk::guess(exec);
 }
 
@@ -135,7 +135,7 @@ fn parent_cycles(exec: &Execution) -> Vec<String> {
     out
 }
 
-fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {
+fn check_parents(exec: &mut Execution, warnings: &mut Vec<Warning>) {
     let root = exec.execution_op_id.clone();
     for op in &mut exec.operations {
         if op
@@ -185,7 +185,7 @@ fn check_parents(exec: &mut Execution, warnings: &mut Vec<String>) {
             })
             .collect()
     };
-    warnings.extend(dangling_warning(&dangling));
+    warnings.extend(dangling_warning(&dangling).into_iter().map(Warning::from));
 }
 
 /// A ParentId that means the root context: empty, or the EXECUTION
@@ -264,7 +264,7 @@ mod tests {
             Some("nowhere"),
             "a dangling parent is kept"
         );
-        let w: Vec<&String> = h.warnings.iter().filter(|w| w.contains("parent")).collect();
+        let w: Vec<&Warning> = h.warnings.iter().filter(|w| w.contains("parent")).collect();
         assert_eq!(
             w,
             ["2 operation(s) name a parent that is not in the history (kept as is): e has ParentId nowhere; f has ParentId nowhere"]

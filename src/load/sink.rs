@@ -6,7 +6,7 @@
 use super::error::LoadError;
 use super::events::{Builder, RawEvent};
 use super::top::doc_prefix;
-use crate::model::Execution;
+use crate::model::{Execution, Warning, WarningKind};
 use std::collections::HashMap;
 
 /// Where an event sits in the file, to build a JSON pointer on error.
@@ -38,7 +38,7 @@ impl Place {
 pub(crate) fn build(
     file: &str,
     mut events: Vec<(RawEvent<'_>, Place)>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Execution, LoadError> {
     let mut ids = Vec::with_capacity(events.len());
     for (ev, place) in &events {
@@ -51,12 +51,15 @@ pub(crate) fn build(
         ids.push(id);
     }
     if let Some(w) = ids.windows(2).position(|w| w[0] > w[1]) {
-        warnings.push(format!(
-            "events are out of order (EventId {} comes after {} at {}): sorted by EventId",
-            ids[w + 1],
-            ids[w],
-            events[w + 1].1.pointer()
-        ));
+        warnings.push(
+            format!(
+                "events are out of order (EventId {} comes after {} at {}): sorted by EventId",
+                ids[w + 1],
+                ids[w],
+                events[w + 1].1.pointer()
+            )
+            .into(),
+        );
         // Stable, so duplicate ids keep their file order for the error below.
         events.sort_by_key(|(e, _)| e.event_id);
     }
@@ -77,7 +80,7 @@ pub(crate) fn build(
 /// source that leaves the execution's own events out (no Execution* event
 /// at all) and starts at 2 is missing only that ExecutionStarted: nothing
 /// to warn about.
-fn leading_gap(first: Option<u64>, saw_execution: bool) -> Option<String> {
+fn leading_gap(first: Option<u64>, saw_execution: bool) -> Option<Warning> {
     let first = first.filter(|&f| f > 1)?;
     (saw_execution || first > 2).then(|| gap_warning(1, first))
 }
@@ -85,7 +88,7 @@ fn leading_gap(first: Option<u64>, saw_execution: bool) -> Option<String> {
 fn check_ids(
     file: &str,
     events: &[(RawEvent<'_>, Place)],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(), LoadError> {
     let mut prev: Option<(u64, Place)> = None;
     for (ev, place) in events {
@@ -110,7 +113,9 @@ fn check_ids(
     Ok(())
 }
 
-fn gap_warning(expected: u64, found: u64) -> String {
+/// A gap in EventIds: `EventGap` inside the history; a history that starts
+/// after event 1 (a later page on its own) is `LaterPage`.
+fn gap_warning(expected: u64, found: u64) -> Warning {
     if expected == 1 {
         // A later page on its own: say what that means for what is shown
         // rather than only that events are missing.
@@ -119,16 +124,19 @@ fn gap_warning(expected: u64, found: u64) -> String {
         } else {
             format!("events 1–{} are", found - 1)
         };
-        return format!(
+        return Warning::new(WarningKind::LaterPage, format!(
             "partial history: it starts at event {found}; {range} not in this file (an earlier page?), so invocations are counted from event {found}, not from the execution's start; positions in the root come from the SDK's operation ids, and no switch is stated inside a context whose parent is not in this file"
-        );
+        ));
     }
     let range = if found - 1 == expected {
         format!("event {expected} is missing")
     } else {
         format!("events {expected}–{} are missing", found - 1)
     };
-    format!("{range} (a page was not fetched?)")
+    Warning::new(
+        WarningKind::EventGap,
+        format!("{range} (a page was not fetched?)"),
+    )
 }
 
 fn missing(file: &str, place: &Place, key: &str, what: &str) -> LoadError {
@@ -163,7 +171,7 @@ pub(crate) struct EventSink<'de> {
     error: Option<LoadError>,
     builder: Builder<'de>,
     collected: Vec<(RawEvent<'de>, Place)>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
 }
 
 impl<'de> EventSink<'de> {
@@ -240,7 +248,7 @@ impl<'de> EventSink<'de> {
 
     /// The streamed execution, or `None` when the events must be collected
     /// and sorted first (parse again with [`SinkMode::Collect`]).
-    pub fn finish(self, warnings: &mut Vec<String>) -> Result<Option<Execution>, LoadError> {
+    pub fn finish(self, warnings: &mut Vec<Warning>) -> Result<Option<Execution>, LoadError> {
         if let Some(e) = self.error {
             return Err(e);
         }

@@ -9,7 +9,7 @@
 use super::error::LoadError;
 use super::sqlite_read::{map_err, read, Bounds, Clock};
 use super::{check_cancel, report, select_index, ExecutionSummary, LoadOptions};
-use crate::model::{Execution, Format, Ts};
+use crate::model::{Execution, Format, Ts, Warning};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use std::path::Path;
@@ -192,7 +192,7 @@ fn exec_of_row(
     arn: &str,
     data: ValueRef<'_>,
     function_name: Option<String>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Execution, LoadError> {
     let place = format!("table executions, row {arn}");
     let source = format!("{}, {place}, column data", file_of(path));
@@ -223,7 +223,7 @@ fn load_row(
     conn: &Connection,
     clock: &Clock,
     arn: &str,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Execution, LoadError> {
     let place = format!("table executions, row {arn}");
     let mut stmt = conn
@@ -263,7 +263,7 @@ pub(crate) fn load_one(
     path: &Path,
     arn: &str,
     opts: &LoadOptions,
-) -> Result<(Execution, Vec<String>), LoadError> {
+) -> Result<(Execution, Vec<Warning>), LoadError> {
     read(path, &Bounds::new(opts.cancel), |conn, clock| {
         check_schema(path, conn)?;
         let mut warnings = Vec::new();
@@ -274,7 +274,7 @@ pub(crate) fn load_one(
 
 /// What [`load_all`] read: the executions, the warnings, and the selected
 /// execution's 1-based number.
-type Loaded = (Vec<Execution>, Vec<String>, Option<usize>);
+type Loaded = (Vec<Execution>, Vec<Warning>, Option<usize>);
 
 /// Every execution, or the one `opts.execution` selects with its 1-based
 /// number in listing order; with progress per execution. The selection is

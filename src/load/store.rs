@@ -9,7 +9,7 @@ use super::error::LoadError;
 use super::operations;
 use super::raw::{ts, RawError, RawTs};
 use super::top::TopObject;
-use crate::model::{Execution, Invocation, OpStatus, OpType, Payload, Ts};
+use crate::model::{Execution, Invocation, OpStatus, OpType, Payload, Ts, Warning};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -58,7 +58,7 @@ pub(crate) struct RawWindow {
 pub(crate) fn build(
     file: &str,
     t: TopObject,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Execution, LoadError> {
     let mut exec = operations::build(file, "/Operations", t.operations.unwrap_or_default())?;
     if let Some(arn) = t.arn {
@@ -110,7 +110,7 @@ pub(crate) fn build(
                 "{} checkpoint updates but {} UpdateTimestamps: invocations of the unmatched updates are unknown",
                 updates.len(),
                 stamps.len()
-            ));
+            ).into());
         }
         apply_updates(&mut exec, updates, &stamps, warnings);
     }
@@ -131,7 +131,7 @@ fn apply_updates(
     exec: &mut Execution,
     updates: Vec<RawUpdate>,
     stamps: &[Ts],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     let index: HashMap<String, usize> = exec
         .operations
@@ -190,7 +190,14 @@ fn apply_updates(
             "RETRY" => {
                 let delay = u.step_options.and_then(|s| s.next_attempt_delay_seconds);
                 if let Some(a) = op.attempts.last_mut() {
-                    a.status = OpStatus::Failed;
+                    // A RETRY with no error is a wait-for-condition poll
+                    // that asked for another: the attempt succeeded (the
+                    // history of the same run says StepSucceeded).
+                    a.status = if error.is_some() {
+                        OpStatus::Failed
+                    } else {
+                        OpStatus::Succeeded
+                    };
                     a.end = at;
                     a.error = error;
                     a.next_attempt_at = delay
@@ -202,9 +209,12 @@ fn apply_updates(
         }
     }
     if unknown > 0 {
-        warnings.push(format!(
+        warnings.push(
+            format!(
             "{unknown} checkpoint update(s) name operations that are not in Operations; ignored"
-        ));
+        )
+            .into(),
+        );
     }
 }
 

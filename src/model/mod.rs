@@ -7,9 +7,11 @@
 
 mod payload;
 mod time;
+mod warning;
 
 pub use payload::{decode_python_envelope, Payload};
 pub use time::{format_duration_micros, format_span, Ts, INVALID_TIME};
+pub use warning::{Warning, WarningKind};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -66,9 +68,15 @@ impl fmt::Display for Format {
 #[serde(rename_all = "lowercase")]
 pub enum Sdk {
     Python,
+    /// Named by the JS SDK's own text (its non-determinism error).
     Js,
     /// The official Rust SDK (`aws-durable-execution-sdk`).
     Rust,
+    /// Operation ids in the md5 scheme, which the JS SDK and the Java one
+    /// (on the service, tests/fixtures/aws-service) share: the ids cannot
+    /// tell the two apart.
+    #[serde(rename = "js-or-java")]
+    JsOrJava,
     #[default]
     Unknown,
 }
@@ -82,7 +90,9 @@ impl Sdk {
         use blake2::{Blake2b512, Digest};
         use std::fmt::Write;
         match self {
-            Sdk::Js => Some(format!("{:x}", md5::compute(text.as_bytes()))[..16].to_string()),
+            Sdk::Js | Sdk::JsOrJava => {
+                Some(format!("{:x}", md5::compute(text.as_bytes()))[..16].to_string())
+            }
             Sdk::Python => {
                 let mut hex = String::with_capacity(128);
                 for b in Blake2b512::digest(text.as_bytes()) {
@@ -105,7 +115,8 @@ impl Sdk {
 
     /// Which SDK wrote an execution: the one place this is guessed (every
     /// loader and the re-run history call it). 16-hex operation ids are the
-    /// JS SDK's md5 prefixes; a 64-hex id is the Python SDK's only when it is
+    /// md5 prefixes the JS and Java SDKs both write (`JsOrJava`: nothing in
+    /// a history tells which); a 64-hex id is the Python SDK's only when it is
     /// its blake2b of a small counter under its parent (other SDKs, Java on
     /// the service among them, also write 64-hex ids); failing that, a
     /// Python typed envelope (`{"t":...}`) in any payload. Only the first
@@ -128,7 +139,7 @@ impl Sdk {
         for op in exec.operations.iter().take(16) {
             if is_hex(&op.id) {
                 match op.id.len() {
-                    16 => return Sdk::Js,
+                    16 => return Sdk::JsOrJava,
                     64 if !tried_64 => {
                         tried_64 = true;
                         if python_id(op) {
@@ -177,7 +188,7 @@ pub struct History {
     /// Problems that did not stop the load but that a user must see
     /// (a gap in event ids, truncated payloads, ...).
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -550,7 +561,9 @@ mod tests {
 
     #[test]
     fn the_sdk_is_guessed_from_id_shapes_then_payloads() {
-        assert_eq!(Sdk::guess(&with_ids(&["c4ca4238a0b92382"])), Sdk::Js);
+        // md5 ids: the JS SDK's and the Java SDK's scheme alike, never
+        // claimed to be JS's alone (the service's Java histories).
+        assert_eq!(Sdk::guess(&with_ids(&["c4ca4238a0b92382"])), Sdk::JsOrJava);
         let py = "1ced8f5be2db23a6513eba4d819c73806424748a7bc6fa0d792cc1c7d1775a97";
         assert_eq!(Sdk::guess(&with_ids(&["step-1", py])), Sdk::Python);
         // A 64-hex id that is no Python counter hash (the Java SDK on the

@@ -84,13 +84,37 @@ fn up(contexts: &[Context], c: usize) -> impl Iterator<Item = &Context> {
     .filter(|x| x.parent.is_some())
 }
 
+/// For each operation, the context it opens (`None` for the others): the
+/// reverse of [`Context::op`], built once per analysis (`Analysis` keeps
+/// it) so that finding a context by its key is a walk of lookups.
+pub(crate) fn opened_by(contexts: &[Context], n_ops: usize) -> Vec<Option<usize>> {
+    let mut opened = vec![None; n_ops];
+    for (i, c) in contexts.iter().enumerate() {
+        if let Some(slot) = c.op.and_then(|op| opened.get_mut(op)) {
+            *slot = Some(i);
+        }
+    }
+    opened
+}
+
 /// The context whose [`key`] is `key`, found from the root down by position.
+/// Builds the reverse index first: for one look-up; repeated look-ups use
+/// [`find_with`] on an index built once.
 pub fn find(contexts: &[Context], key: &[u32]) -> Option<usize> {
-    let opened: HashMap<usize, usize> = contexts
+    let n_ops = contexts
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.op.map(|op| (op, i)))
-        .collect();
+        .filter_map(|c| c.op)
+        .max()
+        .map_or(0, |m| m + 1);
+    find_with(contexts, &opened_by(contexts, n_ops), key)
+}
+
+/// [`find`] with the index from [`opened_by`].
+pub(crate) fn find_with(
+    contexts: &[Context],
+    opened: &[Option<usize>],
+    key: &[u32],
+) -> Option<usize> {
     let mut at = 0usize;
     let mut rest = key;
     if let [0, n, tail @ ..] = key {
@@ -104,7 +128,7 @@ pub fn find(contexts: &[Context], key: &[u32]) -> Option<usize> {
             .get(at)?
             .children
             .get((k as usize).checked_sub(1)?)?;
-        at = *opened.get(&op)?;
+        at = (*opened.get(op)?)?;
     }
     Some(at)
 }

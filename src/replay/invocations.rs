@@ -125,12 +125,20 @@ pub fn replay(
     places: &[Place],
 ) -> (Vec<InvocationReplay>, bool) {
     let recorded = !exec.invocations.is_empty();
-    let (windows, spans) = if recorded {
-        (exec.invocations.clone(), recorded_spans(exec))
+    let (mut windows, spans, marks_only) = if recorded {
+        (exec.invocations.clone(), recorded_spans(exec), Vec::new())
     } else {
         infer(exec, contexts, places)
     };
     let ends = completion_points(exec, &windows, &spans);
+    // A placement mark inside an invocation is neither its start nor the
+    // previous one's end: both are unknown.
+    for k in marks_only {
+        windows[k].start = None;
+        if let Some(prev) = k.checked_sub(1) {
+            windows[prev].end = None;
+        }
+    }
     let roles = Arc::new(build_roles(exec, &spans, &ends));
     let m = windows.len();
 
@@ -164,13 +172,15 @@ pub fn replay(
                 waiting[k].push(i);
             }
         }
-        // A step whose attempt failed in `k` waits for its retry in a later one.
+        // A step whose attempt failed in `k` (or, a wait-for-condition
+        // poll, asked for another: a next attempt time) waits for its retry
+        // in a later one.
         if let Some(last) = op.attempts.iter().filter_map(|a| a.invocation).max() {
             ks.clear();
             ks.extend(
                 op.attempts
                     .iter()
-                    .filter(|a| a.status == OpStatus::Failed)
+                    .filter(|a| a.status == OpStatus::Failed || a.next_attempt_at.is_some())
                     .filter_map(|a| a.invocation)
                     .filter(|&k| k < last && k < m),
             );
@@ -180,12 +190,26 @@ pub fn replay(
                 retrying[k].push(i);
             }
         }
+        // A step started in one invocation and finished in a later one
+        // (without the invocation failing) was retried or polled again
+        // there: every invocation before the one it finished in waited.
+        if op.op_type == OpType::Step {
+            if let (Some(s), Some(f)) = (spans[i].started, spans[i].finished) {
+                for waited in retrying.iter_mut().take(f.min(m)).skip(s) {
+                    if waited.last() != Some(&i) {
+                        waited.push(i);
+                    }
+                }
+            }
+        }
         // Retries the source does not place (inferred invocations): each
         // invocation that ran the step, but the last, waited for a retry.
         if retry_invocations(op) > 0 {
             if let Some((_, before)) = ran.split_last() {
                 for &k in before {
-                    retrying[k].push(i);
+                    if retrying[k].last() != Some(&i) {
+                        retrying[k].push(i);
+                    }
                 }
             }
         }
@@ -375,10 +399,15 @@ fn suspends(op: &Operation) -> bool {
     )
 }
 
+/// Inferred windows, the operations' spans over them, and the windows whose
+/// start is only a placement mark, not a time the handler could have been
+/// woken at (see `infer`).
+type Inferred = (Vec<Invocation>, Vec<Span>, Vec<usize>);
+
 /// Infer invocation windows for sources without them. With timestamps, each
 /// suspending operation's end (and each extra step attempt) opens a new
 /// invocation at that time; without, invocations follow checkpoint order.
-fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invocation>, Vec<Span>) {
+fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> Inferred {
     let ops = &exec.operations;
     let timed = ops.iter().all(|o| o.start.is_some());
     let mut windows = vec![inferred_window(
@@ -386,6 +415,7 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
             .or_else(|| ops.iter().filter_map(|o| o.start).min()),
     )];
     let mut spans = vec![Span::default(); ops.len()];
+    let mut marks_only = Vec::new();
 
     if timed {
         // GetDurableExecutionState omits a wait's end: the handler resumed
@@ -394,24 +424,29 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
         // flight across it) woke nothing: the handler was not suspended, so
         // it is no boundary (a callback answered during the invocation).
         let running = Running::new(ops);
-        let mut resumes: Vec<Ts> = ops
+        // (time, whether it is a wake-up: the end of what suspended the
+        // handler, the earliest the next invocation can have started).
+        let mut resumes: Vec<(Ts, bool)> = ops
             .iter()
             .enumerate()
             .filter(|(_, o)| suspends(o) && o.status.is_terminal())
             .filter_map(|(i, o)| o.end.or_else(|| next_start(ops, contexts, places, i)))
             .filter(|&r| !running.at(r))
+            .map(|r| (r, true))
             .collect();
         // A retried step's final attempt ran in a later invocation than its
         // first: its end stands for one more resume point. Attempts the
         // source does not list (a final state keeps the last one: Attempt 3
         // means two earlier attempts, each ending its invocation) are
         // invocations between its start and that point, whose start is
-        // unknown.
+        // unknown. That end lies inside the invocation that ran the final
+        // attempt, after its start: it places operations in it but is
+        // never shown as its start.
         let mut unlisted: Vec<(Ts, usize)> = Vec::new();
         for o in ops {
             if o.attempts.len() > 1 || o.attempts.last().is_some_and(|a| a.number > 1) {
                 if let Some(end) = o.end {
-                    resumes.push(end);
+                    resumes.push((end, false));
                     let n = retry_invocations(o).saturating_sub(1);
                     if n > 0 {
                         unlisted.push((end, n));
@@ -419,11 +454,12 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
                 }
             }
         }
-        resumes.sort();
-        resumes.dedup();
+        // One resume point per time; a wake-up at that time wins.
+        resumes.sort_by_key(|&(t, wake)| (t, !wake));
+        resumes.dedup_by_key(|r| r.0);
         // A resume point after which nothing starts opens no invocation.
         let last_start = ops.iter().filter_map(|o| o.start.max(o.end)).max();
-        for r in resumes {
+        for (r, wake) in resumes {
             if last_start.is_some_and(|l| l >= r) || exec.end.is_some_and(|e| e >= r) {
                 let n = unlisted
                     .iter()
@@ -432,6 +468,9 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
                     .max()
                     .unwrap_or(0);
                 windows.extend((0..n).map(|_| inferred_window(None)));
+                if !wake {
+                    marks_only.push(windows.len());
+                }
                 windows.push(inferred_window(Some(r)));
             }
         }
@@ -476,7 +515,7 @@ fn infer(exec: &Execution, contexts: &[Context], places: &[Place]) -> (Vec<Invoc
     if let Some(last) = windows.last_mut() {
         last.end = exec.end;
     }
-    (windows, spans)
+    (windows, spans, marks_only)
 }
 
 /// The spans during which the handler was running a step, to ask whether

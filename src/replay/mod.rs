@@ -31,6 +31,9 @@ pub struct Analysis {
     /// wait/callback/retry boundaries.
     pub invocations_inferred: bool,
     pub diagnoses: Vec<Diagnosis>,
+    /// Per operation, the context it opens (see `contexts::opened_by`),
+    /// built once: `op_at_place` runs every frame in the re-run view.
+    opened: Vec<Option<usize>>,
 }
 
 impl Analysis {
@@ -72,7 +75,7 @@ impl Analysis {
     /// operation in the context at root position 2).
     pub fn op_at_place(&self, path: &[u32]) -> Option<usize> {
         let (&position, key) = path.split_last()?;
-        let c = contexts::find(&self.contexts, key)?;
+        let c = contexts::find_with(&self.contexts, &self.opened, key)?;
         let at = (position as usize).checked_sub(1)?;
         self.contexts[c].children.get(at).copied()
     }
@@ -232,6 +235,7 @@ pub fn analyze(exec: &Execution) -> Analysis {
         cut_after_failure(d, &contexts, &places, &mut invocations);
     }
     Analysis {
+        opened: contexts::opened_by(&contexts, exec.operations.len()),
         contexts,
         places,
         invocations,

@@ -148,6 +148,6 @@ pub fn build(parts: HistoryParts<'_>) -> History {
         origin: None,
         format: Format::Rerun,
         executions: vec![execution],
-        warnings: parts.warnings,
+        warnings: parts.warnings.into_iter().map(Into::into).collect(),
     }
 }

@@ -4,21 +4,17 @@
 //! such a recording is refused unless the user allows guessing, and then
 //! each guess is named.
 
-use crate::model::{Execution, History};
+use crate::model::{Execution, History, WarningKind};
 
-/// The loaders' wording for a gap in EventIds and for payloads a history
-/// was fetched without (load::sink, load::events); tested against the
-/// malformed corpus in tests/rerun_partial.rs.
-const GAP_NOTE: &str = "(a page was not fetched?)";
-const ABSENT_NOTE: &str = "payload(s) are absent";
-
-/// What the recording lacks, one line each; empty when it is whole.
+/// What the recording lacks, one line each; empty when it is whole. The
+/// loaders' warnings are matched on their kind (a gap in EventIds, payloads
+/// fetched without execution data), never on their wording.
 pub fn problems(history: &History, exec: &Execution) -> Vec<String> {
     let mut out: Vec<String> = history
         .warnings
         .iter()
-        .filter(|w| w.contains(GAP_NOTE) || w.contains(ABSENT_NOTE))
-        .cloned()
+        .filter(|w| matches!(w.kind, WarningKind::EventGap | WarningKind::PayloadsAbsent))
+        .map(ToString::to_string)
         .collect();
     if exec.input.as_ref().is_some_and(|p| p.truncated) {
         out.push("the execution input is truncated".into());
@@ -40,4 +36,38 @@ pub fn problems(history: &History, exec: &Execution) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Warning};
+
+    fn history(warnings: Vec<Warning>) -> History {
+        History {
+            source: "h.json".into(),
+            origin: None,
+            format: Format::HistoryEvents,
+            executions: vec![Execution::default()],
+            warnings,
+        }
+    }
+
+    #[test]
+    fn partial_warnings_are_told_by_their_kind_not_their_wording() {
+        let exec = Execution::default();
+        // The kind decides, whatever the sentence says.
+        let gap = history(vec![Warning::new(
+            WarningKind::EventGap,
+            "events 2–3 are gone",
+        )]);
+        assert_eq!(problems(&gap, &exec), ["events 2–3 are gone"]);
+        let absent = history(vec![Warning::new(WarningKind::PayloadsAbsent, "no data")]);
+        assert_eq!(problems(&absent, &exec), ["no data"]);
+        // A sentence that merely reads like one is not.
+        let other = history(vec![Warning::from(
+            "event 3 is missing (a page was not fetched?)",
+        )]);
+        assert!(problems(&other, &exec).is_empty());
+    }
 }

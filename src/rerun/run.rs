@@ -100,7 +100,7 @@ pub(super) fn runner(
                 origin: None,
                 format: crate::model::Format::Rerun,
                 executions: Vec::new(),
-                warnings: vec![e],
+                warnings: vec![e.into()],
             };
             let _ = tx.send(Msg::Done {
                 run,

@@ -71,7 +71,7 @@ impl Doc {
                 .map(|i| self.label(i).into_owned())
                 .take(MAX_LISTED + 1)
                 .collect();
-            let mut line = w.clone();
+            let mut line = w.text.clone();
             if !about.is_empty() {
                 let more = if about.len() > MAX_LISTED {
                     ", …"

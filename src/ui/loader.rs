@@ -32,7 +32,8 @@ pub fn open(jc: &JobCtx, path: PathBuf, arn: Option<String>) -> JobOutput {
 
 fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<JobOutput> {
     let cancel = jc.cancel_flag();
-    // Store reads honour Cancel too (an endless view, a huge store).
+    // Store reads honour Cancel too (an endless view, a huge store). The
+    // load errors name the path themselves: contexts here do not repeat it.
     let store_opts = load::LoadOptions {
         cancel: Some(&cancel),
         ..Default::default()
@@ -41,13 +42,13 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
         if let Some(arn) = arn {
             jc.progress(-1.0, "reading the execution from the store");
             let h = load::load_store_execution_with(path, &arn, &store_opts)
-                .with_context(|| format!("opening execution {arn} in {}", path.display()))?;
+                .with_context(|| format!("opening execution {arn}"))?;
             return Ok(finish(jc, h, path, Some(arn)));
         }
         jc.progress(-1.0, "listing the store's executions");
         // With counts and error types: the picker shows and flags them.
         let list = load::list_store_detailed_with(path, &store_opts)
-            .with_context(|| format!("listing {}", path.display()))?;
+            .context("listing the store's executions")?;
         if list.len() != 1 {
             let rows = list
                 .into_iter()
@@ -70,7 +71,7 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
         let arn = list.into_iter().next().map(|s| s.arn);
         if let Some(arn) = arn {
             let h = load::load_store_execution_with(path, &arn, &store_opts)
-                .with_context(|| format!("opening execution {arn} in {}", path.display()))?;
+                .with_context(|| format!("opening execution {arn}"))?;
             return Ok(finish(jc, h, path, Some(arn)));
         }
     }
@@ -88,8 +89,9 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
         cancel: Some(&cancel),
         execution: None,
     };
-    let h =
-        load::load_path_with(path, &opts).with_context(|| format!("opening {}", path.display()))?;
+    // Every load error starts with the file's path: adding it here again
+    // said it twice ("opening X: X: cannot read: ...").
+    let h = load::load_path_with(path, &opts)?;
     if jc.cancelled() {
         anyhow::bail!("cancelled");
     }

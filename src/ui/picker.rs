@@ -109,7 +109,7 @@ impl PickerView {
             ui.label("filter");
             ui.add(
                 egui::TextEdit::singleline(&mut self.filter)
-                    .hint_text("name, function or ARN")
+                    .hint_text(filter_hint(&self.rows))
                     .desired_width(220.0),
             );
             ui.label("status");
@@ -230,4 +230,46 @@ impl PickerView {
 
 fn duration(r: &StoreRow) -> Option<i64> {
     r.start?.micros_until(r.end?)
+}
+
+/// The filter's hint names the ids as what they are: "ARN" only when every
+/// id is one (a Python store keys executions by `<uuid>/<execution id>`).
+fn filter_hint(rows: &[StoreRow]) -> &'static str {
+    if !rows.is_empty() && rows.iter().all(|r| r.arn.starts_with("arn:")) {
+        "name, function or ARN"
+    } else {
+        "name, function or id"
+    }
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+
+    fn row(id: &str) -> StoreRow {
+        StoreRow {
+            arn: id.into(),
+            function_name: String::new(),
+            name: String::new(),
+            status: String::new(),
+            start: None,
+            end: None,
+            operation_count: None,
+            nondeterministic: false,
+        }
+    }
+
+    #[test]
+    fn the_filter_hint_says_arn_only_for_arns() {
+        // Ids as the Python store keys them (tests/fixtures/python-sdk).
+        let store_id =
+            "45fecb37-9df4-4476-b8b4-402cf0ee206f/inv-12345678-1234-1234-1234-123456789012";
+        assert_eq!(filter_hint(&[row(store_id)]), "name, function or id");
+        let arn = "arn:aws:lambda:us-west-2:123456789012:function:f:$LATEST/durable-execution/a/b";
+        assert_eq!(filter_hint(&[row(arn)]), "name, function or ARN");
+        assert_eq!(
+            filter_hint(&[row(arn), row(store_id)]),
+            "name, function or id"
+        );
+    }
 }

@@ -43,6 +43,21 @@ pub struct RawOp {
     pub op_type: String,
     pub sub_type: Option<String>,
     pub status: String,
+    /// `StartTimestamp` / `EndTimestamp` in microseconds since the epoch
+    /// (JS: RFC 3339 text, Python: epoch milliseconds).
+    pub start_us: Option<i64>,
+    pub end_us: Option<i64>,
+    /// `StepDetails.Attempt`: how many attempts of a step have run.
+    pub attempt: Option<u64>,
+}
+
+/// A timestamp as either runner writes it, in microseconds since the epoch.
+fn stamp_us(v: Option<&Value>) -> Option<i64> {
+    match v? {
+        Value::String(t) => micros(t),
+        Value::Number(n) => n.as_i64().map(|ms| ms * 1000),
+        _ => None,
+    }
 }
 
 impl RawOp {
@@ -55,6 +70,12 @@ impl RawOp {
             op_type: s("Type").expect("operation without Type"),
             sub_type: s("SubType"),
             status: s("Status").expect("operation without Status"),
+            start_us: stamp_us(v.get("StartTimestamp")),
+            end_us: stamp_us(v.get("EndTimestamp")),
+            attempt: v
+                .get("StepDetails")
+                .and_then(|d| d.get("Attempt"))
+                .and_then(Value::as_u64),
         }
     }
     /// The name people see; the SDK leaves some operations unnamed.
@@ -77,6 +98,18 @@ pub struct Recorded {
     pub status: String,
     pub error_type: Option<String>,
     pub error_message: Option<String>,
+    /// When the wrapper around the SDK's handler called it and when the
+    /// handler returned, in microseconds since the epoch, on the clock the
+    /// runner stamps its own timestamps with (tests/sdk/README.md).
+    pub started: i64,
+    pub ended: i64,
+}
+
+/// An RFC 3339 time as microseconds since the epoch.
+pub fn micros(text: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp_micros())
 }
 
 pub fn read_recording(inputs: &Path) -> Vec<Recorded> {
@@ -101,7 +134,14 @@ pub fn read_recording(inputs: &Path) -> Vec<Recorded> {
                     .and_then(Value::as_str)
                     .map(str::to_string)
             };
+            let time = |k: &str| {
+                e[k].as_str().and_then(micros).unwrap_or_else(|| {
+                    panic!("{}: an invocation without a {k} time", inputs.display())
+                })
+            };
             Recorded {
+                started: time("Started"),
+                ended: time("Ended"),
                 ops,
                 status: out["Status"]
                     .as_str()
@@ -146,6 +186,9 @@ pub struct OracleInvocation {
     /// `succeeded`, `failed` or `pending` (the output's Status).
     pub outcome: String,
     pub waiting_on: BTreeSet<String>,
+    /// The latest time the handler checkpointed in this invocation (the
+    /// starts of what it executed, the ends of its steps and contexts).
+    pub last_checkpoint: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +210,12 @@ pub struct Oracle {
     /// (context names, operation label) -> its 1-based position: fixed for
     /// the whole run, so any shape that states one must state this one.
     pub positions: BTreeMap<(Vec<String>, String), u32>,
+    /// Step id -> the 1-based invocation that ran each of its attempts, in
+    /// order: invocation k ran the attempts after those its input counts
+    /// (`StepDetails.Attempt`) up to those the next input (or the final
+    /// state) counts. Usually one, but the JS SDK may wait a short retry or
+    /// poll delay out in-process and run two in one invocation.
+    pub attempts: BTreeMap<String, Vec<usize>>,
 }
 
 /// Where every operation sits: its context path (names) and its 1-based
@@ -332,6 +381,7 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
     };
 
     let mut invocations = Vec::new();
+    let mut attempts: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (k, rec) in recorded.iter().enumerate() {
         let input: HashMap<&str, &RawOp> = rec.ops.iter().map(|o| (o.id.as_str(), o)).collect();
         let after: &[RawOp] = recorded.get(k + 1).map_or(final_ops, |r| &r.ops);
@@ -361,6 +411,15 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
                     .is_none_or(|i| !terminal(&i.status))
             })
             .collect();
+        for o in executed.iter().filter(|o| o.op_type == "STEP") {
+            let before = input
+                .get(o.id.as_str())
+                .and_then(|i| i.attempt)
+                .unwrap_or(0);
+            let upto = o.attempt.unwrap_or(before + 1).max(before + 1);
+            let ran = attempts.entry(o.id.clone()).or_default();
+            ran.extend(std::iter::repeat_n(k + 1, (upto - before) as usize));
+        }
         // Switch per context: the lowest position executed there.
         let mut first: BTreeMap<Vec<String>, (u32, String)> = BTreeMap::new();
         for o in &executed {
@@ -421,7 +480,16 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
                 }
             }
         }
+        let last_checkpoint = executed
+            .iter()
+            .flat_map(|o| {
+                let own_end = matches!(o.op_type.as_str(), "STEP" | "CONTEXT");
+                [o.start_us, o.end_us.filter(|_| own_end)]
+            })
+            .flatten()
+            .max();
         invocations.push(OracleInvocation {
+            last_checkpoint,
             replayed,
             executed: executed.len(),
             switches,
@@ -446,6 +514,7 @@ pub fn derive(sdk: Sdk, recorded: &[Recorded], final_ops: &[RawOp]) -> Oracle {
         .map(|o| ((pl.context[&o.id].clone(), o.label()), pl.position[&o.id]))
         .collect();
     Oracle {
+        attempts,
         invocations,
         status,
         final_status,

@@ -6,7 +6,8 @@
 #   (<scenario>.child.inputs.json too where a durable child execution runs)
 # Scenarios: order-flow retries callback-flow fanout nondeterministic
 # chained-invoke retry-exhausted callback-failed execution-timeout (Python
-# only) chained-invoke-durable nested removed-operation loop-2000.
+# only) chained-invoke-durable nested removed-operation loop-2000
+# wait-for-condition callback-timeout.
 # Run tests/sdk/install.sh first. Usage: regenerate.sh OUT [SCENARIO ...]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

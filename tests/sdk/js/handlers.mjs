@@ -198,3 +198,39 @@ export const loop2000 = withDurableExecution(async (event, context) => {
   }
   return { total };
 });
+
+// ---- wait-for-condition: a step polling across invocations ---------------
+// Three polls, 20 minutes apart (so the SDK suspends between polls): the
+// condition is met on the third.
+export const waitForCondition = withDurableExecution(async (event, context) => {
+  await context.step("submit-job", async () => "job-1");
+  const final = await context.waitForCondition(
+    "poll-job",
+    async (state) => ({ polls: state.polls + 1, done: state.polls + 1 >= 3 }),
+    {
+      initialState: { polls: 0, done: false },
+      waitStrategy: (state) =>
+        state.done ? { shouldContinue: false } : { shouldContinue: true, delay: { minutes: 20 } },
+    },
+  );
+  return context.step("report", async () => ({ polls: final.polls }));
+});
+
+// ---- callback-timeout: a callback nobody answers times out ----------------
+// A 2-second callback timeout (the JS runner times callbacks out on real
+// timers in its checkpoint worker, not skipped); the handler catches
+// the timeout and finishes: callback TIMED_OUT, execution SUCCEEDED.
+export const callbackTimeout = withDurableExecution(async (event, context) => {
+  await context.step("request-approval", async () => "requested");
+  let outcome;
+  try {
+    await context.waitForCallback("manager-approval", async () => {}, {
+      timeout: { seconds: 2 },
+    });
+    outcome = "approved";
+  } catch (error) {
+    outcome = "timed-out";
+  }
+  await context.step("record-outcome", async () => outcome);
+  return { outcome };
+});

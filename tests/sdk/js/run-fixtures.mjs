@@ -64,6 +64,8 @@ const SCENARIOS = {
   nested: { handler: handlers.nested },
   "removed-operation": { handler: handlers.removedOperation, before: handlers.resetRemoved },
   "loop-2000": { handler: handlers.loop2000 },
+  "wait-for-condition": { handler: handlers.waitForCondition },
+  "callback-timeout": { handler: handlers.callbackTimeout },
 };
 
 // The JS runner records an execution timeout as metadata but never times an
@@ -76,6 +78,15 @@ const PYTHON_ONLY = ["execution-timeout"];
 // function withDurableExecution returned (InvokeHandler.invoke), so wrapping
 // that function sees both unchanged. Copied to JSON at once: the runner
 // reuses operation objects between invocations.
+//
+// `Started` / `Ended`: the real wall clock just before the handler is called
+// and just after it settles. `realNow` is Date.now as it was when this module
+// loaded, before setupTestEnvironment installs fake timers in this thread:
+// the runner stamps invocations in its checkpoint worker, whose clock is the
+// real one, while this thread's faked Date jumps over skipped waits.
+const realNow = Date.now.bind(Date);
+const stamp = () => new Date(realNow()).toISOString();
+
 function recording(handler, log) {
   return async (event, context) => {
     const entry = {
@@ -88,11 +99,14 @@ function recording(handler, log) {
       ),
     };
     log.push(entry);
+    entry.Started = stamp();
     try {
       const output = await handler(event, context);
+      entry.Ended = stamp();
       entry.Output = JSON.parse(JSON.stringify(output ?? null));
       return output;
     } catch (error) {
+      entry.Ended = stamp();
       entry.Thrown = String(error?.stack ?? error);
       throw error;
     }

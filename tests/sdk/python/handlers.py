@@ -8,8 +8,16 @@ compare equal in durable-lens (different id schemes, same shape).
 from __future__ import annotations
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
-from aws_durable_execution_sdk_python.config import Duration, StepConfig
+from aws_durable_execution_sdk_python.config import (
+    Duration,
+    StepConfig,
+    WaitForCallbackConfig,
+)
 from aws_durable_execution_sdk_python.retries import RetryDecision
+from aws_durable_execution_sdk_python.waits import (
+    WaitForConditionConfig,
+    WaitForConditionDecision,
+)
 
 # ---- order-flow: steps + a wait (the app's default sample) -----------------
 
@@ -276,3 +284,56 @@ def loop_2000(event, context: DurableContext):
         if i % 500 == 0 and i < LOOP_STEPS:
             context.wait(Duration.from_minutes(20), name=f"pause-{i}")
     return {"total": total}
+
+
+# ---- wait-for-condition: a step polling across invocations -----------------
+# Three polls, 20 minutes apart (longer than an invocation, as the JS runner
+# gives it, so both SDKs suspend between polls): the condition is met on the
+# third.
+
+
+def _poll_job(state, _ctx):
+    polls = state["polls"] + 1
+    return {"polls": polls, "done": polls >= 3}
+
+
+def _every_20_minutes(state, _attempts_made: int) -> WaitForConditionDecision:
+    if state["done"]:
+        return WaitForConditionDecision.stop_polling()
+    return WaitForConditionDecision.continue_waiting(Duration.from_minutes(20))
+
+
+@durable_execution
+def wait_for_condition(event, context: DurableContext):
+    context.step(lambda _: "job-1", name="submit-job")
+    final = context.wait_for_condition(
+        _poll_job,
+        config=WaitForConditionConfig(
+            wait_strategy=_every_20_minutes, initial_state={"polls": 0, "done": False}
+        ),
+        name="poll-job",
+    )
+    return context.step(lambda _: {"polls": final["polls"]}, name="report")
+
+
+# ---- callback-timeout: a callback nobody answers times out -----------------
+# A 2-second callback timeout (the JS runner times callbacks out on real
+# timers, not skipped, and the Python one must fire it before its execution
+# timeout); the handler catches
+# the timeout and finishes: callback TIMED_OUT, execution SUCCEEDED.
+
+
+@durable_execution
+def callback_timeout(event, context: DurableContext):
+    context.step(lambda _: "requested", name="request-approval")
+    try:
+        context.wait_for_callback(
+            lambda callback_id, _ctx: None,
+            name="manager-approval",
+            config=WaitForCallbackConfig(timeout=Duration.from_seconds(2)),
+        )
+        outcome = "approved"
+    except Exception:  # noqa: BLE001 - the timeout, whatever its type
+        outcome = "timed-out"
+    context.step(lambda _: outcome, name="record-outcome")
+    return {"outcome": outcome}

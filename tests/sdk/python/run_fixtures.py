@@ -65,6 +65,8 @@ SCENARIOS = {
     "nested": (handlers.nested, "nested"),
     "removed-operation": (handlers.removed_operation, "removed_operation"),
     "loop-2000": (handlers.loop_2000, "loop_2000"),
+    "wait-for-condition": (handlers.wait_for_condition, "wait_for_condition"),
+    "callback-timeout": (handlers.callback_timeout, "callback_timeout"),
 }
 
 # execution-timeout: shorter than anyone takes to answer its callback (the
@@ -78,20 +80,34 @@ class Recording:
     (DurableExecutionInvocationInputWithClient: the Lambda event's fields plus
     a service client) and whose return value is the raw Lambda output dict.
     Each input is saved in its Lambda JSON form (to_json_dict: the shape the
-    service sends) before the handler runs; each output after."""
+    service sends) before the handler runs; each output after.
+
+    `Started` / `Ended` are read just before the handler is called and just
+    after it returns, on the runner's own clock (`clock`, set once the
+    runner exists): with time skipping that clock is real time plus the
+    time skipped so far, and it stamps every timestamp the runner records,
+    so the two are comparable; the plain wall clock would lag by every
+    skipped wait."""
 
     def __init__(self, handler):
         self.handler = handler
         self.log: list[dict] = []
+        self.clock = None
+
+    def now(self) -> str:
+        return self.clock.now().isoformat(timespec="microseconds")
 
     def __call__(self, event, context):
         entry = {"Input": json.loads(json.dumps(event.to_json_dict(), default=str))}
         self.log.append(entry)
+        entry["Started"] = self.now()
         try:
             output = self.handler(event, context)
         except BaseException as error:  # recorded, then re-raised unchanged
+            entry["Ended"] = self.now()
             entry["Thrown"] = repr(error)
             raise
+        entry["Ended"] = self.now()
         entry["Output"] = json.loads(json.dumps(output, default=str))
         return output
 
@@ -134,6 +150,9 @@ def run_scenario(name: str, out: Path, sqlite: SQLiteExecutionStore) -> None:
         with DurableFunctionTestRunner(
             handler=recording, store=store, execution_timeout=timeout
         ) as runner:
+            # The runner's clock (private: the package offers no other way
+            # to read the time it stamps with).
+            recording.clock = child.clock = runner._clock  # noqa: SLF001
             if name == "chained-invoke":
                 runner.register_function("pricing-service", handlers.pricing_service)
             if name == "chained-invoke-durable":
