@@ -572,3 +572,55 @@ fn a_running_execution_is_stopped_from_durable_lens() {
     let row = listed.iter().find(|s| s.arn == id).expect("the execution");
     assert_eq!(row.status.as_deref(), Some("STOPPED"));
 }
+
+/// `durable-lens ID` in the app: the execution is fetched on the job thread
+/// (progress, Cancel) and shown as the store's copy of it.
+#[cfg(feature = "gui")]
+#[test]
+fn the_app_opens_an_execution_of_the_service() {
+    use durable_lens::ui::app::{App, Persisted};
+    let svc = LocalService::start();
+    let id = svc.invoke("order-flow", "in-the-app");
+    svc.wait_ended(std::slice::from_ref(&id));
+    // The app takes the command line's settings and the process's
+    // credentials, as `durable-lens --endpoint-url URL ID` would. Only this
+    // test sets them; the other tests' processes get their own environment.
+    for (k, v) in [
+        ("AWS_ACCESS_KEY_ID", "AKIDLOCALTEST"),
+        ("AWS_SECRET_ACCESS_KEY", "local-test-secret"),
+        ("AWS_REGION", "us-west-2"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ] {
+        std::env::set_var(k, v);
+    }
+    std::env::set_var("AWS_CONFIG_FILE", svc.dir.path().join("no-config"));
+    std::env::set_var(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        svc.dir.path().join("no-credentials"),
+    );
+    durable_lens::cli::set_service_args(durable_lens::cli::ServiceArgs {
+        endpoint_url: Some(svc.url.clone()),
+        ..Default::default()
+    });
+    let mut app = App::new(Persisted::default());
+    app.open_blocking(PathBuf::from(&id))
+        .expect("the app opens the execution");
+    let doc = app.doc.as_ref().expect("a document");
+    assert_eq!(doc.history.source, id);
+    let stored =
+        durable_lens::load::load_store_execution(&svc.store, &id).expect("the store's copy");
+    let sig = |h: &durable_lens::model::History| -> Vec<(Option<String>, String)> {
+        h.executions[0]
+            .operations
+            .iter()
+            .map(|o| (o.name.clone(), o.status.as_str().to_string()))
+            .collect()
+    };
+    assert_eq!(sig(&doc.history), sig(&stored));
+    assert_eq!(
+        doc.analysis.invocations.len(),
+        durable_lens::replay::analyze(&stored.executions[0])
+            .invocations
+            .len()
+    );
+}
