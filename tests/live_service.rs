@@ -428,6 +428,18 @@ fn executions_read_over_the_api_are_the_ones_the_service_stored() {
     let lens = svc.dir.path().join("e.lens.json");
     let x = svc.lens(&["export", &ids[2], "-o", &lens.display().to_string()]);
     assert!(x.status.success(), "{}", stderr(&x));
+    // A re-run of the Python handler against the recording read from the service.
+    let handler = format!(
+        "{} {} {}:order_flow",
+        venv_bin("python").display(),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/runners/python-runner.py")
+            .display(),
+        sdk_dir().join("python/handlers.py").display()
+    );
+    let rerun = svc.lens(&["rerun", &ids[0], "--handler", &handler, "--json"]);
+    let report = json_of(&rerun, "rerun ID");
+    assert_eq!(report["verdict"], "same", "{report}");
     let reloaded = durable_lens::load::load_path(&lens).expect("the export loads");
     assert_eq!(reloaded.origin.as_deref(), Some(ids[2].as_str()));
 }
