@@ -591,6 +591,7 @@ fn a_running_execution_is_stopped_from_durable_lens() {
 #[test]
 fn the_app_opens_an_execution_of_the_service() {
     use durable_lens::ui::app::{App, Persisted};
+    use egui_kittest::kittest::Queryable;
     let svc = LocalService::start();
     let id = svc.invoke("order-flow", "in-the-app");
     svc.wait_ended(std::slice::from_ref(&id));
@@ -614,6 +615,7 @@ fn the_app_opens_an_execution_of_the_service() {
         endpoint_url: Some(svc.url.clone()),
         ..Default::default()
     });
+    let waiting = svc.invoke("callback-flow", "answered-in-the-app");
     let mut app = App::new(Persisted::default());
     app.open_blocking(PathBuf::from(&id))
         .expect("the app opens the execution");
@@ -635,4 +637,95 @@ fn the_app_opens_an_execution_of_the_service() {
             .invocations
             .len()
     );
+    // A finished execution offers no action.
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 860.0))
+        .with_max_steps(32)
+        .build_state(|ctx, app: &mut App| app.ui(ctx), app);
+    h.run_steps(4);
+    assert!(h.query_by_label("Stop execution…").is_none());
+
+    // A running one suspended on its callback: answered from the inspector,
+    // after a confirmation.
+    wait_pending(&svc, &waiting);
+    h.state_mut()
+        .open_blocking(PathBuf::from(&waiting))
+        .expect("opens");
+    let callback = h
+        .state()
+        .doc
+        .as_ref()
+        .and_then(|d| {
+            d.ops()
+                .iter()
+                .position(|o| o.op_type == durable_lens::model::OpType::Callback)
+        })
+        .expect("a callback");
+    h.state_mut().select(callback);
+    h.run_steps(4);
+    let field = h.get_by_label("result (JSON)");
+    field.focus();
+    field.type_text("not json");
+    h.run_steps(2);
+    h.get_by_label("Succeed…").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("must be JSON").is_some(),
+        "a result that is not JSON is refused"
+    );
+    // Typed again from empty.
+    h.get_by_label("result (JSON)").focus();
+    h.run_steps(1);
+    for _ in 0.."not json".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.get_by_label("result (JSON)")
+        .type_text(r#"{"approved": true}"#);
+    h.run_steps(2);
+    h.get_by_label("Succeed…").click();
+    h.run_steps(2);
+    assert!(h
+        .query_by_label_contains("Answer callback 'manager-approval create callback id'")
+        .is_some());
+    assert_eq!(
+        svc_status(&svc, &waiting).as_deref(),
+        Some("RUNNING"),
+        "nothing is sent before Send"
+    );
+    h.get_by_label("Send").click();
+    h.run_steps(2);
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("the answer is sent");
+    svc.wait_ended(std::slice::from_ref(&waiting));
+    assert_eq!(svc_status(&svc, &waiting).as_deref(), Some("SUCCEEDED"));
+}
+
+/// The store's status of one execution.
+#[cfg(feature = "gui")]
+fn svc_status(svc: &LocalService, id: &str) -> Option<String> {
+    durable_lens::load::list_store(&svc.store)
+        .ok()?
+        .into_iter()
+        .find(|s| s.arn == id)
+        .and_then(|s| s.status)
+}
+
+/// Wait (deadline 60 s) until the execution's first invocation waits on
+/// something (its callback), as `inspect` over the API shows it.
+#[cfg(feature = "gui")]
+fn wait_pending(svc: &LocalService, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let h = svc.lens(&["inspect", "--json", id]);
+        if h.status.success() {
+            let v: Value = serde_json::from_slice(&h.stdout).expect("JSON");
+            let waiting = v["executions"][0]["invocations"][0]["waiting_on"].clone();
+            if waiting.as_array().is_some_and(|w| !w.is_empty()) {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{id}: nothing became pending");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -3,6 +3,8 @@
 //! Each view is a struct with a `ui` method; `app` applies their intents;
 //! `jobs` keeps loading off the UI thread.
 
+#[cfg(feature = "aws")]
+pub mod act;
 pub mod app;
 pub mod diff;
 pub mod doc;
@@ -50,6 +52,9 @@ pub enum Intent {
     /// Select a recorded operation and show it in the timeline (from the
     /// re-run panel; its session keeps running).
     ShowRecorded(usize),
+    /// Act on the execution opened from the service (confirmed by the user).
+    #[cfg(feature = "aws")]
+    Act(Box<act::Action>),
 }
 
 /// Start the desktop app; `path` opens at once, else the bundled sample.

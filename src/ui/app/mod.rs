@@ -81,6 +81,8 @@ pub struct App {
     pub table: TableView,
     pub timeline: TimelineView,
     pub inspector: InspectorView,
+    #[cfg(feature = "aws")]
+    pub act: super::act::ActView,
     pub diff: DiffView,
     pub rerun: RerunPanel,
     pub view: View,
@@ -120,6 +122,8 @@ impl App {
             table: TableView::default(),
             timeline: TimelineView::default(),
             inspector: InspectorView::default(),
+            #[cfg(feature = "aws")]
+            act: Default::default(),
             diff: DiffView::default(),
             rerun: RerunPanel::default(),
             view: View::Timeline,
@@ -348,6 +352,11 @@ impl App {
                 self.view = View::Diff;
             }
             JobOutput::Failed(e) => self.error = Some(e),
+            JobOutput::Acted(done) => {
+                // Fetched again to show what the action changed.
+                self.reload();
+                self.dialog_note = Some(done);
+            }
         }
     }
 
@@ -409,8 +418,30 @@ impl App {
                     self.select(op);
                     self.view = View::Timeline;
                 }
+                #[cfg(feature = "aws")]
+                Intent::Act(action) => self.act_on(*action),
             }
         }
+    }
+
+    /// Send a confirmed action to the service on a job thread.
+    #[cfg(feature = "aws")]
+    fn act_on(&mut self, action: super::act::Action) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.error = None;
+        self.job = Some(Job::spawn(
+            action.question(),
+            self.repaint.clone(),
+            move |jc| {
+                jc.progress(-1.0, "sending to the service");
+                match super::act::run(&action) {
+                    Ok(done) => JobOutput::Acted(done),
+                    Err(e) => JobOutput::Failed(e),
+                }
+            },
+        ));
     }
 
     fn poll_background(&mut self, ctx: &egui::Context) {
@@ -556,6 +587,13 @@ impl App {
                         .show(ui, |ui| {
                             if let Some(d) = &self.doc {
                                 self.inspector.ui(ui, d, self.selected, self.invocation);
+                                #[cfg(feature = "aws")]
+                                if let Some(i) =
+                                    self.act
+                                        .ui(ui, d, self.selected.and_then(|s| d.ops().get(s)))
+                                {
+                                    self.intents.push(i);
+                                }
                             }
                         });
                 });
