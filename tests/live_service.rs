@@ -699,6 +699,57 @@ fn the_app_opens_an_execution_of_the_service() {
         .expect("the answer is sent");
     svc.wait_ended(std::slice::from_ref(&waiting));
     assert_eq!(svc_status(&svc, &waiting).as_deref(), Some("SUCCEEDED"));
+
+    // Open from AWS…: endpoint and function, the executions in the picker
+    // (as the store lists them), one picked and fetched.
+    durable_lens::cli::set_service_args(Default::default());
+    h.get_by_label("Recent").click();
+    h.run_steps(2);
+    h.get_by_label("☁ Open from AWS…").click();
+    h.run_steps(2);
+    h.get_by_label("endpoint URL").focus();
+    h.run_steps(1);
+    h.get_by_label("endpoint URL").type_text(&svc.url);
+    h.get_by_label("function").focus();
+    h.run_steps(1);
+    h.get_by_label("function").type_text("callback-flow");
+    h.run_steps(2);
+    h.get_by_label("List executions").click();
+    h.run_steps(2);
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("the function's executions are listed");
+    h.run_steps(2);
+    let rows: Vec<String> = h
+        .state()
+        .picker
+        .as_ref()
+        .expect("the picker")
+        .rows
+        .iter()
+        .map(|r| r.arn.clone())
+        .collect();
+    let mut store: Vec<String> = durable_lens::load::list_store(&svc.store)
+        .expect("store")
+        .into_iter()
+        .filter(|s| s.function_name.as_deref() == Some("callback-flow"))
+        .map(|s| s.arn)
+        .collect();
+    let mut listed = rows.clone();
+    listed.sort();
+    store.sort();
+    assert_eq!(listed, store);
+    h.get_by_label("answered-in-the-app").click();
+    h.run_steps(2);
+    h.state_mut()
+        .finish_job_blocking()
+        .expect("the picked execution opens");
+    let doc = h.state().doc.as_ref().expect("a document");
+    assert_eq!(doc.history.source, waiting);
+    assert_eq!(
+        doc.history.executions[0].status.map(|s| s.as_str()),
+        Some("SUCCEEDED")
+    );
 }
 
 /// The store's status of one execution.

@@ -61,17 +61,23 @@ impl ServiceArgs {
     }
 }
 
-/// The service settings of this run (set once by [`run_with`]).
-static SERVICE: std::sync::OnceLock<ServiceArgs> = std::sync::OnceLock::new();
+/// The service settings of this run: the command line's, or what the app's
+/// Open from AWS… last used.
+static SERVICE: std::sync::RwLock<Option<ServiceArgs>> = std::sync::RwLock::new(None);
 
-/// Keep the command line's service settings for this run (the app reads
-/// them too); the first call wins.
+/// Use these service settings from now on.
 pub fn set_service_args(service: ServiceArgs) {
-    let _ = SERVICE.set(service);
+    if let Ok(mut s) = SERVICE.write() {
+        *s = Some(service);
+    }
 }
 
 pub fn service_args() -> ServiceArgs {
-    SERVICE.get().cloned().unwrap_or_default()
+    SERVICE
+        .read()
+        .ok()
+        .and_then(|s| s.clone())
+        .unwrap_or_default()
 }
 
 #[derive(Subcommand, Debug)]

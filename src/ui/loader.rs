@@ -32,8 +32,15 @@ pub fn open(jc: &JobCtx, path: PathBuf, arn: Option<String>) -> JobOutput {
 
 fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<JobOutput> {
     let cancel = jc.cancel_flag();
-    let arg = path.to_string_lossy();
     let service = crate::cli::service_args();
+    // An execution picked from Open from AWS…'s listing: fetched by its ARN,
+    // which becomes the document's path (F5 fetches it again).
+    #[cfg(feature = "aws")]
+    if let (Some(arn), true) = (&arn, super::aws_open::is_listing(path)) {
+        let h = fetch_live(jc, arn, &service, &cancel)?;
+        return Ok(finish(jc, h, Path::new(arn), None));
+    }
+    let arg = path.to_string_lossy();
     let endpoint = crate::live::source::endpoint_given(service.endpoint_url.as_deref());
     if crate::live::source::names_service_execution(&arg, endpoint) {
         let h = fetch_live(jc, &arg, &service, &cancel)?;

@@ -6,6 +6,8 @@
 #[cfg(feature = "aws")]
 pub mod act;
 pub mod app;
+#[cfg(feature = "aws")]
+pub mod aws_open;
 pub mod diff;
 pub mod doc;
 pub mod help;
@@ -55,6 +57,12 @@ pub enum Intent {
     /// Act on the execution opened from the service (confirmed by the user).
     #[cfg(feature = "aws")]
     Act(Box<act::Action>),
+    /// List a function's executions in the service, with these settings.
+    #[cfg(feature = "aws")]
+    ListAws {
+        service: crate::cli::ServiceArgs,
+        function: String,
+    },
 }
 
 /// Start the desktop app; `path` opens at once, else the bundled sample.
