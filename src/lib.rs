@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod diff;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod replay;

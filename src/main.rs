@@ -11,6 +11,7 @@ fn main() {
         std::process::exit(code);
     }
     let args = Cli::parse();
+    cli::set_service_args(args.service.clone());
     let code = match args.command {
         Some(command) => cli::run(command),
         None => open_app(args.file),

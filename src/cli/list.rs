@@ -12,6 +12,81 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
     // Stores list from their index without parsing every execution; any
     // other file lists the executions it holds. Load errors name the path.
     let summaries: Vec<ExecutionSummary> = list_store(path)?;
+    print(&path.display().to_string(), summaries, as_json, style)
+}
+
+/// `list --function`: the service's executions of one function.
+#[cfg(feature = "aws")]
+pub fn run_function(
+    function: &str,
+    status: Option<&str>,
+    since: Option<&str>,
+    as_json: bool,
+    style: Style,
+) -> Result<i32> {
+    use crate::live::{FunctionRef, ListFilter, Service};
+    let f = FunctionRef::parse(function).map_err(anyhow::Error::msg)?;
+    let filter = ListFilter {
+        status: status
+            .map(ListFilter::parse_status)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        since: since.map(parse_since).transpose()?,
+    };
+    let svc = Service::connect(
+        &super::service_args().config(),
+        &format!("function {}", f.label()),
+    )?;
+    let summaries = svc.list(&f, &filter, None)?;
+    print(&f.label(), summaries, as_json, style)
+}
+
+#[cfg(not(feature = "aws"))]
+pub fn run_function(
+    function: &str,
+    _status: Option<&str>,
+    _since: Option<&str>,
+    _as_json: bool,
+    _style: Style,
+) -> Result<i32> {
+    anyhow::bail!("list --function {function}: this build has no AWS support (built without the `aws` feature)")
+}
+
+/// `--since`: an ISO-8601 time, or a span ago (`90s`, `30m`, `6h`, `7d`).
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
+fn parse_since(s: &str) -> Result<crate::model::Ts> {
+    let bad = || {
+        anyhow::anyhow!(
+            "--since '{s}': expected an ISO-8601 time (2026-12-01T10:00:00Z) or a span ago (90s, 30m, 6h, 7d)"
+        )
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(crate::model::Ts(t.timestamp_micros()));
+    }
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    let ago = n
+        .checked_mul(secs * 1_000_000)
+        .filter(|v| *v >= 0)
+        .ok_or_else(bad)?;
+    Ok(crate::model::Ts(
+        chrono::Utc::now().timestamp_micros() - ago,
+    ))
+}
+
+fn print(
+    source: &str,
+    summaries: Vec<ExecutionSummary>,
+    as_json: bool,
+    style: Style,
+) -> Result<i32> {
     let rows: Vec<ListedExecution> = summaries
         .into_iter()
         .enumerate()
@@ -37,7 +112,7 @@ pub fn run(path: &Path, as_json: bool, style: Style) -> Result<i32> {
     let mut out = Out::stdout();
     if as_json {
         out.json(&ListDoc {
-            file: path.display().to_string(),
+            file: source.to_string(),
             executions: rows,
         })?;
         return Ok(0);

@@ -2,6 +2,7 @@
 //! terminal, `NO_COLOR`, `CLICOLOR`/`CLICOLOR_FORCE`, Windows consoles),
 //! styles from `anstyle`, and the one way the subcommands load an input.
 
+use crate::live;
 use crate::load;
 use crate::model::History;
 use crate::select::ExecutionSelector;
@@ -64,11 +65,48 @@ pub fn load(path: &Path, sel: Option<&str>) -> Result<History> {
 /// [`load`], with the 1-based number (in `list` order) of the execution a
 /// selector kept, for output that names it.
 pub fn load_numbered(path: &Path, sel: Option<&str>) -> Result<(History, Option<usize>)> {
+    let service = super::service_args();
+    let arg = path.to_string_lossy();
+    if live::source::names_service_execution(
+        &arg,
+        live::source::endpoint_given(service.endpoint_url.as_deref()),
+    ) {
+        return load_live(&arg, sel, &service);
+    }
     let opts = load::LoadOptions {
         execution: sel.map(ExecutionSelector::new),
         ..Default::default()
     };
     Ok(load::load_path_selected(path, &opts)?)
+}
+
+/// An execution in the service, fetched whole (every history page) and
+/// loaded as its pages would load from a file; a selector must pick it.
+#[cfg(feature = "aws")]
+fn load_live(
+    arg: &str,
+    sel: Option<&str>,
+    service: &super::ServiceArgs,
+) -> Result<(History, Option<usize>)> {
+    let svc = live::Service::connect(&service.config(), arg)?;
+    let history = svc.fetch(arg, &live::FetchOptions::default())?;
+    if let Some(sel) = sel {
+        let candidates: Vec<crate::select::Candidate> =
+            history.executions.iter().map(Into::into).collect();
+        ExecutionSelector::new(sel)
+            .pick(&candidates)
+            .map_err(|e| anyhow::anyhow!("{arg}: {e}"))?;
+    }
+    Ok((history, sel.map(|_| 1)))
+}
+
+#[cfg(not(feature = "aws"))]
+fn load_live(
+    arg: &str,
+    _sel: Option<&str>,
+    _service: &super::ServiceArgs,
+) -> Result<(History, Option<usize>)> {
+    anyhow::bail!("{arg}: names an execution in the durable execution service, but this build has no AWS support (built without the `aws` feature)")
 }
 
 /// Standard output for a subcommand, locked once. When its reader goes away

@@ -41,6 +41,8 @@ pub enum JobOutput {
         rows: Vec<StoreRow>,
     },
     Failed(String),
+    /// An action on a service execution was done (what, in words).
+    Acted(String),
 }
 
 enum Msg {

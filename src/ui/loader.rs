@@ -32,6 +32,20 @@ pub fn open(jc: &JobCtx, path: PathBuf, arn: Option<String>) -> JobOutput {
 
 fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<JobOutput> {
     let cancel = jc.cancel_flag();
+    let service = crate::cli::service_args();
+    // An execution picked from Open from AWS…'s listing: fetched by its ARN,
+    // which becomes the document's path (F5 fetches it again).
+    #[cfg(feature = "aws")]
+    if let (Some(arn), true) = (&arn, super::aws_open::is_listing(path)) {
+        let h = fetch_live(jc, arn, &service, &cancel)?;
+        return Ok(finish(jc, h, Path::new(arn), None));
+    }
+    let arg = path.to_string_lossy();
+    let endpoint = crate::live::source::endpoint_given(service.endpoint_url.as_deref());
+    if crate::live::source::names_service_execution(&arg, endpoint) {
+        let h = fetch_live(jc, &arg, &service, &cancel)?;
+        return Ok(finish(jc, h, path, None));
+    }
     // Store reads honour Cancel too (an endless view, a huge store). The
     // load errors name the path themselves: contexts here do not repeat it.
     let store_opts = load::LoadOptions {
@@ -96,6 +110,43 @@ fn open_inner(jc: &JobCtx, path: &Path, arn: Option<String>) -> anyhow::Result<J
         anyhow::bail!("cancelled");
     }
     Ok(finish(jc, h, path, None))
+}
+
+/// An execution in the service: every history page, with progress and
+/// Cancel between and during requests (this runs on the job thread).
+#[cfg(feature = "aws")]
+fn fetch_live(
+    jc: &JobCtx,
+    arg: &str,
+    service: &crate::cli::ServiceArgs,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> anyhow::Result<crate::model::History> {
+    jc.progress(-1.0, format!("connecting to {arg}"));
+    let svc = crate::live::Service::connect(&service.config(), arg)?;
+    let report = |p: crate::live::FetchProgress| {
+        jc.progress(
+            -1.0,
+            format!(
+                "fetching the history: page {}, {} events",
+                p.pages, p.events
+            ),
+        );
+    };
+    let opts = crate::live::FetchOptions {
+        progress: Some(&report),
+        cancel: Some(cancel),
+    };
+    Ok(svc.fetch(arg, &opts)?)
+}
+
+#[cfg(not(feature = "aws"))]
+fn fetch_live(
+    _jc: &JobCtx,
+    arg: &str,
+    _service: &crate::cli::ServiceArgs,
+    _cancel: &std::sync::atomic::AtomicBool,
+) -> anyhow::Result<crate::model::History> {
+    anyhow::bail!("{arg}: names an execution in the durable execution service, but this build has no AWS support (built without the `aws` feature)")
 }
 
 fn finish(jc: &JobCtx, h: crate::model::History, path: &Path, arn: Option<String>) -> JobOutput {

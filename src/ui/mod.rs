@@ -3,7 +3,11 @@
 //! Each view is a struct with a `ui` method; `app` applies their intents;
 //! `jobs` keeps loading off the UI thread.
 
+#[cfg(feature = "aws")]
+pub mod act;
 pub mod app;
+#[cfg(feature = "aws")]
+pub mod aws_open;
 pub mod diff;
 pub mod doc;
 pub mod help;
@@ -61,6 +65,15 @@ pub enum Intent {
     /// Select a recorded operation and show it in the timeline (from the
     /// re-run panel; its session keeps running).
     ShowRecorded(usize),
+    /// Act on the execution opened from the service (confirmed by the user).
+    #[cfg(feature = "aws")]
+    Act(Box<act::Action>),
+    /// List a function's executions in the service, with these settings.
+    #[cfg(feature = "aws")]
+    ListAws {
+        service: crate::cli::ServiceArgs,
+        function: String,
+    },
 }
 
 /// Start the desktop app; `path` opens at once, else the bundled sample.

@@ -22,6 +22,10 @@ pub fn ui(ui: &mut egui::Ui, app: &mut App) {
         if ui.button("📂 Open… (Ctrl+O)").clicked() {
             app.open_dialog(ui.ctx());
         }
+        #[cfg(feature = "aws")]
+        if ui.button("☁ Open from AWS…").clicked() {
+            app.aws_open.open = true;
+        }
         ui.weak("or drop a history file / store folder on the window");
     });
     path_field(ui, app);

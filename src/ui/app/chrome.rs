@@ -28,6 +28,17 @@ impl App {
                     self.open_dialog(ui.ctx());
                 }
                 ui.menu_button("Recent", |ui| {
+                    #[cfg(feature = "aws")]
+                    if ui
+                        .button("☁ Open from AWS…")
+                        .on_hover_text(
+                            "List a function's executions in the durable execution service and open one",
+                        )
+                        .clicked()
+                    {
+                        self.aws_open.open = true;
+                        ui.close();
+                    }
                     if self.persisted.recent.is_empty() {
                         ui.weak("nothing yet");
                     }

@@ -85,6 +85,10 @@ pub struct App {
     pub table: TableView,
     pub timeline: TimelineView,
     pub inspector: InspectorView,
+    #[cfg(feature = "aws")]
+    pub act: super::act::ActView,
+    #[cfg(feature = "aws")]
+    pub aws_open: super::aws_open::OpenAwsView,
     pub diff: DiffView,
     pub rerun: RerunPanel,
     pub view: View,
@@ -139,6 +143,10 @@ impl App {
             table: TableView::default(),
             timeline: TimelineView::default(),
             inspector: InspectorView::default(),
+            #[cfg(feature = "aws")]
+            act: Default::default(),
+            #[cfg(feature = "aws")]
+            aws_open: Default::default(),
             diff: DiffView::default(),
             rerun: RerunPanel::default(),
             view: View::Timeline,
@@ -376,6 +384,11 @@ impl App {
                 self.view = View::Diff;
             }
             JobOutput::Failed(e) => self.error = Some(e),
+            JobOutput::Acted(done) => {
+                // Fetched again to show what the action changed.
+                self.reload();
+                self.dialog_note = Some(done);
+            }
         }
     }
 
@@ -457,8 +470,80 @@ impl App {
                     self.select(op);
                     self.view = View::Timeline;
                 }
+                #[cfg(feature = "aws")]
+                Intent::Act(action) => self.act_on(*action),
+                #[cfg(feature = "aws")]
+                Intent::ListAws { service, function } => self.list_aws(service, function),
             }
         }
+    }
+
+    /// Send a confirmed action to the service on a job thread.
+    #[cfg(feature = "aws")]
+    fn act_on(&mut self, action: super::act::Action) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.error = None;
+        self.job = Some(Job::spawn(
+            action.question(),
+            self.repaint.clone(),
+            move |jc| {
+                jc.progress(-1.0, "sending to the service");
+                match super::act::run(&action) {
+                    Ok(done) => JobOutput::Acted(done),
+                    Err(e) => JobOutput::Failed(e),
+                }
+            },
+        ));
+    }
+
+    /// List a function's executions (Open from AWS…) on a job thread; the
+    /// picker shows them and picking one fetches it.
+    #[cfg(feature = "aws")]
+    fn list_aws(&mut self, service: crate::cli::ServiceArgs, function: String) {
+        if let Some(j) = self.job.take() {
+            j.cancel();
+        }
+        self.error = None;
+        crate::cli::set_service_args(service.clone());
+        self.job = Some(Job::spawn(
+            format!("listing {function}"),
+            self.repaint.clone(),
+            move |jc| {
+                let listed = (|| -> anyhow::Result<JobOutput> {
+                    let f =
+                        crate::live::FunctionRef::parse(&function).map_err(anyhow::Error::msg)?;
+                    let label = format!("function {}", f.label());
+                    jc.progress(-1.0, format!("listing the executions of {label}"));
+                    let svc = crate::live::Service::connect(&service.config(), &label)?;
+                    let cancel = jc.cancel_flag();
+                    let rows = svc
+                        .list(&f, &Default::default(), Some(&cancel))?
+                        .into_iter()
+                        .map(|s| super::jobs::StoreRow {
+                            nondeterministic: s.nondeterministic(),
+                            arn: s.arn,
+                            function_name: s.function_name.unwrap_or_default(),
+                            name: s.name.unwrap_or_default(),
+                            status: s.status.unwrap_or_default(),
+                            start: s.start,
+                            end: s.end,
+                            operation_count: None,
+                        })
+                        .collect();
+                    Ok(JobOutput::Store {
+                        path: PathBuf::from(format!(
+                            "{}{}",
+                            super::aws_open::LISTING_PREFIX,
+                            f.label()
+                        )),
+                        rows,
+                    })
+                })();
+                listed.unwrap_or_else(|e| JobOutput::Failed(format!("{e:#}")))
+            },
+        ));
     }
 
     fn poll_background(&mut self, ctx: &egui::Context) {
@@ -559,6 +644,10 @@ impl App {
         self.toolbar(ctx);
         self.status_bar(ctx);
         super::help::window(ctx, &mut self.show_help);
+        #[cfg(feature = "aws")]
+        if let Some(i) = self.aws_open.ui(ctx) {
+            self.intents.push(i);
+        }
         if self.doc.is_none() || self.show_picker {
             egui::CentralPanel::default().show(ctx, |ui| {
                 if self.show_picker {
@@ -604,6 +693,13 @@ impl App {
                         .show(ui, |ui| {
                             if let Some(d) = &self.doc {
                                 self.inspector.ui(ui, d, self.selected, self.invocation);
+                                #[cfg(feature = "aws")]
+                                if let Some(i) =
+                                    self.act
+                                        .ui(ui, d, self.selected.and_then(|s| d.ops().get(s)))
+                                {
+                                    self.intents.push(i);
+                                }
                             }
                         });
                 });

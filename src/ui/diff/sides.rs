@@ -190,7 +190,10 @@ impl Sides {
                 }
                 JobOutput::Failed(e) => self.error = Some(e),
                 // `open` with an ARN never lists; anything else is a bug worth showing.
-                JobOutput::Store { .. } | JobOutput::DiffSide(_) | JobOutput::DiffStore { .. } => {
+                JobOutput::Store { .. }
+                | JobOutput::DiffSide(_)
+                | JobOutput::DiffStore { .. }
+                | JobOutput::Acted(_) => {
                     self.error = Some(format!("{}: expected one execution", key.1));
                 }
             }
