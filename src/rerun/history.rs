@@ -73,7 +73,18 @@ fn attempts(log: &[&LoggedUpdate], next_attempt_at: Option<Ts>) -> Vec<Attempt> 
                         _ => OpStatus::Failed,
                     };
                     if action == "RETRY" {
-                        a.next_attempt_at = next_attempt_at;
+                        // Each retry's own backoff (as the service scheduled
+                        // it from this update); the step's current value
+                        // only tells the last one.
+                        let delay = u
+                            .step_options
+                            .as_ref()
+                            .and_then(|o| o.get("NextAttemptDelaySeconds"))
+                            .and_then(serde_json::Value::as_f64);
+                        a.next_attempt_at = match delay {
+                            Some(d) => Some(Ts(l.at.0.saturating_add((d * 1e6) as i64))),
+                            None => next_attempt_at,
+                        };
                     }
                 }
             }
