@@ -350,6 +350,14 @@ impl Live {
                 if self.divergence.is_none() {
                     self.divergence = report.divergence.clone();
                 }
+                // The panel above the table grows with the verdict: bring
+                // the divergent row back into sight.
+                if let Some(d) = &self.divergence {
+                    let place = place_label(&d.place);
+                    if let Some(r) = self.rows.iter().rposition(|r| r.place == place) {
+                        self.scroll_to_line = self.line_of_row.get(&r).copied();
+                    }
+                }
                 if self.error.is_none() {
                     self.error = report.error.clone();
                 }

@@ -73,8 +73,8 @@ impl RerunPanel {
         };
         ui.label(RichText::new(headline).strong());
         self.banners(ui, doc, dark, intents);
-        self.verdict(ui, dark);
-        self.results(ui, intents);
+        self.results(ui, dark, intents);
+        self.changes(ui);
 
         egui::TopBottomPanel::bottom("rerun-logs")
             .resizable(true)
@@ -180,34 +180,42 @@ impl RerunPanel {
                 format!("✖ {e}"),
             );
         }
-        if let Some(n) = &self.link_note {
-            ui.weak(n);
-        }
-        if let Some((path, _)) = &self.sidecar_offer {
-            let name = path
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut answer = None;
+        // The note and the question share a line: the table keeps its room.
+        let mut answer = None;
+        if self.link_note.is_some() || self.sidecar_offer.is_some() {
             ui.horizontal_wrapped(|ui| {
-                ui.label(format!(
-                    "Also save this link next to the history, as {name}? `durable-lens rerun` and anyone opening this recording then find the handler."
-                ))
-                .on_hover_text(path.display().to_string());
-                if ui.button(SAVE_LINK_FILE).clicked() {
-                    answer = Some(true);
+                if let Some(n) = &self.link_note {
+                    ui.weak(n);
                 }
-                if ui.button(NOT_NOW).on_hover_text("Keep the link in the app only").clicked() {
-                    answer = Some(false);
+                if let Some((path, _)) = &self.sidecar_offer {
+                    let name = path
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    ui.label(format!("Also save this link next to the history, as {name}?"))
+                        .on_hover_text(format!(
+                            "{}: `durable-lens rerun` and anyone opening this recording then find the handler",
+                            path.display()
+                        ));
+                    if ui.button(SAVE_LINK_FILE).clicked() {
+                        answer = Some(true);
+                    }
+                    if ui
+                        .button(NOT_NOW)
+                        .on_hover_text("Keep the link in the app only")
+                        .clicked()
+                    {
+                        answer = Some(false);
+                    }
                 }
             });
-            match answer {
-                Some(true) => {
-                    self.save_sidecar(doc);
-                }
-                Some(false) => self.decline_sidecar(),
-                None => {}
+        }
+        match answer {
+            Some(true) => {
+                self.save_sidecar(doc);
             }
+            Some(false) => self.decline_sidecar(),
+            None => {}
         }
     }
 
@@ -384,8 +392,8 @@ impl RerunPanel {
         }
     }
 
-    /// The verdict `durable-lens rerun` gives this run (its exit code
-    /// too), and every changed result with its JSON diff.
+    /// The verdict `durable-lens rerun` gives this run, its exit code and
+    /// the Strict box (on the row of the result buttons).
     fn verdict(&mut self, ui: &mut egui::Ui, dark: bool) {
         let Some(report) = &self.live.report else {
             return;
@@ -421,19 +429,20 @@ impl RerunPanel {
                 OpStatus::Failed,
             ),
         };
-        let mut strict = self.strict;
-        ui.horizontal_wrapped(|ui| {
-            ui.label(
-                RichText::new(format!("Verdict: {text}"))
-                    .strong()
-                    .color(style::status_color(status, dark)),
-            );
-            ui.weak(format!("· durable-lens rerun exits {code}"));
-            ui.checkbox(&mut strict, STRICT).on_hover_text(
-                "As rerun --strict: changed results, statuses or invocation count fail the run",
-            );
-        });
-        self.strict = strict;
+        ui.separator();
+        ui.label(
+            RichText::new(format!("Verdict: {text}"))
+                .strong()
+                .color(style::status_color(status, dark)),
+        );
+        ui.weak(format!("· durable-lens rerun exits {code}"));
+        ui.checkbox(&mut self.strict, STRICT).on_hover_text(
+            "As rerun --strict: changed results, statuses or invocation count fail the run",
+        );
+    }
+
+    /// Every change from the recording with its JSON diff.
+    fn changes(&mut self, ui: &mut egui::Ui) {
         let Some(report) = &self.live.report else {
             return;
         };
@@ -491,9 +500,9 @@ impl RerunPanel {
         });
     }
 
-    fn results(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+    fn results(&mut self, ui: &mut egui::Ui, dark: bool, intents: &mut Vec<Intent>) {
         let has_report = self.live.report.is_some();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(has_report, egui::Button::new(SAVE_RERUN))
                 .on_hover_text("Save the re-run as a history (durable-lens format)")
@@ -518,6 +527,7 @@ impl RerunPanel {
             if let Some(n) = &self.save_note {
                 ui.weak(n);
             }
+            self.verdict(ui, dark);
         });
         if self.show_save_field {
             ui.horizontal(|ui| {
