@@ -622,6 +622,51 @@ mod tests {
         }
     }
 
+    /// The document built on the builder thread is the one built in place
+    /// from the same events, and the UI side never builds one itself.
+    #[test]
+    fn the_builder_thread_draws_what_an_in_place_build_draws() {
+        let t0 = Instant::now();
+        let script = || {
+            vec![
+                (0, SessionEvent::RunStarted { run: 1 }),
+                (0, started(0)),
+                (10, seen(0, "pay", Step, Started, 1, Role::Executed)),
+                (30, updated(0, "pay", Step, Succeeded, 1)),
+                (40, seen(0, "cool", Wait, Started, 2, Role::Executed)),
+                (50, ended(0)),
+                (55, updated(0, "cool", Wait, Succeeded, 2)),
+                (60, started(1)),
+                (61, seen(1, "pay", Step, Succeeded, 1, Role::Replayed)),
+                (70, seen(1, "notify", Step, Succeeded, 3, Role::Executed)),
+                (80, ended(1)),
+            ]
+        };
+        let mut here = Trace::default();
+        play(&mut here, t0, script());
+        let mut away = Trace::default();
+        away.build_in_background(&egui::Context::default());
+        play(&mut away, t0, script());
+        assert!(!away.pending(), "the UI side waits for nothing");
+        let later = t0 + Duration::from_secs(1);
+        let want = here.doc(later).expect("built in place");
+        let (ops, bands) = (
+            want.execution().unwrap().operations.clone(),
+            want.timeline.bands.iter().flatten().count(),
+        );
+        let got = away
+            .settled_doc(Duration::from_secs(10))
+            .expect("the builder sent a document");
+        assert_eq!(
+            got.execution().unwrap().operations.len(),
+            ops.len(),
+            "every operation"
+        );
+        let names = |o: &[Operation]| o.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got.execution().unwrap().operations), names(&ops));
+        assert_eq!(got.timeline.bands.iter().flatten().count(), bands);
+    }
+
     /// Two invocations: a step and a wait executed, the wait completes
     /// between invocations, the second replays both and executes `notify`.
     #[test]
