@@ -158,7 +158,7 @@ fn main() {
     let (steps, small, large, rounds, repeats) = if bench_mode {
         (2000, 500, 5000, 500, 7)
     } else {
-        (20, 50, 500, 50, 1)
+        (20, 50, 500, 50, 3)
     };
 
     let a = per_checkpoint(small, rounds, repeats);
