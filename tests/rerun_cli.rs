@@ -180,6 +180,29 @@ fn each_attempt_of_a_retried_step_has_a_row_with_its_invocation_and_error() {
         .filter(|a| a["name"] == "flaky-charge")
         .collect();
     assert_eq!(rows.len(), flaky.attempts.len(), "{v:#}");
+    // The documented keys (README, rerun --json).
+    let mut keys: Vec<&str> = rows[0]
+        .as_object()
+        .expect("a row")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "end",
+            "error",
+            "id",
+            "invocation",
+            "name",
+            "next_attempt_at",
+            "number",
+            "position",
+            "start",
+            "status"
+        ]
+    );
     for (row, want) in rows.iter().zip(&flaky.attempts) {
         assert_eq!(row["number"], want.number, "{row}");
         assert_eq!(row["status"], want.status.as_str(), "{row}");
