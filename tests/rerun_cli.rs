@@ -146,3 +146,108 @@ fn a_missing_cwd_is_named_as_a_missing_folder() {
     );
     assert!(!err.contains("cannot start handler"), "{err}");
 }
+
+/// Every attempt of a retried step has a row, in the invocation that ran it:
+/// in the text trace as it happens and in `--json`, each with its error and
+/// the next attempt's time. Expected: what the JS SDK's own runner recorded
+/// for the same handler (attempts, their errors, the invocation of each).
+#[test]
+fn each_attempt_of_a_retried_step_has_a_row_with_its_invocation_and_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = support::record_js(dir.path(), "retry-flow.mjs", r#"{"orderId":"5"}"#);
+    let hist = dir.path().join("retry-flow.mjs.history.json");
+    let flaky = recorded
+        .operations
+        .iter()
+        .find(|o| o.name.as_deref() == Some("flaky-charge"))
+        .expect("flaky-charge recorded");
+    assert!(flaky.attempts.len() > 1, "the recording retried it");
+    let handler = support::node_handler("retry-flow.mjs", &[]);
+    let cwd = support::handlers_dir();
+    let args = [
+        hist.to_str().unwrap(),
+        "--handler",
+        &handler.command,
+        "--cwd",
+        cwd.to_str().unwrap(),
+    ];
+    let (code, v, err) = support::rerun_json(&args);
+    assert_eq!(code, 0, "{v}\n{err}");
+    let rows: Vec<&serde_json::Value> = v["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .filter(|a| a["name"] == "flaky-charge")
+        .collect();
+    assert_eq!(rows.len(), flaky.attempts.len(), "{v:#}");
+    // The documented keys (README, rerun --json).
+    let mut keys: Vec<&str> = rows[0]
+        .as_object()
+        .expect("a row")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "end",
+            "error",
+            "id",
+            "invocation",
+            "name",
+            "next_attempt_at",
+            "number",
+            "position",
+            "start",
+            "status"
+        ]
+    );
+    for (row, want) in rows.iter().zip(&flaky.attempts) {
+        assert_eq!(row["number"], want.number, "{row}");
+        assert_eq!(row["status"], want.status.as_str(), "{row}");
+        assert_eq!(
+            row["error"]["message"].as_str(),
+            want.error.as_ref().and_then(|e| e.message.as_deref()),
+            "{row}"
+        );
+        // A retried attempt says when the next one was due.
+        assert_eq!(
+            row["next_attempt_at"].is_string(),
+            want.status == durable_lens::model::OpStatus::Failed,
+            "{row}"
+        );
+    }
+    // Retries run in later invocations: each attempt after the first in
+    // an invocation of its own, as the recording has it.
+    let invs: Vec<u64> = rows
+        .iter()
+        .map(|r| r["invocation"].as_u64().expect("invocation"))
+        .collect();
+    let want: Vec<u64> = flaky
+        .attempts
+        .iter()
+        .map(|a| a.invocation.expect("recorded invocation") as u64 + 1)
+        .collect();
+    assert_eq!(invs, want);
+    assert!(invs.windows(2).all(|w| w[0] < w[1]), "{invs:?}");
+
+    // The text trace prints each attempt as it ends, under its invocation.
+    let (code, out, err) = support::rerun_cli(&args);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for a in &flaky.attempts {
+        let line = format!(
+            "attempt {} of flaky-charge (invocation {})",
+            a.number,
+            a.invocation.unwrap() + 1
+        );
+        let at = out
+            .find(&line)
+            .unwrap_or_else(|| panic!("no {line:?} in\n{out}"));
+        let header = format!("invocation {}\n", a.invocation.unwrap() + 1);
+        assert!(
+            out[..at].contains(&header),
+            "{line:?} comes after its invocation's header:\n{out}"
+        );
+    }
+}

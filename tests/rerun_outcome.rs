@@ -144,6 +144,7 @@ fn rerun_json_schema_is_stable() {
     assert_eq!(
         keys(&v),
         [
+            "attempts",
             "changes",
             "divergence",
             "error",

@@ -87,10 +87,20 @@ fn stepping_a_linked_js_handler_pauses_in_order_and_ends_without_divergence() {
         .cloned();
     assert_eq!(op.and_then(|o| o.name).as_deref(), Some("process-payment"));
 
-    // The link was saved beside the history and in app storage.
+    // The link is in app storage; the file next to the history is only
+    // offered, and written once the user says so.
     let sidecar = durable_lens::rerun::link::sidecar_path(&history);
-    assert!(sidecar.is_file(), "sidecar written");
     assert_eq!(h.state().persisted.rerun_links.len(), 1);
+    assert!(
+        !sidecar.exists(),
+        "the link file was written without asking"
+    );
+    assert!(has(&h, "Also save this link next to the history"));
+    h.get_by_label("Save link file").click();
+    h.run_steps(2);
+    assert!(sidecar.is_file(), "sidecar written once asked for");
+    assert!(has(&h, "Link saved (app storage and"));
+    assert!(!has(&h, "Also save this link next to the history"));
 
     // Save through the inline fallback (no dialog in a headless test).
     h.get_by_label("Save re-run…").click();
@@ -315,7 +325,13 @@ fn the_link_comes_back_when_the_history_is_opened_again() {
     link_node(&mut h, "STAGE=dev\n");
     h.get_by_label("Save link").click();
     h.run_steps(2);
+    let sidecar = durable_lens::rerun::link::sidecar_path(&history);
+    assert!(has(&h, "Link kept in app storage."));
+    assert!(!sidecar.exists(), "asked first");
+    h.get_by_label("Save link file").click();
+    h.run_steps(2);
     assert!(has(&h, "Link saved"));
+    assert!(sidecar.is_file());
     let persisted = h.state().persisted.clone();
     drop(h);
 
@@ -489,4 +505,118 @@ fn snapshot_rerun_sdk_divergence() {
         egui::pos2(1400.0, 840.0),
     ));
     h.snapshot("rerun_sdk_divergence");
+}
+
+#[test]
+fn not_now_keeps_the_link_in_the_app_only_and_is_not_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = fixture_copy(dir.path());
+    let mut h = panel_on(&history, false);
+    link_node(&mut h, "");
+    h.get_by_label("Save link").click();
+    h.run_steps(2);
+    h.get_by_label("Not now").click();
+    h.run_steps(2);
+    assert!(!has(&h, "Also save this link next to the history"));
+    h.get_by_label("Run to first divergence").click();
+    wait_for(&mut h, "Stopped at the first divergence");
+    assert!(
+        !has(&h, "Also save this link next to the history"),
+        "a start does not ask again after Not now"
+    );
+    assert!(!durable_lens::rerun::link::sidecar_path(&history).exists());
+    assert_eq!(h.state().persisted.rerun_links.len(), 1);
+}
+
+/// The panel gives the verdict `durable-lens rerun` gives (and its exit
+/// code), with each changed result and its JSON diff; Strict turns a
+/// change into a failure as `--strict` does. Expected values: the handler's
+/// own change (transaction id txn-456 recorded, txn-789 now).
+#[test]
+fn a_changed_result_shows_the_clis_verdict_and_the_json_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = panel_on(&history, false);
+    link_node(&mut h, "VARIANT=changed-result\n");
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "Verdict:");
+    assert!(
+        has(&h, "Verdict: ≈ Same shape and outcome"),
+        "{:?}",
+        h.state().rerun.live.headline()
+    );
+    assert!(has(&h, "durable-lens rerun exits 0"));
+    assert!(has(&h, "result of 'process-payment' at position 2"));
+    assert!(has(&h, "/transactionId: \"txn-456\" → \"txn-789\""));
+    h.get_by_label("Strict").click();
+    h.run_steps(2);
+    assert!(has(&h, "durable-lens rerun exits 1"));
+    assert!(has(&h, "(fails under strict)"));
+}
+
+/// An outcome divergence (the handler threw where the recording went on)
+/// is named by its kind, with no position when it has none.
+#[test]
+fn a_handler_error_is_the_verdict_with_its_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = recorded_history(dir.path());
+    let mut h = panel_on(&history, false);
+    link_node(&mut h, "VARIANT=fails-late\n");
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "Verdict:");
+    assert!(has(&h, "Verdict: ✖ Diverged: the handler failed"));
+    assert!(has(&h, "durable-lens rerun exits 1"));
+    assert!(has(&h, "the handler failed"));
+}
+
+/// A retried step: each attempt has a row in the invocation that ran it,
+/// with its error and the (skipped) backoff. Expected: what the JS SDK's
+/// runner recorded for the same handler.
+#[test]
+fn each_attempt_of_a_retried_step_has_a_row_in_the_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = support::record_js(dir.path(), "retry-flow.mjs", r#"{"orderId":"5"}"#);
+    let history = dir.path().join("retry-flow.mjs.history.json");
+    let flaky = recorded
+        .operations
+        .iter()
+        .find(|o| o.name.as_deref() == Some("flaky-charge"))
+        .expect("recorded")
+        .clone();
+    let mut h = panel_on(&history, false);
+    link_node(&mut h, "");
+    h.state_mut().rerun.form.node_file = "retry-flow.mjs".into();
+    h.run_steps(2);
+    h.get_by_label("Continue").click();
+    wait_for(&mut h, "no divergence");
+    let rows = &h.state().rerun.live.attempts;
+    assert_eq!(rows.len(), flaky.attempts.len());
+    for (row, want) in rows.iter().zip(&flaky.attempts) {
+        assert_eq!(row.number, want.number);
+        assert_eq!(row.invocation, want.invocation);
+        assert_eq!(row.status, want.status);
+        let label = format!("↻ attempt {} of flaky-charge", want.number);
+        assert!(has(&h, &label), "no row {label:?}");
+    }
+    let message = flaky.attempts[0]
+        .error
+        .as_ref()
+        .and_then(|e| e.message.clone())
+        .expect("the first attempt failed");
+    assert!(has(&h, &message), "the error is on the row");
+    assert!(has(&h, "next attempt after"), "the backoff is on the row");
+}
+
+#[test]
+fn the_form_links_to_the_handler_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = panel_on(&fixture_copy(dir.path()), false);
+    open_link_form(&mut h);
+    let _ = h.get_by_label("Handler contract");
+    let (url, _) = durable_lens::ui::rerun::contract_link();
+    assert!(url.ends_with("assets/runners/README.md"), "{url}");
+    assert!(
+        std::path::Path::new(url.trim_start_matches("file://")).is_file(),
+        "the contract is found beside the binary: {url}"
+    );
 }

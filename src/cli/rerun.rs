@@ -23,11 +23,10 @@ macro_rules! say {
         }
     }};
 }
-use crate::rerun::{
-    place_label, run_headless, ChangeKind, Report, SessionConfig, SessionEvent, StartPoint,
-};
+use crate::rerun::{place_label, run_headless, Report, SessionConfig, SessionEvent, StartPoint};
 use anyhow::{bail, Context, Result};
 use json::{RerunJson, Verdict};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -181,9 +180,10 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
     };
     config.source = format!("re-run of {}", args.history.display());
     let quiet = args.json;
+    let mut shown = HashMap::new();
     let report = run_headless(config, &mut |e| {
         if !quiet {
-            print_event(e, style);
+            print_event(e, style, &mut shown);
         }
     })
     .context("the re-run session ended without a report")?;
@@ -220,18 +220,26 @@ pub fn run(args: &RerunArgs) -> Result<i32> {
 /// The verdict and the exit code: 2 when the run could not finish, 1 on a
 /// divergence (or, under `strict`, a change), 0 otherwise.
 fn verdict(report: &Report, strict: bool) -> (Verdict, i32) {
-    match (&report.error, &report.divergence, report.changes.is_empty()) {
-        (Some(_), _, _) => (Verdict::Error, 2),
-        (None, Some(_), _) => (Verdict::Diverged, 1),
-        // Ended with neither outcome nor reason (the service could not
-        // start): nothing was judged.
-        (None, None, _) if report.outcome.is_none() => (Verdict::Error, 2),
-        (None, None, false) => (Verdict::Changed, i32::from(strict)),
-        (None, None, true) => (Verdict::Same, 0),
+    report.verdict(strict)
+}
+
+/// One line per event worth a line; `shown` counts the attempt rows
+/// already printed per operation, so a retried step's attempts each get a
+/// row when they end, in the invocation that ran them.
+fn print_event(e: &SessionEvent, style: Style, shown: &mut HashMap<String, usize>) {
+    print_line(e, style);
+    if let SessionEvent::OperationSeen { op, place, .. }
+    | SessionEvent::OperationUpdated { op, place, .. } = e
+    {
+        let done = shown.entry(op.id.clone()).or_default();
+        for a in crate::rerun::attempts::newly_ended(op, *done) {
+            print_attempt(op, place, a, style);
+            *done += 1;
+        }
     }
 }
 
-fn print_event(e: &SessionEvent, style: Style) {
+fn print_line(e: &SessionEvent, style: Style) {
     match e {
         SessionEvent::InvocationStarted { index, .. } => {
             say!("{}", style.bold(&format!("invocation {}", index + 1)))
@@ -267,6 +275,50 @@ fn print_event(e: &SessionEvent, style: Style) {
     }
 }
 
+fn print_attempt(
+    op: &crate::model::Operation,
+    place: &[u32],
+    a: &crate::model::Attempt,
+    style: Style,
+) {
+    let inv = a
+        .invocation
+        .map_or_else(|| "?".to_string(), |k| (k + 1).to_string());
+    let how = match a.status {
+        crate::model::OpStatus::Failed => style.red("failed"),
+        crate::model::OpStatus::Succeeded => style.green("succeeded"),
+        other => other.as_str().to_lowercase(),
+    };
+    let error = a.error.as_ref().map_or_else(String::new, |e| {
+        format!(
+            ": {}{}",
+            e.error_type
+                .as_deref()
+                .map_or(String::new(), |t| format!("{t}: ")),
+            e.message.as_deref().unwrap_or("")
+        )
+    });
+    // The re-run's clock skips the backoff: say how long it was.
+    let next = a.next_attempt_at.map_or_else(String::new, |t| {
+        let after = a
+            .end
+            .and_then(|end| end.micros_until(t))
+            .map_or_else(String::new, |us| {
+                format!(
+                    " (+{}, not waited)",
+                    crate::model::format_duration_micros(us)
+                )
+            });
+        format!(" · next attempt at {}{after}", t.to_iso())
+    });
+    say!(
+        "  {:>6}  attempt {} of {} (invocation {inv}) {how}{error}{next}",
+        crate::rerun::place_label(place),
+        a.number,
+        op.display_name()
+    );
+}
+
 fn print_summary(report: &Report, style: Style, strict: bool) {
     if let Some(d) = &report.divergence {
         say!("{} {}", style.red("divergence:"), d.message);
@@ -278,13 +330,7 @@ fn print_summary(report: &Report, style: Style, strict: bool) {
         say!("{} {e}", style.red("error:"));
     }
     for c in &report.changes {
-        let what = match c.kind {
-            ChangeKind::Result => "result",
-            ChangeKind::Status => "status",
-            ChangeKind::Error => "error type",
-            ChangeKind::ExecutionResult => "execution result",
-            ChangeKind::Invocations => "invocations",
-        };
+        let what = c.kind.label();
         let at = if c.place.is_empty() {
             String::new()
         } else {

@@ -1,21 +1,12 @@
 //! `durable-lens rerun --json`: the report as one typed document (README,
 //! "rerun --json"). Invocation numbers are 1-based, like everywhere in the CLI.
 
+use crate::cli::schema::AttemptReport;
 use crate::rerun::{place_label, Change, Divergence, DivergenceKind, Report};
 use serde::Serialize;
 use serde_json::Value;
 
-/// `same`: matches the recording; `changed`: same shape and outcome, some
-/// results or statuses differ (`changes`); `diverged`: see `divergence`;
-/// `error`: the run could not finish (see `error`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Same,
-    Changed,
-    Diverged,
-    Error,
-}
+pub use crate::rerun::control::Verdict;
 
 #[derive(Debug, Serialize)]
 pub struct RerunJson<'a> {
@@ -32,6 +23,8 @@ pub struct RerunJson<'a> {
     pub changes: &'a [Change],
     pub invocations: Vec<InvocationJson<'a>>,
     pub switches: Vec<SwitchJson>,
+    /// One row per attempt of every retried step, in checkpoint order.
+    pub attempts: Vec<AttemptJson<'a>>,
     /// Operations the re-run produced.
     pub operations: usize,
     /// Answers durable-lens had to guess (`--allow-partial`) and other notes.
@@ -60,6 +53,15 @@ pub struct InvocationJson<'a> {
     pub output: Option<Value>,
     pub stdout: &'a str,
     pub stderr: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttemptJson<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub position: String,
+    #[serde(flatten)]
+    pub attempt: AttemptReport,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +107,22 @@ impl<'a> RerunJson<'a> {
                     position: place_label(p),
                 })
                 .collect(),
+            attempts: report
+                .history
+                .executions
+                .first()
+                .map(|e| {
+                    crate::rerun::attempts::rows(e)
+                        .into_iter()
+                        .map(|(place, op, a)| AttemptJson {
+                            id: &op.id,
+                            name: op.name.as_deref(),
+                            position: place_label(&place),
+                            attempt: AttemptReport::of(a),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             operations: report
                 .history
                 .executions

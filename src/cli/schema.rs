@@ -131,7 +131,7 @@ pub struct AttemptReport {
 }
 
 impl AttemptReport {
-    fn of(a: &Attempt) -> AttemptReport {
+    pub fn of(a: &Attempt) -> AttemptReport {
         AttemptReport {
             number: a.number,
             status: a.status,

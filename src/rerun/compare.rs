@@ -51,6 +51,19 @@ pub enum DivergenceKind {
     HandlerError,
 }
 
+impl DivergenceKind {
+    /// How the CLI summary and the app's panel name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            DivergenceKind::Shape => "the code's operations differ from the recording",
+            DivergenceKind::Missing => "recorded operations were never reached",
+            DivergenceKind::Status => "the final status changed",
+            DivergenceKind::ErrorType => "the error type changed",
+            DivergenceKind::HandlerError => "the handler failed",
+        }
+    }
+}
+
 /// The first place where the re-run and the recording disagree.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Divergence {

@@ -140,6 +140,35 @@ pub struct Report {
     pub changes: Vec<super::outcome::Change>,
 }
 
+/// `same`: matches the recording; `changed`: same shape and outcome, some
+/// results or statuses differ (`Report::changes`); `diverged`: see
+/// `Report::divergence`; `error`: the run could not finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Same,
+    Changed,
+    Diverged,
+    Error,
+}
+
+impl Report {
+    /// The verdict and the exit code `durable-lens rerun` ends with: 2 when
+    /// the run could not finish, 1 on a divergence (or, under `strict`, a
+    /// change), 0 otherwise. The app's panel says the same.
+    pub fn verdict(&self, strict: bool) -> (Verdict, i32) {
+        match (&self.error, &self.divergence, self.changes.is_empty()) {
+            (Some(_), _, _) => (Verdict::Error, 2),
+            (None, Some(_), _) => (Verdict::Diverged, 1),
+            // Ended with neither outcome nor reason (the service could not
+            // start): nothing was judged.
+            (None, None, _) if self.outcome.is_none() => (Verdict::Error, 2),
+            (None, None, false) => (Verdict::Changed, i32::from(strict)),
+            (None, None, true) => (Verdict::Same, 0),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
     pub recorded: Execution,

@@ -9,7 +9,7 @@ use super::wire::{error_info, WireOp};
 use crate::model::{
     Attempt, Execution, Format, History, Invocation, OpStatus, OpType, Operation, Payload, Sdk, Ts,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 pub struct HistoryParts<'a> {
     pub source: String,
@@ -73,7 +73,18 @@ fn attempts(log: &[&LoggedUpdate], next_attempt_at: Option<Ts>) -> Vec<Attempt> 
                         _ => OpStatus::Failed,
                     };
                     if action == "RETRY" {
-                        a.next_attempt_at = next_attempt_at;
+                        // Each retry's own backoff (as the service scheduled
+                        // it from this update); the step's current value
+                        // only tells the last one.
+                        let delay = u
+                            .step_options
+                            .as_ref()
+                            .and_then(|o| o.get("NextAttemptDelaySeconds"))
+                            .and_then(serde_json::Value::as_f64);
+                        a.next_attempt_at = match delay {
+                            Some(d) => Some(Ts(l.at.0.saturating_add((d * 1e6) as i64))),
+                            None => next_attempt_at,
+                        };
                     }
                 }
             }
@@ -83,21 +94,20 @@ fn attempts(log: &[&LoggedUpdate], next_attempt_at: Option<Ts>) -> Vec<Attempt> 
 }
 
 /// The operations of `st` (those named in `only`, or all), in
-/// first-checkpoint order, built with `operation`.
+/// first-checkpoint order, built with `operation`. With `only`, the work is
+/// that of the operations named (the service calls this per checkpoint).
 pub fn operations(st: &ExecState, only: Option<&HashSet<&str>>) -> Vec<Operation> {
-    let wanted = |id: &str| only.is_none_or(|o| o.contains(id));
-    let mut logs: HashMap<&str, Vec<&LoggedUpdate>> = HashMap::new();
-    for l in st.log.iter().filter(|l| wanted(&l.update.id)) {
-        logs.entry(l.update.id.as_str()).or_default().push(l);
+    let build = |w: &WireOp| operation(w, &st.exec_op.id, &st.log_of(&w.id));
+    match only {
+        None => st.operations().iter().filter_map(build).collect(),
+        Some(ids) => {
+            let mut at: Vec<usize> = ids.iter().filter_map(|id| st.position(id)).collect();
+            at.sort_unstable();
+            at.iter()
+                .filter_map(|&i| build(&st.operations()[i]))
+                .collect()
+        }
     }
-    st.operations()
-        .iter()
-        .filter(|w| wanted(&w.id))
-        .filter_map(|w| {
-            let log = logs.get(w.id.as_str()).map_or(&[][..], Vec::as_slice);
-            operation(w, &st.exec_op.id, log)
-        })
-        .collect()
 }
 
 pub fn build(parts: HistoryParts<'_>) -> History {

@@ -7,6 +7,7 @@
 //! `run_state`; `detected` handles divergences the SDK itself reports; `sigv4`
 //! checks that every request to the service is signed with the run's secret.
 
+pub mod attempts;
 pub mod compare;
 pub mod control;
 mod detected;
@@ -32,6 +33,7 @@ pub mod tree;
 pub mod wire;
 
 pub use compare::{Comparison, Divergence, DivergenceKind};
+pub use control::Verdict;
 pub use invoker::{
     Answer, Answerer, Credentials, InvocationRecord, Invoker, InvokerConfig, InvokerError, Reuse,
     RunEvent, RunOutcome,

@@ -31,6 +31,19 @@ pub enum ChangeKind {
     Invocations,
 }
 
+impl ChangeKind {
+    /// What changed, as the CLI summary and the app's panel say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChangeKind::Result => "result",
+            ChangeKind::Status => "status",
+            ChangeKind::Error => "error type",
+            ChangeKind::ExecutionResult => "execution result",
+            ChangeKind::Invocations => "invocations",
+        }
+    }
+}
+
 /// One leaf of a JSON diff: `pointer` (RFC 6901) and each side's value
 /// there (`None`: absent on that side).
 #[derive(Debug, Clone, PartialEq, Serialize)]

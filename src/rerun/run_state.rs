@@ -24,6 +24,11 @@ pub(super) struct RunState {
     /// Terminal operations of the current invocation's starting state, by
     /// place: what it replays.
     pub initial: Vec<(PlacePath, Operation)>,
+    /// Ids of `initial`, and how many of its leading entries this
+    /// invocation has reported replayed: per checkpoint the session looks
+    /// at what is new, not at the whole starting state.
+    initial_ids: HashSet<String>,
+    replayed_prefix: usize,
     seen_ids: HashSet<String>,
     replayed_this_invocation: HashSet<String>,
     pub invocation: usize,
@@ -56,12 +61,15 @@ impl RunState {
             }
         }
         initial.sort_by(|a, b| a.0.cmp(&b.0));
+        let initial_ids = initial.iter().map(|(_, o)| o.id.clone()).collect();
         RunState {
             run,
             stopper,
             hold,
             places: Arc::new(Mutex::new(places)),
             initial,
+            initial_ids,
+            replayed_prefix: 0,
             seen_ids: HashSet::new(),
             replayed_this_invocation: HashSet::new(),
             invocation: 0,
@@ -82,11 +90,12 @@ impl RunState {
     pub fn begin_invocation(&mut self, index: usize) {
         self.invocation = index;
         self.replayed_this_invocation.clear();
+        self.replayed_prefix = 0;
     }
 
     /// Whether the operation is already known (checkpointed or replayed).
     pub fn knows(&self, id: &str) -> bool {
-        self.live.contains_key(id) || self.initial.iter().any(|(_, o)| o.id == id)
+        self.live.contains_key(id) || self.initial_ids.contains(id)
     }
 
     /// Give a newly checkpointed operation its place (by its wire parent id).
@@ -161,22 +170,26 @@ impl RunState {
     /// Report the starting state's operations the handler has replayed
     /// before reaching `upto` (all of them when `None`).
     pub fn replay_upto(&mut self, upto: Option<&[u32]>) -> Vec<SessionEvent> {
-        let pending: Vec<(PlacePath, Operation)> = self
-            .initial
+        // `initial` is sorted by place, so the ones before `upto` are a
+        // prefix; its leading already-reported entries are skipped.
+        let end = upto.map_or(self.initial.len(), |u| {
+            self.initial.partition_point(|(p, _)| p.as_slice() < u)
+        });
+        let from = self.replayed_prefix.min(end);
+        let pending: Vec<(PlacePath, Operation)> = self.initial[from..end]
             .iter()
-            .filter(|(p, op)| {
-                upto.is_none_or(|u| p.as_slice() < u)
-                    && !self.replayed_this_invocation.contains(&op.id)
-            })
+            .filter(|(_, op)| !self.replayed_this_invocation.contains(&op.id))
             .cloned()
             .collect();
-        pending
+        let events = pending
             .into_iter()
             .map(|(place, op)| {
                 self.replayed_this_invocation.insert(op.id.clone());
                 self.see(op, place, Role::Replayed, Comparison::Matches)
             })
-            .collect()
+            .collect();
+        self.replayed_prefix = self.replayed_prefix.max(end);
+        events
     }
 
     /// The operations the coming invocation replays (terminal in its state).
@@ -205,6 +218,8 @@ impl RunState {
             .collect();
         initial.sort_by(|a, b| a.0.cmp(&b.0));
         drop(places);
+        self.initial_ids = initial.iter().map(|(_, o)| o.id.clone()).collect();
+        self.replayed_prefix = 0;
         self.initial = initial;
     }
 }

@@ -30,8 +30,12 @@ use std::time::{Duration, SystemTime};
 const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How long a connection may go without sending a byte before it is closed
-/// (the SDKs send a whole request at once; their keep-alive pools reconnect).
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// (the SDKs send a whole request at once). Not shorter than the SDK
+/// clients' own read timeout (botocore: 60 s): with 5 s, a pooled keep-alive
+/// connection that sat idle that long (a busy handler, a loaded machine)
+/// lost the next checkpoint sent on it, and the handler hung until its
+/// client gave up (the 2,000-step loop, reproduced at 390-460 steps).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -82,13 +82,41 @@ pub struct ExecutionClose {
     pub error: Option<Value>,
 }
 
+/// What a batch under validation changes, applied by `commit` only once
+/// every update of it passed.
+#[derive(Debug, Default)]
+struct Staged {
+    ops: Vec<WireOp>,
+    index: HashMap<String, usize>,
+    /// Callbacks started in this batch.
+    callbacks: usize,
+    exec: Option<(OpStatus, Ts, ExecutionClose)>,
+    log: Vec<LoggedUpdate>,
+}
+
+impl Staged {
+    fn put(&mut self, op: WireOp) {
+        match self.index.get(&op.id) {
+            Some(&i) => self.ops[i] = op,
+            None => {
+                self.index.insert(op.id.clone(), self.ops.len());
+                self.ops.push(op);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ExecState {
     pub arn: String,
     pub exec_op: WireOp,
     ops: Vec<WireOp>,
     index: HashMap<String, usize>,
-    pub log: Vec<LoggedUpdate>,
+    /// Accepted updates in order (append only: `commit` keeps `op_log`).
+    log: Vec<LoggedUpdate>,
+    /// Operation id → its entries in `log`, so one operation's history is
+    /// read without scanning the whole log.
+    op_log: HashMap<String, Vec<usize>>,
     pub clock: VirtualClock,
     /// Callback id → operation id.
     callbacks: HashMap<String, String>,
@@ -116,6 +144,7 @@ impl ExecState {
             ops: Vec::new(),
             index: HashMap::new(),
             log: Vec::new(),
+            op_log: HashMap::new(),
             clock: VirtualClock::default(),
             callbacks: HashMap::new(),
             token_seq: 0,
@@ -205,16 +234,17 @@ impl ExecState {
             self.rejections.push(r.clone());
             return Err(r);
         }
-        let mut scratch = self.clone();
-        scratch.rejections.clear();
-        let mut changed: Vec<String> = std::mem::take(&mut scratch.changed_outside);
-        if let Err(r) = scratch.apply_batch(updates, &mut changed) {
+        // Validate the whole batch against the state plus what the batch
+        // itself staged, then commit: the work is the batch's, not the
+        // history's (no copy of the state per checkpoint).
+        let mut staged = Staged::default();
+        if let Err(r) = self.stage_batch(updates, &mut staged) {
             self.rejections.push(r.clone());
             return Err(r);
         }
-        let rejections = std::mem::take(&mut self.rejections);
-        *self = scratch;
-        self.rejections = rejections;
+        let mut changed: Vec<String> = std::mem::take(&mut self.changed_outside);
+        changed.extend(staged.log.iter().map(|l| l.update.id.clone()));
+        self.commit(staged);
         let mut seen = std::collections::HashSet::new();
         let ops: Vec<WireOp> = changed
             .iter()
@@ -228,10 +258,50 @@ impl ExecState {
         Ok(answer)
     }
 
-    fn apply_batch(
-        &mut self,
+    /// Apply what a validated batch staged.
+    fn commit(&mut self, staged: Staged) {
+        for op in staged.ops {
+            self.put(op);
+        }
+        if let Some((status, end, close)) = staged.exec {
+            self.exec_op.status = status.as_str().into();
+            self.exec_op.end_timestamp = Some(ts_secs(end));
+            self.execution_close = Some(close);
+        }
+        for l in staged.log {
+            self.op_log
+                .entry(l.update.id.clone())
+                .or_default()
+                .push(self.log.len());
+            self.log.push(l);
+        }
+    }
+
+    /// The accepted updates of operation `id`, in order.
+    pub fn log_of(&self, id: &str) -> Vec<&LoggedUpdate> {
+        self.op_log
+            .get(id)
+            .map(|ix| ix.iter().map(|&i| &self.log[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Where `id` stands in first-checkpoint order.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// An operation as the batch being validated sees it: staged first.
+    fn staged_get<'a>(&'a self, staged: &'a Staged, id: &str) -> Option<&'a WireOp> {
+        match staged.index.get(id) {
+            Some(&i) => Some(&staged.ops[i]),
+            None => self.get(id),
+        }
+    }
+
+    fn stage_batch(
+        &self,
         updates: &[OperationUpdate],
-        changed: &mut Vec<String>,
+        staged: &mut Staged,
     ) -> Result<(), Rejection> {
         let exec_count = updates.iter().filter(|u| u.op_type == "EXECUTION").count();
         if exec_count > 1 {
@@ -260,13 +330,12 @@ impl ExecState {
                 }
             }
             last_in_batch.insert(&u.id, u);
-            self.apply(u)?;
-            changed.push(u.id.clone());
+            self.stage(u, staged)?;
         }
         Ok(())
     }
 
-    fn apply(&mut self, u: &OperationUpdate) -> Result<(), Rejection> {
+    fn stage(&self, u: &OperationUpdate, staged: &mut Staged) -> Result<(), Rejection> {
         let now = self.clock.now();
         let Some(op_type) = u.op_type() else {
             return Err(reject(
@@ -326,19 +395,18 @@ impl ExecState {
             } else {
                 OpStatus::Failed
             };
-            self.exec_op.status = status.as_str().into();
-            self.exec_op.end_timestamp = Some(ts_secs(now));
-            self.execution_close = Some(ExecutionClose {
+            let close = ExecutionClose {
                 status,
                 payload: u.payload.clone(),
                 error: u.error.clone(),
-            });
-            self.log_update(u, now);
+            };
+            staged.exec = Some((status, now, close));
+            staged.log.push(self.logged(u, now));
             return Ok(());
         }
         let parent = u.parent_id.as_deref().filter(|p| *p != self.exec_op.id);
         if let Some(p) = parent {
-            match self.get(p) {
+            match self.staged_get(staged, p) {
                 Some(po) if po.op_type == "CONTEXT" => {}
                 Some(_) => {
                     return Err(reject(
@@ -354,7 +422,7 @@ impl ExecState {
                 }
             }
         }
-        let current = self.get(&u.id).cloned();
+        let current = self.staged_get(staged, &u.id).cloned();
         if let Some(cur) = &current {
             if cur.op_type != u.op_type {
                 return Err(reject(
@@ -407,27 +475,28 @@ impl ExecState {
             };
             return Err(reject(Some(u), msg));
         }
-        let op = self.next_op(u, current, op_type, now);
-        self.put(op);
-        self.log_update(u, now);
+        let op = self.next_op(u, current, op_type, now, staged);
+        staged.put(op);
+        staged.log.push(self.logged(u, now));
         Ok(())
     }
 
-    fn log_update(&mut self, u: &OperationUpdate, at: Ts) {
-        self.log.push(LoggedUpdate {
+    fn logged(&self, u: &OperationUpdate, at: Ts) -> LoggedUpdate {
+        LoggedUpdate {
             update: u.clone(),
             at,
             invocation: self.invocation,
-        });
+        }
     }
 
     /// The operation after an accepted update.
     fn next_op(
-        &mut self,
+        &self,
         u: &OperationUpdate,
         current: Option<WireOp>,
         op_type: OpType,
         now: Ts,
+        staged: &mut Staged,
     ) -> WireOp {
         let mut op = current.unwrap_or_else(|| WireOp {
             id: u.id.clone(),
@@ -491,9 +560,15 @@ impl ExecState {
                 op.wait_details = Some(details);
             }
             OpType::Callback => {
-                let cb = format!("cb-{}-{}", self.invocation, self.callbacks.len() + 1);
-                details["CallbackId"] = Value::from(cb.clone());
-                self.callbacks.insert(cb, u.id.clone());
+                // Numbered as if each staged callback were already in:
+                // `put` registers it on commit.
+                staged.callbacks += 1;
+                let cb = format!(
+                    "cb-{}-{}",
+                    self.invocation,
+                    self.callbacks.len() + staged.callbacks
+                );
+                details["CallbackId"] = Value::from(cb);
                 op.callback_details = Some(details);
             }
             OpType::ChainedInvoke => op.chained_invoke_details = Some(details),

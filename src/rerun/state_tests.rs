@@ -112,3 +112,61 @@ fn an_absurd_wait_saturates_instead_of_wrapping() {
     clock.advance_to(Ts(i64::MAX));
     assert_eq!(clock.now(), Ts(i64::MAX));
 }
+
+fn child(id: &str, ty: &str, action: &str, name: &str, parent: &str) -> OperationUpdate {
+    OperationUpdate {
+        parent_id: Some(parent.into()),
+        ..upd(id, ty, action, name)
+    }
+}
+
+#[test]
+fn a_batch_sees_what_it_started_and_a_refused_one_leaves_no_trace() {
+    let mut s = state();
+    let t = s.begin_invocation(0);
+    // A context and its children in one batch: the children's parent
+    // exists only in the batch itself.
+    s.checkpoint(
+        &t,
+        &[
+            upd("ctx", "CONTEXT", "START", "branch"),
+            child("cb", "CALLBACK", "START", "approve", "ctx"),
+            child("st", "STEP", "START", "work", "ctx"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(s.get("st").unwrap().parent_id.as_deref(), Some("ctx"));
+    let cb = s.get("cb").unwrap().callback_details.clone().unwrap();
+    let cb_id = cb["CallbackId"].as_str().unwrap().to_string();
+    assert_eq!(s.op_for_callback(&cb_id), Some("cb"));
+    let (ops, log) = (s.operations().len(), s.log_of("st").len());
+    // Refused at its last update: the callback and step before it must
+    // not be there, nor their log entries, nor a callback id.
+    let t = s.token.clone();
+    let err = s
+        .checkpoint(
+            &t,
+            &[
+                child("cb2", "CALLBACK", "START", "second", "ctx"),
+                child("st", "STEP", "SUCCEED", "work", "ctx"),
+                child("st", "STEP", "SUCCEED", "work", "ctx"),
+            ],
+        )
+        .unwrap_err();
+    assert!(err.message.contains("same ID"), "{err}");
+    assert_eq!(s.operations().len(), ops);
+    assert_eq!(s.log_of("st").len(), log);
+    assert!(s.get("cb2").is_none());
+    assert_eq!(s.get("st").unwrap().status, "STARTED");
+    // The next callback gets the next number, as if the refused one never was.
+    let t = s.token.clone();
+    let answer = s
+        .checkpoint(&t, &[child("cb3", "CALLBACK", "START", "third", "ctx")])
+        .unwrap();
+    let next = answer["NewExecutionState"]["Operations"][0]["CallbackDetails"]["CallbackId"]
+        .as_str()
+        .unwrap();
+    assert_ne!(next, cb_id);
+    assert_eq!(s.op_for_callback(next), Some("cb3"));
+    assert_eq!(s.callbacks.len(), 2);
+}

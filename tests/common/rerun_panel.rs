@@ -165,9 +165,7 @@ pub fn assert_time_view_shows_the_run(h: &mut Harness<'_, App>, history: &Path) 
         panic!("two invocations, got {}", e.invocations.len())
     };
     assert!(a.start < a.end && a.end <= b.start && b.start < b.end);
-    let doc = t
-        .doc(Instant::now() + Duration::from_secs(1))
-        .expect("drawn");
+    let doc = t.settled_doc(Duration::from_secs(10)).expect("drawn");
     assert_eq!(doc.timeline.bands.iter().flatten().count(), 2);
     let mut marked: Vec<usize> = doc
         .timeline

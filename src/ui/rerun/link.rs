@@ -19,6 +19,48 @@ pub enum Preset {
     Custom,
 }
 
+impl Preset {
+    /// The presets the form offers, in order. A new preset (the Runtime API
+    /// ones of issue 14: `awslambdaric`, a Rust `bootstrap`, `aws-lambda-ric`)
+    /// is one entry here, its `label`/`hover`, its fields in `LinkForm::ui`
+    /// and its command in `LinkForm::to_command`.
+    pub const ALL: [Preset; 3] = [Preset::Node, Preset::Python, Preset::Custom];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::Node => "Node",
+            Preset::Python => "Python",
+            Preset::Custom => "Custom command",
+        }
+    }
+
+    pub fn hover(self) -> &'static str {
+        match self {
+            Preset::Node => "A JS/TS handler file run with assets/runners/node-runner.mjs",
+            Preset::Python => "module:function run with assets/runners/python-runner.py",
+            Preset::Custom => {
+                "Reads the invocation event on stdin, writes the output on stdout (the handler contract)"
+            }
+        }
+    }
+}
+
+/// The handler contract (event on stdin, output on stdout, environment):
+/// assets/runners/README.md, as a link the form shows. The local copy when
+/// the runners folder is found, else the file's place in the repository.
+pub fn contract_link() -> (String, String) {
+    match runners_dir()
+        .map(|d| d.join("README.md"))
+        .filter(|p| p.is_file())
+    {
+        Some(p) => (format!("file://{}", p.display()), p.display().to_string()),
+        None => (
+            "assets/runners/README.md".to_string(),
+            "assets/runners/README.md (in the durable-lens repository)".to_string(),
+        ),
+    }
+}
+
 /// Everything the user typed to link a handler to one history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -326,12 +368,16 @@ impl LinkForm {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.label("Handler");
-            ui.selectable_value(&mut self.preset, Preset::Node, "Node")
-                .on_hover_text("A JS/TS handler file run with assets/runners/node-runner.mjs");
-            ui.selectable_value(&mut self.preset, Preset::Python, "Python")
-                .on_hover_text("module:function run with assets/runners/python-runner.py");
-            ui.selectable_value(&mut self.preset, Preset::Custom, "Custom command")
-                .on_hover_text("Reads the invocation event on stdin, writes the output on stdout (assets/runners/README.md)");
+            for p in Preset::ALL {
+                ui.selectable_value(&mut self.preset, p, p.label())
+                    .on_hover_text(p.hover());
+            }
+            ui.separator();
+            let (url, shown) = contract_link();
+            ui.hyperlink_to("Handler contract", url)
+                .on_hover_text(format!(
+                    "What a handler command gets and must answer (event on stdin, output on stdout, environment): {shown}"
+                ));
         });
         egui::Grid::new("rerun-link-form")
             .num_columns(2)

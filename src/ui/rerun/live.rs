@@ -29,9 +29,68 @@ pub struct OpRow {
     pub comparison: Comparison,
 }
 
+/// One attempt of a retried step, a line of its own in the invocation
+/// that ran it (`rerun::attempts`).
+#[derive(Debug, Clone)]
+pub struct AttemptRow {
+    pub op_id: String,
+    /// The invocation that ran it (the step's row may sit in an earlier one).
+    pub invocation: Option<usize>,
+    pub place: String,
+    pub name: String,
+    pub number: u32,
+    pub status: OpStatus,
+    /// `Type: message`, when it failed.
+    pub error: Option<String>,
+    /// The backoff the service scheduled after it (skipped by the re-run's
+    /// clock), in µs from the attempt's end.
+    pub backoff_micros: Option<i64>,
+}
+
+impl AttemptRow {
+    fn of(op: &crate::model::Operation, place: &[u32], a: &crate::model::Attempt) -> AttemptRow {
+        AttemptRow {
+            op_id: op.id.clone(),
+            invocation: a.invocation,
+            place: place_label(place),
+            name: op.display_name().to_string(),
+            number: a.number,
+            status: a.status,
+            error: a.error.as_ref().map(|e| {
+                match (e.error_type.as_deref(), e.message.as_deref()) {
+                    (Some(t), Some(m)) => format!("{t}: {m}"),
+                    (Some(t), None) => t.to_string(),
+                    (None, m) => m.unwrap_or("error").to_string(),
+                }
+            }),
+            backoff_micros: a
+                .next_attempt_at
+                .zip(a.end)
+                .and_then(|(next, end)| end.micros_until(next)),
+        }
+    }
+
+    /// What the "vs recording" column says of it.
+    pub fn detail(&self) -> String {
+        let next = self.backoff_micros.map(|us| {
+            format!(
+                "next attempt after {} (skipped)",
+                crate::model::format_duration_micros(us)
+            )
+        });
+        [self.error.clone(), next]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 /// One line of the live table.
 #[derive(Debug, Clone)]
 pub enum Line {
+    /// An ended attempt of a retried step (index into `Live::attempts`).
+    Attempt(usize),
     Invocation(usize),
     /// Replay ends and execution starts here, in this context (`root`, or
     /// the place of the context operation: `4`, `4.1`).
@@ -64,6 +123,9 @@ pub enum Phase {
 pub struct Live {
     pub run: u32,
     pub rows: Vec<OpRow>,
+    pub attempts: Vec<AttemptRow>,
+    /// Attempt lines already added, per operation.
+    attempts_shown: HashMap<String, usize>,
     pub lines: Vec<Line>,
     pub logs: Vec<InvocationLog>,
     /// Index into `rows` of the operation the handler is held at.
@@ -131,6 +193,29 @@ impl Live {
         if run < self.run {
             return;
         }
+        let attempts = match &e {
+            SessionEvent::OperationSeen { op, place, .. }
+            | SessionEvent::OperationUpdated { op, place, .. }
+                if run == self.run =>
+            {
+                let shown = self.attempts_shown.get(&op.id).copied().unwrap_or(0);
+                let new: Vec<AttemptRow> = crate::rerun::attempts::newly_ended(op, shown)
+                    .iter()
+                    .map(|a| AttemptRow::of(op, place, a))
+                    .collect();
+                new
+            }
+            _ => Vec::new(),
+        };
+        self.apply_event(e);
+        for a in attempts {
+            *self.attempts_shown.entry(a.op_id.clone()).or_default() += 1;
+            self.lines.push(Line::Attempt(self.attempts.len()));
+            self.attempts.push(a);
+        }
+    }
+
+    fn apply_event(&mut self, e: SessionEvent) {
         match e {
             SessionEvent::RunStarted { run } => {
                 *self = Live {
@@ -264,6 +349,14 @@ impl Live {
                 }
                 if self.divergence.is_none() {
                     self.divergence = report.divergence.clone();
+                }
+                // The panel above the table grows with the verdict: bring
+                // the divergent row back into sight.
+                if let Some(d) = &self.divergence {
+                    let place = place_label(&d.place);
+                    if let Some(r) = self.rows.iter().rposition(|r| r.place == place) {
+                        self.scroll_to_line = self.line_of_row.get(&r).copied();
+                    }
                 }
                 if self.error.is_none() {
                     self.error = report.error.clone();
@@ -406,6 +499,7 @@ mod tests {
                 Line::Invocation(i) => format!("inv{i}"),
                 Line::Switch { context } => format!("switch {context}"),
                 Line::Op(r) => l.rows[*r].op_id.clone(),
+                Line::Attempt(a) => format!("attempt {}", l.attempts[*a].number),
             })
             .collect();
         assert_eq!(
@@ -425,5 +519,97 @@ mod tests {
         let s = "é".repeat(MAX_LOG_CHARS);
         let t = tail(&s);
         assert!(t.starts_with("[… ") && t.ends_with('é'));
+    }
+
+    fn started(run: u32, index: usize) -> SessionEvent {
+        SessionEvent::InvocationStarted {
+            run,
+            index,
+            request_id: format!("r{index}"),
+        }
+    }
+
+    #[test]
+    fn each_attempt_of_a_retried_step_has_a_row_in_the_invocation_that_ran_it() {
+        use crate::model::{Attempt, ErrorInfo, Ts};
+        let attempt = |n: u32, status, inv: usize, err: bool| Attempt {
+            number: n,
+            start: Some(Ts(1_000_000 * n as i64)),
+            end: Some(Ts(1_000_000 * n as i64 + 10)),
+            status,
+            error: err.then(|| ErrorInfo {
+                error_type: Some("Error".into()),
+                message: Some(format!("card declined on attempt {n}")),
+                ..ErrorInfo::default()
+            }),
+            next_attempt_at: err.then_some(Ts(1_000_000 * n as i64 + 10 + 30_000_000)),
+            invocation: Some(inv),
+        };
+        let mut l = Live::default();
+        l.apply(SessionEvent::RunStarted { run: 1 });
+        l.apply(started(1, 0));
+        let mut flaky = op("f", "flaky-charge");
+        flaky.status = OpStatus::Pending;
+        flaky.attempts = vec![attempt(1, OpStatus::Failed, 0, true)];
+        l.apply(SessionEvent::OperationSeen {
+            run: 1,
+            invocation: 0,
+            seen: 1,
+            op: flaky.clone(),
+            place: vec![1],
+            role: Role::Executed,
+            comparison: Comparison::Matches,
+        });
+        l.apply(started(1, 1));
+        // Ready again between invocations: no new attempt, no new row.
+        flaky.status = OpStatus::Ready;
+        l.apply(SessionEvent::OperationUpdated {
+            run: 1,
+            invocation: 0,
+            op: flaky.clone(),
+            place: vec![1],
+        });
+        flaky.status = OpStatus::Succeeded;
+        flaky
+            .attempts
+            .push(attempt(2, OpStatus::Succeeded, 1, false));
+        l.apply(SessionEvent::OperationUpdated {
+            run: 1,
+            invocation: 1,
+            op: flaky,
+            place: vec![1],
+        });
+        let kinds: Vec<String> = l
+            .lines
+            .iter()
+            .map(|x| match x {
+                Line::Invocation(i) => format!("inv{i}"),
+                Line::Switch { .. } => "switch".into(),
+                Line::Op(r) => l.rows[*r].op_id.clone(),
+                Line::Attempt(a) => format!(
+                    "attempt {} in inv{}",
+                    l.attempts[*a].number,
+                    l.attempts[*a].invocation.unwrap()
+                ),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "inv0",
+                "switch",
+                "f",
+                "attempt 1 in inv0",
+                "inv1",
+                "attempt 2 in inv1"
+            ]
+        );
+        let first = &l.attempts[0];
+        assert_eq!(first.status, OpStatus::Failed);
+        assert_eq!(
+            first.detail(),
+            "Error: card declined on attempt 1 · next attempt after 30.00s (skipped)"
+        );
+        assert_eq!(l.attempts[1].detail(), "");
     }
 }

@@ -10,7 +10,7 @@ mod live;
 mod trace;
 mod view;
 
-pub use link::{runners_dir, LinkForm, Preset};
+pub use link::{contract_link, runners_dir, LinkForm, Preset};
 pub use live::{Line, Live, OpRow, Phase};
 pub use trace::Trace;
 
@@ -65,6 +65,17 @@ pub struct RerunPanel {
     saved_to: Option<PathBuf>,
     /// What the session was started with; a change means a new session.
     started_with: Option<String>,
+    /// The link file the panel offers to write next to the history, with
+    /// the command it would hold: shown as a question, written only when
+    /// the user says so.
+    pub sidecar_offer: Option<(PathBuf, String)>,
+    /// A command the user said "not now" to for this history.
+    sidecar_declined: Option<String>,
+    /// Judge changed results as `rerun --strict` does.
+    pub strict: bool,
+    /// The recorded operation at the divergence's place, found once when
+    /// the divergence arrives (drawing must not search the recording).
+    divergence_op: Option<(crate::rerun::PlacePath, Option<usize>)>,
 }
 
 /// The key a history's link is remembered under.
@@ -102,6 +113,9 @@ impl RerunPanel {
         self.live = Live::default();
         self.trace = Trace::default();
         self.key = key.clone();
+        self.sidecar_offer = None;
+        self.sidecar_declined = None;
+        self.divergence_op = None;
         self.start_from = None;
         self.run_to = self.run_to.max(1);
         self.form_error = None;
@@ -137,7 +151,9 @@ impl RerunPanel {
         self.show_link = self.form.to_command().is_err();
     }
 
-    /// Remember the link in app storage and beside the history file.
+    /// Remember the link in app storage and offer to write it beside the
+    /// history file (Save link; the start of a run). The file is written
+    /// only by `save_sidecar`, when the user answers the offer.
     pub fn save_link(&mut self, doc: &Doc, saved: &mut SavedLinks) -> bool {
         let cmd = match self
             .form
@@ -154,18 +170,67 @@ impl RerunPanel {
         if let Some(k) = doc_key(doc) {
             saved.insert(k, self.form.clone());
         }
-        self.link_note = match doc.path.as_deref() {
-            Some(p) => match crate::rerun::link::save_link(p, &cmd) {
-                Ok(side) => Some(format!(
+        let key = format!("{cmd:?}");
+        let on_disk = doc
+            .path
+            .as_deref()
+            .and_then(|p| crate::rerun::link::load_link(p).ok().flatten());
+        self.sidecar_offer = match doc.path.as_deref() {
+            Some(p)
+                if on_disk.as_ref() != Some(&cmd)
+                    && self.sidecar_declined.as_deref() != Some(key.as_str()) =>
+            {
+                Some((crate::rerun::link::sidecar_path(p), key))
+            }
+            _ => None,
+        };
+        self.link_note = Some(match (&self.sidecar_offer, on_disk.is_some()) {
+            (Some(_), _) | (None, false) => "Link kept in app storage.".into(),
+            (None, true) => "Link kept in app storage and in the file next to the history.".into(),
+        });
+        true
+    }
+
+    /// The user said yes to the offer: write the link file beside the history.
+    pub fn save_sidecar(&mut self, doc: &Doc) -> bool {
+        self.sidecar_offer = None;
+        let (Some(p), Ok(cmd)) = (doc.path.as_deref(), self.form.to_command()) else {
+            return false;
+        };
+        match crate::rerun::link::save_link(p, &cmd) {
+            Ok(side) => {
+                self.link_note = Some(format!(
                     "Link saved (app storage and {}).",
                     file_name(&side)
-                )),
-                // A read-only folder must not stop a re-run: the app copy is enough.
-                Err(e) => Some(format!("Link kept in app storage only: {e}")),
-            },
-            None => Some("Link kept in app storage.".into()),
-        };
-        true
+                ));
+                true
+            }
+            // A read-only folder must not stop a re-run: the app copy is enough.
+            Err(e) => {
+                self.link_note = Some(format!("Link kept in app storage only: {e}"));
+                false
+            }
+        }
+    }
+
+    /// The user said "not now": do not ask again for this command here.
+    pub fn decline_sidecar(&mut self) {
+        if let Some((_, key)) = self.sidecar_offer.take() {
+            self.sidecar_declined = Some(key);
+        }
+    }
+
+    /// The recorded operation (index in `doc`) at the divergence's place.
+    pub fn divergence_op(&mut self, doc: &Doc) -> Option<usize> {
+        let d = self.live.divergence.as_ref()?;
+        match &self.divergence_op {
+            Some((place, op)) if place == &d.place => *op,
+            _ => {
+                let op = doc.analysis.op_at_place(&d.place);
+                self.divergence_op = Some((d.place.clone(), op));
+                op
+            }
+        }
     }
 
     /// Handler, start point and timeout as the form has them now.
@@ -314,6 +379,8 @@ impl RerunPanel {
             self.repaint = Some(ctx.clone());
         }
         let Some(events) = &self.events else { return };
+        // The time view's document is built off the UI thread.
+        self.trace.build_in_background(ctx);
         let mut got = false;
         let mut lost = false;
         for _ in 0..EVENTS_PER_FRAME {

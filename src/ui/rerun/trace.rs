@@ -14,6 +14,7 @@ use crate::rerun::{PlacePath, Role, SessionEvent};
 use crate::ui::doc::Doc;
 use crate::ui::timeline::TimelineView;
 use std::collections::HashMap;
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Rebuild the drawn document at most this often while the run streams
@@ -94,11 +95,88 @@ pub struct Trace {
     /// Refit the view to the whole run as it grows, until the user zooms
     /// or pans (F fits and follows again).
     unfollowed: bool,
+    /// When set, the document is built on a thread of its own (`Builder`)
+    /// and this side only picks up what it sends.
+    builder: Option<Builder>,
+}
+
+/// What the UI side tells the builder thread.
+enum Job {
+    Event(Box<SessionEvent>, Instant),
+    Resumed(Instant),
+    /// Build now if anything changed, then answer (tests, screenshots).
+    Flush(Sender<()>),
+}
+
+/// The builder thread's end of the channels: it keeps a `Trace` of its
+/// own, fed the same events, so the execution is never copied on the UI
+/// thread and the analysis and layout run off it. Builds are throttled
+/// there as they were here; events that arrive during a build are taken
+/// together by the next. The thread ends when the `Trace` is dropped.
+struct Builder {
+    jobs: Sender<Job>,
+    docs: Receiver<Doc>,
+}
+
+impl Builder {
+    fn start(repaint: egui::Context) -> Option<Builder> {
+        let (jobs, job_rx) = channel::<Job>();
+        let (doc_tx, docs) = channel();
+        std::thread::Builder::new()
+            .name("rerun-trace".into())
+            .spawn(move || {
+                let mut tr = Trace::default();
+                let mut flushes = Vec::new();
+                loop {
+                    let job = if tr.dirty {
+                        let wait = tr.built_at.map_or(Duration::ZERO, |b| {
+                            REBUILD_EVERY.saturating_sub(b.elapsed())
+                        });
+                        job_rx.recv_timeout(wait)
+                    } else {
+                        job_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+                    };
+                    let mut next = match job {
+                        Ok(j) => Some(j),
+                        Err(RecvTimeoutError::Timeout) => None,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    };
+                    while let Some(j) = next.take().or_else(|| job_rx.try_recv().ok()) {
+                        match j {
+                            Job::Event(e, at) => tr.apply(&e, at),
+                            Job::Resumed(at) => tr.resumed(at),
+                            Job::Flush(reply) => {
+                                tr.built_at = None;
+                                flushes.push(reply);
+                            }
+                        }
+                    }
+                    let was_dirty = tr.dirty;
+                    tr.doc(Instant::now());
+                    if was_dirty && !tr.dirty {
+                        if let Some(d) = tr.doc.take() {
+                            if doc_tx.send(d).is_err() {
+                                return;
+                            }
+                            repaint.request_repaint();
+                        }
+                    }
+                    for f in flushes.drain(..) {
+                        let _ = f.send(());
+                    }
+                }
+            })
+            .ok()?;
+        Some(Builder { jobs, docs })
+    }
 }
 
 impl Trace {
     /// Apply one event (a clone of what the panel's table gets).
     pub fn apply(&mut self, e: &SessionEvent, now: Instant) {
+        if let Some(b) = &self.builder {
+            let _ = b.jobs.send(Job::Event(Box::new(e.clone()), now));
+        }
         match e {
             SessionEvent::RunStarted { run } => {
                 if *run < self.run {
@@ -106,6 +184,7 @@ impl Trace {
                 }
                 let clock = HandlerClock::new(now);
                 *self = Trace {
+                    builder: self.builder.take(),
                     run: *run,
                     exec: Execution {
                         start: Some(clock.origin),
@@ -256,6 +335,9 @@ impl Trace {
 
     /// Release the pause clock: the user let the handler go on.
     pub fn resumed(&mut self, now: Instant) {
+        if let Some(b) = &self.builder {
+            let _ = b.jobs.send(Job::Resumed(now));
+        }
         if let Some(c) = self.clock.as_mut() {
             c.release(now);
         }
@@ -267,6 +349,14 @@ impl Trace {
     /// The document to draw, rebuilt from the live execution when it changed
     /// (throttled while events stream in).
     pub fn doc(&mut self, now: Instant) -> Option<&Doc> {
+        if let Some(b) = &self.builder {
+            // The latest the builder sent; older ones are dropped unseen.
+            if let Some(d) = b.docs.try_iter().last() {
+                self.doc = Some(d);
+            }
+            self.dirty = false;
+            return self.doc.as_ref();
+        }
         let due = self
             .built_at
             .is_none_or(|b| now.saturating_duration_since(b) >= REBUILD_EVERY);
@@ -319,9 +409,33 @@ impl Trace {
         self.doc.as_ref()
     }
 
-    /// Whether a rebuild is waiting for its throttle (keep frames coming).
+    /// Whether a rebuild is waiting for its throttle (keep frames coming;
+    /// a builder thread wakes the UI itself when its document is ready).
     pub fn pending(&self) -> bool {
-        self.dirty
+        self.dirty && self.builder.is_none()
+    }
+
+    /// Build the document on a thread of its own from now on, waking
+    /// `repaint` when a new one is ready (the panel does this; tests of
+    /// the pure trace build in place).
+    pub fn build_in_background(&mut self, repaint: &egui::Context) {
+        // Only a trace that has seen nothing yet: the builder must get
+        // every event from the run's start.
+        if self.builder.is_none() && self.run == 0 && self.clock.is_none() {
+            self.builder = Builder::start(repaint.clone());
+        }
+    }
+
+    /// Wait (up to `timeout`) until the builder has drawn every event sent
+    /// so far, then the document: what a screenshot or a test looks at.
+    pub fn settled_doc(&mut self, timeout: Duration) -> Option<&Doc> {
+        if let Some(b) = &self.builder {
+            let (tx, rx) = channel();
+            if b.jobs.send(Job::Flush(tx)).is_ok() {
+                let _ = rx.recv_timeout(timeout);
+            }
+        }
+        self.doc(Instant::now())
     }
 
     /// Index (in the drawn document) of the operation to highlight: the
@@ -533,6 +647,51 @@ mod tests {
         for (ms, e) in script {
             tr.apply(&e, t0 + Duration::from_millis(ms));
         }
+    }
+
+    /// The document built on the builder thread is the one built in place
+    /// from the same events, and the UI side never builds one itself.
+    #[test]
+    fn the_builder_thread_draws_what_an_in_place_build_draws() {
+        let t0 = Instant::now();
+        let script = || {
+            vec![
+                (0, SessionEvent::RunStarted { run: 1 }),
+                (0, started(0)),
+                (10, seen(0, "pay", Step, Started, 1, Role::Executed)),
+                (30, updated(0, "pay", Step, Succeeded, 1)),
+                (40, seen(0, "cool", Wait, Started, 2, Role::Executed)),
+                (50, ended(0)),
+                (55, updated(0, "cool", Wait, Succeeded, 2)),
+                (60, started(1)),
+                (61, seen(1, "pay", Step, Succeeded, 1, Role::Replayed)),
+                (70, seen(1, "notify", Step, Succeeded, 3, Role::Executed)),
+                (80, ended(1)),
+            ]
+        };
+        let mut here = Trace::default();
+        play(&mut here, t0, script());
+        let mut away = Trace::default();
+        away.build_in_background(&egui::Context::default());
+        play(&mut away, t0, script());
+        assert!(!away.pending(), "the UI side waits for nothing");
+        let later = t0 + Duration::from_secs(1);
+        let want = here.doc(later).expect("built in place");
+        let (ops, bands) = (
+            want.execution().unwrap().operations.clone(),
+            want.timeline.bands.iter().flatten().count(),
+        );
+        let got = away
+            .settled_doc(Duration::from_secs(10))
+            .expect("the builder sent a document");
+        assert_eq!(
+            got.execution().unwrap().operations.len(),
+            ops.len(),
+            "every operation"
+        );
+        let names = |o: &[Operation]| o.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&got.execution().unwrap().operations), names(&ops));
+        assert_eq!(got.timeline.bands.iter().flatten().count(), bands);
     }
 
     /// Two invocations: a step and a wait executed, the wait completes

@@ -5,7 +5,7 @@
 use super::live::{comparison_text, role_text, Line, Phase};
 use super::{RerunPanel, SavedLinks};
 use crate::model::OpStatus;
-use crate::rerun::Role;
+use crate::rerun::{Role, Verdict};
 use crate::ui::doc::Doc;
 use crate::ui::{style, Intent};
 use egui::{Align, Key, Layout, Modifiers, RichText};
@@ -21,6 +21,10 @@ pub const BACK: &str = "Back";
 pub const STOP: &str = "Stop";
 pub const SAVE_RERUN: &str = "Save re-run…";
 pub const DIFF: &str = "Diff with recording";
+pub const SAVE_LINK: &str = "Save link";
+pub const SAVE_LINK_FILE: &str = "Save link file";
+pub const NOT_NOW: &str = "Not now";
+pub const STRICT: &str = "Strict";
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -69,7 +73,8 @@ impl RerunPanel {
         };
         ui.label(RichText::new(headline).strong());
         self.banners(ui, doc, dark, intents);
-        self.results(ui, intents);
+        self.results(ui, dark, intents);
+        self.changes(ui);
 
         egui::TopBottomPanel::bottom("rerun-logs")
             .resizable(true)
@@ -148,9 +153,9 @@ impl RerunPanel {
                 self.form.ui(ui);
                 ui.horizontal(|ui| {
                     if ui
-                        .button("Save link")
+                        .button(SAVE_LINK)
                         .on_hover_text(
-                            "Keep this link in the app and in a file next to the history",
+                            "Keep this link in the app; you are asked before a file is written next to the history",
                         )
                         .clicked()
                     {
@@ -175,8 +180,42 @@ impl RerunPanel {
                 format!("✖ {e}"),
             );
         }
-        if let Some(n) = &self.link_note {
-            ui.weak(n);
+        // The note and the question share a line: the table keeps its room.
+        let mut answer = None;
+        if self.link_note.is_some() || self.sidecar_offer.is_some() {
+            ui.horizontal_wrapped(|ui| {
+                if let Some(n) = &self.link_note {
+                    ui.weak(n);
+                }
+                if let Some((path, _)) = &self.sidecar_offer {
+                    let name = path
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    ui.label(format!("Also save this link next to the history, as {name}?"))
+                        .on_hover_text(format!(
+                            "{}: `durable-lens rerun` and anyone opening this recording then find the handler",
+                            path.display()
+                        ));
+                    if ui.button(SAVE_LINK_FILE).clicked() {
+                        answer = Some(true);
+                    }
+                    if ui
+                        .button(NOT_NOW)
+                        .on_hover_text("Keep the link in the app only")
+                        .clicked()
+                    {
+                        answer = Some(false);
+                    }
+                }
+            });
+        }
+        match answer {
+            Some(true) => {
+                self.save_sidecar(doc);
+            }
+            Some(false) => self.decline_sidecar(),
+            None => {}
         }
     }
 
@@ -283,7 +322,8 @@ impl RerunPanel {
         });
     }
 
-    fn banners(&self, ui: &mut egui::Ui, doc: &Doc, dark: bool, intents: &mut Vec<Intent>) {
+    fn banners(&mut self, ui: &mut egui::Ui, doc: &Doc, dark: bool, intents: &mut Vec<Intent>) {
+        let recorded_op = self.divergence_op(doc);
         let red = style::status_color(OpStatus::Failed, dark);
         let fill = if dark {
             egui::Color32::from_rgb(64, 22, 22)
@@ -295,11 +335,16 @@ impl RerunPanel {
             .stroke(egui::Stroke::new(1.0, red));
         if let Some(d) = &self.live.divergence {
             frame.show(ui, |ui| {
+                let at = if d.place.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at position {}", crate::rerun::place_label(&d.place))
+                };
                 ui.label(
                     RichText::new(format!(
-                        "✖ Divergence in invocation {} at position {}: the run stopped",
+                        "✖ Divergence in invocation {}{at}: {}",
                         d.invocation + 1,
-                        crate::rerun::place_label(&d.place)
+                        d.kind.label()
                     ))
                     .strong()
                     .color(red),
@@ -323,7 +368,7 @@ impl RerunPanel {
                     });
                 });
                 let place = crate::rerun::place_label(&d.place);
-                if let Some(op) = doc.analysis.op_at_place(&d.place) {
+                if let Some(op) = recorded_op {
                     if ui
                         .small_button(format!("Show position {place} in the recording"))
                         .on_hover_text("Select the recorded operation in the timeline")
@@ -347,9 +392,117 @@ impl RerunPanel {
         }
     }
 
-    fn results(&mut self, ui: &mut egui::Ui, intents: &mut Vec<Intent>) {
+    /// The verdict `durable-lens rerun` gives this run, its exit code and
+    /// the Strict box (on the row of the result buttons).
+    fn verdict(&mut self, ui: &mut egui::Ui, dark: bool) {
+        let Some(report) = &self.live.report else {
+            return;
+        };
+        let (verdict, code) = report.verdict(self.strict);
+        let (text, status) = match verdict {
+            Verdict::Same => ("✔ Same as the recording".to_string(), OpStatus::Succeeded),
+            Verdict::Changed => (
+                format!(
+                    "≈ Same shape and outcome; {} changed{}",
+                    plural(report.changes.len(), "value"),
+                    if self.strict {
+                        " (fails under strict)"
+                    } else {
+                        " (fails only under strict)"
+                    }
+                ),
+                if self.strict {
+                    OpStatus::Failed
+                } else {
+                    OpStatus::Pending
+                },
+            ),
+            Verdict::Diverged => (
+                match &report.divergence {
+                    Some(d) => format!("✖ Diverged: {}", d.kind.label()),
+                    None => "✖ Diverged".into(),
+                },
+                OpStatus::Failed,
+            ),
+            Verdict::Error => (
+                "✖ No verdict: the run could not finish".into(),
+                OpStatus::Failed,
+            ),
+        };
+        ui.separator();
+        ui.label(
+            RichText::new(format!("Verdict: {text}"))
+                .strong()
+                .color(style::status_color(status, dark)),
+        );
+        ui.weak(format!("· durable-lens rerun exits {code}"));
+        ui.checkbox(&mut self.strict, STRICT).on_hover_text(
+            "As rerun --strict: changed results, statuses or invocation count fail the run",
+        );
+    }
+
+    /// Every change from the recording with its JSON diff.
+    fn changes(&mut self, ui: &mut egui::Ui) {
+        let Some(report) = &self.live.report else {
+            return;
+        };
+        if report.changes.is_empty() {
+            return;
+        }
+        egui::CollapsingHeader::new(format!(
+            "Changes from the recording ({})",
+            report.changes.len()
+        ))
+        .id_salt(("rerun-changes", self.live.run))
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("rerun-changes-scroll")
+                .max_height(160.0)
+                .show(ui, |ui| {
+                    for c in &report.changes {
+                        let at = if c.place.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " of '{}' at position {}",
+                                c.name.as_deref().unwrap_or("(unnamed)"),
+                                crate::rerun::place_label(&c.place)
+                            )
+                        };
+                        ui.label(format!(
+                            "{}{at}: recorded {}, re-run {}",
+                            c.kind.label(),
+                            c.recorded.as_deref().unwrap_or("(none)"),
+                            c.rerun.as_deref().unwrap_or("(none)")
+                        ));
+                        for v in &c.diff {
+                            let side = |x: &Option<serde_json::Value>| {
+                                x.as_ref()
+                                    .map_or_else(|| "(absent)".to_string(), |v| v.to_string())
+                            };
+                            let pointer = if v.pointer.is_empty() {
+                                "/"
+                            } else {
+                                &v.pointer
+                            };
+                            ui.label(
+                                RichText::new(format!(
+                                    "    {pointer}: {} → {}",
+                                    side(&v.recorded),
+                                    side(&v.rerun)
+                                ))
+                                .monospace(),
+                            );
+                        }
+                    }
+                });
+        });
+    }
+
+    fn results(&mut self, ui: &mut egui::Ui, dark: bool, intents: &mut Vec<Intent>) {
         let has_report = self.live.report.is_some();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(has_report, egui::Button::new(SAVE_RERUN))
                 .on_hover_text("Save the re-run as a history (durable-lens format)")
@@ -374,6 +527,7 @@ impl RerunPanel {
             if let Some(n) = &self.save_note {
                 ui.weak(n);
             }
+            self.verdict(ui, dark);
         });
         if self.show_save_field {
             ui.horizontal(|ui| {
@@ -517,6 +671,38 @@ impl RerunPanel {
                             row.col(|_| {});
                         }
                     }
+                    Line::Attempt(a) => {
+                        let Some(a) = live.attempts.get(*a) else { return };
+                        row.set_selected(live.picked.as_deref() == Some(a.op_id.as_str()));
+                        row.col(|_| {});
+                        row.col(|_| {});
+                        row.col(|ui| {
+                            ui.label(a.invocation.map_or("?".into(), |k| (k + 1).to_string()));
+                        });
+                        row.col(|ui| {
+                            ui.label(&a.place);
+                        });
+                        row.col(|ui| {
+                            ui.label(format!("↻ attempt {} of {}", a.number, a.name))
+                                .on_hover_text("One attempt of a retried step, in the invocation that ran it");
+                        });
+                        row.col(|ui| {
+                            ui.label("attempt");
+                        });
+                        row.col(|ui| {
+                            ui.label(role_text(Role::Executed));
+                        });
+                        row.col(|ui| {
+                            ui.label(RichText::new(style::status_label(a.status)).color(style::status_color(a.status, dark)));
+                        });
+                        row.col(|ui| {
+                            let t = a.detail();
+                            ui.label(&t).on_hover_text(t.clone());
+                        });
+                        if row.response().clicked() {
+                            clicked = Some(a.op_id.clone());
+                        }
+                    }
                     Line::Op(r) => {
                         let Some(op) = live.rows.get(*r) else { return };
                         let here = paused_line == Some(i);
@@ -571,5 +757,13 @@ impl RerunPanel {
             self.trace.pick(&id);
             self.live.picked = Some(id);
         }
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }
