@@ -13,6 +13,7 @@
 //! a 403. A connection that sends nothing parseable within
 //! [`IDLE_TIMEOUT`] is closed, so garbage (a TLS hello) cannot hold it open.
 
+use super::acceptor::{Acceptor, Serve};
 use super::invoker::{Credentials, REGION};
 use super::sigv4::{SignedRequest, Verifier};
 use super::state::ExecState;
@@ -22,7 +23,6 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 /// Largest request body read (a checkpoint batch is bounded by the SDKs
@@ -76,8 +76,8 @@ struct Shared {
 /// A running service. Dropping it stops the server.
 pub struct Service {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    /// Dropping it stops accepting and taking requests.
+    _acceptor: Acceptor,
     port: u16,
 }
 
@@ -96,19 +96,14 @@ impl Service {
         // tiny_http has no read timeout of its own; on Linux an accepted
         // socket inherits SO_RCVTIMEO from the listener, so every read on a
         // connection gives up after IDLE_TIMEOUT and tiny_http closes it.
+        // It bounds `accept` too: `Acceptor` keeps the port accepting.
         rustix::net::sockopt::set_socket_timeout(
             &listener,
             rustix::net::sockopt::Timeout::Recv,
             Some(IDLE_TIMEOUT),
         )
         .map_err(|e| bind(&e))?;
-        let server = tiny_http::Server::from_listener(listener, None).map_err(|e| bind(&e))?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .ok_or_else(|| ServiceError::Bind("no IP address".into()))?;
-        let server = Arc::new(server);
+        let port = listener.local_addr().map_err(|e| bind(&e))?.port();
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             verifier: Verifier {
@@ -119,24 +114,12 @@ impl Service {
             },
             gate: Mutex::new(None),
         });
-        let (srv, sh) = (server.clone(), shared.clone());
-        let thread = std::thread::Builder::new()
-            .name("rerun-service".into())
-            .spawn(move || {
-                for req in srv.incoming_requests() {
-                    let sh = sh.clone();
-                    // One thread per request: a checkpoint held by the gate
-                    // must not block state reads or callback calls.
-                    let _ = std::thread::Builder::new()
-                        .name("rerun-request".into())
-                        .spawn(move || handle(&sh, req));
-                }
-            })
-            .map_err(|e| ServiceError::Bind(e.to_string()))?;
+        let sh = shared.clone();
+        let serve: Serve = Arc::new(move |req| handle(&sh, req));
+        let acceptor = Acceptor::start(listener, IDLE_TIMEOUT, serve).map_err(|e| bind(&e))?;
         Ok(Service {
             shared,
-            server,
-            thread: Some(thread),
+            _acceptor: acceptor,
             port,
         })
     }
@@ -156,15 +139,6 @@ impl Service {
     /// Run `f` with the state locked.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut ExecState) -> R) -> R {
         f(&mut lock(&self.shared.state))
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
