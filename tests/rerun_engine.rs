@@ -6,6 +6,7 @@
 mod support;
 
 use durable_lens::model::{OpStatus, Ts};
+use durable_lens::rerun::service::IDLE_TIMEOUT;
 use durable_lens::rerun::wire::WireOp;
 use durable_lens::rerun::HandlerCommand;
 use durable_lens::rerun::{
@@ -131,6 +132,32 @@ fn python_handler_runs_to_completion_and_pages_its_state() {
         ]),
         "{names:?}"
     );
+}
+
+/// The service once closed its port after IDLE_TIMEOUT with no new
+/// connection: the SDK's checkpoint after the pause (on a new connection,
+/// the pooled one having been closed as idle) failed with botocore's
+/// "Could not connect to the endpoint URL".
+#[test]
+fn python_handler_pausing_longer_than_the_idle_timeout_completes() {
+    let pause = (IDLE_TIMEOUT + IDLE_TIMEOUT / 2).as_secs_f64().to_string();
+    let run = fresh_run(
+        support::python_handler("pause_flow:handler", &[("PAUSE_SECONDS", &pause)]),
+        Duration::from_secs(60),
+        1000,
+    );
+    for r in ended(&run.events) {
+        eprintln!("--- invocation {} stderr:\n{}", r.index, r.stderr);
+    }
+    let outcome = run.outcome.unwrap();
+    assert_eq!(outcome.status, OpStatus::Succeeded, "{outcome:?}");
+    let names: Vec<String> = run.service.with_state(|s| {
+        s.operations()
+            .iter()
+            .filter_map(|o| o.name.clone())
+            .collect()
+    });
+    assert_eq!(names, ["before-pause", "pause"]);
 }
 
 #[test]

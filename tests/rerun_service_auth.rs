@@ -236,3 +236,62 @@ fn garbage_and_idle_connections_are_closed() {
     let t = closed_within(idle, deadline);
     assert!(t < deadline, "{t:?}");
 }
+
+/// Sends an unsigned state read on the open connection `s` and returns the
+/// answer's status line, reading exactly the answer (by Content-Length) so
+/// the connection can be used again.
+fn status_on(s: &mut std::net::TcpStream) -> String {
+    let request = format!("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", state_path());
+    s.write_all(request.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut byte).unwrap(), 1, "closed mid-answer");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).unwrap();
+    head.lines().next().unwrap_or_default().to_string()
+}
+
+/// The listener's idle timeout once also bounded its `accept`: after
+/// IDLE_TIMEOUT with no new connection tiny_http's accept thread ended, the
+/// port was closed and the requests of connections already open were no
+/// longer taken, so a handler connecting after a pause (a slow start under
+/// load, the next invocation) got "connection refused" (botocore: "Could not
+/// connect to the endpoint URL").
+#[test]
+fn connections_after_the_listener_was_idle_are_answered() {
+    let (service, _) = service();
+    let mut kept = std::net::TcpStream::connect(("127.0.0.1", service.port())).unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    // This test is about elapsed time: no new connection for longer than
+    // the idle timeout, while the one open connection is used more often
+    // than that (so the service keeps it).
+    let quiet = Instant::now();
+    while quiet.elapsed() < IDLE_TIMEOUT + IDLE_TIMEOUT / 2 {
+        assert!(status_on(&mut kept).starts_with("HTTP/1.1 403"));
+        std::thread::sleep(IDLE_TIMEOUT / 5);
+    }
+    assert!(status_on(&mut kept).starts_with("HTTP/1.1 403"));
+    for _ in 0..2 {
+        let answer = raw(
+            service.port(),
+            &format!(
+                "GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                state_path()
+            ),
+        );
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    }
+}

@@ -7,6 +7,7 @@
 //! `run_state`; `detected` handles divergences the SDK itself reports; `sigv4`
 //! checks that every request to the service is signed with the run's secret.
 
+mod acceptor;
 pub mod attempts;
 pub mod compare;
 pub mod control;

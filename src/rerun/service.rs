@@ -13,6 +13,7 @@
 //! a 403. A connection that sends nothing parseable within
 //! [`IDLE_TIMEOUT`] is closed, so garbage (a TLS hello) cannot hold it open.
 
+use super::acceptor::{Acceptor, Serve};
 use super::invoker::{Credentials, REGION};
 use super::sigv4::{SignedRequest, Verifier};
 use super::state::ExecState;
@@ -22,7 +23,6 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::Read;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 /// Largest request body read (a checkpoint batch is bounded by the SDKs
@@ -30,12 +30,13 @@ use std::time::{Duration, SystemTime};
 const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How long a connection may go without sending a byte before it is closed
-/// (the SDKs send a whole request at once). Not shorter than the SDK
-/// clients' own read timeout (botocore: 60 s): with 5 s, a pooled keep-alive
-/// connection that sat idle that long (a busy handler, a loaded machine)
-/// lost the next checkpoint sent on it, and the handler hung until its
-/// client gave up (the 2,000-step loop, reproduced at 390-460 steps).
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// (the SDKs send a whole request at once, and their pools notice a closed
+/// idle connection before reusing it). The 2,000-step loop that once hung
+/// at 390-460 steps with 5 s did so because the listener stopped accepting
+/// after 5 s without a new connection and tiny_http then stopped answering
+/// every open one (`acceptor` keeps the port accepting), not because of the
+/// idle close itself.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -80,8 +81,8 @@ struct Shared {
 /// A running service. Dropping it stops the server.
 pub struct Service {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
+    /// Dropping it stops accepting and taking requests.
+    _acceptor: Acceptor,
     port: u16,
 }
 
@@ -100,19 +101,14 @@ impl Service {
         // tiny_http has no read timeout of its own; on Linux an accepted
         // socket inherits SO_RCVTIMEO from the listener, so every read on a
         // connection gives up after IDLE_TIMEOUT and tiny_http closes it.
+        // It bounds `accept` too: `Acceptor` keeps the port accepting.
         rustix::net::sockopt::set_socket_timeout(
             &listener,
             rustix::net::sockopt::Timeout::Recv,
             Some(IDLE_TIMEOUT),
         )
         .map_err(|e| bind(&e))?;
-        let server = tiny_http::Server::from_listener(listener, None).map_err(|e| bind(&e))?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .ok_or_else(|| ServiceError::Bind("no IP address".into()))?;
-        let server = Arc::new(server);
+        let port = listener.local_addr().map_err(|e| bind(&e))?.port();
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             verifier: Verifier {
@@ -123,24 +119,12 @@ impl Service {
             },
             gate: Mutex::new(None),
         });
-        let (srv, sh) = (server.clone(), shared.clone());
-        let thread = std::thread::Builder::new()
-            .name("rerun-service".into())
-            .spawn(move || {
-                for req in srv.incoming_requests() {
-                    let sh = sh.clone();
-                    // One thread per request: a checkpoint held by the gate
-                    // must not block state reads or callback calls.
-                    let _ = std::thread::Builder::new()
-                        .name("rerun-request".into())
-                        .spawn(move || handle(&sh, req));
-                }
-            })
-            .map_err(|e| ServiceError::Bind(e.to_string()))?;
+        let sh = shared.clone();
+        let serve: Serve = Arc::new(move |req| handle(&sh, req));
+        let acceptor = Acceptor::start(listener, IDLE_TIMEOUT, serve).map_err(|e| bind(&e))?;
         Ok(Service {
             shared,
-            server,
-            thread: Some(thread),
+            _acceptor: acceptor,
             port,
         })
     }
@@ -160,15 +144,6 @@ impl Service {
     /// Run `f` with the state locked.
     pub fn with_state<R>(&self, f: impl FnOnce(&mut ExecState) -> R) -> R {
         f(&mut lock(&self.shared.state))
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
