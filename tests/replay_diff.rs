@@ -832,3 +832,35 @@ fn every_operation_is_found_at_its_place_path() {
     inside.extend([a.places[leaf].position, 1]);
     assert_eq!(a.op_at_place(&inside), None);
 }
+
+#[test]
+fn a_js_type_mismatch_is_diagnosed_without_claiming_a_name() {
+    // The JS SDK's text names only the type the code asked for
+    // (`Operation type mismatch for step "2". Expected type "STEP", but got
+    // "WAIT"`): the diagnosis, like the diff, says so and borrows no name
+    // (the recorded step's name used to be given to the code's wait).
+    let (e, a) = load_one("js-sdk-cases/removed-operation.history.json");
+    let text = sdk_text(&e);
+    let q = |after: &str| {
+        let r = &text[text.find(after).unwrap() + after.len()..];
+        r.split('"').nth(1).unwrap().to_string()
+    };
+    let pos: usize = q("for step ").parse().unwrap();
+    let (expected_type, found_type) = (q("Expected type "), q("but got "));
+    let root: Vec<_> = e
+        .operations
+        .iter()
+        .filter(|o| o.parent_id.is_none())
+        .collect();
+    let recorded = root[pos - 1].name.clone().unwrap();
+    let d = &a.diagnoses[0];
+    assert_eq!(
+        d.plain,
+        format!(
+            "Replay consistency violation: Expected operation '{recorded}' of type {expected_type} at position {pos}, but found an operation of type {found_type}"
+        )
+    );
+    let found = d.found.as_ref().unwrap();
+    assert_eq!(found.name, None);
+    assert_eq!(found.op_type.as_str(), found_type);
+}

@@ -264,6 +264,13 @@ fn pin(
                         Some(t) => f.op_type = t,
                         None => f.name = None,
                     }
+                    if p.sdk == Sdk::Js {
+                        // The JS SDK's type mismatch names only the type the
+                        // code asked for (`Expected type "STEP", but got
+                        // "WAIT"`): its name is unknown, not the recorded one.
+                        f.name = None;
+                        f.sub_type = None;
+                    }
                 }
                 Mismatch::SubType => {
                     e.sub_type = p.checkpoint_value.clone().or(e.sub_type);
@@ -374,6 +381,11 @@ pub fn plain_message(
         format!(" in context '{}'", context_path.join(" › "))
     };
     match (expected, found) {
+        (Some(e), Some(f)) if f.name.is_none() && f.sub_type.is_none() => format!(
+            "Replay consistency violation: Expected operation {} at {pos}{ctx}, but found an operation of type {}",
+            e.describe(),
+            f.op_type
+        ),
         (Some(e), Some(f)) => {
             let sub = |s: &OpSig| match (p.mismatch, &s.sub_type) {
                 (Mismatch::SubType, Some(st)) => format!(" (subtype {st})"),

@@ -175,6 +175,9 @@ pub struct SdkMismatch {
     pub py_id: Option<String>,
     pub found_name: Option<String>,
     pub found_type: Option<OpType>,
+    /// The text names the code's operation by its type alone (the JS
+    /// SDK's type mismatch): its name is unknown, never the recorded one's.
+    pub name_unknown: bool,
 }
 
 /// Recognise the JS and Python SDKs' non-determinism texts (formats.md §7),
@@ -188,7 +191,10 @@ pub fn parse_sdk_error(text: &str) -> Option<SdkMismatch> {
     }
     match p.mismatch {
         Mismatch::Name => m.found_name = p.current_value,
-        Mismatch::Type => m.found_type = p.current_value.as_deref().and_then(OpType::parse),
+        Mismatch::Type => {
+            m.found_type = p.current_value.as_deref().and_then(OpType::parse);
+            m.name_unknown = p.sdk == Sdk::Js;
+        }
         _ => {}
     }
     Some(m)

@@ -51,11 +51,16 @@ pub(super) fn detected(
         .or(expected.map(|e| e.op_type))
         .or(checkpoint.map(|c| c.op_type))
         .unwrap_or(OpType::Step);
-    let found_name = m
-        .found_name
-        .clone()
-        .or_else(|| expected.and_then(|e| e.name.clone()))
-        .or_else(|| checkpoint.and_then(|c| c.name.clone()));
+    // Python names every field that differs: one it leaves out is the
+    // recorded one's. The JS type mismatch names no name at all.
+    let found_name = m.found_name.clone().or_else(|| {
+        if m.name_unknown {
+            return None;
+        }
+        expected
+            .and_then(|e| e.name.clone())
+            .or_else(|| checkpoint.and_then(|c| c.name.clone()))
+    });
     let comparison = match expected {
         Some(e) => Comparison::Differs {
             expected_name: e.name.clone(),

@@ -289,7 +289,10 @@ impl TableView {
                         Item::Ghost => {
                             let Some(g) = doc.ghost() else { return };
                             let red = style::status_color(crate::model::OpStatus::Failed, dark);
-                            let name = g.found.name.clone().unwrap_or_default();
+                            // The JS SDK's type mismatch names only the type.
+                                let name = g.found.name.clone().unwrap_or_else(|| {
+                                    format!("a {} (unnamed in the SDK's error)", g.found.op_type)
+                                });
                             row.col(|ui| {
                                 ui.label(RichText::new("✖").strong().color(red));
                             });

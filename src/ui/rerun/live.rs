@@ -263,7 +263,12 @@ impl Live {
                     first,
                     op_id: op.id.clone(),
                     place: place_label(&place),
-                    name: op.display_name().to_string(),
+                    // A row the SDK's error made (the code's operation) may
+                    // have no name: the JS type mismatch names only a type.
+                    name: match (&op.name, comparison.is_divergence()) {
+                        (None, true) => "(unnamed in the SDK's error)".to_string(),
+                        _ => op.display_name().to_string(),
+                    },
                     op_type: op.op_type,
                     role,
                     status: op.status,
