@@ -350,3 +350,43 @@ fn the_python_cool_off_is_one_break_and_the_png_is_the_same_picture() {
     let white = px(d.size.0 - 2.0, 2.0);
     assert_eq!((white.red(), white.green(), white.blue()), (255, 255, 255));
 }
+
+#[test]
+fn unnamed_operations_are_named_after_their_parent_as_in_the_table() {
+    // The JS SDK's wait-for-callback writes its callback and submitter
+    // without names, under the named 'manager-approval' (the file's own
+    // ParentId and Name): the SVG names them after it, never by a bare id.
+    let file = root().join("sample-histories/callback-flow.history.json");
+    let dir = tempfile::tempdir().unwrap();
+    let svg = svg_of(&file, &[], &dir.path().join("t.svg"));
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let h = durable_lens::load::load_path(&file).unwrap();
+    let e = &h.executions[0];
+    let mut checked = 0;
+    for o in e.operations.iter().filter(|o| o.name.is_none()) {
+        let Some(parent) = o
+            .parent_id
+            .as_deref()
+            .and_then(|p| e.operations.iter().find(|x| x.id == p))
+            .and_then(|p| p.name.clone())
+        else {
+            continue;
+        };
+        let el = doc
+            .descendants()
+            .find(|n| n.attribute("data-op") == Some(o.id.as_str()))
+            .unwrap_or_else(|| panic!("{} has an element", o.id));
+        let title = el
+            .children()
+            .find(|c| c.has_tag_name("title"))
+            .and_then(|t| t.text())
+            .unwrap_or_default();
+        assert!(
+            title.starts_with(&format!("{parent} › ")),
+            "{}: {title}",
+            o.id
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "the callback and the submitter");
+}

@@ -180,7 +180,7 @@ pub fn render(e: &Execution, a: &Analysis, l: &TimelineLayout, opt: &SvgOptions)
         );
     }
     for sp in &d.spans {
-        span(&mut s, e, l, &d, sp, px, top + row_y(sp.lane));
+        span(&mut s, e, a, l, &d, sp, px, top + row_y(sp.lane));
     }
     for m in &d.markers {
         let y = top + row_y(m.lane);
@@ -449,9 +449,11 @@ fn bands(s: &mut String, l: &TimelineLayout, d: &DrawList, px: f32, top: f32, he
     s.push_str("</g>\n");
 }
 
+#[allow(clippy::too_many_arguments)]
 fn span(
     s: &mut String,
     e: &Execution,
+    a: &Analysis,
     l: &TimelineLayout,
     d: &DrawList,
     sp: &DrawnSpan,
@@ -498,6 +500,9 @@ fn span(
     let Some(o) = e.operations.get(op) else {
         return;
     };
+    // Named as the table and the diff name it (an unnamed callback after
+    // its parent: "manager-approval › callback").
+    let name = a.label(e, op);
     let fill = type_fill(o.op_type);
     let style = match o.op_type {
         OpType::Wait => format!(r#"fill="{fill}" fill-opacity="0.18" stroke="{fill}""#),
@@ -521,7 +526,7 @@ fn span(
         o.op_type,
         o.status,
         sp.width,
-        escape(o.display_name()),
+        escape(&name),
         o.op_type,
         o.status
     );
@@ -552,7 +557,7 @@ fn span(
             } else {
                 "#000000"
             },
-            escape(&truncate(o.display_name(), chars))
+            escape(&truncate(&name, chars))
         );
     }
 }
