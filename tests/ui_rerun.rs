@@ -175,6 +175,52 @@ fn a_linked_python_handler_runs_to_the_end_without_divergence() {
 }
 
 #[test]
+fn the_python_runtime_client_preset_runs_the_handler_as_lambda_does() {
+    // The official runtime interface client (awslambdaric, installed in the
+    // handlers' venv) serves the handler through the Runtime API: the same
+    // recording replays to the end, and the saved command reads back as
+    // this preset.
+    let dir = tempfile::tempdir().unwrap();
+    support::record_py(dir.path(), "order_flow:handler", INPUT);
+    let history = std::fs::read_dir(dir.path().join("store"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("the Python store's execution file");
+    let mut h = panel_on(&history, false);
+    open_link_form(&mut h);
+    h.get_by_label("Python (Lambda runtime client)").click();
+    h.run_steps(2);
+    let f = &mut h.state_mut().rerun.form;
+    f.py_spec = "order_flow:handler".into();
+    assert!(
+        f.command_line().unwrap_err().contains("module.function"),
+        "Lambda's own handler syntax is asked for"
+    );
+    f.py_spec = "order_flow.handler".into();
+    f.py_interpreter = support::python().display().to_string();
+    f.cwd = support::handlers_dir().display().to_string();
+    let cmd = f.to_command().unwrap();
+    assert!(
+        cmd.command.ends_with(" -m awslambdaric order_flow.handler"),
+        "{}",
+        cmd.command
+    );
+    let back = durable_lens::ui::rerun::LinkForm::from_command(&cmd, 30.0);
+    assert_eq!(back.preset, durable_lens::ui::rerun::Preset::PythonRic);
+    h.run_steps(2);
+    h.get_by_label("Step").click();
+    wait_for(&mut h, "Paused at 'create-order'");
+    h.key_press(egui::Key::F8);
+    wait_for(&mut h, "no divergence");
+    assert!(has(
+        &h,
+        "Finished: ✔ SUCCEEDED · 2 invocations · ✔ no divergence"
+    ));
+}
+
+#[test]
 fn a_changed_handler_stops_with_the_violation_and_the_sdk_text_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let history = recorded_history(dir.path());

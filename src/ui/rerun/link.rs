@@ -16,20 +16,30 @@ pub enum Preset {
     #[default]
     Node,
     Python,
+    /// `module.function` run by the official runtime interface client
+    /// (`python -m awslambdaric`) through the Lambda Runtime API, warm: the
+    /// way Lambda runs a Python function (`rerun --preset python`).
+    PythonRic,
     Custom,
 }
 
 impl Preset {
-    /// The presets the form offers, in order. A new preset (the Runtime API
-    /// ones of issue 14: `awslambdaric`, a Rust `bootstrap`, `aws-lambda-ric`)
-    /// is one entry here, its `label`/`hover`, its fields in `LinkForm::ui`
-    /// and its command in `LinkForm::to_command`.
-    pub const ALL: [Preset; 3] = [Preset::Node, Preset::Python, Preset::Custom];
+    /// The presets the form offers, in order. A new preset is one entry
+    /// here, its `label`/`hover`, its fields in `LinkForm::ui` and its
+    /// command in `LinkForm::command_line` (and `from_command` to read it
+    /// back).
+    pub const ALL: [Preset; 4] = [
+        Preset::Node,
+        Preset::Python,
+        Preset::PythonRic,
+        Preset::Custom,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Preset::Node => "Node",
             Preset::Python => "Python",
+            Preset::PythonRic => "Python (Lambda runtime client)",
             Preset::Custom => "Custom command",
         }
     }
@@ -38,6 +48,9 @@ impl Preset {
         match self {
             Preset::Node => "A JS/TS handler file run with assets/runners/node-runner.mjs",
             Preset::Python => "module:function run with assets/runners/python-runner.py",
+            Preset::PythonRic => {
+                "module.function run by the official runtime interface client (python -m awslambdaric) through the Lambda Runtime API, one warm process, as Lambda runs it; the interpreter must have awslambdaric installed"
+            }
             Preset::Custom => {
                 "Reads the invocation event on stdin, writes the output on stdout (the handler contract)"
             }
@@ -283,6 +296,28 @@ impl LinkForm {
                     sh_quote(spec)
                 ))
             }
+            Preset::PythonRic => {
+                let spec = self.py_spec.trim();
+                // As Lambda names a Python handler: module.function.
+                let ok = spec
+                    .rsplit_once('.')
+                    .is_some_and(|(m, f)| !m.is_empty() && !f.is_empty() && !f.contains('/'));
+                if !ok || spec.contains(':') {
+                    return Err(
+                        "Python (Lambda runtime client): give module.function (e.g. app.handler)"
+                            .into(),
+                    );
+                }
+                let py = match self.py_interpreter.trim() {
+                    "" => "python3",
+                    p => p,
+                };
+                Ok(format!(
+                    "{} -m awslambdaric {}",
+                    sh_quote(py),
+                    sh_quote(spec)
+                ))
+            }
             Preset::Custom => match self.custom.trim() {
                 "" => Err("give the command that runs the handler".into()),
                 c => Ok(c.to_string()),
@@ -305,6 +340,11 @@ impl LinkForm {
             ),
             Preset::Python => format!(
                 "Python · {} · {}",
+                self.py_spec.trim(),
+                self.py_interpreter.trim()
+            ),
+            Preset::PythonRic => format!(
+                "Python · awslambdaric · {} · {}",
                 self.py_spec.trim(),
                 self.py_interpreter.trim()
             ),
@@ -360,6 +400,11 @@ impl LinkForm {
                 f.py_interpreter = py.clone();
                 f.py_spec = spec.clone();
             }
+            [py, m, ric, spec] if m == "-m" && ric == "awslambdaric" => {
+                f.preset = Preset::PythonRic;
+                f.py_interpreter = py.clone();
+                f.py_spec = spec.clone();
+            }
             _ => {}
         }
         f
@@ -398,11 +443,16 @@ impl LinkForm {
                         );
                         ui.end_row();
                     }
-                    Preset::Python => {
-                        ui.label("module:function");
+                    Preset::Python | Preset::PythonRic => {
+                        let (what, hint) = if self.preset == Preset::Python {
+                            ("module:function", "app:handler")
+                        } else {
+                            ("module.function", "app.handler")
+                        };
+                        ui.label(what);
                         ui.add(
                             egui::TextEdit::singleline(&mut self.py_spec)
-                                .hint_text("app:handler")
+                                .hint_text(hint)
                                 .desired_width(360.0),
                         );
                         ui.end_row();
