@@ -433,3 +433,50 @@ fn a_history_with_thousands_of_contexts_opens_on_a_summary_lane_a_click_opens() 
     );
     assert_eq!(h.state().timeline.rows().len(), 2);
 }
+
+#[test]
+fn a_double_click_on_a_collapsed_contexts_span_expands_it_in_both_views() {
+    // Collapsed in the table, the map's lanes are gone and its own span is
+    // left in the root lane: a double click on that span opens it again,
+    // in the time view and in the table (one collapse state).
+    let mut h = harness(opened("python-sdk/fanout.history.json"));
+    let map = op_named(&h, "process-items");
+    let item = op_named(&h, "map-item-2");
+    h.state_mut().table.toggle(map);
+    h.run_steps(2);
+    assert!(!lane_ops(&h).contains(&item));
+    let doc = h.state().doc.as_ref().unwrap();
+    let (lane, si) = doc.timeline.span_of_op[map].expect("the map has a span");
+    let sp = &doc.timeline.lanes[lane].spans[si];
+    let row = h
+        .state()
+        .timeline
+        .rows()
+        .iter()
+        .position(|&li| li == lane)
+        .expect("the map's span's lane is shown");
+    assert!(row < durable_lens::timeline::lanes::pinned(&doc.timeline));
+    let v = h.state().timeline.viewport();
+    let plot = h.state().timeline.plot_rect();
+    let at = egui::pos2(
+        plot.left() + (v.x_of(sp.start) + v.x_of(sp.end)) / 2.0,
+        plot.top() + row as f32 * LANE_H + LANE_H / 2.0,
+    );
+    h.input_mut().events.push(egui::Event::PointerMoved(at));
+    h.run_steps(1);
+    for pressed in [true, false, true, false] {
+        h.input_mut().events.push(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+    }
+    h.run_steps(3);
+    assert!(
+        !h.state().table.collapsed.contains(&map),
+        "expanded in the table"
+    );
+    assert!(lane_ops(&h).contains(&item), "its lanes are back");
+    assert!(table_ops(&h).contains(&item), "its rows are back");
+}

@@ -35,7 +35,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ),
     (
         "Home",
-        "Fit the time view to everything (double-click also fits)",
+        "Fit the time view to everything (a double click also fits; on a collapsed context's span it opens the context)",
     ),
     (
         "C",

@@ -329,7 +329,7 @@ impl TimelineView {
             return;
         }
 
-        self.handle_input(ui, &resp, plot, l);
+        self.handle_input(ui, &resp, plot);
 
         self.scrollbar = None;
         if overflow {
@@ -774,6 +774,19 @@ impl TimelineView {
                 }
             }
         }
+        let mut fit_all = false;
+        if resp.double_clicked() {
+            // On a collapsed context's span (left in its parent's lane):
+            // expand it here and in the table, which share the state; a
+            // double click anywhere else fits everything.
+            let closed = hovered
+                .and_then(|s| dl.ops_iter(l, s).next())
+                .filter(|op| self.collapses_contexts && collapsed.contains(op));
+            match closed {
+                Some(op) => intents.push(Intent::Collapse(op)),
+                None => fit_all = true,
+            }
+        }
         if let Some(li) = hovered_label {
             let lane = &l.lanes[li];
             let tip = match &lane.summary {
@@ -813,6 +826,9 @@ impl TimelineView {
                     _ => {}
                 }
             }
+        }
+        if fit_all {
+            self.fit(l);
         }
     }
 
@@ -865,20 +881,11 @@ impl TimelineView {
         painter.rect_filled(handle_at(self.scroll_y), 3.0, fill);
     }
 
-    fn handle_input(
-        &mut self,
-        ui: &egui::Ui,
-        resp: &egui::Response,
-        plot: Rect,
-        l: &TimelineLayout,
-    ) {
+    fn handle_input(&mut self, ui: &egui::Ui, resp: &egui::Response, plot: Rect) {
         if resp.dragged() {
             let d = resp.drag_delta();
             self.t_start -= d.x as f64 * self.secs_per_px;
             self.scroll_y -= d.y;
-        }
-        if resp.double_clicked() {
-            self.fit(l);
         }
         if !resp.hovered() {
             return;
