@@ -108,8 +108,14 @@ impl TimelineView {
             self.fit(l);
             return;
         };
+        self.zoom_to(l, b.start, b.end);
+    }
+
+    /// Zoom to `[t0, t1]` (widened to a thousandth of the axis, so an
+    /// instant still gets a readable view). A zoom the user asked for: a
+    /// window resize keeps it.
+    fn zoom_to(&mut self, l: &TimelineLayout, mut t0: f64, mut t1: f64) {
         let min = ((l.t_max - l.t_min) / 1000.0).max(1e-6);
-        let (mut t0, mut t1) = (b.start, b.end);
         if t1 - t0 < min {
             let mid = (t0 + t1) / 2.0;
             (t0, t1) = (mid - min / 2.0, mid + min / 2.0);
@@ -118,7 +124,6 @@ impl TimelineView {
         self.secs_per_px = vp.secs_per_px;
         self.t_start = vp.t_start;
         self.fitted = true;
-        // A zoom the user asked for: a window resize keeps it.
         self.moved = true;
     }
 
@@ -181,17 +186,7 @@ impl TimelineView {
             return;
         };
         let s = &l.lanes[li].spans[si];
-        let min = ((l.t_max - l.t_min) / 1000.0).max(1e-6);
-        let (mut t0, mut t1) = (s.start, s.end);
-        if t1 - t0 < min {
-            let mid = (t0 + t1) / 2.0;
-            (t0, t1) = (mid - min / 2.0, mid + min / 2.0);
-        }
-        let vp = Viewport::fit_range(t0, t1, self.plot_w);
-        self.secs_per_px = vp.secs_per_px;
-        self.t_start = vp.t_start;
-        self.fitted = true;
-        self.moved = true;
+        self.zoom_to(l, s.start, s.end);
         self.reveal(l, op);
     }
 
