@@ -6,6 +6,10 @@ use durable_lens::ui::app::{App, Persisted, View};
 use durable_lens::ui::jobs::Dialogs;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
+
+#[path = "common/pointer.rs"]
+mod pointer;
+use pointer::click_at;
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
@@ -628,20 +632,6 @@ fn drag(h: &mut Harness<'static, App>, from: egui::Pos2, by: egui::Vec2) {
         h.run_steps(1);
     }
     h.input_mut().events.push(button(from + by, false));
-    h.run_steps(2);
-}
-
-fn click_at(h: &mut Harness<'static, App>, pos: egui::Pos2) {
-    h.input_mut().events.push(egui::Event::PointerMoved(pos));
-    h.run_steps(1);
-    for pressed in [true, false] {
-        h.input_mut().events.push(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
     h.run_steps(2);
 }
 

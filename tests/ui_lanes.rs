@@ -9,6 +9,10 @@ use durable_lens::ui::app::{App, Persisted, View};
 use durable_lens::ui::table::{Item, GHOST_NOTE};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
+
+#[path = "common/pointer.rs"]
+mod pointer;
+use pointer::click_at;
 use std::path::PathBuf;
 
 fn fixture(rel: &str) -> PathBuf {
@@ -81,20 +85,6 @@ fn header(h: &Harness<'static, App>, label: &str) -> egui::Rect {
         .map(|n| n.rect())
         .min_by(|a, b| a.left().total_cmp(&b.left()))
         .unwrap_or_else(|| panic!("no '{label}' header"))
-}
-
-fn click_at(h: &mut Harness<'static, App>, pos: egui::Pos2) {
-    h.input_mut().events.push(egui::Event::PointerMoved(pos));
-    h.run_steps(1);
-    for pressed in [true, false] {
-        h.input_mut().events.push(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
-    h.run_steps(2);
 }
 
 #[test]
@@ -462,16 +452,7 @@ fn a_double_click_on_a_collapsed_contexts_span_expands_it_in_both_views() {
         plot.left() + (v.x_of(sp.start) + v.x_of(sp.end)) / 2.0,
         plot.top() + row as f32 * LANE_H + LANE_H / 2.0,
     );
-    h.input_mut().events.push(egui::Event::PointerMoved(at));
-    h.run_steps(1);
-    for pressed in [true, false, true, false] {
-        h.input_mut().events.push(egui::Event::PointerButton {
-            pos: at,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-    }
+    pointer::clicks_at(&mut h, at, 2);
     h.run_steps(3);
     assert!(
         !h.state().table.collapsed.contains(&map),
